@@ -1,0 +1,43 @@
+"""Top-level functions: :func:`evaluate` one county, and the data coercions they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError, Problem
+from ._io_county import read_county, validate_county
+from ._models import County
+from ._report import Report
+from ._standard import Standard, load_standard
+
+__all__ = ["as_county", "demo_path", "evaluate"]
+
+
+def demo_path() -> Path:
+    """The path of the synthetic demo county shipped with qbalance."""
+    return Path(__file__).resolve().parent / "data" / "demo-county.yaml"
+
+
+def as_county(data: Any) -> tuple[County, str]:
+    """Accept a path, a dict or a :class:`County`; return the validated county and a source name."""
+    if isinstance(data, County):
+        return data, "<County>"
+    if isinstance(data, (str, Path)):
+        return read_county(data)
+    if isinstance(data, dict):
+        return validate_county(data, "<dict>"), "<dict>"
+    raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
+
+
+def evaluate(
+    data: Any, standard: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None
+) -> Report:
+    """Evaluate one county against a standard and return its :class:`Report`.
+
+    ``data`` is a path to a county file (YAML or JSON), a dict in the same format, or a :class:`County`.
+    ``standard`` is a pack id, ``id@version``, a path to a pack, or a loaded :class:`Standard`.
+    """
+    std = load_standard(standard, as_of=as_of)
+    return std.evaluate(data)

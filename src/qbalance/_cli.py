@@ -1,0 +1,148 @@
+"""The ``qbalance`` command line: evaluate a county, list packs, print schemas.
+
+Exit status: 0 the county passes; 1 it was evaluated and fails; 3 it could not be decided because required data
+is missing ("incomplete"); 2 the input or the pack is invalid (the problems are printed on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._errors import QbalanceError, _ProblemsError
+
+EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from ._api import demo_path
+    from ._render_text import render_text
+    from ._standard import load_standard
+
+    if args.demo == bool(args.path):
+        print("qbalance evaluate: give a county file or --demo (not both)", file=sys.stderr)
+        return EXIT_INVALID
+    path = demo_path() if args.demo else Path(args.path)
+    std = load_standard(args.standard, as_of=args.as_of)
+    report = std.evaluate(path)
+    if args.format == "json":
+        _write(report.to_json() + "\n", args.output)
+    else:
+        _write(render_text(report, args.lang), args.output)
+    return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[report.verdict]
+
+
+def _cmd_standards_list(args: argparse.Namespace) -> int:
+    from ._catalogue import list_packs
+
+    entries = list_packs()
+    if args.format == "json":
+        rows = [
+            {
+                "id": e.id,
+                "version": e.version,
+                "effective": e.effective.isoformat() if e.effective else None,
+                "extends": e.extends,
+                "title": e.title_zh,
+                "title_en": e.title_en,
+                "origin": e.origin,
+                "path": str(e.path),
+            }
+            for e in entries
+        ]
+        _write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", None)
+        return 0
+    for e in entries:
+        eff = e.effective.isoformat() if e.effective else "-"
+        title = e.title_en if args.lang == "en" and e.title_en else e.title_zh
+        base = f"  extends {e.extends}" if e.extends else ""
+        print(f"{e.id:<24} {e.version:<8} {eff}  {title}{base}  [{e.origin}]")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from ._models import County
+    from ._pack_schema import Pack
+    from ._report import Report
+
+    model = {"report": Report, "county": County, "pack": Pack}[args.what]
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://qbalance.invalid/schema/{args.what}-1.json"
+    _write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    from ._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="qbalance",
+        description="Evaluate county compulsory-education balance (县域义务教育优质均衡发展) against rule packs.",
+    )
+    parser.add_argument("--version", action="version", version=f"qbalance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help="evaluate one county file (or the demo county)")
+    ev.add_argument("path", nargs="?", help="county file (.yaml, .yml, .json)")
+    ev.add_argument("--demo", action="store_true", help="evaluate the built-in synthetic demo county")
+    ev.add_argument(
+        "--standard", "-s", default="cn-moe-2017", help="pack id, id@version, or path (default cn-moe-2017)"
+    )
+    ev.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    ev.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    ev.add_argument("--output", "-o", help="write to this file instead of standard output")
+    ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    st = sub.add_parser("standards", help="list and inspect rule packs")
+    st_sub = st.add_subparsers(dest="standards_command", required=True)
+    ls = st_sub.add_parser("list", help="list the packs qbalance can find")
+    ls.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    ls.add_argument("--lang", choices=["zh", "en"], default="zh")
+    ls.set_defaults(func=_cmd_standards_list)
+
+    sc = sub.add_parser("schema", help="print a JSON schema (report, county input, pack)")
+    sc.add_argument("what", choices=["report", "county", "pack"])
+    sc.add_argument("--output", "-o")
+    sc.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except _ProblemsError as exc:
+        print(f"qbalance: {len(exc.problems)} problem(s) in the {exc.kind.split()[0]}:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p.render()}", file=sys.stderr)
+        return EXIT_INVALID
+    except QbalanceError as exc:
+        print(f"qbalance: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except ValueError as exc:  # e.g. a malformed --as-of date
+        print(f"qbalance: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

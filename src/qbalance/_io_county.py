@@ -1,0 +1,104 @@
+"""Read county data from YAML/JSON files, dicts or models into validated :class:`County` objects.
+
+All problems are collected and raised together as one :class:`InputError`, each naming the school id, the field,
+the value and (for files) the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._errors import InputError, Problem
+from ._models import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH, County
+from ._yaml import DATA_LIMITS, Loaded, YamlRefused, load_json, load_yaml
+
+__all__ = ["read_county", "validate_county"]
+
+_SYNONYM_HINTS = {
+    "type": SCHOOL_TYPE_ZH,
+    "ownership": OWNERSHIP_ZH,
+    "location": LOCATION_ZH,
+    "sections": SECTION_ZH,
+}
+
+
+def _problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
+    out: list[Problem] = []
+    schools = data.get("schools") if isinstance(data, dict) else None
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+        school_id = None
+        field_parts: list[str] = [str(p) for p in loc]
+        if len(loc) >= 2 and loc[0] == "schools" and isinstance(loc[1], int):
+            field_parts = [str(p) for p in loc[2:]]
+            if isinstance(schools, list) and loc[1] < len(schools) and isinstance(schools[loc[1]], dict):
+                raw_id = schools[loc[1]].get("id")
+                school_id = str(raw_id) if raw_id is not None else f"(schools[{loc[1]}])"
+            else:
+                school_id = f"(schools[{loc[1]}])"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (not part of the county format; pack-specific values go under 'facts')"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        elif err["type"] in ("literal_error", "enum") and field_parts:
+            hints = _SYNONYM_HINTS.get(field_parts[-1]) or _SYNONYM_HINTS.get(field_parts[0])
+            if hints:
+                message += f" (Chinese names accepted: {', '.join(hints)})"
+        elif err["type"] == "bool_type":
+            message = "write true or false"
+        value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
+        if isinstance(value, (dict, list)):
+            value = None
+        path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        location = loaded.where(loc) if loaded is not None else None
+        out.append(
+            Problem(
+                message,
+                source=source,
+                location=location,
+                path=path,
+                school_id=school_id,
+                field=".".join(field_parts) if field_parts else None,
+                value=value,
+            )
+        )
+    return out
+
+
+def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = None) -> County:
+    """Validate plain data (as loaded from YAML/JSON) into a :class:`County`, reporting every problem at once."""
+    if not isinstance(data, dict):
+        raise InputError(Problem("county data must be a mapping with 'code', 'name' and 'schools'", source=source))
+    try:
+        return County.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_problems(exc, data, loaded, source)) from None
+
+
+def read_county(path: str | Path) -> tuple[County, str]:
+    """Read a county file (.yaml, .yml or .json). Returns the county and the source name used in messages."""
+    p = Path(path)
+    source = str(p)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=source)) from None
+    try:
+        if p.suffix.lower() == ".json":
+            loaded = load_json(raw, source, DATA_LIMITS)
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            loaded = load_yaml(raw, source, DATA_LIMITS)
+        else:
+            raise InputError(
+                Problem(
+                    f"unknown file type {p.suffix!r}: use .yaml, .yml or .json (or see `qbalance --help`)",
+                    source=source,
+                )
+            )
+    except YamlRefused as exc:
+        raise InputError(exc.problem) from None
+    return validate_county(loaded.data, source, loaded), source

@@ -1,0 +1,352 @@
+"""The rule-pack document format (``qbalance-pack/1``), as pydantic models.
+
+A pack is data: metadata and citations, parameters, declared inputs, derived values, indicators, scopes, the
+apportionment of shared facilities, evaluation areas, and items (the checks). Expressions are strings in the small
+language of :mod:`qbalance._dsl_parse`; they are compiled separately. Every model forbids unknown keys so a typo in a
+pack is an error, never an ignored rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+__all__ = [
+    "Apportionment",
+    "Area",
+    "Change",
+    "Cite",
+    "Derived",
+    "Exclusion",
+    "Indicator",
+    "InputDecl",
+    "Item",
+    "Label",
+    "Pack",
+    "Parameter",
+    "Rounding",
+    "Scale",
+    "Scope",
+    "Source",
+]
+
+PACK_FORMAT = "qbalance-pack/1"
+ID_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+INPUT_RE = r"^[a-z][a-z0-9_]{0,47}(\.[a-z][a-z0-9_]{0,47}){0,3}$"
+PACK_ID_RE = r"^[a-z][a-z0-9-]{1,63}$"
+
+_CFG = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+Id = Annotated[str, Field(pattern=ID_RE)]
+InputName = Annotated[str, Field(pattern=INPUT_RE)]
+ShortText = Annotated[str, Field(max_length=400)]
+LongText = Annotated[str, Field(max_length=4000)]
+Expr = Annotated[str, Field(min_length=1, max_length=2000)]
+Level = Literal["county", "school", "section"]
+SectionKey = Literal["primary", "junior"]
+
+
+class Label(BaseModel):
+    """Human-facing text: Chinese first, English available."""
+
+    model_config = _CFG
+    zh: ShortText
+    en: ShortText | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (zh or en), falling back to Chinese."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.zh
+
+
+class Cite(BaseModel):
+    """Where a rule comes from: a source document and the clause whose text it encodes."""
+
+    model_config = _CFG
+    source: Id
+    clause: ShortText | None = None
+    text: LongText | None = None
+    note: LongText | None = None
+
+
+class Source(BaseModel):
+    """A citable document (a national measure, a provincial rule, a city plan, a statistics manual)."""
+
+    model_config = _CFG
+    title: Label
+    document: ShortText | None = None
+    issuer: Label | None = None
+    date: dt.date | None = None
+    url: ShortText | None = None
+    note: LongText | None = None
+
+
+class Parameter(BaseModel):
+    """A number the rules use. ``by`` keys it by a category (``section``, ``school_type``...)."""
+
+    model_config = _CFG
+    label: Label | None = None
+    unit: ShortText = "1"
+    value: float | StrictBool | dict[str, float]
+    by: Literal["section", "school_type", "ownership", "location"] | None = None
+    default: float | None = None
+    cite: Cite | None = None
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _keyed(self) -> Parameter:
+        if isinstance(self.value, dict) and self.by is None:
+            raise ValueError("a parameter with a value per key needs 'by' (section, school_type, ...)")
+        if not isinstance(self.value, dict) and self.by is not None:
+            raise ValueError("'by' needs a value per key, e.g. value: {primary: 0.5, junior: 0.45}")
+        return self
+
+
+class Scale(BaseModel):
+    """An ordered rating scale, lowest first (e.g. 不合格 < 合格 < 良好 < 优秀)."""
+
+    model_config = _CFG
+    levels: list[Id] = Field(min_length=2, max_length=20)
+    labels: dict[str, Label] = Field(default_factory=dict)
+
+
+class InputDecl(BaseModel):
+    """An input field the pack reads: its level, type, unit and labels (used for validation and templates)."""
+
+    model_config = _CFG
+    level: Level
+    type: Literal["number", "flag", "rating", "category"] = "number"
+    unit: ShortText = "1"
+    label: Label
+    description: Label | None = None
+    integer: StrictBool = False
+    min: float | None = 0.0
+    max: float | None = None
+    scale: Id | None = None
+    categories: list[Id] | None = None
+    evidence: StrictBool = False
+    """Whether an inspector's evidence note may accompany the value (``{value: 良好, evidence: ...}``)."""
+    required: StrictBool = True
+
+    @model_validator(mode="after")
+    def _shape(self) -> InputDecl:
+        if self.type == "rating" and not self.scale:
+            raise ValueError("a rating input needs 'scale' (the id of a scale in 'scales')")
+        if self.type == "category" and not self.categories:
+            raise ValueError("a category input needs 'categories'")
+        return self
+
+
+class Derived(BaseModel):
+    """A named value computed from inputs, reusable in other expressions."""
+
+    model_config = _CFG
+    level: Level
+    expression: Expr
+    unit: ShortText = "1"
+    label: Label | None = None
+
+
+class Indicator(BaseModel):
+    """A per-school-section value compared with a threshold (e.g. teachers above the required qualification)."""
+
+    model_config = _CFG
+    label: Label
+    short: Label | None = None
+    expression: Expr
+    unit: ShortText
+    unit_label: Label | None = None
+    threshold: dict[SectionKey, float] | float | None = None
+    compare: Literal[">=", "<="] = ">="
+    scope: Id | None = None
+    weight: Expr = "students"
+    decimals: int = Field(default=2, ge=0, le=9)
+    addition: Expr | None = None
+    """How the plan closes a gap: the input a shortfall is counted in (e.g. ``facilities.equipment_value``)."""
+    cite: Cite | None = None
+
+
+class Exclusion(BaseModel):
+    """A reason a school or section is left out of a scope, with the rule that says so."""
+
+    model_config = _CFG
+    level: Literal["school", "section"] = "school"
+    when: Expr
+    reason: Label
+    cite: Cite | None = None
+
+
+class Scope(BaseModel):
+    """Which schools a group of rules counts (e.g. the resource indicators leave out small teaching points)."""
+
+    model_config = _CFG
+    label: Label
+    exclude: dict[Id, Exclusion] = Field(default_factory=dict)
+
+
+class Apportionment(BaseModel):
+    """How shared facilities of multi-section schools are split: weighted students per section."""
+
+    model_config = _CFG
+    weights: dict[str, dict[Literal["primary", "junior", "senior"], float]]
+    fields: list[InputName]
+    cite: Cite | None = None
+    note: LongText | None = None
+
+    @field_validator("weights")
+    @classmethod
+    def _default_present(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        if "default" not in value:
+            raise ValueError("apportionment weights need a 'default' entry")
+        for key, table in value.items():
+            for section, weight in table.items():
+                if not weight > 0:
+                    raise ValueError(f"weight of {section} in {key} must be positive")
+        return value
+
+
+class Area(BaseModel):
+    """One of the evaluation areas (资源配置, 政府保障程度, 教育质量, 社会认可度) or the veto list."""
+
+    model_config = _CFG
+    label: Label
+    order: int = 0
+    required: StrictBool = True
+    veto: StrictBool = False
+    cite: Cite | None = None
+
+
+class Rounding(BaseModel):
+    """How a coefficient of variation is rounded before it is compared (the report keeps the unrounded value)."""
+
+    model_config = _CFG
+    decimals: int | None = Field(default=None, ge=0, le=9)
+    mode: Literal["half_up", "half_even"] = "half_up"
+
+
+class Item(BaseModel):
+    """A check that passes or fails. ``kind`` says how it is evaluated; the other fields depend on the kind."""
+
+    model_config = _CFG
+    area: Id
+    kind: Literal["k_of_n", "cv_limit", "composite_cv", "every", "county", "progress"]
+    label: Label
+    cite: Cite | None = None
+    order: int = 0
+    # k_of_n, cv_limit, composite_cv
+    indicators: list[Id] | None = None
+    k: float | Expr | None = None
+    floor: float | Expr | None = None
+    limit: float | Expr | dict[SectionKey, float] | None = None
+    rounding: Rounding | None = None
+    # every, county
+    level: Literal["school", "section"] | None = None
+    scope: Id | None = None
+    where: Expr | None = None
+    require: Expr | None = None
+    evidence: list[InputName] | None = None
+    # progress
+    value: Expr | None = None
+    target: float | Expr | None = None
+    unit: ShortText | None = None
+    deadline: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Item:
+        need: dict[str, tuple[str, ...]] = {
+            "k_of_n": ("indicators", "k", "floor"),
+            "cv_limit": ("indicators", "limit"),
+            "composite_cv": ("indicators", "limit"),
+            "every": ("level", "require"),
+            "county": ("require",),
+            "progress": ("value", "target"),
+        }
+        allowed: dict[str, tuple[str, ...]] = {
+            "k_of_n": ("indicators", "k", "floor"),
+            "cv_limit": ("indicators", "limit", "rounding"),
+            "composite_cv": ("indicators", "limit", "rounding"),
+            "every": ("level", "scope", "where", "require", "evidence"),
+            "county": ("require", "evidence"),
+            "progress": ("value", "target", "unit", "deadline"),
+        }
+        optional = ("indicators", "k", "floor", "limit", "rounding", "level", "scope", "where", "require")
+        optional += ("evidence", "value", "target", "unit", "deadline")
+        missing = [f for f in need[self.kind] if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"an item of kind {self.kind!r} needs {', '.join(missing)}")
+        extra = [f for f in optional if getattr(self, f) is not None and f not in allowed[self.kind]]
+        if extra:
+            raise ValueError(f"an item of kind {self.kind!r} does not use {', '.join(extra)}")
+        return self
+
+
+class Change(BaseModel):
+    """One explicit change an overlay makes to the pack it extends, citing its own source."""
+
+    model_config = _CFG
+    set: ShortText | None = None
+    add: ShortText | None = None
+    retire: ShortText | None = None
+    value: Any = None
+    cite: Cite
+    reason: LongText | None = None
+
+    @model_validator(mode="after")
+    def _one_op(self) -> Change:
+        ops = [op for op in ("set", "add", "retire") if getattr(self, op) is not None]
+        if len(ops) != 1:
+            raise ValueError("a change has exactly one of 'set', 'add' or 'retire'")
+        if ops[0] in ("set", "add") and self.value is None:
+            raise ValueError(f"'{ops[0]}' needs a 'value'")
+        if ops[0] == "retire" and self.value is not None:
+            raise ValueError("'retire' takes no 'value'")
+        return self
+
+    @property
+    def op(self) -> str:
+        return "set" if self.set is not None else "add" if self.add is not None else "retire"
+
+    @property
+    def target(self) -> str:
+        return self.set or self.add or self.retire or ""
+
+
+class Pack(BaseModel):
+    """A complete (resolved) rule pack, or an overlay before resolution."""
+
+    model_config = _CFG
+    format: Literal["qbalance-pack/1"]
+    id: Annotated[str, Field(pattern=PACK_ID_RE)]
+    version: Annotated[str, Field(pattern=r"^[0-9][0-9A-Za-z.+-]{0,31}$")]
+    effective: dt.date
+    expires: dt.date | None = None
+    title: Label
+    issuer: Label | None = None
+    document: ShortText | None = None
+    description: Label | None = None
+    extends: Annotated[str, Field(max_length=100)] | None = None
+    include: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    sources: dict[Id, Source] = Field(default_factory=dict)
+    sections: list[SectionKey] = Field(default_factory=lambda: ["primary", "junior"])
+    scales: dict[Id, Scale] = Field(default_factory=dict)
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    inputs: dict[InputName, InputDecl] = Field(default_factory=dict)
+    derived: dict[Id, Derived] = Field(default_factory=dict)
+    indicators: dict[Id, Indicator] = Field(default_factory=dict)
+    scopes: dict[Id, Scope] = Field(default_factory=dict)
+    apportionment: Apportionment | None = None
+    areas: dict[Id, Area] = Field(default_factory=dict)
+    items: dict[Id, Item] = Field(default_factory=dict)
+    changes: list[Change] = Field(default_factory=list, max_length=500)
+    tests: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=200)
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not re.match(r"^[0-9]", value):
+            raise ValueError("a version starts with a digit")
+        return value

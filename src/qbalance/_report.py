@@ -1,0 +1,626 @@
+"""The typed evaluation report (``qbalance-report/1``) and its construction from engine results.
+
+A report is plain data: renderers (text, Markdown, HTML, Excel, DataFrames) only read it. It serialises to a
+documented JSON schema (``qbalance schema report``) deterministically: the same input and pack give byte-identical
+JSON. Missing numbers are ``null``; statuses are ``pass``, ``fail``, ``not_evaluated`` or ``not_applicable``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._engine import Results
+from ._models import CATEGORY_LABELS, SECTIONS
+from ._pack_schema import Cite, Label, Pack
+
+__all__ = ["REPORT_FORMAT", "Report", "build_report"]
+
+REPORT_FORMAT = "qbalance-report/1"
+
+Status = Literal["pass", "fail", "not_evaluated", "not_applicable"]
+Verdict = Literal["pass", "fail", "incomplete"]
+
+_CFG = ConfigDict(extra="forbid", frozen=True)
+
+
+class LabelOut(BaseModel):
+    """Bilingual text: Chinese first, English when the pack gives it."""
+
+    model_config = _CFG
+    zh: str
+    en: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" and self.en else self.zh
+
+
+class CiteOut(BaseModel):
+    """The source of a rule: document, clause and the clause text it encodes."""
+
+    model_config = _CFG
+    source: str
+    document: str | None = None
+    title: LabelOut | None = None
+    clause: str | None = None
+    text: str | None = None
+    note: str | None = None
+
+
+class PackRef(BaseModel):
+    """Which pack (and version) produced a report, with a hash of its resolved content."""
+
+    model_config = _CFG
+    id: str
+    version: str
+    effective: str
+    document: str | None = None
+    title: LabelOut
+    sha256: str
+
+
+class Provenance(BaseModel):
+    """Everything needed to re-run the evaluation and get the same report."""
+
+    model_config = _CFG
+    qbalance_version: str
+    pack: PackRef
+    chain: list[PackRef] = Field(description="the pack and the packs it extends, base first")
+    input_digest: str = Field(description="sha256 of the normalised county data (same for YAML, JSON or Excel)")
+    as_of: str | None = None
+
+
+class CountyOut(BaseModel):
+    model_config = _CFG
+    code: str
+    name: str
+    year: int | None = None
+    synthetic: bool = False
+
+
+class CvOut(BaseModel):
+    """One indicator's between-school balance in one section."""
+
+    model_config = _CFG
+    section: str
+    schools: int = Field(description="school sections counted")
+    students: float | None
+    county_value: float | None = Field(description="Σ resource / Σ students, in the indicator's unit")
+    std: float | None = Field(description="student-weighted population standard deviation")
+    cv: float | None = Field(description="coefficient of variation, unrounded")
+    cv_compared: float | None = Field(description="the CV as compared with the limit (rounded if the pack says so)")
+    limit: float | None
+    result: Status
+    missing_schools: list[str] = Field(default_factory=list)
+
+
+class IndicatorOut(BaseModel):
+    model_config = _CFG
+    id: str
+    label: LabelOut
+    short: LabelOut | None = None
+    unit: str
+    unit_label: LabelOut | None = None
+    compare: str
+    threshold: dict[str, float]
+    cite: CiteOut | None = None
+    sections: list[CvOut]
+
+
+class ValueOut(BaseModel):
+    model_config = _CFG
+    indicator: str
+    value: float | None
+    threshold: float | None
+    ratio: float | None = Field(description="value ÷ threshold")
+    met: bool | None
+    floor_ok: bool | None = Field(default=None, description="value ≥ floor × threshold")
+
+
+class SchoolSectionOut(BaseModel):
+    """One school section's resource values against its thresholds, and the k-of-n result."""
+
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    section: str
+    school_type: str
+    location: str
+    students: float
+    values: list[ValueOut]
+    met_count: int
+    required: float | None
+    floor_ok: bool | None
+    result: Status
+    missing: list[str] = Field(default_factory=list)
+
+
+class ExcludedOut(BaseModel):
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    section: str
+    scope: str
+    reason_id: str
+    reason: LabelOut
+
+
+class RowOut(BaseModel):
+    """A school or section an item looked at that did not pass, with the values it read."""
+
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    section: str | None = None
+    result: Status
+    values: dict[str, float | str | None] = Field(default_factory=dict)
+
+
+class EvidenceOut(BaseModel):
+    model_config = _CFG
+    input: str
+    label: LabelOut | None = None
+    value: float | str | bool | None
+    evidence: str | None = None
+
+
+class ItemOut(BaseModel):
+    model_config = _CFG
+    id: str
+    area: str
+    kind: str
+    label: LabelOut
+    status: Status
+    cite: CiteOut | None = None
+    inputs: list[EvidenceOut] = Field(default_factory=list, description="county-level values the item read")
+    rows: list[RowOut] = Field(default_factory=list, description="schools or sections that failed or lack data")
+    missing: list[str] = Field(default_factory=list)
+    progress: float | None = Field(default=None, description="value ÷ target, for progress items")
+
+
+class AreaOut(BaseModel):
+    model_config = _CFG
+    id: str
+    label: LabelOut
+    status: Status
+    required: bool
+    veto: bool
+    items: list[str]
+
+
+class VetoOut(BaseModel):
+    model_config = _CFG
+    item: str
+    label: LabelOut
+    evidence: list[EvidenceOut] = Field(default_factory=list)
+
+
+class MissingOut(BaseModel):
+    model_config = _CFG
+    item: str
+    label: LabelOut
+    what: list[str]
+
+
+class WarningOut(BaseModel):
+    model_config = _CFG
+    message: str
+    school_id: str | None = None
+    field: str | None = None
+    value: float | str | None = None
+
+
+class Report(BaseModel):
+    """The result of evaluating one county against one pack."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    format: Literal["qbalance-report/1"] = REPORT_FORMAT
+    provenance: Provenance
+    county: CountyOut
+    verdict: Verdict
+    areas: list[AreaOut]
+    vetoes: list[VetoOut]
+    missing: list[MissingOut]
+    items: list[ItemOut]
+    indicators: list[IndicatorOut]
+    schools: list[SchoolSectionOut]
+    excluded: list[ExcludedOut]
+    warnings: list[WarningOut]
+
+    @property
+    def passed(self) -> bool:
+        """True when the county passes (verdict ``pass``)."""
+        return self.verdict == "pass"
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON (UTF-8 text, Chinese kept readable); deterministic for the same input and pack."""
+        return self.model_dump_json(indent=indent, by_alias=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain Python data (what :meth:`to_json` writes)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def item(self, item_id: str) -> ItemOut:
+        """The result of one item by id."""
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def indicator(self, indicator_id: str) -> IndicatorOut:
+        """One indicator's county values and CVs by id."""
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+
+# -- building ---------------------------------------------------------------------------------------------------
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def _status(x: float) -> Status:
+    if math.isnan(x):
+        return "not_evaluated"
+    return "pass" if x == 1.0 else "fail"
+
+
+def _bool(x: float) -> bool | None:
+    return None if math.isnan(x) else bool(x == 1.0)
+
+
+def _label(lbl: Label | None) -> LabelOut | None:
+    return LabelOut(zh=lbl.zh, en=lbl.en) if lbl is not None else None
+
+
+def _cite(pack: Pack, cite: Cite | None) -> CiteOut | None:
+    if cite is None:
+        return None
+    src = pack.sources.get(cite.source)
+    return CiteOut(
+        source=cite.source,
+        document=src.document if src else None,
+        title=_label(src.title) if src else None,
+        clause=cite.clause,
+        text=cite.text,
+        note=cite.note,
+    )
+
+
+def _category(field: str, code: float) -> str:
+    from ._models import LOCATIONS, SCHOOL_TYPES
+
+    domain = {"school_type": SCHOOL_TYPES, "location": LOCATIONS}[field]
+    return domain[int(code)]
+
+
+def build_report(
+    results: Results, county: int, provenance: Provenance, extra_warnings: list[WarningOut] | None = None
+) -> Report:
+    """The report of county number ``county`` in ``results``."""
+    table, cp = results.table, results.pack
+    pack = cp.pack
+    sec = table.levels["section"]
+    school_of = table.ancestor("school", "section")
+    county_of_sec = table.ancestor("county", "section")
+    county_of_school = table.ancestor("county", "school")
+    rows = np.flatnonzero(county_of_sec == county)
+    schools_here = np.flatnonzero(county_of_school == county)
+    sec_codes = sec.columns["section"].astype(np.int64)
+    students = sec.columns["students"]
+    stype = table.levels["school"].columns["school_type"]
+    loc = table.levels["school"].columns["location"]
+
+    def missing_inputs(deps: frozenset[str], row: int, level: str) -> list[str]:
+        out = []
+        for name in sorted(deps):
+            sym = cp.table.symbols.get(name)
+            if sym is None or name not in results.values or sym.level not in ("county", "school", "section"):
+                continue
+            if sym.level == level:
+                idx = row
+            else:
+                idx = int(table.ancestor(sym.level, level)[row])
+            if math.isnan(float(results.values[name][idx])):
+                out.append(name)
+        return out
+
+    # indicators and CVs
+    indicators_out: list[IndicatorOut] = []
+    for iid, ind in cp.indicators.items():
+        arr = results.indicators[iid]
+        sections_out: list[CvOut] = []
+        for section in pack.sections:
+            code = SECTIONS.index(section)
+            cva = arr.cv.get(section)
+            mask_rows = rows[(sec_codes[rows] == code) & arr.in_scope[rows]]
+            missing_ids = [table.school_ids[school_of[r]] for r in mask_rows if math.isnan(arr.value[r])]
+            if cva is None:
+                continue
+            n = int(cva.stats.count[county])
+            result: Status = "not_applicable" if n == 0 else _status(float(cva.result[county]))
+            sections_out.append(
+                CvOut(
+                    section=section,
+                    schools=n,
+                    students=_num(students[mask_rows].sum()) if n else None,
+                    county_value=_num(cva.stats.mean[county]),
+                    std=_num(cva.stats.std[county]),
+                    cv=_num(cva.stats.cv[county]),
+                    cv_compared=_num(cva.compared[county]),
+                    limit=_num(cva.limit),
+                    result=result,
+                    missing_schools=missing_ids,
+                )
+            )
+        thr = {
+            s: float(ind.threshold[SECTIONS.index(s)])
+            for s in pack.sections
+            if math.isfinite(ind.threshold[SECTIONS.index(s)])
+        }
+        indicators_out.append(
+            IndicatorOut(
+                id=iid,
+                label=LabelOut(zh=ind.spec.label.zh, en=ind.spec.label.en),
+                short=_label(ind.spec.short),
+                unit=ind.spec.unit,
+                unit_label=_label(ind.spec.unit_label),
+                compare=ind.spec.compare,
+                threshold=thr,
+                cite=_cite(pack, ind.spec.cite),
+                sections=sections_out,
+            )
+        )
+
+    # per school section (k-of-n items)
+    schools_out: list[SchoolSectionOut] = []
+    kn_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
+    kn = results.items[kn_items[0]] if kn_items else None
+    kn_ids: list[str] = kn.detail["indicators"] if kn is not None else list(cp.indicators)
+    for r in rows:
+        if kn is not None and kn.applicable is not None and not kn.applicable[r]:
+            continue
+        if kn is None:
+            continue
+        values: list[ValueOut] = []
+        met_count = 0
+        missing: list[str] = []
+        for j, iid in enumerate(kn_ids):
+            arr = results.indicators[iid]
+            met = _bool(float(arr.met[r]))
+            met_count += 1 if met else 0
+            if math.isnan(arr.value[r]):
+                missing.extend(f"{iid}: {m}" for m in missing_inputs(cp.indicators[iid].value.deps, int(r), "section"))
+            values.append(
+                ValueOut(
+                    indicator=iid,
+                    value=_num(arr.value[r]),
+                    threshold=_num(arr.threshold[r]),
+                    ratio=_num(arr.ratio[r]),
+                    met=met,
+                    floor_ok=_bool(float(kn.detail["floor_ok"][r, j])),
+                )
+            )
+        floor_vals = kn.detail["floor_ok"][r]
+        floor_ok = (
+            None if np.any(np.isnan(floor_vals)) and not np.any(floor_vals == 0) else bool(np.all(floor_vals == 1))
+        )
+        assert kn.row_status is not None
+        s_idx = int(school_of[r])
+        schools_out.append(
+            SchoolSectionOut(
+                school_id=table.school_ids[s_idx],
+                school_name=table.school_names[s_idx],
+                section=SECTIONS[int(sec_codes[r])],
+                school_type=_category("school_type", stype[s_idx]),
+                location=_category("location", loc[s_idx]),
+                students=float(students[r]),
+                values=values,
+                met_count=met_count,
+                required=kn.detail["k"],
+                floor_ok=floor_ok,
+                result=_status(float(kn.row_status[r])),
+                missing=missing,
+            )
+        )
+
+    # exclusions
+    excluded_out: list[ExcludedOut] = []
+    for sid, scope in results.scopes.items():
+        for r in rows:
+            for reason_id, mask in scope.reasons.items():
+                if not mask[r]:
+                    continue
+                if reason_id == "no_students":
+                    reason = LabelOut(zh="该学段无在校学生", en="no students in this section")
+                else:
+                    spec = pack.scopes[sid].exclude[reason_id]
+                    reason = LabelOut(zh=spec.reason.zh, en=spec.reason.en)
+                s_idx = int(school_of[r])
+                excluded_out.append(
+                    ExcludedOut(
+                        school_id=table.school_ids[s_idx],
+                        school_name=table.school_names[s_idx],
+                        section=SECTIONS[int(sec_codes[r])],
+                        scope=sid,
+                        reason_id=reason_id,
+                        reason=reason,
+                    )
+                )
+
+    # items
+    items_out: list[ItemOut] = []
+    missing_out: list[MissingOut] = []
+    vetoes_out: list[VetoOut] = []
+    ordered_items = sorted(
+        cp.items.items(),
+        key=lambda kv: (pack.areas[kv[1].spec.area].order if kv[1].spec.area in pack.areas else 0, kv[1].spec.order),
+    )
+    for item_id, ci in ordered_items:
+        arr = results.items[item_id]
+        status = _status(float(arr.status[county]))
+        spec = ci.spec
+        evid: list[EvidenceOut] = []
+        rows_out: list[RowOut] = []
+        missing_what: list[str] = []
+        progress = None
+        if spec.kind == "county" or spec.kind == "progress":
+            expr = ci.exprs.get("require") or ci.exprs.get("value")
+            deps = sorted((expr.deps if expr else frozenset()) | set(spec.evidence or ()))
+            for name in deps:
+                sym = cp.table.symbols.get(name)
+                if sym is None or sym.level != "county" or name not in results.values:
+                    continue
+                raw = float(results.values[name][county])
+                evid.append(
+                    EvidenceOut(
+                        input=name,
+                        label=_label(pack.inputs[name].label) if name in pack.inputs else None,
+                        value=_display_value(cp, name, raw),
+                        evidence=table.evidence.get(("county", name), {}).get(county),
+                    )
+                )
+                if math.isnan(raw):
+                    missing_what.append(name)
+            if spec.kind == "progress":
+                v = float(arr.detail["value"][county])
+                t = float(arr.detail["target"])
+                progress = _num(v / t) if t else None
+        elif spec.kind == "every" and arr.row_status is not None and arr.applicable is not None:
+            level = spec.level or "school"
+            lvl_rows = schools_here if level == "school" else rows
+            expr = ci.exprs["require"]
+            for r in lvl_rows:
+                if not arr.applicable[r]:
+                    continue
+                st = float(arr.row_status[r])
+                if st == 1.0:
+                    continue
+                s_idx = int(r) if level == "school" else int(school_of[r])
+                vals: dict[str, float | str | None] = {}
+                for name in sorted(expr.deps | set(spec.evidence or ())):
+                    sym = cp.table.symbols.get(name)
+                    if sym is None or name not in results.values:
+                        continue
+                    idx = (
+                        int(r)
+                        if sym.level == level
+                        else int(table.ancestor(sym.level, level)[r])
+                        if _is_above(sym.level, level)
+                        else None
+                    )
+                    if idx is None:
+                        continue
+                    dv = _display_value(cp, name, float(results.values[name][idx]))
+                    vals[name] = dv if not isinstance(dv, bool) else ("true" if dv else "false")
+                rows_out.append(
+                    RowOut(
+                        school_id=table.school_ids[s_idx],
+                        school_name=table.school_names[s_idx],
+                        section=SECTIONS[int(sec_codes[r])] if level == "section" else None,
+                        result=_status(st),
+                        values=vals,
+                    )
+                )
+                if math.isnan(st):
+                    names = missing_inputs(expr.deps, int(r), level)
+                    missing_what.append(f"{table.school_ids[s_idx]}: {', '.join(names) or 'data'}")
+        elif spec.kind == "k_of_n":
+            for so in schools_out:
+                if so.result == "not_evaluated":
+                    missing_what.append(f"{so.school_id} ({so.section}): {', '.join(so.missing) or 'data'}")
+        elif spec.kind in ("cv_limit", "composite_cv"):
+            for ind in indicators_out:
+                if spec.indicators and ind.id in spec.indicators:
+                    for cvo in ind.sections:
+                        if cvo.result == "not_evaluated":
+                            who = ", ".join(cvo.missing_schools) or "county mean is zero"
+                            missing_what.append(f"{ind.id} {cvo.section}: {who}")
+        items_out.append(
+            ItemOut(
+                id=item_id,
+                area=spec.area,
+                kind=spec.kind,
+                label=LabelOut(zh=spec.label.zh, en=spec.label.en),
+                status=status,
+                cite=_cite(pack, spec.cite),
+                inputs=evid,
+                rows=rows_out,
+                missing=missing_what,
+                progress=progress,
+            )
+        )
+        area = pack.areas.get(spec.area)
+        if status == "not_evaluated" and area is not None and area.required:
+            missing_out.append(
+                MissingOut(item=item_id, label=LabelOut(zh=spec.label.zh, en=spec.label.en), what=missing_what)
+            )
+        if status == "fail" and area is not None and area.veto:
+            vetoes_out.append(VetoOut(item=item_id, label=LabelOut(zh=spec.label.zh, en=spec.label.en), evidence=evid))
+
+    areas_out = [
+        AreaOut(
+            id=aid,
+            label=LabelOut(zh=a.label.zh, en=a.label.en),
+            status=_status(float(results.areas[aid][county])),
+            required=a.required,
+            veto=a.veto,
+            items=[i for i, ci in ordered_items if ci.spec.area == aid],
+        )
+        for aid, a in sorted(pack.areas.items(), key=lambda kv: kv[1].order)
+    ]
+    v = float(results.verdict[county])
+    verdict: Verdict = "incomplete" if math.isnan(v) else ("pass" if v == 1.0 else "fail")
+
+    warnings_out = list(extra_warnings or [])
+    meta = table.meta[county] if county < len(table.meta) else {}
+    return Report(
+        provenance=provenance,
+        county=CountyOut(
+            code=table.county_codes[county],
+            name=table.county_names[county],
+            year=meta.get("year"),
+            synthetic=bool(meta.get("synthetic", False)),
+        ),
+        verdict=verdict,
+        areas=areas_out,
+        vetoes=vetoes_out,
+        missing=missing_out,
+        items=items_out,
+        indicators=indicators_out,
+        schools=schools_out,
+        excluded=excluded_out,
+        warnings=warnings_out,
+    )
+
+
+def _is_above(upper: str, lower: str) -> bool:
+    order = {"county": 0, "school": 1, "section": 2}
+    return order.get(upper, 9) <= order.get(lower, 9)
+
+
+def _display_value(cp: Any, name: str, raw: float) -> float | str | bool | None:
+    """An input value as a person reads it: number in its declared unit, rating/category id, or yes/no."""
+    if math.isnan(raw):
+        return None
+    pack = cp.pack
+    decl = pack.inputs.get(name)
+    sym = cp.table.symbols.get(name)
+    if sym is not None and sym.dtype.kind == "category":
+        cats = sym.dtype.categories
+        return cats[int(raw)] if 0 <= int(raw) < len(cats) else None
+    if sym is not None and sym.dtype.kind == "bool":
+        return bool(raw == 1.0)
+    if decl is not None:
+        factor = cp.input_factors.get(name, 1.0)
+        return raw / factor
+    if name in CATEGORY_LABELS:
+        return None
+    return raw

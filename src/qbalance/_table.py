@@ -1,0 +1,365 @@
+"""The engine's internal form of county data: columnar levels (county, school, section) of float64 arrays.
+
+One row per school section: a nine-year school gives a primary and a junior row. Every value is in base units,
+categories are integer codes, yes/no values are 1.0/0.0, and missing values are NaN. A single county is a batch of
+one; the batch path (:mod:`qbalance._batch`) builds the same table straight from columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._errors import InputError, Problem, UnitError
+from ._models import LOCATIONS, OWNERSHIPS, SCHOOL_TYPES, SECTIONS, County
+from ._pack_compile import STRUCTURAL, CompiledPack
+from ._pack_schema import InputDecl
+from ._units import canonical_factor, parse_quantity
+
+__all__ = ["Level", "Table", "build_table", "county_digest", "validate_structure"]
+
+MAX_SECTION_STUDENTS = 50_000
+ALLOWED_SECTIONS: dict[str, tuple[set[str], set[str]]] = {
+    # school type: (sections it must have, sections it may have)
+    "primary": ({"primary"}, {"primary"}),
+    "junior": ({"junior"}, {"junior"}),
+    "nine_year": ({"primary", "junior"}, {"primary", "junior"}),
+    "twelve_year": ({"primary", "junior", "senior"}, {"primary", "junior", "senior"}),
+    "complete_middle": ({"junior", "senior"}, {"junior", "senior"}),
+    "teaching_point": (set(), {"primary", "junior"}),
+    "special_education": (set(), {"primary", "junior"}),
+}
+
+
+@dataclass
+class Level:
+    """One level of the table: ``n`` rows, the index of each row's parent row, and named columns."""
+
+    n: int
+    parent_index: np.ndarray | None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """County data as columns, ready for the engine."""
+
+    county_codes: list[str]
+    county_names: list[str]
+    school_ids: list[str]
+    school_names: list[str]
+    levels: dict[str, Level]
+    evidence: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    meta: list[dict[str, Any]] = field(default_factory=list)
+    _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def ancestor(self, upper: str, lower: str) -> np.ndarray:
+        """For each row of ``lower``, the index of its ancestor row at ``upper``."""
+        key = (upper, lower)
+        if key not in self._anc:
+            if upper == lower:
+                idx = np.arange(self.levels[lower].n)
+            else:
+                parent = {"section": "school", "school": "county"}[lower]
+                pidx = self.levels[lower].parent_index
+                assert pidx is not None
+                idx = pidx if parent == upper else self.ancestor(upper, parent)[pidx]
+            self._anc[key] = idx
+        return self._anc[key]
+
+
+def county_digest(county: County) -> str:
+    """A content digest of the normalised county data: the same data gives the same digest from any file format."""
+    payload = json.dumps(county.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def validate_structure(county: County, source: str | None) -> tuple[list[Problem], list[Problem]]:
+    """Checks across fields: duplicate ids, sections that fit the school type, impossible teacher counts.
+
+    Returns (errors, warnings); warnings are carried into the report.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, school in enumerate(county.schools):
+        path = f"schools[{i}]"
+        if school.id in seen:
+            errors.append(
+                Problem(
+                    f"duplicate school id (also schools[{seen[school.id]}])",
+                    source=source,
+                    path=f"{path}.id",
+                    school_id=school.id,
+                    field="id",
+                    value=school.id,
+                )
+            )
+        else:
+            seen[school.id] = i
+        must, may = ALLOWED_SECTIONS[school.type]
+        have = set(school.sections)
+        for sec in sorted(have - may):
+            errors.append(
+                Problem(
+                    f"a {school.type} school cannot have a {sec} section",
+                    source=source,
+                    path=f"{path}.sections.{sec}",
+                    school_id=school.id,
+                    field=f"sections.{sec}",
+                )
+            )
+        for sec in sorted(must - have):
+            why = " (senior students are needed to apportion shared facilities)" if sec == "senior" else ""
+            errors.append(
+                Problem(
+                    f"a {school.type} school needs a {sec} section{why}",
+                    source=source,
+                    path=f"{path}.sections",
+                    school_id=school.id,
+                    field=f"sections.{sec}",
+                )
+            )
+        if not have & set(SECTIONS):
+            errors.append(
+                Problem(
+                    "no primary or junior section",
+                    source=source,
+                    path=f"{path}.sections",
+                    school_id=school.id,
+                    field="sections",
+                )
+            )
+        for sec_name, sec in school.sections.items():
+            spath = f"{path}.sections.{sec_name}"
+            if sec.students > MAX_SECTION_STUDENTS:
+                errors.append(
+                    Problem(
+                        f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)",
+                        source=source,
+                        path=f"{spath}.students",
+                        school_id=school.id,
+                        field=f"sections.{sec_name}.students",
+                        value=sec.students,
+                    )
+                )
+            t = sec.teachers
+            if t.full_time is not None:
+                for name in ("above_qualified", "backbone", "pe_art"):
+                    v = getattr(t, name)
+                    if v is not None and v > t.full_time:
+                        errors.append(
+                            Problem(
+                                f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})",
+                                source=source,
+                                path=f"{spath}.teachers.{name}",
+                                school_id=school.id,
+                                field=f"sections.{sec_name}.teachers.{name}",
+                                value=v,
+                            )
+                        )
+                if sec_name != "senior" and sec.students > 0 and t.full_time == 0:
+                    warnings.append(
+                        Problem(
+                            "section has students but no full-time teachers",
+                            source=source,
+                            path=f"{spath}.teachers.full_time",
+                            school_id=school.id,
+                            field=f"sections.{sec_name}.teachers.full_time",
+                            value=0,
+                        )
+                    )
+            if sec_name != "senior" and sec.students == 0:
+                warnings.append(
+                    Problem(
+                        "section has no students: it is left out of every per-student indicator",
+                        source=source,
+                        path=f"{spath}.students",
+                        school_id=school.id,
+                        field=f"sections.{sec_name}.students",
+                        value=0,
+                    )
+                )
+    return errors, warnings
+
+
+def _path_value(obj: Any, path: str) -> tuple[bool, Any]:
+    """Follow a dotted path through model attributes; (False, None) if the model does not declare it."""
+    cur = obj
+    for part in path.split("."):
+        fields = getattr(type(cur), "model_fields", None)
+        if fields is None or part not in fields or part == "facts":
+            return False, None
+        cur = getattr(cur, part)
+    return True, cur
+
+
+def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float, str | None]:
+    """Read one pack-declared input value into the engine's float form; returns (value, evidence note)."""
+    evidence = None
+    if isinstance(raw, dict):
+        if set(raw) - {"value", "evidence"} or "value" not in raw:
+            raise ValueError("write a value, or {value: ..., evidence: ...}")
+        if "evidence" in raw and raw["evidence"] is not None and not isinstance(raw["evidence"], str):
+            raise ValueError("evidence must be text")
+        evidence = raw.get("evidence")
+        raw = raw["value"]
+    if raw is None:
+        return np.nan, evidence
+    if decl.type == "number":
+        try:
+            number = parse_quantity(raw, decl.unit)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if decl.min is not None and number < decl.min:
+            raise ValueError(f"must be at least {decl.min:g} {decl.unit}")
+        if decl.max is not None and number > decl.max:
+            hint = " (a share is written 0.85 or '85%')" if decl.unit in ("1", "") and decl.max <= 1 else ""
+            raise ValueError(f"must be at most {decl.max:g} {decl.unit}{hint}")
+        if decl.integer and not float(number).is_integer():
+            raise ValueError("must be a whole number")
+        return number * canonical_factor(decl.unit), evidence
+    if decl.type == "flag":
+        if not isinstance(raw, bool):
+            raise ValueError("write true or false (yes/no, 是/否 and 1/0 are not accepted, to avoid mistakes)")
+        return (1.0 if raw else 0.0), evidence
+    if decl.type == "rating":
+        scale = scales[decl.scale or ""]
+        levels = list(scale.levels)
+        if isinstance(raw, str):
+            key = raw.strip()
+            if key in levels:
+                return float(levels.index(key)), evidence
+            for lid, label in scale.labels.items():
+                if key in (label.zh, label.en) and lid in levels:
+                    return float(levels.index(lid)), evidence
+        names = ", ".join(f"{lid} ({scale.labels[lid].zh})" if lid in scale.labels else lid for lid in levels)
+        raise ValueError(f"not a rating on this scale: use one of {names}")
+    cats = list(decl.categories or ())
+    if isinstance(raw, str) and raw.strip() in cats:
+        return float(cats.index(raw.strip())), evidence
+    raise ValueError(f"must be one of {', '.join(cats)}")
+
+
+def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[str | None]) -> Table:
+    """Build the columnar table for ``counties`` under pack ``cp``; raises InputError listing every bad value."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    pack = cp.pack
+    county_cols: dict[str, list[float]] = {}
+    school_cols: dict[str, list[float]] = {k: [] for k in ("school_type", "ownership", "location", "boarding")}
+    school_cols["senior_students"] = []
+    section_cols: dict[str, list[float]] = {"section": [], "students": []}
+    school_parent: list[int] = []
+    section_parent: list[int] = []
+    school_ids: list[str] = []
+    school_names: list[str] = []
+    evidence: dict[tuple[str, str], dict[int, str]] = {}
+    inputs = {n: d for n, d in pack.inputs.items() if n not in STRUCTURAL}
+    by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
+    for name, decl in inputs.items():
+        by_level[decl.level][name] = decl
+    for name in by_level["county"]:
+        county_cols[name] = []
+    for name in by_level["school"]:
+        school_cols[name] = []
+    for name in by_level["section"]:
+        section_cols[name] = []
+    scales = dict(pack.scales)
+
+    def take(
+        obj: Any, level: str, row: int, decls: dict[str, InputDecl], cols: dict[str, list[float]], ctx: dict[str, Any]
+    ) -> None:
+        facts = getattr(obj, "facts", {}) or {}
+        for name, decl in decls.items():
+            found, value = _path_value(obj, name)
+            if found:
+                cols[name].append(np.nan if value is None else float(value))
+                continue
+            raw = facts.get(name)
+            try:
+                number, note = read_fact(raw, decl, scales)
+            except ValueError as exc:
+                errors.append(
+                    Problem(str(exc), value=raw, **ctx, field=f"facts.{name}", path=ctx["path"] + f".facts.{name}")
+                )
+                number, note = np.nan, None
+            cols[name].append(number)
+            if note:
+                evidence.setdefault((level, name), {})[row] = note
+        for key in facts:
+            if key not in decls:
+                warnings.append(
+                    Problem(
+                        f"fact {key!r} is not an input of pack {pack.id} at this level; it is not used",
+                        source=ctx.get("source"),
+                        path=ctx["path"] + f".facts.{key}",
+                        school_id=ctx.get("school_id"),
+                        field=f"facts.{key}",
+                    )
+                )
+
+    digests: list[str] = []
+    meta: list[dict[str, Any]] = []
+    for ci, county in enumerate(counties):
+        source = sources[ci] if ci < len(sources) else None
+        errs, warns = validate_structure(county, source)
+        errors.extend(errs)
+        warnings.extend(warns)
+        digests.append(county_digest(county))
+        meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
+        take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county"})
+        for si, school in enumerate(county.schools):
+            srow = len(school_ids)
+            school_ids.append(school.id)
+            school_names.append(school.name)
+            school_parent.append(ci)
+            school_cols["school_type"].append(float(SCHOOL_TYPES.index(school.type)))
+            school_cols["ownership"].append(float(OWNERSHIPS.index(school.ownership)))
+            school_cols["location"].append(float(LOCATIONS.index(school.location)))
+            school_cols["boarding"].append(np.nan if school.boarding is None else float(school.boarding))
+            senior = school.sections.get("senior")
+            school_cols["senior_students"].append(float(senior.students) if senior is not None else 0.0)
+            ctx = {"source": source, "path": f"schools[{si}]", "school_id": school.id}
+            take(school, "school", srow, by_level["school"], school_cols, ctx)
+            for sec_code, sec_name in enumerate(SECTIONS):
+                if sec_name not in pack.sections:
+                    continue
+                sec = school.sections.get(sec_name)  # type: ignore[call-overload]
+                if sec is None:
+                    continue
+                rrow = len(section_parent)
+                section_parent.append(srow)
+                section_cols["section"].append(float(sec_code))
+                section_cols["students"].append(float(sec.students))
+                sctx = {"source": source, "path": f"schools[{si}].sections.{sec_name}", "school_id": school.id}
+                take(sec, "section", rrow, by_level["section"], section_cols, sctx)
+    if errors:
+        raise InputError(errors)
+
+    def arrays(cols: dict[str, list[float]]) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
+
+    levels = {
+        "county": Level(len(counties), None, arrays(county_cols)),
+        "school": Level(len(school_ids), np.asarray(school_parent, dtype=np.int64), arrays(school_cols)),
+        "section": Level(len(section_parent), np.asarray(section_parent, dtype=np.int64), arrays(section_cols)),
+    }
+    return Table(
+        county_codes=[c.code for c in counties],
+        county_names=[c.name for c in counties],
+        school_ids=school_ids,
+        school_names=school_names,
+        levels=levels,
+        evidence=evidence,
+        warnings=warnings,
+        digests=digests,
+        meta=meta,
+    )

@@ -1,0 +1,115 @@
+"""The package's single pint registry, and the helpers that read quantities from input.
+
+Units are checked once (when a pack loads and when data is read) and then erased: the numeric core runs on bare
+float64 arrays in each field's canonical unit. Definitions live in ``units.txt`` beside this module (data, not code).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pint
+
+from ._errors import UnitError
+
+__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
+
+Dims = Any  # pint.util.UnitsContainer, kept loose for typing
+
+
+def _make_registry() -> pint.UnitRegistry:
+    text = resources.files("qbalance").joinpath("units.txt").read_text(encoding="utf-8")
+    registry = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
+    registry.load_definitions(text.splitlines())
+    return registry
+
+
+ureg: pint.UnitRegistry = _make_registry()
+"""The one unit registry of qbalance: metre, yuan (元, 万元), 亩, and counting units (student, teacher, room, class)."""
+
+_MAX_UNIT_TEXT = 200
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", re.S)
+_UNIT_CHARS = re.compile(r"^[\w\s/*^().²³%‰·×-]*$", re.UNICODE)
+
+
+def _clean_unit(text: str) -> str:
+    text = text.replace("·", "*").replace("×", "*").replace("²", "**2").replace("³", "**3")
+    return text.replace("^", "**")
+
+
+@lru_cache(maxsize=512)
+def _unit_quantity(unit: str) -> pint.Quantity:
+    """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
+    if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
+        raise UnitError(f"not a unit expression: {unit!r}")
+    text = _clean_unit(unit).strip()
+    if text in ("", "1"):
+        return ureg.Quantity(1.0)
+    try:
+        q = ureg.parse_expression(text)
+    except Exception as exc:  # pint raises several types; all mean "not a unit"
+        raise UnitError(f"unknown unit {unit!r}: {exc}") from None
+    if not isinstance(q, ureg.Quantity):
+        q = ureg.Quantity(float(q))
+    return q
+
+
+def dims_of(unit: str) -> Dims:
+    """The dimensionality of a unit expression, e.g. ``[length]**2 / [student]`` for ``m² / student``."""
+    return _unit_quantity(unit).dimensionality
+
+
+def canonical_factor(unit: str) -> float:
+    """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)``."""
+    return float(_unit_quantity(unit).to_base_units().magnitude)
+
+
+def format_dims(dims: Dims) -> str:
+    """A readable dimensionality such as ``[length] ** 2 / [student]`` (``dimensionless`` if empty)."""
+    text = str(dims)
+    return text if text else "dimensionless"
+
+
+def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -> float:
+    """Read ``value`` as a magnitude in ``unit``.
+
+    Plain numbers are taken to be in ``unit`` already (the field's canonical unit). Strings must carry a unit of the
+    same dimension ("3.2 万元", "2 亩", "4500 m²") and are converted. NaN, infinity, booleans and unit-less strings
+    are refused: nothing is coerced silently.
+    """
+    if isinstance(value, bool):
+        raise UnitError(f"expected a number in {unit}, got a boolean")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise UnitError("not a finite number")
+        return number
+    if not isinstance(value, str):
+        raise UnitError(f"expected a number or a string with a unit, got {type(value).__name__}")
+    match = _NUMBER_UNIT.match(value)
+    if not match:
+        raise UnitError(f"cannot read {value!r} as a quantity (write e.g. '4500 m²' or a plain number in {unit})")
+    number_text, unit_text = match.group(1), match.group(2)
+    if not unit_text:
+        if allow_plain_string:
+            return float(number_text)
+        raise UnitError(f"{value!r} has no unit: write a plain number (in {unit}) or a number with a unit")
+    try:
+        source = _unit_quantity(unit_text)
+    except UnitError as exc:
+        raise UnitError(f"cannot read {value!r}: {exc}") from None
+    target = _unit_quantity(unit)
+    if source.dimensionality != target.dimensionality:
+        raise UnitError(
+            f"{value!r} has unit {unit_text!r} ({format_dims(source.dimensionality)}), "
+            f"but this field is in {unit} ({format_dims(target.dimensionality)})"
+        )
+    factor = float((source / target).to_base_units().magnitude)
+    number = float(number_text) * factor
+    if not math.isfinite(number):
+        raise UnitError(f"{value!r} is too large")
+    return number

@@ -1,0 +1,76 @@
+"""The command line: exit statuses, formats, schema output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import county, school
+
+from qbalance._cli import main
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "county.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_exit_status_pass_fail_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(_write(tmp_path, county(school("A"))))]) == 0
+    bad = school(
+        "B",
+        facilities={
+            "teaching_aux_area": 10,
+            "indoor_gym_area": 0,
+            "sports_ground_area": 10,
+            "equipment_value": 10,
+            "multimedia_classrooms": 0,
+        },
+    )
+    assert main(["evaluate", str(_write(tmp_path, county(school("A"), bad)))]) == 1
+    broken = county(school("A"))
+    broken["schools"][0]["facilities"]["equipment_value"] = "3 teacher"
+    assert main(["evaluate", str(_write(tmp_path, broken))]) == 2
+    err = capsys.readouterr().err
+    assert "school A" in err and "facilities.equipment_value" in err and "3 teacher" in err
+
+
+def test_incomplete_exit_status(tmp_path: Path) -> None:
+    s = school("A")
+    del s["facilities"]["equipment_value"]
+    assert main(["evaluate", str(_write(tmp_path, county(s)))]) == 3
+
+
+def test_json_output_validates_against_printed_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.json"
+    code = main(["evaluate", "--demo", "--format", "json", "-o", str(out)])
+    assert code == 1  # the demo county fails on purpose
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["format"] == "qbalance-report/1"
+    capsys.readouterr()
+    assert main(["schema", "report"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, schema)
+
+
+def test_text_output_is_chinese_by_default_and_english_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["evaluate", "--demo"])
+    zh = capsys.readouterr().out
+    assert "结论: 未通过" in zh and "差异系数" in zh
+    main(["evaluate", "--demo", "--lang", "en"])
+    en = capsys.readouterr().out
+    assert "Verdict: FAIL" in en and "CV" in en
+
+
+def test_standards_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["standards", "list", "--format", "json"]) == 0
+    ids = {row["id"] for row in json.loads(capsys.readouterr().out)}
+    assert "cn-moe-2017" in ids
+
+
+def test_unknown_pack_is_invalid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--demo", "--standard", "no-such-pack"]) == 2
+    assert "no pack 'no-such-pack'" in capsys.readouterr().err

@@ -48,6 +48,8 @@ class CvArrays:
     compared: np.ndarray
     limit: float
     result: np.ndarray
+    judged: bool = True
+    """False when the CV is shown but not compared by itself (it enters a composite)."""
 
 
 @dataclass
@@ -219,6 +221,9 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
             stats = grouped_weighted_stats(ind.value[mask], ind.weight[mask], county_of[mask], n_c)
             applicable |= stats.count > 0
             cvs.append(stats.cv)
+            if spec.kind == "composite_cv" and section not in ind.cv:
+                nan = np.full(n_c, np.nan)
+                ind.cv[section] = CvArrays(stats, nan, float("nan"), nan, judged=False)
             if spec.kind == "cv_limit":
                 compared = round_half_up(stats.cv, decimals, mode)
                 result = compare("<=", compared, limits[code], cp.tolerance)

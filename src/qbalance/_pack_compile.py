@@ -319,7 +319,13 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             if raw is None:
                 continue
             if isinstance(raw, (int, float)):
-                ci.scalars[key] = float(raw)
+                scale = 1.0
+                if key == "target" and item.unit:
+                    try:
+                        scale = canonical_factor(item.unit)
+                    except ValueError as exc:
+                        col.add((*base, "unit"), str(exc))
+                ci.scalars[key] = float(raw) * scale
                 continue
             c = comp((*base, key), raw, None)
             if c is None:
@@ -362,11 +368,13 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             c = comp((*base, "value"), item.value, "county")
             if c is not None:
                 ci.exprs["value"] = c
+                check_unit((*base, "unit"), c, item.unit or "1", f"item {item_id}")
         for ev in item.evidence or ():
             if ev not in symbols:
                 col.add((*base, "evidence"), f"unknown input {ev!r}")
         items[item_id] = ci
 
+    _check_cites(pack, col)
     weights = _apportion_table(pack, col)
     if col.problems:
         raise PackError(col.problems)
@@ -400,3 +408,26 @@ def _apportion_table(pack: Pack, col: _Collector) -> np.ndarray:
         for si, sec in enumerate(order):
             out[ti, si] = table.get(sec, default.get(sec, 1.0))  # type: ignore[call-overload]
     return out
+
+
+def _check_cites(pack: Pack, col: _Collector) -> None:
+    """Every citation must name a source the pack (or a pack it extends) declares."""
+    known = set(pack.sources)
+
+    def check(path: tuple[str | int, ...], cite: Any) -> None:
+        if cite is not None and cite.source not in known:
+            col.add((*path, "cite", "source"), f"cites unknown source {cite.source!r} (declare it under sources)")
+
+    for name, p in pack.parameters.items():
+        check(("parameters", name), p.cite)
+    for name, ind in pack.indicators.items():
+        check(("indicators", name), ind.cite)
+    for name, it in pack.items.items():
+        check(("items", name), it.cite)
+    for name, area in pack.areas.items():
+        check(("areas", name), area.cite)
+    for sid, scope in pack.scopes.items():
+        for eid, exc in scope.exclude.items():
+            check(("scopes", sid, "exclude", eid), exc.cite)
+    if pack.apportionment is not None:
+        check(("apportionment",), pack.apportionment.cite)

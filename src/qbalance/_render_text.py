@@ -39,9 +39,22 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _short(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.10g}" if abs(v) < 1e15 else str(v)
+    return "—" if v is None else str(v)
+
+
 def _status(s: str, lang: str) -> str:
     pair = STATUS.get(s)
     return (pair[1] if lang == "en" else pair[0]) if pair else s
+
+
+def _veto_status(s: str, lang: str) -> str:
+    """A veto item 'passes' when the finding is absent; say so plainly."""
+    words = {"pass": ("未发现", "not found"), "fail": ("存在(否决)", "FOUND (veto)")}
+    pair = words.get(s)
+    return (pair[1] if lang == "en" else pair[0]) if pair else _status(s, lang)
 
 
 def render_text(report: Report, lang: str = "zh") -> str:
@@ -72,7 +85,8 @@ def render_text(report: Report, lang: str = "zh") -> str:
     for area in report.areas:
         for item_id in area.items:
             item = report.item(item_id)
-            rows.append([area.label.text(lang), item.label.text(lang), _status(item.status, lang)])
+            status = _veto_status(item.status, lang) if area.veto else _status(item.status, lang)
+            rows.append([area.label.text(lang), item.label.text(lang), status])
     out.extend(_table([word("area", lang), word("item", lang), word("status", lang)], rows))
     out.append("")
 
@@ -136,7 +150,7 @@ def render_text(report: Report, lang: str = "zh") -> str:
             note = f" ({inp.evidence})" if inp.evidence else ""
             out.append(f"- {label}: {inp.value if inp.value is not None else '—'}{note}")
         for row in item.rows[:50]:
-            vals = ", ".join(f"{k}={v}" for k, v in row.values.items())
+            vals = ", ".join(f"{k}={_short(v)}" for k, v in row.values.items())
             sec = f" {category('section', row.section, lang)}" if row.section else ""
             out.append(f"- {row.school_id} {row.school_name}{sec}: {_status(row.result, lang)} ({vals})")
         out.append("")

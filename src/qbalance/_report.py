@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._engine import Results
 from ._models import CATEGORY_LABELS, SECTIONS
 from ._pack_schema import Cite, Label, Pack
+from ._units import canonical_factor
 
 __all__ = ["REPORT_FORMAT", "Report", "build_report"]
 
@@ -167,6 +168,17 @@ class EvidenceOut(BaseModel):
     evidence: str | None = None
 
 
+class CompositeOut(BaseModel):
+    """A composite CV (mean of several indicators' CVs) in one section, as the 2012 standard compares it."""
+
+    model_config = _CFG
+    section: str
+    cv: float | None
+    cv_compared: float | None
+    limit: float | None
+    result: Status
+
+
 class ItemOut(BaseModel):
     model_config = _CFG
     id: str
@@ -179,6 +191,9 @@ class ItemOut(BaseModel):
     rows: list[RowOut] = Field(default_factory=list, description="schools or sections that failed or lack data")
     missing: list[str] = Field(default_factory=list)
     progress: float | None = Field(default=None, description="value ÷ target, for progress items")
+    value: float | None = Field(default=None, description="the tracked value, for progress items")
+    target: float | None = Field(default=None, description="the target, for progress items")
+    composite: list[CompositeOut] = Field(default_factory=list, description="per-section composite CVs")
 
 
 class AreaOut(BaseModel):
@@ -324,11 +339,13 @@ def build_report(
             sym = cp.table.symbols.get(name)
             if sym is None or name not in results.values or sym.level not in ("county", "school", "section"):
                 continue
-            if sym.level == level:
-                idx = row
-            else:
-                idx = int(table.ancestor(sym.level, level)[row])
-            if math.isnan(float(results.values[name][idx])):
+            values = results.values[name]
+            if _is_above(sym.level, level):
+                idx = row if sym.level == level else int(table.ancestor(sym.level, level)[row])
+                gap = math.isnan(float(values[idx]))
+            else:  # a value below the row's level: missing if any of the row's parts lacks it
+                gap = bool(np.any(np.isnan(values[table.ancestor(level, sym.level) == row])))
+            if gap:
                 out.append(name)
         return out
 
@@ -345,7 +362,7 @@ def build_report(
             if cva is None:
                 continue
             n = int(cva.stats.count[county])
-            result: Status = "not_applicable" if n == 0 else _status(float(cva.result[county]))
+            result: Status = "not_applicable" if n == 0 or not cva.judged else _status(float(cva.result[county]))
             sections_out.append(
                 CvOut(
                     section=section,
@@ -471,6 +488,20 @@ def build_report(
         rows_out: list[RowOut] = []
         missing_what: list[str] = []
         progress = None
+        value_out = target_out = None
+        composite_out: list[CompositeOut] = []
+        if spec.kind == "composite_cv":
+            for section, comp in arr.detail.get("composite", {}).items():
+                applicable = bool(comp["applicable"][county])
+                composite_out.append(
+                    CompositeOut(
+                        section=section,
+                        cv=_num(comp["cv"][county]),
+                        cv_compared=_num(comp["compared"][county]),
+                        limit=_num(comp["limit"][county]),
+                        result=_status(float(comp["result"][county])) if applicable else "not_applicable",
+                    )
+                )
         if spec.kind == "county" or spec.kind == "progress":
             expr = ci.exprs.get("require") or ci.exprs.get("value")
             deps = sorted((expr.deps if expr else frozenset()) | set(spec.evidence or ()))
@@ -492,6 +523,8 @@ def build_report(
             if spec.kind == "progress":
                 v = float(arr.detail["value"][county])
                 t = float(arr.detail["target"])
+                unit_factor = canonical_factor(spec.unit) if spec.unit else 1.0
+                value_out, target_out = _num(v / unit_factor), _num(t / unit_factor)
                 progress = _num(v / t) if t else None
         elif spec.kind == "every" and arr.row_status is not None and arr.applicable is not None:
             level = spec.level or "school"
@@ -507,19 +540,22 @@ def build_report(
                 vals: dict[str, float | str | None] = {}
                 for name in sorted(expr.deps | set(spec.evidence or ())):
                     sym = cp.table.symbols.get(name)
-                    if sym is None or name not in results.values:
+                    if sym is None or name not in results.values or name in ("school_type", "location", "ownership"):
                         continue
-                    idx = (
-                        int(r)
-                        if sym.level == level
-                        else int(table.ancestor(sym.level, level)[r])
-                        if _is_above(sym.level, level)
-                        else None
-                    )
-                    if idx is None:
-                        continue
-                    dv = _display_value(cp, name, float(results.values[name][idx]))
-                    vals[name] = dv if not isinstance(dv, bool) else ("true" if dv else "false")
+                    if _is_above(sym.level, level):
+                        idx = int(r) if sym.level == level else int(table.ancestor(sym.level, level)[r])
+                        dv = _display_value(cp, name, float(results.values[name][idx]))
+                        vals[name] = dv if not isinstance(dv, bool) else ("true" if dv else "false")
+                    elif sym.dtype.kind == "number":
+                        # a value from below the row's level (e.g. section students in a school row): its total
+                        below = table.ancestor(level, sym.level) == r
+                        total = float(np.sum(results.values[name][below]))
+                        dv = _display_value(cp, name, total)
+                        vals[f"{name} (sum)"] = dv if not isinstance(dv, bool) else None
+                for pname in sorted(expr.params):
+                    pval = _param_value(cp, results, pname, level, int(r))
+                    if pval is not None:
+                        vals[f"params.{pname}"] = pval
                 rows_out.append(
                     RowOut(
                         school_id=table.school_ids[s_idx],
@@ -536,7 +572,7 @@ def build_report(
             for so in schools_out:
                 if so.result == "not_evaluated":
                     missing_what.append(f"{so.school_id} ({so.section}): {', '.join(so.missing) or 'data'}")
-        elif spec.kind in ("cv_limit", "composite_cv"):
+        if spec.kind in ("cv_limit", "composite_cv"):
             for ind in indicators_out:
                 if spec.indicators and ind.id in spec.indicators:
                     for cvo in ind.sections:
@@ -555,6 +591,9 @@ def build_report(
                 rows=rows_out,
                 missing=missing_what,
                 progress=progress,
+                value=value_out,
+                target=target_out,
+                composite=composite_out,
             )
         )
         area = pack.areas.get(spec.area)
@@ -601,6 +640,26 @@ def build_report(
     )
 
 
+def _param_value(cp: Any, results: Results, name: str, level: str, row: int) -> float | None:
+    """A parameter's value as it applied to one row, in the parameter's declared unit."""
+    spec = cp.pack.parameters.get(name)
+    sym = cp.table.params.get(name)
+    if spec is None or sym is None or isinstance(spec.value, bool):
+        return None
+    factor = canonical_factor(spec.unit)
+    if sym.by is None:
+        return _num(float(sym.value) / factor) if sym.value is not None else None
+    by_sym = cp.table.symbols[sym.by]
+    if not _is_above(by_sym.level, level):
+        return None
+    table = results.table
+    idx = row if by_sym.level == level else int(table.ancestor(by_sym.level, level)[row])
+    code = float(results.values.get(sym.by, table.levels[by_sym.level].columns[sym.by])[idx])
+    if math.isnan(code):
+        return None
+    return _num(float(cp.param_tables[name][int(code)]) / factor)
+
+
 def _is_above(upper: str, lower: str) -> bool:
     order = {"county": 0, "school": 1, "section": 2}
     return order.get(upper, 9) <= order.get(lower, 9)
@@ -620,7 +679,7 @@ def _display_value(cp: Any, name: str, raw: float) -> float | str | bool | None:
         return bool(raw == 1.0)
     if decl is not None:
         factor = cp.input_factors.get(name, 1.0)
-        return raw / factor
+        return float(f"{raw / factor:.10g}")
     if name in CATEGORY_LABELS:
         return None
     return raw

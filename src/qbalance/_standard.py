@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ._catalogue import find_pack
 from ._engine import Results, evaluate_table
-from ._errors import PackError, Problem
 from ._models import County
 from ._pack_compile import CompiledPack, compile_pack
-from ._pack_load import read_pack_file, validate_pack
+from ._pack_load import validate_pack
+from ._pack_resolve import Resolved, resolve_pack
 from ._pack_schema import Pack
 from ._report import LabelOut, PackRef, Provenance, Report, WarningOut, build_report
 from ._table import Table, build_table
 from ._version import __version__
 
 __all__ = ["Standard", "load_standard"]
-
-
-def _canonical_hash(doc: Any) -> str:
-    payload = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class Standard:
@@ -41,6 +34,7 @@ class Standard:
         self.files = files
         self.chain = chain
         self.as_of: dt.date | None = None
+        self.resolved: Resolved | None = None
 
     @property
     def id(self) -> str:
@@ -109,20 +103,29 @@ class Standard:
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:
     """Load a rule pack by id (``cn-moe-2017``), ``id@version``, or path to a pack file or directory.
 
-    With ``as_of`` (a date or ISO string), the version of the standard in force on that day is chosen.
-    Raises :class:`PackError` listing every problem if the pack is invalid or unsafe.
+    Overlays are resolved along their ``extends`` chain. With ``as_of`` (a date or ISO string), the version of each
+    standard in force on that day is chosen. Raises :class:`PackError` listing every problem if a pack is invalid,
+    unsafe, or conflicts with another.
     """
     if isinstance(ref, Standard):
         return ref
     when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     path = find_pack(str(ref), when)
-    pf = read_pack_file(path)
-    if pf.doc.get("extends"):
-        raise PackError(Problem("overlays (extends) are not supported yet", source=str(path)))
-    pack = validate_pack(pf.doc, pf.locate)
-    compiled = compile_pack(pack, pf.locate)
-    sha = _canonical_hash(pack.model_dump(mode="json"))
-    std = Standard(pack, compiled, sha, [path], [])
-    std.chain = [std.ref]
+    resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d))
+    pack = validate_pack(resolved.doc, resolved.locate)
+    compiled = compile_pack(pack, resolved.locate)
+    chain = [
+        PackRef(
+            id=c["id"],
+            version=c["version"],
+            effective=c["effective"],
+            document=c.get("document") if isinstance(c.get("document"), str) else None,
+            title=LabelOut(**c["title"]) if isinstance(c.get("title"), dict) else LabelOut(zh=c["id"]),
+            sha256=c["sha256"],
+        )
+        for c in resolved.chain
+    ]
+    std = Standard(pack, compiled, resolved.chain[-1]["sha256"], resolved.files, chain)
+    std.resolved = resolved
     std.as_of = when
     return std

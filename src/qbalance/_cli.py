@@ -70,6 +70,46 @@ def _cmd_standards_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_standards_show(args: argparse.Namespace) -> int:
+    from ._catalogue import find_pack
+    from ._pack_doc import render_resolved
+    from ._standard import load_standard
+
+    if args.resolved:
+        _write(render_resolved(load_standard(args.pack, as_of=args.as_of)), args.output)
+    else:
+        import datetime as dt
+
+        when = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        _write(find_pack(args.pack, when).read_text(encoding="utf-8"), args.output)
+    return 0
+
+
+def _cmd_standards_doc(args: argparse.Namespace) -> int:
+    from ._pack_doc import render_markdown
+    from ._standard import load_standard
+
+    _write(render_markdown(load_standard(args.pack, as_of=args.as_of), args.lang), args.output)
+    return 0
+
+
+def _cmd_standards_lint(args: argparse.Namespace) -> int:
+    from ._pack_doc import lint_standard
+    from ._standard import load_standard
+
+    std = load_standard(args.pack)
+    warnings = lint_standard(std)
+    for w in warnings:
+        print(f"warning: {w.render()}")
+    chain = " → ".join(f"{c.id} {c.version}" for c in std.chain)
+    n = len(std.pack.items)
+    print(
+        f"{std.id} {std.version}: valid ({chain}; {n} items, {len(std.pack.indicators)} indicators); "
+        f"{len(warnings)} warning(s)"
+    )
+    return 1 if (warnings and args.strict) else 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from ._models import County
     from ._pack_schema import Pack
@@ -112,6 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--format", "-f", choices=["text", "json"], default="text")
     ls.add_argument("--lang", choices=["zh", "en"], default="zh")
     ls.set_defaults(func=_cmd_standards_list)
+
+    sh = st_sub.add_parser("show", help="print a pack (with --resolved: the effective rules and their origins)")
+    sh.add_argument("pack", help="pack id, id@version or path")
+    sh.add_argument("--resolved", action="store_true", help="resolve extends/overlays and show each rule's origin")
+    sh.add_argument("--as-of", help="the version in force on this date")
+    sh.add_argument("--output", "-o")
+    sh.set_defaults(func=_cmd_standards_show)
+    dc = st_sub.add_parser("doc", help="render a resolved pack as a Markdown document for expert review")
+    dc.add_argument("pack")
+    dc.add_argument("--lang", choices=["zh", "en"], default="zh")
+    dc.add_argument("--as-of")
+    dc.add_argument("--output", "-o")
+    dc.set_defaults(func=_cmd_standards_doc)
+    li = st_sub.add_parser("lint", help="check a pack without evaluating anything")
+    li.add_argument("pack", help="path to a pack file or directory (or a pack id)")
+    li.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    li.set_defaults(func=_cmd_standards_lint)
 
     sc = sub.add_parser("schema", help="print a JSON schema (report, county input, pack)")
     sc.add_argument("what", choices=["report", "county", "pack"])

@@ -403,12 +403,12 @@ class _Compiler:
             value = float(_BINARY[op](np.float64(a.const), np.float64(b.const)))
             return self.merge(dtype, None, lambda rt: value, a, b, const=value)
         if op in "+-" and b.const == 0.0:
-            return replace(a, dtype=dtype)  # x ± 0 is x (keeps its apportionment)
+            return replace(a, dtype=dtype, params=a.params | b.params)  # x ± 0 is x (keeps its apportionment)
         if op == "+" and a.const == 0.0:
-            return replace(b, dtype=dtype)
+            return replace(b, dtype=dtype, params=a.params | b.params)
         if op == "*" and (a.const == 0.0 or b.const == 0.0):
             # A term scaled by a constant zero (a switched-off coefficient) is dropped: it needs no data.
-            return Compiled(dtype, None, lambda rt: 0.0, const=0.0)
+            return Compiled(dtype, None, lambda rt: 0.0, params=a.params | b.params, const=0.0)
         level = self.join(a, b, node)
         fa, fb = self.at(a, level, node), self.at(b, level, node)
         func = _BINARY[op]

@@ -44,6 +44,7 @@ Id = Annotated[str, Field(pattern=ID_RE)]
 InputName = Annotated[str, Field(pattern=INPUT_RE)]
 ShortText = Annotated[str, Field(max_length=400)]
 LongText = Annotated[str, Field(max_length=4000)]
+DescText = Annotated[str, Field(max_length=4000)]
 Expr = Annotated[str, Field(min_length=1, max_length=2000)]
 Level = Literal["county", "school", "section"]
 SectionKey = Literal["primary", "junior"]
@@ -53,8 +54,8 @@ class Label(BaseModel):
     """Human-facing text: Chinese first, English available."""
 
     model_config = _CFG
-    zh: ShortText
-    en: ShortText | None = None
+    zh: DescText
+    en: DescText | None = None
 
     def text(self, lang: str = "zh") -> str:
         """The label in ``lang`` (zh or en), falling back to Chinese."""

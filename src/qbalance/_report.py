@@ -108,6 +108,7 @@ class IndicatorOut(BaseModel):
     compare: str
     threshold: dict[str, float]
     cite: CiteOut | None = None
+    threshold_set_by: RuleOrigin | None = None
     sections: list[CvOut]
 
 
@@ -168,6 +169,30 @@ class EvidenceOut(BaseModel):
     evidence: str | None = None
 
 
+class RuleOrigin(BaseModel):
+    """Which pack set a rule's value, and the document and clause it cites."""
+
+    model_config = _CFG
+    pack: str
+    version: str
+    change: str = Field(description="define (written in that pack), or set/add when an overlay changed it")
+    source: str | None = None
+    document: str | None = None
+    clause: str | None = None
+    text: str | None = None
+
+
+class ParamOut(BaseModel):
+    """A parameter an item used: its value (per key when keyed) and where that value comes from."""
+
+    model_config = _CFG
+    name: str
+    label: LabelOut | None = None
+    unit: str
+    value: float | bool | dict[str, float]
+    set_by: RuleOrigin | None = None
+
+
 class CompositeOut(BaseModel):
     """A composite CV (mean of several indicators' CVs) in one section, as the 2012 standard compares it."""
 
@@ -194,6 +219,7 @@ class ItemOut(BaseModel):
     value: float | None = Field(default=None, description="the tracked value, for progress items")
     target: float | None = Field(default=None, description="the target, for progress items")
     composite: list[CompositeOut] = Field(default_factory=list, description="per-section composite CVs")
+    parameters: list[ParamOut] = Field(default_factory=list, description="parameters the item used, with origins")
 
 
 class AreaOut(BaseModel):
@@ -316,8 +342,32 @@ def _category(field: str, code: float) -> str:
     return domain[int(code)]
 
 
+def _origin(pack: Pack, origins: dict[str, Any], keys: list[str], own_cite: Cite | None) -> RuleOrigin | None:
+    """The most specific recorded origin among ``keys`` (most specific first), with its citation."""
+    for key in keys:
+        o = origins.get(key)
+        if o is None:
+            continue
+        cite = own_cite if o.op == "define" else (Cite.model_validate(o.cite) if o.cite else None)
+        src = pack.sources.get(cite.source) if cite else None
+        return RuleOrigin(
+            pack=o.pack,
+            version=o.version,
+            change=o.op,
+            source=cite.source if cite else None,
+            document=(src.document or src.title.zh) if src else None,
+            clause=cite.clause if cite else None,
+            text=cite.text if cite else None,
+        )
+    return None
+
+
 def build_report(
-    results: Results, county: int, provenance: Provenance, extra_warnings: list[WarningOut] | None = None
+    results: Results,
+    county: int,
+    provenance: Provenance,
+    extra_warnings: list[WarningOut] | None = None,
+    origins: dict[str, Any] | None = None,
 ) -> Report:
     """The report of county number ``county`` in ``results``."""
     table, cp = results.table, results.pack
@@ -326,6 +376,7 @@ def build_report(
     school_of = table.ancestor("school", "section")
     county_of_sec = table.ancestor("county", "section")
     county_of_school = table.ancestor("county", "school")
+    origins = origins or {}
     rows = np.flatnonzero(county_of_sec == county)
     schools_here = np.flatnonzero(county_of_school == county)
     sec_codes = sec.columns["section"].astype(np.int64)
@@ -392,6 +443,13 @@ def build_report(
                 compare=ind.spec.compare,
                 threshold=thr,
                 cite=_cite(pack, ind.spec.cite),
+                threshold_set_by=_origin(
+                    pack,
+                    origins,
+                    [f"indicators.{iid}.threshold.{sec}" for sec in pack.sections]
+                    + [f"indicators.{iid}.threshold", f"indicators.{iid}"],
+                    ind.spec.cite,
+                ),
                 sections=sections_out,
             )
         )
@@ -579,6 +637,27 @@ def build_report(
                         if cvo.result == "not_evaluated":
                             who = ", ".join(cvo.missing_schools) or "county mean is zero"
                             missing_what.append(f"{ind.id} {cvo.section}: {who}")
+        used: set[str] = set()
+        for c in ci.exprs.values():
+            used |= set(c.params)
+        for key in ("k", "floor", "target", "limit"):
+            raw = getattr(spec, key, None)
+            if isinstance(raw, str) and raw.startswith("params."):
+                used.add(raw.removeprefix("params."))
+        params_out: list[ParamOut] = []
+        for pname in sorted(used):
+            pspec = pack.parameters.get(pname)
+            if pspec is None:
+                continue
+            params_out.append(
+                ParamOut(
+                    name=pname,
+                    label=_label(pspec.label),
+                    unit=pspec.unit,
+                    value=pspec.value,
+                    set_by=_origin(pack, origins, [f"parameters.{pname}.value", f"parameters.{pname}"], pspec.cite),
+                )
+            )
         items_out.append(
             ItemOut(
                 id=item_id,
@@ -594,6 +673,7 @@ def build_report(
                 value=value_out,
                 target=target_out,
                 composite=composite_out,
+                parameters=params_out,
             )
         )
         area = pack.areas.get(spec.area)

@@ -97,7 +97,8 @@ class Standard:
             )
             for w in table.warnings
         ]
-        return build_report(results, 0, self.provenance(table.digests[0]), warnings)
+        origins = self.resolved.origins if self.resolved is not None else {}
+        return build_report(results, 0, self.provenance(table.digests[0]), warnings, origins)
 
 
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:

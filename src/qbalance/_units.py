@@ -41,12 +41,28 @@ def _clean_unit(text: str) -> str:
     return text.replace("^", "**")
 
 
+_POWER = re.compile(r"\*\*\s*(\S)")
+_POWER_OK = re.compile(r"\*\*\s*-?[1-4](?![0-9.*])")
+_NUMBER_IN_UNIT = re.compile(r"\d+(?:\.\d*)?")
+
+
+def _check_unit_text(unit: str, text: str) -> None:
+    """Refuse unit text that pint could be made to work hard on: only small integer powers, modest numbers."""
+    for m in _POWER.finditer(text):
+        if not _POWER_OK.match(text, m.start()):
+            raise UnitError(f"unit {unit!r}: only small whole powers (**2, **3) are allowed")
+    for m in _NUMBER_IN_UNIT.finditer(text):
+        if len(m.group().replace(".", "")) > 9:
+            raise UnitError(f"unit {unit!r}: number too long")
+
+
 @lru_cache(maxsize=512)
 def _unit_quantity(unit: str) -> pint.Quantity:
     """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
     if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
         raise UnitError(f"not a unit expression: {unit!r}")
     text = _clean_unit(unit).strip()
+    _check_unit_text(unit, text)
     if text in ("", "1"):
         return ureg.Quantity(1.0)
     try:
@@ -65,7 +81,13 @@ def dims_of(unit: str) -> Dims:
 
 def canonical_factor(unit: str) -> float:
     """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)``."""
-    return float(_unit_quantity(unit).to_base_units().magnitude)
+    try:
+        factor = float(_unit_quantity(unit).to_base_units().magnitude)
+    except (OverflowError, ZeroDivisionError):
+        raise UnitError(f"unit {unit!r} is out of range") from None
+    if not math.isfinite(factor) or factor == 0:
+        raise UnitError(f"unit {unit!r} is out of range")
+    return factor
 
 
 def format_dims(dims: Dims) -> str:
@@ -103,12 +125,16 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
     except UnitError as exc:
         raise UnitError(f"cannot read {value!r}: {exc}") from None
     target = _unit_quantity(unit)
+    canonical_factor(unit_text)  # refuses out-of-range factors
     if source.dimensionality != target.dimensionality:
         raise UnitError(
             f"{value!r} has unit {unit_text!r} ({format_dims(source.dimensionality)}), "
             f"but this field is in {unit} ({format_dims(target.dimensionality)})"
         )
-    factor = float((source / target).to_base_units().magnitude)
+    try:
+        factor = float((source / target).to_base_units().magnitude)
+    except (OverflowError, ZeroDivisionError):
+        raise UnitError(f"{value!r} is out of range") from None
     number = float(number_text) * factor
     if not math.isfinite(number):
         raise UnitError(f"{value!r} is too large")

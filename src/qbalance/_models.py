@@ -128,6 +128,8 @@ Area = Annotated[float | None, _quantity("m**2")]
 Money = Annotated[float | None, _quantity("yuan")]
 Rooms = Annotated[float | None, _quantity("room", integer=True)]
 Classes = Annotated[float | None, _quantity("class_", integer=True)]
+Devices = Annotated[float | None, _quantity("device", integer=True)]
+Books = Annotated[float | None, _quantity("book", integer=True)]
 
 
 def _school_id(value: Any) -> Any:
@@ -166,6 +168,9 @@ class TeacherCounts(BaseModel):
     )
     backbone: Teachers = _unit_meta("teacher", "县级及以上骨干教师数", "backbone teachers, county level or above")
     pe_art: Teachers = _unit_meta("teacher", "体育、艺术(美术、音乐)专任教师数", "full-time PE and art teachers")
+    mid_title: Teachers = _unit_meta(
+        "teacher", "中级及以上专业技术职务教师数", "teachers with an intermediate or higher professional title"
+    )
 
 
 class Section(BaseModel):
@@ -189,6 +194,8 @@ class Facilities(BaseModel):
     sports_ground_area: Area = _unit_meta("m**2", "体育运动场地面积", "outdoor sports ground area")
     equipment_value: Money = _unit_meta("yuan", "教学仪器设备值", "book value of teaching equipment")
     multimedia_classrooms: Rooms = _unit_meta("room", "网络多媒体教室数", "networked multimedia classrooms")
+    computers: Devices = _unit_meta("device", "教学用计算机台数", "computers for teaching and learning")
+    books: Books = _unit_meta("book", "图书册数", "library books (volumes)")
 
 
 class School(BaseModel):

@@ -284,6 +284,13 @@ class Report(BaseModel):
         """The report as plain Python data (what :meth:`to_json` writes)."""
         return self.model_dump(mode="json", by_alias=True)
 
+    def area_status(self, area_id: str) -> Status:
+        """The status of one evaluation area by id."""
+        for area in self.areas:
+            if area.id == area_id:
+                return area.status
+        raise KeyError(area_id)
+
     def item(self, item_id: str) -> ItemOut:
         """The result of one item by id."""
         for it in self.items:

@@ -152,7 +152,7 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
                 )
             t = sec.teachers
             if t.full_time is not None:
-                for name in ("above_qualified", "backbone", "pe_art"):
+                for name in ("above_qualified", "backbone", "pe_art", "mid_title"):
                     v = getattr(t, name)
                     if v is not None and v > t.full_time:
                         errors.append(
@@ -288,7 +288,14 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                 number, note = read_fact(raw, decl, scales)
             except ValueError as exc:
                 errors.append(
-                    Problem(str(exc), value=raw, **ctx, field=f"facts.{name}", path=ctx["path"] + f".facts.{name}")
+                    Problem(
+                        str(exc),
+                        source=ctx.get("source"),
+                        path=ctx["path"] + f".facts.{name}",
+                        school_id=ctx.get("school_id"),
+                        field=f"facts.{name}",
+                        value=raw,
+                    )
                 )
                 number, note = np.nan, None
             cols[name].append(number)

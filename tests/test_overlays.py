@@ -7,9 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import COUNTY_FACTS, county, school
 
 import qbalance
+from conftest import COUNTY_FACTS, county, school
 from qbalance._catalogue import ENV_VAR, list_packs
 from qbalance._cli import main
 

@@ -98,7 +98,7 @@ class Standard:
             for w in table.warnings
         ]
         origins = self.resolved.origins if self.resolved is not None else {}
-        return build_report(results, 0, self.provenance(table.digests[0]), warnings, origins)
+        return build_report(results, 0, self.provenance(table.digest(0)), warnings, origins)
 
 
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:

@@ -21,7 +21,7 @@ from ._pack_compile import STRUCTURAL, CompiledPack
 from ._pack_schema import InputDecl
 from ._units import canonical_factor, parse_quantity
 
-__all__ = ["Level", "Table", "build_table", "county_digest", "validate_structure"]
+__all__ = ["Level", "Table", "build_table", "validate_structure"]
 
 MAX_SECTION_STUDENTS = 50_000
 ALLOWED_SECTIONS: dict[str, tuple[set[str], set[str]]] = {
@@ -56,9 +56,43 @@ class Table:
     levels: dict[str, Level]
     evidence: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
-    digests: list[str] = field(default_factory=list)
     meta: list[dict[str, Any]] = field(default_factory=list)
     _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def digest(self, county: int) -> str:
+        """sha256 of everything the pack reads for one county: ids, names, every column, evidence notes.
+
+        Computed from the normalised table, so a county gives the same digest whether it came from YAML, JSON,
+        Excel, CSV or a DataFrame, and whether it was evaluated alone or in a batch.
+        """
+        h = hashlib.sha256()
+        h.update(f"county\x00{self.county_codes[county]}\x00{self.county_names[county]}\x00".encode())
+        masks = {
+            "county": np.arange(self.levels["county"].n) == county,
+            "school": self.ancestor("county", "school") == county,
+            "section": self.ancestor("county", "section") == county,
+        }
+        school_rows = np.flatnonzero(masks["school"])
+        for i in school_rows:
+            h.update(f"{self.school_ids[i]}\x00{self.school_names[i]}\x00".encode())
+        for level in ("county", "school", "section"):
+            lv = self.levels[level]
+            mask = masks[level]
+            if lv.parent_index is not None and level == "section":
+                # parent positions relative to this county's schools, so the digest ignores other counties
+                local = np.searchsorted(school_rows, lv.parent_index[mask])
+                h.update(b"parent\x00" + np.ascontiguousarray(local, dtype="<i8").tobytes())
+            for name in sorted(lv.columns):
+                h.update(f"{level}.{name}\x00".encode())
+                h.update(np.ascontiguousarray(lv.columns[name][mask], dtype="<f8").tobytes())
+        for (level, name), notes in sorted(self.evidence.items()):
+            rows = np.flatnonzero(masks[level])
+            local_notes = [
+                (int(np.searchsorted(rows, r)), note) for r, note in sorted(notes.items()) if masks[level][r]
+            ]
+            if local_notes:
+                h.update(json.dumps([level, name, local_notes], ensure_ascii=False).encode())
+        return "sha256:" + h.hexdigest()
 
     def ancestor(self, upper: str, lower: str) -> np.ndarray:
         """For each row of ``lower``, the index of its ancestor row at ``upper``."""
@@ -73,12 +107,6 @@ class Table:
                 idx = pidx if parent == upper else self.ancestor(upper, parent)[pidx]
             self._anc[key] = idx
         return self._anc[key]
-
-
-def county_digest(county: County) -> str:
-    """A content digest of the normalised county data: the same data gives the same digest from any file format."""
-    payload = json.dumps(county.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def validate_structure(county: County, source: str | None) -> tuple[list[Problem], list[Problem]]:
@@ -313,14 +341,12 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                     )
                 )
 
-    digests: list[str] = []
     meta: list[dict[str, Any]] = []
     for ci, county in enumerate(counties):
         source = sources[ci] if ci < len(sources) else None
         errs, warns = validate_structure(county, source)
         errors.extend(errs)
         warnings.extend(warns)
-        digests.append(county_digest(county))
         meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
         take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county"})
         for si, school in enumerate(county.schools):
@@ -367,6 +393,5 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
         levels=levels,
         evidence=evidence,
         warnings=warnings,
-        digests=digests,
         meta=meta,
     )

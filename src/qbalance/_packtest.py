@@ -1414,8 +1414,10 @@ def run_tests(
             say(f"coverage: {len(gaps)} item{'s' if len(gaps) != 1 else ''} lack cases:")
             for g in gaps:
                 say(f"    {g}")
-        elif test_files:
+        elif coverage(test_files, results, cache=cache):
             say("coverage: every item has the cases it needs")
+        else:
+            say("coverage: not measured (no valid pack test file)")
     if bad_files or errors:
         return EXIT_INVALID
     if failed or gaps or not results:

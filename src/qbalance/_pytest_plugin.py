@@ -82,15 +82,14 @@ class PackTestItem(pytest.Item):
         self, excinfo: ExceptionInfo[BaseException], style: TracebackStyle | None = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, PackCaseFailed):
+            # The failures come first: pytest's short summary shows the first line.
             result = excinfo.value.result
-            what = "is invalid" if result.error else "failed"
+            lines = [line for failure in result.failures for line in failure.splitlines()]
+            what = "is invalid" if result.error else f"failed ({len(result.failures)} unmet expectation(s))"
             where = f"{self.path.name}, line {self.case.line}" if self.case.line else self.path.name
-            lines = [f"pack test case {self.case.name!r} {what} ({where}):"]
-            for failure in result.failures:
-                lines.extend(f"  {line}" for line in failure.splitlines())
-            return "\n".join(lines)
+            return "\n".join([*lines, f"pack test case {self.case.name!r} ({where}) {what}"])
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = self.case.line - 1 if self.case.line else None  # pytest counts lines from 0
-        return self.path, line, f"{self.path.name}::{self.case.name}"
+        return self.path, line, f"pack test {self.path.name}: {self.case.name}"

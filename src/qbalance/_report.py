@@ -705,7 +705,15 @@ def build_report(
     v = float(results.verdict[county])
     verdict: Verdict = "incomplete" if math.isnan(v) else ("pass" if v == 1.0 else "fail")
 
-    warnings_out = list(extra_warnings or [])
+    warnings_out = list(extra_warnings or []) + [
+        WarningOut(
+            message=w.message,
+            school_id=w.school_id,
+            field=w.field,
+            value=w.value if isinstance(w.value, (int, float, str)) and not isinstance(w.value, bool) else None,
+        )
+        for w in table.warnings_for(county)
+    ]
     meta = table.meta[county] if county < len(table.meta) else {}
     return Report(
         provenance=provenance,

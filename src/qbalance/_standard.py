@@ -14,7 +14,7 @@ from ._pack_compile import CompiledPack, compile_pack
 from ._pack_load import validate_pack
 from ._pack_resolve import Resolved, resolve_pack
 from ._pack_schema import Pack
-from ._report import LabelOut, PackRef, Provenance, Report, WarningOut, build_report
+from ._report import LabelOut, PackRef, Provenance, Report, build_report
 from ._table import Table, build_table
 from ._version import __version__
 
@@ -88,17 +88,8 @@ class Standard:
         county, source = as_county(data)
         table = self.table([county], [source])
         results = self.run(table)
-        warnings = [
-            WarningOut(
-                message=w.message,
-                school_id=w.school_id,
-                field=w.field,
-                value=w.value if isinstance(w.value, (int, float, str)) and not isinstance(w.value, bool) else None,
-            )
-            for w in table.warnings
-        ]
         origins = self.resolved.origins if self.resolved is not None else {}
-        return build_report(results, 0, self.provenance(table.digest(0)), warnings, origins)
+        return build_report(results, 0, self.provenance(table.digest(0)), None, origins)
 
 
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:

@@ -7,6 +7,7 @@ one; the batch path (:mod:`qbalance._batch`) builds the same table straight from
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -58,6 +59,10 @@ class Table:
     warnings: list[Problem] = field(default_factory=list)
     meta: list[dict[str, Any]] = field(default_factory=list)
     _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def warnings_for(self, county: int) -> list[Problem]:
+        """Warnings about one county's data (and those about the input as a whole)."""
+        return [w for w in self.warnings if w.extra.get("county", county) == county]
 
     def digest(self, county: int) -> str:
         """sha256 of everything the pack reads for one county: ids, names, every column, evidence notes.
@@ -338,6 +343,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                         path=ctx["path"] + f".facts.{key}",
                         school_id=ctx.get("school_id"),
                         field=f"facts.{key}",
+                        extra={"county": ctx["county"]},
                     )
                 )
 
@@ -346,9 +352,9 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
         source = sources[ci] if ci < len(sources) else None
         errs, warns = validate_structure(county, source)
         errors.extend(errs)
-        warnings.extend(warns)
+        warnings.extend(dataclasses.replace(w, extra={"county": ci}) for w in warns)
         meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
-        take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county"})
+        take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county", "county": ci})
         for si, school in enumerate(county.schools):
             srow = len(school_ids)
             school_ids.append(school.id)
@@ -360,7 +366,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
             school_cols["boarding"].append(np.nan if school.boarding is None else float(school.boarding))
             senior = school.sections.get("senior")
             school_cols["senior_students"].append(float(senior.students) if senior is not None else 0.0)
-            ctx = {"source": source, "path": f"schools[{si}]", "school_id": school.id}
+            ctx = {"source": source, "path": f"schools[{si}]", "school_id": school.id, "county": ci}
             take(school, "school", srow, by_level["school"], school_cols, ctx)
             for sec_code, sec_name in enumerate(SECTIONS):
                 if sec_name not in pack.sections:
@@ -372,7 +378,12 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                 section_parent.append(srow)
                 section_cols["section"].append(float(sec_code))
                 section_cols["students"].append(float(sec.students))
-                sctx = {"source": source, "path": f"schools[{si}].sections.{sec_name}", "school_id": school.id}
+                sctx = {
+                    "source": source,
+                    "path": f"schools[{si}].sections.{sec_name}",
+                    "school_id": school.id,
+                    "county": ci,
+                }
                 take(sec, "section", rrow, by_level["section"], section_cols, sctx)
     if errors:
         raise InputError(errors)

@@ -22,6 +22,7 @@ from ._errors import Problem
 __all__ = ["Limits", "Loaded", "load_json", "load_yaml"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
@@ -134,6 +135,11 @@ class _Builder:
             if len(node.value) > self.limits.max_scalar_chars:
                 raise _Refused(f"value longer than {self.limits.max_scalar_chars} characters", _pos(node))
             if node.style in (None, ""):
+                implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+                if node.tag != implicit:  # an explicit tag on a plain scalar
+                    if node.tag == "tag:yaml.org,2002:str":
+                        return node.value  # !!str 123 is the text "123"
+                    raise _Refused(f"YAML tag {node.tag!r} is not allowed (quote the value instead)", _pos(node))
                 return _plain(node.value)
             if node.tag != "tag:yaml.org,2002:str" and node.style not in ("'", '"', "|", ">"):
                 raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
@@ -183,7 +189,14 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
         raise YamlRefused(Problem("document nested too deeply", source=source)) from None
     if root is None:
         return Loaded(None, source, positions)
-    builder = _Builder(limits, positions)
+    # A legitimate document has about one value per few bytes; far more means aliases multiplying ("billion laughs").
+    effective = Limits(
+        max_bytes=limits.max_bytes,
+        max_depth=limits.max_depth,
+        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw))),
+        max_scalar_chars=limits.max_scalar_chars,
+    )
+    builder = _Builder(effective, positions)
     try:
         data = builder.build(root, (), 0)
     except _Refused as exc:

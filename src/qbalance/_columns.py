@@ -1,0 +1,685 @@
+"""Read columnar data (dict of arrays, pandas DataFrame, Arrow table, CSV) into the engine's table, vectorised.
+
+Format: one row per school section (``section`` column: primary, junior, or senior for the senior students of a
+complete-middle or twelve-year school), or one row per school with section-prefixed columns (``primary.students``,
+``junior.teachers.full_time``...). School-level values (type, facilities, school facts) may be written on every row
+of the school (identically) or on one of them; county-level values come from a separate ``counties`` table (one
+row per ``county_code``) or from columns that are identical within a county. No pydantic object is built per school:
+validation is vectorised and every bad cell is reported (row, column, school, value, message), never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._errors import InputError, Problem, UnitError
+from ._models import LOCATION_ZH, LOCATIONS, OWNERSHIP_ZH, OWNERSHIPS, SCHOOL_TYPE_ZH, SCHOOL_TYPES, SECTION_ZH
+from ._pack_compile import STRUCTURAL, CompiledPack
+from ._table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS, Level, Table
+from ._units import canonical_factor, parse_quantity
+
+__all__ = ["MAX_LISTED_PROBLEMS", "read_csv", "table_from_columns", "to_columns"]
+
+MAX_LISTED_PROBLEMS = 10_000
+ALL_SECTIONS = ("primary", "junior", "senior")
+_STRUCT_SCHOOL = ("school_type", "ownership", "location", "boarding")
+_TEACHER_SUBS = ("teachers.above_qualified", "teachers.backbone", "teachers.pe_art", "teachers.mid_title")
+# typed section/school fields of the county format that are not pack inputs but must still be valid if present
+_MODEL_SECTION_NUMBERS = {"classes": "class_"} | {f"teachers.{n}": "teacher" for n in ("full_time",)}
+
+
+def to_columns(data: Any) -> dict[str, np.ndarray]:
+    """Columns of a dict of arrays, a pandas DataFrame or a pyarrow Table, without importing pandas or pyarrow."""
+    if isinstance(data, Mapping):
+        items = list(data.items())
+    elif hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        items = [(name, data.column(name).to_numpy(zero_copy_only=False)) for name in data.column_names]
+    elif hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas.DataFrame
+        items = [(str(name), data[name].to_numpy()) for name in data.columns]
+    else:
+        raise InputError(Problem(f"cannot read columns from a {type(data).__name__}: give a dict, DataFrame or Table"))
+    out: dict[str, np.ndarray] = {}
+    n: int | None = None
+    for name, values in items:
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise InputError(Problem(f"column {name!r} is not one-dimensional"))
+        if n is not None and arr.shape[0] != n:
+            raise InputError(Problem(f"column {name!r} has {arr.shape[0]} rows, others have {n}"))
+        n = arr.shape[0]
+        out[str(name)] = arr
+    return out
+
+
+def read_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a UTF-8 CSV file (BOM allowed) into text columns; empty cells become missing values."""
+    p = Path(path)
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(Problem("empty CSV file", source=str(p))) from None
+        rows = list(reader)
+    problems = [
+        Problem(f"row has {len(r)} cells, the header has {len(header)}", source=str(p), location=f"row {i + 2}")
+        for i, r in enumerate(rows)
+        if len(r) != len(header)
+    ]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    problems += [Problem(f"column {h!r} appears more than once", source=str(p)) for h in dupes]
+    if problems:
+        raise InputError(problems)
+    cols = {
+        h.strip(): np.array([r[j] if r[j].strip() != "" else None for r in rows], dtype=object)
+        for j, h in enumerate(header)
+    }
+    return cols
+
+
+class _Problems:
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        self.items: list[Problem] = []
+        self.count = 0
+        self.rowmap: np.ndarray | None = None
+        """Maps a working row number to the row of the input file (rows are regrouped by school)."""
+
+    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str) -> None:
+        self.count += 1
+        if row is not None and self.rowmap is not None:
+            row = int(self.rowmap[row])
+        if len(self.items) < MAX_LISTED_PROBLEMS:
+            if isinstance(value, np.generic):
+                value = value.item()
+            self.items.append(
+                Problem(
+                    message,
+                    source=self.source,
+                    location=f"row {row + 2}" if row is not None else None,  # +2: 1-based, after the header
+                    path=column,
+                    school_id=school,
+                    field=column,
+                    value=value,
+                )
+            )
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            items = list(self.items)
+            if self.count > len(items):
+                items.append(Problem(f"... and {self.count - len(items)} more problems not listed", source=self.source))
+            raise InputError(items)
+
+
+def _text(arr: np.ndarray) -> np.ndarray:
+    """Strings with missing values as None."""
+    out = np.empty(arr.shape[0], dtype=object)
+    for i, v in enumerate(arr.tolist()):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out[i] = None
+        else:
+            out[i] = str(v).strip() if not isinstance(v, str) else v.strip()
+            if out[i] == "":
+                out[i] = None
+    return out
+
+
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes in order of first appearance, and the unique keys in that order."""
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse.ravel()], uniq[order]
+
+
+def _numbers(
+    arr: np.ndarray, unit: str, name: str, probs: _Problems, school_of_row: np.ndarray | None, ids: np.ndarray | None
+) -> np.ndarray:
+    """A numeric column in base units; strings with units are parsed cell by cell; bad cells are reported."""
+    if arr.dtype.kind in "iuf":
+        values = arr.astype(np.float64)
+        bad = np.isinf(values)
+    elif arr.dtype.kind == "b":
+        values = np.full(arr.shape[0], np.nan)
+        bad = np.ones(arr.shape[0], dtype=bool)
+    else:
+        values = np.full(arr.shape[0], np.nan)
+        bad = np.zeros(arr.shape[0], dtype=bool)
+        for i, v in enumerate(arr.tolist()):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if isinstance(v, bool):
+                bad[i] = True
+                continue
+            if isinstance(v, (int, float)):
+                values[i] = float(v)
+                bad[i] = not math.isfinite(values[i])
+                continue
+            text = str(v).strip()
+            if text == "":
+                continue
+            try:
+                values[i] = parse_quantity(text, unit, allow_plain_string=True)
+            except UnitError as exc:
+                probs.add(i, name, _sid(ids, school_of_row, i), v, str(exc))
+                continue
+        factor = canonical_factor(unit)
+        values = values * factor
+        for i in np.flatnonzero(bad):
+            probs.add(int(i), name, _sid(ids, school_of_row, int(i)), arr[i], "not a finite number")
+        return values
+    for i in np.flatnonzero(bad):
+        probs.add(int(i), name, _sid(ids, school_of_row, int(i)), arr[i], "not a finite number")
+    values[bad] = np.nan
+    return values * canonical_factor(unit)
+
+
+def _sid(ids: np.ndarray | None, school_of_row: np.ndarray | None, row: int) -> str | None:
+    if ids is None:
+        return None
+    v = ids[row]
+    return None if v is None else str(v)
+
+
+def _categorical(
+    arr: np.ndarray, domain: tuple[str, ...], synonyms: Mapping[str, str], name: str, probs: _Problems, ids: np.ndarray
+) -> np.ndarray:
+    text = _text(arr)
+    out = np.full(text.shape[0], np.nan)
+    present = np.array([v is not None for v in text], dtype=bool)
+    if present.any():
+        codes, uniq = _factorize(text[present].astype(str))
+        mapped = np.array(
+            [float(domain.index(synonyms.get(u, u))) if synonyms.get(u, u) in domain else np.nan for u in uniq]
+        )
+        vals = mapped[codes]
+        out[present] = vals
+        rows = np.flatnonzero(present)[np.isnan(vals)]
+        allowed = ", ".join(domain) + (f" (or {', '.join(synonyms)})" if synonyms else "")
+        for r in rows:
+            probs.add(int(r), name, _sid(ids, None, int(r)), arr[r], f"not one of {allowed}")
+    return out
+
+
+def _flags(arr: np.ndarray, name: str, probs: _Problems, ids: np.ndarray) -> np.ndarray:
+    out = np.full(arr.shape[0], np.nan)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.float64)
+    for i, v in enumerate(arr.tolist()):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            out[i] = float(v)
+        elif isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            out[i] = 1.0 if v.strip().lower() == "true" else 0.0
+        elif isinstance(v, str) and v.strip() == "":
+            continue
+        else:
+            probs.add(i, name, _sid(ids, None, i), v, "write true or false")
+    return out
+
+
+def _wide_to_long(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One row per school with ``primary.x`` / ``junior.x`` / ``senior.x`` columns → one row per school section."""
+    n = next(iter(cols.values())).shape[0] if cols else 0
+    prefixed = {s: {k[len(s) + 1 :]: v for k, v in cols.items() if k.startswith(s + ".")} for s in ALL_SECTIONS}
+    shared = {k: v for k, v in cols.items() if not any(k.startswith(s + ".") for s in ALL_SECTIONS)}
+    parts_rows: list[np.ndarray] = []
+    parts_sec: list[str] = []
+    for s in ALL_SECTIONS:
+        students = prefixed[s].get("students")
+        if students is None:
+            continue
+        present = np.array(
+            [not (v is None or (isinstance(v, float) and math.isnan(v)) or v == "") for v in students.tolist()]
+        )
+        parts_rows.append(np.flatnonzero(present))
+        parts_sec.extend([s] * int(present.sum()))
+    if not parts_rows:
+        raise InputError(Problem("no section column and no primary.students / junior.students columns"))
+    rows = np.concatenate(parts_rows)
+    out: dict[str, np.ndarray] = {k: v[rows] for k, v in shared.items()}
+    out["section"] = np.array(parts_sec, dtype=object)
+    fields = sorted({f for s in ALL_SECTIONS for f in prefixed[s]})
+    for field in fields:
+        pieces = []
+        for s, idx in zip([s for s in ALL_SECTIONS if "students" in prefixed[s]], parts_rows, strict=True):
+            col = prefixed[s].get(field)
+            pieces.append(col[idx] if col is not None else np.full(idx.size, None, dtype=object))
+        out[field] = np.concatenate(pieces)
+    del n
+    # keep the original row numbers for messages: stable order by school row, then section
+    order = np.argsort(rows, kind="stable")
+    return {k: v[order] for k, v in out.items()} | {"__row__": rows[order]}
+
+
+def table_from_columns(
+    data: Any,
+    cp: CompiledPack,
+    *,
+    counties: Any = None,
+    source: str | None = None,
+    county_code: str | None = None,
+    county_name: str | None = None,
+) -> Table:
+    """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems."""
+    cols = to_columns(data)
+    if "section" not in cols:
+        cols = _wide_to_long(cols)
+    row_no = cols.pop("__row__", None)
+    n = next(iter(cols.values())).shape[0] if cols else 0
+    probs = _Problems(source)
+    probs.rowmap = row_no
+    if n == 0:
+        raise InputError(Problem("the table has no rows", source=source))
+    for required in ("school_id", "school_type", "ownership", "location", "section", "students"):
+        if required not in cols:
+            probs.add(None, required, None, None, "required column is missing")
+    if "county_code" not in cols:
+        if county_code is None:
+            probs.add(None, "county_code", None, None, "required column is missing (or give county_code=)")
+        else:
+            cols["county_code"] = np.full(n, county_code, dtype=object)
+    probs.raise_if_any()
+
+    # row order: by county (first appearance), school (first appearance), section
+    ids = _text(cols["school_id"])
+    ccodes = _text(cols["county_code"])
+    for i in np.flatnonzero([v is None for v in ids]):
+        probs.add(int(i), "school_id", None, None, "school id is missing")
+    for i in np.flatnonzero([v is None for v in ccodes]):
+        probs.add(int(i), "county_code", _sid(ids, None, int(i)), None, "county code is missing")
+    probs.raise_if_any()
+    county_idx, county_keys = _factorize(ccodes.astype(str))
+    school_key = np.char.add(np.char.add(ccodes.astype(str), "\x1f"), ids.astype(str))
+    school_idx, _ = _factorize(school_key)
+    sec_text = _text(cols["section"])
+    sec_code = _categorical(sec_text, ALL_SECTIONS, SECTION_ZH, "section", probs, ids)
+    probs.raise_if_any()
+    sec_code_i = sec_code.astype(np.int64)
+    order = np.lexsort((sec_code_i, school_idx))
+    reorder = {k: v[order] for k, v in cols.items()}
+    cols = reorder
+    ids, ccodes, county_idx, school_idx, sec_code_i = (
+        ids[order],
+        ccodes[order],
+        county_idx[order],
+        school_idx[order],
+        sec_code_i[order],
+    )
+    probs.rowmap = (row_no[order] if row_no is not None else order).astype(np.int64)
+
+    def rowpos(i: int) -> int:
+        return i  # probs maps working rows back to input rows
+
+    # duplicates (school, section)
+    key = school_idx * 3 + sec_code_i
+    dup = np.flatnonzero(np.r_[False, key[1:] == key[:-1]])
+    for i in dup:
+        probs.add(
+            rowpos(int(i)), "section", str(ids[i]), ALL_SECTIONS[sec_code_i[i]], "duplicate school id and section"
+        )
+
+    n_school = int(school_idx.max()) + 1
+    starts = np.flatnonzero(np.r_[True, school_idx[1:] != school_idx[:-1]])
+    school_county = county_idx[starts]
+    school_ids = [str(ids[s]) for s in starts]
+    names_col = _text(cols["school_name"]) if "school_name" in cols else None
+
+    def per_school(values: np.ndarray, name: str, kind: str = "number") -> np.ndarray:
+        """The one value of a school-level column for each school; disagreeing rows are reported."""
+        v = values.astype(np.float64)
+        filled = np.where(np.isnan(v), np.inf, v)
+        lo = np.minimum.reduceat(filled, starts)
+        filled2 = np.where(np.isnan(v), -np.inf, v)
+        hi = np.maximum.reduceat(filled2, starts)
+        conflict = np.isfinite(lo) & np.isfinite(hi) & (lo != hi)
+        for s in np.flatnonzero(conflict):
+            probs.add(
+                rowpos(int(starts[s])),
+                name,
+                school_ids[s],
+                None,
+                "the rows of this school disagree on a school-level value",
+            )
+        return np.where(np.isfinite(lo), lo, np.nan)
+
+    # structural school columns
+    school_cols: dict[str, np.ndarray] = {}
+    domains = {
+        "school_type": (SCHOOL_TYPES, SCHOOL_TYPE_ZH),
+        "ownership": (OWNERSHIPS, OWNERSHIP_ZH),
+        "location": (LOCATIONS, LOCATION_ZH),
+    }
+    for name, (domain, syn) in domains.items():
+        codes = _categorical(cols[name], domain, syn, name, probs, ids)
+        school_cols[name] = per_school(codes, name)
+        for s in np.flatnonzero(np.isnan(school_cols[name])):
+            probs.add(rowpos(int(starts[s])), name, school_ids[s], None, "missing")
+    school_cols["boarding"] = (
+        per_school(_flags(cols["boarding"], "boarding", probs, ids), "boarding")
+        if "boarding" in cols
+        else np.full(n_school, np.nan)
+    )
+
+    students = _numbers(cols["students"], "student", "students", probs, school_idx, ids)
+    for i in np.flatnonzero(np.isnan(students)):
+        probs.add(rowpos(int(i)), "students", str(ids[i]), cols["students"][i], "students is required")
+    for i in np.flatnonzero(students < 0):
+        probs.add(rowpos(int(i)), "students", str(ids[i]), students[i], "must not be negative")
+    for i in np.flatnonzero((students % 1 != 0) & ~np.isnan(students)):
+        probs.add(rowpos(int(i)), "students", str(ids[i]), students[i], "must be a whole number")
+    for i in np.flatnonzero(students > MAX_SECTION_STUDENTS):
+        probs.add(
+            rowpos(int(i)),
+            "students",
+            str(ids[i]),
+            students[i],
+            f"implausible enrolment (more than {MAX_SECTION_STUDENTS})",
+        )
+
+    # sections allowed by type
+    has = np.zeros((n_school, 3), dtype=bool)
+    has[school_idx, sec_code_i] = True
+    stype = school_cols["school_type"]
+    for ti, tname in enumerate(SCHOOL_TYPES):
+        must, may = ALLOWED_SECTIONS[tname]
+        of_type = stype == ti
+        for si, sname in enumerate(ALL_SECTIONS):
+            if sname in must:
+                for s in np.flatnonzero(of_type & ~has[:, si]):
+                    probs.add(
+                        rowpos(int(starts[s])),
+                        "section",
+                        school_ids[s],
+                        None,
+                        f"a {tname} school needs a {sname} section",
+                    )
+            if sname not in may:
+                for s in np.flatnonzero(of_type & has[:, si]):
+                    probs.add(
+                        rowpos(int(starts[s])),
+                        "section",
+                        school_ids[s],
+                        sname,
+                        f"a {tname} school cannot have a {sname} section",
+                    )
+
+    # pack inputs
+    pack = cp.pack
+    inputs = {k: d for k, d in pack.inputs.items() if k not in STRUCTURAL}
+    section_rows = np.isin(sec_code_i, [ALL_SECTIONS.index(s) for s in pack.sections])
+    section_cols: dict[str, np.ndarray] = {}
+    county_cols: dict[str, np.ndarray] = {}
+    evidence: dict[tuple[str, str], dict[int, str]] = {}
+    n_county = len(county_keys)
+    ctab = to_columns(counties) if counties is not None else None
+    cprobs = _Problems("counties" if source is None else f"{source} (counties)")
+    ctab_idx = None
+    if ctab is not None:
+        if "county_code" not in ctab:
+            cprobs.add(None, "county_code", None, None, "the counties table needs a county_code column")
+        else:
+            ccode_t = _text(ctab["county_code"]).astype(str)
+            lookup = {c: i for i, c in enumerate(ccode_t.tolist())}
+            ctab_idx = np.array([lookup.get(str(c), -1) for c in county_keys.tolist()])
+    scales = pack.scales
+    for name, decl in inputs.items():
+        if decl.level == "county":
+            if ctab is not None and ctab_idx is not None and name in ctab:
+                vals_t = _read_input(ctab[name], decl, name, cprobs, None, scales)
+                vals = np.where(ctab_idx >= 0, vals_t[np.maximum(ctab_idx, 0)], np.nan)
+            elif name in cols:
+                vals_rows = _read_input(cols[name], decl, name, probs, ids, scales)
+                cstarts = np.flatnonzero(np.r_[True, county_idx[1:] != county_idx[:-1]])
+                lo = np.minimum.reduceat(np.where(np.isnan(vals_rows), np.inf, vals_rows), cstarts)
+                hi = np.maximum.reduceat(np.where(np.isnan(vals_rows), -np.inf, vals_rows), cstarts)
+                for c in np.flatnonzero(np.isfinite(lo) & np.isfinite(hi) & (lo != hi)):
+                    probs.add(
+                        rowpos(int(cstarts[c])),
+                        name,
+                        None,
+                        None,
+                        "the rows of this county disagree on a county-level value",
+                    )
+                vals = np.where(np.isfinite(lo), lo, np.nan)
+            else:
+                vals = np.full(n_county, np.nan)
+            county_cols[name] = vals
+        elif decl.level == "school":
+            if name in cols:
+                vals_rows = _read_input(cols[name], decl, name, probs, ids, scales)
+                school_cols[name] = per_school(vals_rows, name)
+            else:
+                school_cols[name] = np.full(n_school, np.nan)
+        else:
+            if name in cols:
+                section_cols[name] = _read_input(cols[name], decl, name, probs, ids, scales)[section_rows]
+            else:
+                section_cols[name] = np.full(int(section_rows.sum()), np.nan)
+        ev = f"{name}.evidence"
+        if ev in cols:
+            notes = _text(cols[ev])
+            level_idx = {"county": county_idx, "school": school_idx, "section": None}[decl.level]
+            for i in np.flatnonzero([v is not None for v in notes]):
+                if level_idx is None:
+                    if section_rows[i]:
+                        evidence.setdefault(("section", name), {})[int(np.sum(section_rows[:i]))] = str(notes[i])
+                else:
+                    evidence.setdefault((decl.level, name), {})[int(level_idx[i])] = str(notes[i])
+
+    # teacher sub-counts must not exceed full-time teachers (when both are given)
+    if "teachers.full_time" in cols:
+        ft = _numbers(cols["teachers.full_time"], "teacher", "teachers.full_time", probs, school_idx, ids)
+        for sub in _TEACHER_SUBS:
+            if sub in cols:
+                sv = _numbers(cols[sub], "teacher", sub, _Problems(None), school_idx, ids)  # reported above
+                for i in np.flatnonzero(sv > ft):
+                    probs.add(rowpos(int(i)), sub, str(ids[i]), sv[i], f"exceeds full-time teachers ({ft[i]:g})")
+    probs.items.extend(cprobs.items)
+    probs.count += cprobs.count
+    probs.raise_if_any()
+
+    # senior students (apportionment only)
+    senior = np.zeros(n_school)
+    srows = sec_code_i == 2
+    senior[school_idx[srows]] = students[srows]
+
+    school_cols["senior_students"] = senior
+    section_cols["section"] = sec_code_i[section_rows].astype(np.float64)
+    section_cols["students"] = students[section_rows]
+    names = [
+        str(names_col[s]) if names_col is not None and names_col[s] is not None else school_ids[k]
+        for k, s in enumerate(starts)
+    ]
+    cnames_col = _text(cols["county_name"]) if "county_name" in cols else None
+    cstarts = np.flatnonzero(np.r_[True, county_idx[1:] != county_idx[:-1]])
+    county_names = [
+        str(cnames_col[s])
+        if cnames_col is not None and cnames_col[s] is not None
+        else (county_name or str(county_keys[k]))
+        for k, s in enumerate(cstarts)
+    ]
+    known = (
+        set(inputs)
+        | {f"{k}.evidence" for k in inputs}
+        | {
+            "county_code",
+            "county_name",
+            "county_year",
+            "county_synthetic",
+            "school_id",
+            "school_name",
+            "section",
+            "students",
+            *_STRUCT_SCHOOL,
+        }
+    )
+    warnings = [
+        Problem(f"column {c!r} is not an input of pack {pack.id}; it is not used", source=source, field=c)
+        for c in cols
+        if c not in known and any(_text(cols[c][:]) != None)  # noqa: E711 - elementwise comparison
+    ]
+    sec_county = county_idx[section_rows]
+    sec_ids = ids[section_rows]
+    sec_names = np.array(ALL_SECTIONS, dtype=object)[sec_code_i[section_rows]]
+    for i in np.flatnonzero(section_cols["students"] == 0):
+        warnings.append(
+            Problem(
+                "section has no students: it is left out of every per-student indicator",
+                source=source,
+                path=f"{sec_ids[i]}.sections.{sec_names[i]}.students",
+                school_id=str(sec_ids[i]),
+                field=f"sections.{sec_names[i]}.students",
+                value=0,
+                extra={"county": int(sec_county[i])},
+            )
+        )
+    ft_col = section_cols.get("teachers.full_time")
+    if ft_col is not None:
+        for i in np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0)):
+            warnings.append(
+                Problem(
+                    "section has students but no full-time teachers",
+                    source=source,
+                    path=f"{sec_ids[i]}.sections.{sec_names[i]}.teachers.full_time",
+                    school_id=str(sec_ids[i]),
+                    field=f"sections.{sec_names[i]}.teachers.full_time",
+                    value=0,
+                    extra={"county": int(sec_county[i])},
+                )
+            )
+    table = Table(
+        warnings=warnings,
+        county_codes=[str(c) for c in county_keys.tolist()],
+        county_names=county_names,
+        school_ids=school_ids,
+        school_names=names,
+        levels={
+            "county": Level(n_county, None, county_cols),
+            "school": Level(n_school, school_county.astype(np.int64), school_cols),
+            "section": Level(int(section_rows.sum()), school_idx[section_rows].astype(np.int64), section_cols),
+        },
+        evidence=evidence,
+        meta=[
+            {
+                "code": str(c),
+                "name": nm,
+                "year": _county_value(cols, "county_year", int(s), int),
+                "synthetic": bool(_county_value(cols, "county_synthetic", int(s), _truthy) or False),
+            }
+            for c, nm, s in zip(county_keys.tolist(), county_names, cstarts, strict=True)
+        ],
+    )
+    return table
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() == "true"
+    return bool(v)
+
+
+def _county_value(cols: dict[str, np.ndarray], name: str, row: int, conv: Any) -> Any:
+    if name not in cols:
+        return None
+    v = cols[name][row]
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return conv(v)
+
+
+def _read_input(
+    raw: np.ndarray, decl: Any, name: str, probs: _Problems, ids: np.ndarray | None, scales: Any
+) -> np.ndarray:
+    """One pack-declared input column in engine form, with the pack's range and whole-number checks."""
+    if decl.type == "number":
+        vals = _numbers(raw, decl.unit, name, probs, None, ids)
+        factor = canonical_factor(decl.unit)
+        shown = vals / factor
+        if decl.min is not None:
+            for i in np.flatnonzero(shown < decl.min):
+                probs.add(i, name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g} {decl.unit}")
+        if decl.max is not None:
+            for i in np.flatnonzero(shown > decl.max):
+                probs.add(i, name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g} {decl.unit}")
+        if decl.integer:
+            for i in np.flatnonzero((shown % 1 != 0) & ~np.isnan(shown)):
+                probs.add(i, name, _sid(ids, None, int(i)), shown[i], "must be a whole number")
+        return vals
+    if decl.type == "flag":
+        return _flags(raw, name, probs, ids if ids is not None else np.full(raw.shape[0], None))
+    if decl.type == "rating":
+        scale = scales[decl.scale]
+        syn = {}
+        for lid, label in scale.labels.items():
+            syn[label.zh] = lid
+            if label.en:
+                syn[label.en] = lid
+        return _categorical(
+            raw, tuple(scale.levels), syn, name, probs, ids if ids is not None else np.full(raw.shape[0], None)
+        )
+    return _categorical(
+        raw, tuple(decl.categories or ()), {}, name, probs, ids if ids is not None else np.full(raw.shape[0], None)
+    )
+
+
+def county_to_columns(county: Any) -> dict[str, list[Any]]:
+    """Flatten a :class:`County` into the long columnar format (one row per school section), county facts repeated.
+
+    Values are the model's canonical numbers; facts keep their written form (e.g. "良好"). Used to move a county
+    from the file format into tables (CSV, DataFrames, batches) without changing any value.
+    """
+    rows: list[dict[str, Any]] = []
+    for school in county.schools:
+        base: dict[str, Any] = {
+            "county_code": county.code,
+            "county_name": county.name,
+            "county_year": county.year,
+            "county_synthetic": county.synthetic,
+            "school_id": school.id,
+            "school_name": school.name,
+            "school_type": school.type,
+            "ownership": school.ownership,
+            "location": school.location,
+            "boarding": school.boarding,
+        }
+        for key, value in school.facilities.model_dump().items():
+            base[f"facilities.{key}"] = value
+        for key, value in school.facts.items():
+            _put_fact(base, key, value)
+        for key, value in county.facts.items():
+            _put_fact(base, key, value)
+        for sec_name, sec in school.sections.items():
+            row = dict(base)
+            row["section"] = sec_name
+            row["students"] = sec.students
+            row["classes"] = sec.classes
+            for key, value in sec.teachers.model_dump().items():
+                row[f"teachers.{key}"] = value
+            for key, value in sec.facts.items():
+                _put_fact(row, key, value)
+            rows.append(row)
+    names: list[str] = []
+    for row in rows:
+        for k in row:
+            if k not in names:
+                names.append(k)
+    return {k: [row.get(k) for row in rows] for k in names}
+
+
+def _put_fact(row: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(value, dict):
+        row[key] = value.get("value")
+        if value.get("evidence") is not None:
+            row[f"{key}.evidence"] = value["evidence"]
+    else:
+        row[key] = value

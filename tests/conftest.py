@@ -9,7 +9,6 @@ import pytest
 
 import qbalance
 
-
 COUNTY_FACTS: dict[str, Any] = {
     # Every county-level input of cn-moe-2017, each comfortably passing its item.
     "public_funds_norm_primary": 720,

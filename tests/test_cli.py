@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import county, school
 
+from conftest import county, school
 from qbalance._cli import main
 
 

@@ -6,9 +6,9 @@ import json
 import math
 
 import pytest
-from conftest import county, school
 
 import qbalance
+from conftest import county, school
 
 
 def _sec(students: int, above: int, backbone: int, pe_art: int, full_time: int | None = None) -> dict:

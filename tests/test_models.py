@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import county, school
 
 import qbalance
+from conftest import county, school
 
 
 def test_all_problems_reported_at_once_with_school_field_value(national: qbalance.Standard) -> None:

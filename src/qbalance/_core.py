@@ -104,7 +104,8 @@ def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
     b_arr = np.asarray(b, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = a_arr - b_arr
-        equal = np.abs(diff) <= rel_tol * np.maximum(np.abs(a_arr), np.abs(b_arr))
+        near = np.isfinite(diff) & (np.abs(diff) <= rel_tol * np.maximum(np.abs(a_arr), np.abs(b_arr)))
+        equal = near | (a_arr == b_arr)  # infinities are equal only to themselves
         if op == ">=":
             res = (diff > 0) | equal
         elif op == "<=":
@@ -134,8 +135,9 @@ def k_of_n(met: F64, floor_ok: F64, k: float) -> F64:
     known_met = np.sum(met == 1.0, axis=1)
     unknown = np.sum(np.isnan(met), axis=1)
     below_floor = np.any(floor_ok == 0.0, axis=1)
+    unknown_floor = np.any(np.isnan(floor_ok) & (met == 0.0), axis=1)
     fail = (known_met + unknown < k) | below_floor
-    ok = (unknown == 0) & (known_met >= k)
+    ok = (unknown == 0) & (known_met >= k) & ~unknown_floor
     return np.where(fail, 0.0, np.where(ok, 1.0, np.nan))
 
 

@@ -154,6 +154,8 @@ class Compiled:
     contains_apportioned: bool = False
     const: float | None = None
     """The value when it is known without data (literals and unkeyed parameters)."""
+    literal: bool = False
+    """A number written in the expression (a bare literal 0 fits any unit; a parameter that is 0 does not)."""
     text: str | None = None
     symbol_levels: Mapping[str, str] = field(default_factory=dict)
 
@@ -274,7 +276,7 @@ class _Compiler:
         if isinstance(node, Number):
             if node.unit is None:
                 value = node.value
-                return Compiled(NUMBER_1, None, lambda rt: value, const=value)
+                return Compiled(NUMBER_1, None, lambda rt: value, const=value, literal=True)
             try:
                 dims = dims_of(node.unit)
                 value = node.value * canonical_factor(node.unit)
@@ -376,9 +378,9 @@ class _Compiler:
             raise self.fail(f"{what} needs yes/no values (comparisons), got {c.dtype.describe()}", node)
 
     def same_dims(self, a: Compiled, b: Compiled, node: Node, what: str) -> Dims:
-        if a.const == 0.0 and a.level is None:
+        if a.literal and a.const == 0.0 and a.dtype.dims == NUMBER_1.dims:
             return b.dtype.dims
-        if b.const == 0.0 and b.level is None:
+        if b.literal and b.const == 0.0 and b.dtype.dims == NUMBER_1.dims:
             return a.dtype.dims
         if a.dtype.dims != b.dtype.dims:
             raise self.fail(
@@ -406,6 +408,10 @@ class _Compiler:
             return replace(a, dtype=dtype, params=a.params | b.params)  # x ± 0 is x (keeps its apportionment)
         if op == "+" and a.const == 0.0:
             return replace(b, dtype=dtype, params=a.params | b.params)
+        if op == "-" and a.const == 0.0 and b.const is None:
+            negated = self.merge(dtype, b.level, _neg(b.fn), b)
+            share = b.share
+            return replace(negated, share=(lambda lvl: _neg(share(lvl))) if share is not None else None)
         if op == "*" and (a.const == 0.0 or b.const == 0.0):
             # A term scaled by a constant zero (a switched-off coefficient) is dropped: it needs no data.
             return Compiled(dtype, None, lambda rt: 0.0, params=a.params | b.params, const=0.0)

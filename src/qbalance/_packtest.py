@@ -933,7 +933,8 @@ def _hint(key: str, options: Any) -> str:
 class StandardCache:
     """Loads each pack once per (pack, as_of) with :func:`qbalance.load_standard`; remembers invalid packs too.
 
-    A pack file's modification time and size are part of the key, so an edited pack is reloaded.
+    A pack file's modification time and size are part of the key, so an edited pack is reloaded; for a pack named
+    by id, the search path (``QBALANCE_STANDARDS_PATH``) is.
     """
 
     def __init__(self) -> None:
@@ -948,6 +949,8 @@ class StandardCache:
                 key = (*key, st.st_mtime_ns, st.st_size)
             except OSError:
                 pass
+        else:  # an id is looked up on the search path, which the environment can change
+            key = (*key, os.environ.get("QBALANCE_STANDARDS_PATH", ""))
         hit = self._items.get(key)
         if hit is None:
             import qbalance

@@ -41,16 +41,31 @@ def _clean_unit(text: str) -> str:
     return text.replace("^", "**")
 
 
-_POWER = re.compile(r"\*\*\s*(\S)")
-_POWER_OK = re.compile(r"\*\*\s*-?[1-4](?![0-9.*])")
+_POWER = re.compile(r"\*\*")
+_POWER_OK = re.compile(r"\*\*\s*-?[1-4](?!\s*[0-9.*^])")
 _NUMBER_IN_UNIT = re.compile(r"\d+(?:\.\d*)?")
+MAX_UNIT_POWERS = 3
+MAX_UNIT_PARENS = 2
 
 
 def _check_unit_text(unit: str, text: str) -> None:
-    """Refuse unit text that pint could be made to work hard on: only small integer powers, modest numbers."""
-    for m in _POWER.finditer(text):
+    """Refuse unit text that pint could be made to work hard on.
+
+    pint evaluates numbers in unit text exactly, so ``2**4**4**4`` would be a number with 10^154 digits. Allowed:
+    at most three powers, each a whole number from 1 to 4 that is not itself raised to a power, parentheses at most
+    two deep, numbers of at most nine digits. Real units (``m**2``, ``teacher / (100 student)``) are far inside this.
+    """
+    powers = list(_POWER.finditer(text))
+    if len(powers) > MAX_UNIT_POWERS:
+        raise UnitError(f"unit {unit!r}: too many powers")
+    for m in powers:
         if not _POWER_OK.match(text, m.start()):
             raise UnitError(f"unit {unit!r}: only small whole powers (**2, **3) are allowed")
+    depth = 0
+    for ch in text:
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        if depth > MAX_UNIT_PARENS:
+            raise UnitError(f"unit {unit!r}: parentheses nested too deeply")
     for m in _NUMBER_IN_UNIT.finditer(text):
         if len(m.group().replace(".", "")) > 9:
             raise UnitError(f"unit {unit!r}: number too long")

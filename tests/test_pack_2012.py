@@ -327,3 +327,21 @@ def test_demo_county_is_incomplete_without_computers_books_and_titles(basic: qba
 def test_pack_lints_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["standards", "lint", PACK]) == 0
     assert "0 warning(s)" in capsys.readouterr().out
+
+
+def test_known_cvs_can_prove_a_composite_fails_even_with_one_missing(basic: qbalance.Standard) -> None:
+    # Schools A (2 units per student everywhere) and B (38): every CV is (38-2)/(38+2) = 0.9 (by hand, as above:
+    # two equal-size schools with values a and b have CV (b-a)/(b+a)). With books missing at B, the seven known CVs
+    # already give a composite of at least 7·0.9/8 = 0.7875 > 0.65, whatever the books CV: a proven fail.
+    data = _pair("primary", 2, 38, 0)
+    del data["schools"][1]["facilities"]["books"]
+    report = basic.evaluate(data)
+    assert _cv(report, "B5_books", "primary").result == "not_evaluated"  # the missing CV is flagged, not hidden
+    composite = _composite(report, "primary")
+    assert composite.cv is None
+    assert composite.result == "fail"
+    assert report.verdict == "fail"
+    # and with a closer pair (7 and 33 → 0.65 each) the seven known CVs give 7·0.65/8 = 0.56875 ≤ 0.65: undecided
+    data = _pair("primary", 7, 33, 0)
+    del data["schools"][1]["facilities"]["books"]
+    assert _composite(basic.evaluate(data), "primary").result == "not_evaluated"

@@ -233,9 +233,16 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
                 per.setdefault(iid, {})[section] = cva
                 statuses.append(np.where(stats.count > 0, result, 1.0))
         if spec.kind == "composite_cv" and cvs:
-            mean_cv = np.mean(np.vstack(cvs), axis=0)
+            stack = np.vstack(cvs)
+            mean_cv = np.mean(stack, axis=0)
             compared = round_half_up(mean_cv, decimals, mode)
             result = compare("<=", compared, limits[code], cp.tolerance)
+            # CVs are never negative, so the known ones alone can already prove a failure
+            known_part = np.nansum(stack, axis=0) / stack.shape[0]
+            proven_fail = np.isnan(mean_cv) & (
+                compare(">", round_half_up(known_part, decimals, mode), limits[code], cp.tolerance) == 1.0
+            )
+            result = np.where(proven_fail, 0.0, result)
             composite[section] = {
                 "cv": mean_cv,
                 "compared": compared,

@@ -18,13 +18,13 @@ STATUS = {
     "not_applicable": ("不适用", "n/a"),
 }
 WORDS = {
-    "title": ("县域义务教育优质均衡发展评估报告", "County compulsory-education balance evaluation"),
+    "title": ("评估报告", "evaluation report"),
     "county": ("县(市、区)", "County"),
     "standard": ("评估标准", "Standard"),
     "verdict": ("结论", "Verdict"),
     "areas": ("评估领域", "Areas"),
     "items": ("评估项目", "Items"),
-    "indicators": ("资源配置指标与校际差异系数", "Resource indicators and between-school CVs"),
+    "indicators": ("指标与校际差异系数", "Indicators and between-school CVs"),
     "schools": ("各校达标情况", "Schools"),
     "excluded": ("未纳入计算的学校", "Schools left out"),
     "warnings": ("数据提示", "Warnings"),

@@ -62,7 +62,7 @@ def render_text(report: Report, lang: str = "zh") -> str:
     en = lang == "en"
     out: list[str] = []
     v = VERDICT[report.verdict]
-    title = word("title", lang)
+    title = f"{report.provenance.pack.title.text(lang)} — {word('title', lang)}"
     out.append(title)
     out.append("=" * _width(title))
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""

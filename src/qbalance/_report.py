@@ -420,7 +420,12 @@ def build_report(
             if cva is None:
                 continue
             n = int(cva.stats.count[county])
-            result: Status = "not_applicable" if n == 0 or not cva.judged else _status(float(cva.result[county]))
+            if n == 0:
+                result: Status = "not_applicable"
+            elif not cva.judged:  # shown for a composite: only missing data is worth flagging
+                result = "not_evaluated" if missing_ids else "not_applicable"
+            else:
+                result = _status(float(cva.result[county]))
             sections_out.append(
                 CvOut(
                     section=section,
@@ -466,17 +471,21 @@ def build_report(
     kn_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
     kn = results.items[kn_items[0]] if kn_items else None
     kn_ids: list[str] = kn.detail["indicators"] if kn is not None else list(cp.indicators)
+    if kn is not None and kn.applicable is not None:
+        listed = kn.applicable
+    elif kn_ids:
+        listed = np.logical_and.reduce([results.indicators[i].in_scope for i in kn_ids])
+    else:
+        listed = np.zeros(sec.n, dtype=bool)
     for r in rows:
-        if kn is not None and kn.applicable is not None and not kn.applicable[r]:
-            continue
-        if kn is None:
+        if not listed[r]:
             continue
         values: list[ValueOut] = []
         met_count = 0
         missing: list[str] = []
         for j, iid in enumerate(kn_ids):
             arr = results.indicators[iid]
-            met = _bool(float(arr.met[r]))
+            met = _bool(float(arr.met[r])) if math.isfinite(float(arr.threshold[r])) else None
             met_count += 1 if met else 0
             if math.isnan(arr.value[r]):
                 missing.extend(f"{iid}: {m}" for m in missing_inputs(cp.indicators[iid].value.deps, int(r), "section"))
@@ -487,14 +496,20 @@ def build_report(
                     threshold=_num(arr.threshold[r]),
                     ratio=_num(arr.ratio[r]),
                     met=met,
-                    floor_ok=_bool(float(kn.detail["floor_ok"][r, j])),
+                    floor_ok=_bool(float(kn.detail["floor_ok"][r, j])) if kn is not None else None,
                 )
             )
-        floor_vals = kn.detail["floor_ok"][r]
-        floor_ok = (
-            None if np.any(np.isnan(floor_vals)) and not np.any(floor_vals == 0) else bool(np.all(floor_vals == 1))
-        )
-        assert kn.row_status is not None
+        if kn is not None:
+            floor_vals = kn.detail["floor_ok"][r]
+            if np.any(floor_vals == 0):
+                floor_ok: bool | None = False
+            else:
+                floor_ok = None if np.any(np.isnan(floor_vals)) else True
+            assert kn.row_status is not None
+            result: Status = _status(float(kn.row_status[r]))
+            required: float | None = kn.detail["k"]
+        else:
+            floor_ok, result, required = None, "not_applicable", None
         s_idx = int(school_of[r])
         schools_out.append(
             SchoolSectionOut(
@@ -506,9 +521,9 @@ def build_report(
                 students=float(students[r]),
                 values=values,
                 met_count=met_count,
-                required=kn.detail["k"],
+                required=required,
                 floor_ok=floor_ok,
-                result=_status(float(kn.row_status[r])),
+                result=result,
                 missing=missing,
             )
         )

@@ -738,8 +738,12 @@ def test_without_pack_the_file_must_sit_in_a_pack_tests_directory(tmp_path: Path
 
 def test_pack_by_id_and_as_of(pack_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QBALANCE_STANDARDS_PATH", str(pack_dir.parent))
-    good = one_case(pack_dir, "- name: x\n  expect: {verdict: pass}\n", name="id.yaml")
-    assert good.passed
+    by_id = write(
+        pack_dir / "tests" / "id.yaml",
+        "format: qbalance-pack-test/1\npack: xx-test-pack\nbase: base-county.yaml\n"
+        "cases: [{name: by id, expect: {verdict: pass}}]\n",
+    )
+    assert [r.passed for r in run_file(by_id).values()] == [True]
     path = write(
         pack_dir / "tests" / "id.yaml",
         "format: qbalance-pack-test/1\npack: xx-test-pack\nas_of: 2019-12-31\nbase: base-county.yaml\n"
@@ -1027,3 +1031,18 @@ def test_importing_the_plugin_imports_nothing_else() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
     assert out.stdout.strip() == "['qbalance._pytest_plugin']"
+
+
+def test_the_worked_example_in_the_docs_passes(tmp_path: Path) -> None:
+    # docs/pack-tests.md §1 tests the national pack on a copy of the demo county; run it exactly as printed.
+    import qbalance
+    from qbalance._catalogue import find_pack
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "pack-tests.md"
+    example = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    pack_dir = tmp_path / "cn-xx"
+    write(pack_dir / "pack.yaml", find_pack("cn-moe-2017").read_text(encoding="utf-8"))
+    write(pack_dir / "tests" / "demo-county.yaml", qbalance.demo_path().read_text(encoding="utf-8"))
+    results = run_file(write(pack_dir / "tests" / "salary-and-veto.yaml", example))
+    assert len(results) == 5
+    assert {name: r.failures for name, r in results.items() if not r.passed} == {}

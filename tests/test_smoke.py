@@ -5,6 +5,7 @@ from __future__ import annotations
 import qbalance
 
 DOCUMENTED_API = {
+    "BatchResult",
     "County",
     "Facilities",
     "InputError",
@@ -21,6 +22,9 @@ DOCUMENTED_API = {
     "demo_path",
     "evaluate",
     "load_standard",
+    "plan",
+    "Plan",
+    "evaluate_many",
     "ureg",
     "weighted_cv",
 }

@@ -12,7 +12,7 @@ from ._models import County
 from ._report import Report
 from ._standard import Standard, load_standard
 
-__all__ = ["as_county", "demo_path", "evaluate"]
+__all__ = ["as_county", "demo_path", "evaluate", "plan"]
 
 
 def demo_path() -> Path:
@@ -41,3 +41,14 @@ def evaluate(
     """
     std = load_standard(standard, as_of=as_of)
     return std.evaluate(data)
+
+
+def plan(data: Any, standard: str | Path | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Any:
+    """The rectification plan (整改方案) for one county: the smallest additions that fix its resource items.
+
+    Returns a :class:`Plan` (per-school additions in real units, totals, and the evaluation before and after).
+    ``costs`` optionally gives yuan per unit of each input, to choose which indicator a school may leave short.
+    """
+    from ._plan import make_plan
+
+    return make_plan(data, load_standard(standard), costs=costs)

@@ -1,7 +1,8 @@
 """The ``qbalance`` command line: evaluate a county, list packs, print schemas.
 
-Exit status: 0 the county passes; 1 it was evaluated and fails; 3 it could not be decided because required data
-is missing ("incomplete"); 2 the input or the pack is invalid (the problems are printed on stderr).
+Exit status of ``evaluate``: 0 the county passes; 1 it was evaluated and fails; 3 it could not be decided because
+required data is missing ("incomplete"); 2 the input or the pack is invalid (the problems are printed on stderr).
+``qbalance test`` exits 0 when every pack test passes, 1 when one fails, 2 when a test file or pack is invalid.
 """
 
 from __future__ import annotations
@@ -174,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("what", choices=["report", "county", "pack"])
     sc.add_argument("--output", "-o")
     sc.set_defaults(func=_cmd_schema)
+
+    from ._packtest import add_test_command
+
+    add_test_command(sub)
     return parser
 
 

@@ -87,6 +87,15 @@ class Results:
     verdict: np.ndarray
     values: dict[str, np.ndarray]
     """Every input and derived value the items read, by name (for evidence in reports)."""
+    _slopes: dict[str, Any] = field(default_factory=dict)
+
+    def slopes(self, indicator: str) -> Any:
+        """Change of ``indicator`` per unit of its addition input, per section row (cached); None if unknown."""
+        if indicator not in self._slopes:
+            from ._shortfall import indicator_slopes
+
+            self._slopes[indicator] = indicator_slopes(self.table, self.pack, indicator)
+        return self._slopes[indicator]
 
 
 class _Runtime:

@@ -106,6 +106,7 @@ _CV_FIELDS: dict[str, str] = {
     "limit": "number",
     "result": "status",
     "missing_schools": "ids",
+    "top_contributors": "ids",
 }
 """Fields of a ``CvOut`` (one indicator in one section), less ``section`` which is the key."""
 _COMPOSITE_FIELDS: dict[str, str] = {
@@ -131,6 +132,8 @@ _VALUE_FIELDS: dict[str, str] = {
     "ratio": "number",
     "met": "bool",
     "floor_ok": "bool",
+    "shortfall": "number",
+    "tolerated": "bool",
 }
 """Fields of a ``ValueOut`` (one indicator of one school section)."""
 
@@ -1147,7 +1150,10 @@ def _compare_report(e: Expect, report: Report, failures: list[str], unsupported:
                 failures.append(f"indicators.{iid}.{section}: expected a result, got none (no such row in the report)")
                 continue
             for name, expected in fields.items():
-                check(f"indicators.{iid}.{section}.{name}", expected, getattr(row, name, None))
+                actual = getattr(row, name, None)
+                if name == "top_contributors" and actual is not None:
+                    actual = [c.school_id for c in actual]  # compared as the ordered list of school ids
+                check(f"indicators.{iid}.{section}.{name}", expected, actual)
     for iid, sections in e.composite.items():
         it = items.get(iid)
         has, comp = _field(it, "composite") if it is not None else (True, None)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._engine import Results
 from ._models import CATEGORY_LABELS, SECTIONS
 from ._pack_schema import Cite, Label, Pack
+from ._shortfall import needed_addition
 from ._units import canonical_factor
 
 __all__ = ["REPORT_FORMAT", "Report", "build_report"]
@@ -96,6 +97,9 @@ class CvOut(BaseModel):
     limit: float | None
     result: Status
     missing_schools: list[str] = Field(default_factory=list)
+    top_contributors: list[ContributorOut] = Field(
+        default_factory=list, description="the school sections that pull the CV up most (largest variance shares)"
+    )
 
 
 class IndicatorOut(BaseModel):
@@ -120,6 +124,25 @@ class ValueOut(BaseModel):
     ratio: float | None = Field(description="value ÷ threshold")
     met: bool | None
     floor_ok: bool | None = Field(default=None, description="value ≥ floor × threshold")
+    shortfall: float | None = Field(
+        default=None, description="how much of `shortfall_input` (whole units, rounded up) reaches the threshold"
+    )
+    shortfall_input: str | None = Field(default=None, description="the input a shortfall is counted in")
+    shortfall_unit: str | None = None
+    tolerated: bool | None = Field(
+        default=None, description="unmet but allowed: the one indicator (of 7) the k-of-n rule lets fall short"
+    )
+
+
+class ContributorOut(BaseModel):
+    """A school section's share of the weighted variance behind a CV (Σ of shares is 1)."""
+
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    value: float
+    share: float = Field(description="Pᵢ(Xᵢ − X̄)² ÷ Σ Pⱼ(Xⱼ − X̄)²")
+    side: Literal["below", "above"]
 
 
 class SchoolSectionOut(BaseModel):
@@ -438,6 +461,9 @@ def build_report(
                     limit=_num(cva.limit),
                     result=result,
                     missing_schools=missing_ids,
+                    top_contributors=_contributors(table, school_of, arr.value, arr.weight, mask_rows)
+                    if n and not missing_ids
+                    else [],
                 )
             )
         thr = {
@@ -481,6 +507,7 @@ def build_report(
         if not listed[r]:
             continue
         values: list[ValueOut] = []
+        raw_values: list[dict[str, Any]] = []
         met_count = 0
         missing: list[str] = []
         for j, iid in enumerate(kn_ids):
@@ -489,16 +516,28 @@ def build_report(
             met_count += 1 if met else 0
             if math.isnan(arr.value[r]):
                 missing.extend(f"{iid}: {m}" for m in missing_inputs(cp.indicators[iid].value.deps, int(r), "section"))
-            values.append(
-                ValueOut(
-                    indicator=iid,
-                    value=_num(arr.value[r]),
-                    threshold=_num(arr.threshold[r]),
-                    ratio=_num(arr.ratio[r]),
-                    met=met,
-                    floor_ok=_bool(float(kn.detail["floor_ok"][r, j])) if kn is not None else None,
+            shortfall = None
+            slopes = results.slopes(iid) if met is False else None
+            if slopes is not None:
+                shortfall = needed_addition(
+                    float(arr.threshold[r] - arr.value[r]), float(slopes.per_unit[r]), slopes.integer
                 )
+            raw_values.append(
+                {
+                    "indicator": iid,
+                    "value": _num(arr.value[r]),
+                    "threshold": _num(arr.threshold[r]),
+                    "ratio": _num(arr.ratio[r]),
+                    "met": met,
+                    "floor_ok": _bool(float(kn.detail["floor_ok"][r, j])) if kn is not None else None,
+                    "shortfall": shortfall,
+                    "shortfall_input": slopes.input if slopes is not None else None,
+                    "shortfall_unit": slopes.unit if slopes is not None else None,
+                }
             )
+        tolerated = _tolerated(raw_values, kn.detail["k"] if kn is not None else None)
+        for v in raw_values:
+            values.append(ValueOut(**v, tolerated=(v["indicator"] in tolerated) if v["met"] is False else None))
         if kn is not None:
             floor_vals = kn.detail["floor_ok"][r]
             if np.any(floor_vals == 0):
@@ -768,6 +807,46 @@ def _param_value(cp: Any, results: Results, name: str, level: str, row: int) -> 
     if math.isnan(code):
         return None
     return _num(float(cp.param_tables[name][int(code)]) / factor)
+
+
+def _contributors(
+    table: Any, school_of: np.ndarray, value: np.ndarray, weight: np.ndarray, rows: np.ndarray, top: int = 5
+) -> list[ContributorOut]:
+    x, w = value[rows], weight[rows]
+    if x.size < 2 or not np.all(np.isfinite(x)) or not np.sum(w) > 0:
+        return []
+    mean = float(np.sum(w * x) / np.sum(w))
+    dev = w * (x - mean) ** 2
+    total = float(np.sum(dev))
+    if total <= 0:
+        return []
+    order = np.argsort(-dev, kind="stable")[:top]
+    out = []
+    for j in order:
+        r = int(rows[j])
+        s_idx = int(school_of[r])
+        out.append(
+            ContributorOut(
+                school_id=table.school_ids[s_idx],
+                school_name=table.school_names[s_idx],
+                value=float(x[j]),
+                share=float(dev[j] / total),
+                side="below" if x[j] < mean else "above",
+            )
+        )
+    return out
+
+
+def _tolerated(values: list[dict[str, Any]], k: float | None) -> set[str]:
+    """Which unmet indicators the k-of-n rule lets fall short: up to n − k of those at or above their floor,
+    preferring the largest gaps (the costliest to close)."""
+    if k is None:
+        return set()
+    n = len(values)
+    allowed = max(0, n - math.ceil(k))
+    candidates = [v for v in values if v["met"] is False and v["floor_ok"] is True and v["ratio"] is not None]
+    candidates.sort(key=lambda v: v["ratio"])
+    return {v["indicator"] for v in candidates[:allowed]}
 
 
 def _is_above(upper: str, lower: str) -> bool:

@@ -23,16 +23,49 @@ WEIGHT = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
 rng = np.random.default_rng(20241128)
 
 TOWNS = ["东城", "西城", "南关", "北山", "河口", "石桥", "青龙", "白马", "龙潭", "平坝", "新街", "马鞍"]
-VILLAGES = ["大寨", "小河", "松林", "岩脚", "坪子", "水井", "竹园", "梨树", "杉木", "桃源", "核桃", "箐口",
-            "田坝", "凉水", "麻栗", "团结", "红岩", "新寨", "营盘", "老街", "木厂", "龙井", "三岔", "花椒"]
+VILLAGES = [
+    "大寨",
+    "小河",
+    "松林",
+    "岩脚",
+    "坪子",
+    "水井",
+    "竹园",
+    "梨树",
+    "杉木",
+    "桃源",
+    "核桃",
+    "箐口",
+    "田坝",
+    "凉水",
+    "麻栗",
+    "团结",
+    "红岩",
+    "新寨",
+    "营盘",
+    "老街",
+    "木厂",
+    "龙井",
+    "三岔",
+    "花椒",
+]
 
 
 def ratios(base: tuple[float, float]) -> dict[str, float]:
     return {k: float(rng.uniform(*base)) for k in THR["primary"]}
 
 
-def school(sid: str, name: str, stype: str, location: str, sections: dict[str, int], r: dict[str, dict[str, float]],
-           ownership: str = "public", note: str | None = None, boarding: bool | None = None) -> dict:
+def school(
+    sid: str,
+    name: str,
+    stype: str,
+    location: str,
+    sections: dict[str, int],
+    r: dict[str, dict[str, float]],
+    ownership: str = "public",
+    note: str | None = None,
+    boarding: bool | None = None,
+) -> dict:
     """Build one school; r[section][indicator] = value ÷ threshold wanted for that section."""
     secs: dict[str, dict] = {}
     for sec, students in sections.items():
@@ -81,7 +114,9 @@ def school(sid: str, name: str, stype: str, location: str, sections: dict[str, i
         if sec == "senior":
             continue
         size = 45 if sec == "primary" else 50
-        body["facts"] = {"max_class_size": min(size, math.ceil(body["students"] / body["classes"]) + int(rng.integers(0, 4)))}
+        body["facts"] = {
+            "max_class_size": min(size, math.ceil(body["students"] / body["classes"]) + int(rng.integers(0, 4)))
+        }
     norm = {"primary": 720, "junior": 940, "senior": 1100}
     budget = sum(norm[k] * max(p, 0) for k, p in sections.items())
     if stype in ("primary", "teaching_point") and location == "rural" and total < 100:
@@ -134,27 +169,51 @@ def build() -> dict:
             note = "城区大校额:生均教学及辅助用房为标准的90%,7项中6项达标且余项高于85%,该项仍达标(示例)"
         schools.append(school(nid(), f"示例城区第{i + 1}小学", "primary", "urban", {"primary": students}, r, note=note))
     schools.append(
-        school(nid(), "示例城区实验小学(民办)", "primary", "urban", {"primary": 960}, {"primary": good(1.1, 1.5)},
-               ownership="private")
+        school(
+            nid(),
+            "示例城区实验小学(民办)",
+            "primary",
+            "urban",
+            {"primary": 960},
+            {"primary": good(1.1, 1.5)},
+            ownership="private",
+        )
     )
     # urban junior schools: rich in backbone teachers (pulls the junior R2 CV up)
     for i in range(3):
         r = {"junior": good(1.1, 1.5)}
         r["junior"]["R2"] = float(rng.uniform(3.0, 3.6))
-        schools.append(school(nid(), f"示例城区第{i + 1}中学", "junior", "urban",
-                              {"junior": int(rng.integers(1200, 1900))}, r))
+        schools.append(
+            school(nid(), f"示例城区第{i + 1}中学", "junior", "urban", {"junior": int(rng.integers(1200, 1900))}, r)
+        )
     # urban nine-year schools
     for i in range(2):
         r = {"primary": good(1.1, 1.5), "junior": good(1.1, 1.5)}
         r["junior"]["R2"] = float(rng.uniform(2.8, 3.4))
-        schools.append(school(nid(), f"示例城区第{i + 1}九年一贯制学校", "nine_year", "urban",
-                              {"primary": int(rng.integers(900, 1300)), "junior": int(rng.integers(600, 900))}, r))
+        schools.append(
+            school(
+                nid(),
+                f"示例城区第{i + 1}九年一贯制学校",
+                "nine_year",
+                "urban",
+                {"primary": int(rng.integers(900, 1300)), "junior": int(rng.integers(600, 900))},
+                r,
+            )
+        )
     # complete middle school (junior part evaluated; senior students apportion shared facilities)
     r = {"junior": good(1.1, 1.4)}
     r["junior"]["R2"] = 3.2
-    schools.append(school(nid(), "示例县第一中学(完全中学)", "complete_middle", "urban",
-                          {"junior": 1450, "senior": 1820}, r,
-                          note="完全中学:初中部与高中部按1:1.2折算分摊校舍、场地与设备"))
+    schools.append(
+        school(
+            nid(),
+            "示例县第一中学(完全中学)",
+            "complete_middle",
+            "urban",
+            {"junior": 1450, "senior": 1820},
+            r,
+            note="完全中学:初中部与高中部按1:1.2折算分摊校舍、场地与设备",
+        )
+    )
     # town schools
     for i in range(8):
         r = {"primary": good(1.05, 1.45)}
@@ -164,8 +223,9 @@ def build() -> dict:
             r["primary"] = {k: 1.0 for k in THR["primary"]}
             students = 1000
             note = "各项指标恰好等于标准值(如1000名学生、42名高学历教师=4.2):达到即为达标(示例)"
-        schools.append(school(nid(), f"示例{TOWNS[i]}镇中心小学", "primary", "town",
-                              {"primary": students}, r, note=note))
+        schools.append(
+            school(nid(), f"示例{TOWNS[i]}镇中心小学", "primary", "town", {"primary": students}, r, note=note)
+        )
     for i in range(5):
         r = {"junior": good(1.05, 1.4)}
         r["junior"]["R2"] = float(rng.uniform(1.0, 1.3))
@@ -174,14 +234,32 @@ def build() -> dict:
             r["junior"]["R2"] = 0.92
             r["junior"]["R3"] = 0.88
             note = "骨干教师与体艺教师两项未达标(均高于85%),7项中仅5项达标:不达标(示例)"
-        schools.append(school(nid(), f"示例{TOWNS[i + 8 if i + 8 < len(TOWNS) else i]}镇中学", "junior", "town",
-                              {"junior": int(rng.integers(500, 1500))}, r, note=note, boarding=True))
+        schools.append(
+            school(
+                nid(),
+                f"示例{TOWNS[i + 8 if i + 8 < len(TOWNS) else i]}镇中学",
+                "junior",
+                "town",
+                {"junior": int(rng.integers(500, 1500))},
+                r,
+                note=note,
+                boarding=True,
+            )
+        )
     for i in range(4):
         r = {"primary": good(1.05, 1.4), "junior": good(1.05, 1.4)}
         r["junior"]["R2"] = float(rng.uniform(1.0, 1.25))
-        schools.append(school(nid(), f"示例{TOWNS[(i + 4) % len(TOWNS)]}镇九年一贯制学校", "nine_year", "town",
-                              {"primary": int(rng.integers(300, 700)), "junior": int(rng.integers(250, 600))}, r,
-                              boarding=True))
+        schools.append(
+            school(
+                nid(),
+                f"示例{TOWNS[(i + 4) % len(TOWNS)]}镇九年一贯制学校",
+                "nine_year",
+                "town",
+                {"primary": int(rng.integers(300, 700)), "junior": int(rng.integers(250, 600))},
+                r,
+                boarding=True,
+            )
+        )
     # rural primary schools
     for i in range(18):
         r = {"primary": good(1.02, 1.35)}
@@ -192,15 +270,32 @@ def build() -> dict:
         if i == 9:
             r["primary"]["R5"] = 0.88
             note = "生均体育运动场馆面积为标准的88%:7项中6项达标,余项不低于85%,达标(示例)"
-        schools.append(school(nid(), f"示例{VILLAGES[i]}小学", "primary", "rural",
-                              {"primary": int(rng.integers(100, 480))}, r, note=note))
+        schools.append(
+            school(
+                nid(),
+                f"示例{VILLAGES[i]}小学",
+                "primary",
+                "rural",
+                {"primary": int(rng.integers(100, 480))},
+                r,
+                note=note,
+            )
+        )
     # rural nine-year schools
     for i in range(6):
         r = {"primary": good(1.02, 1.3), "junior": good(1.02, 1.3)}
         r["junior"]["R2"] = float(rng.uniform(1.0, 1.15))
-        schools.append(school(nid(), f"示例{VILLAGES[i + 18]}九年一贯制学校", "nine_year", "rural",
-                              {"primary": int(rng.integers(200, 450)), "junior": int(rng.integers(150, 400))}, r,
-                              boarding=True))
+        schools.append(
+            school(
+                nid(),
+                f"示例{VILLAGES[i + 18]}九年一贯制学校",
+                "nine_year",
+                "rural",
+                {"primary": int(rng.integers(200, 450)), "junior": int(rng.integers(150, 400))},
+                r,
+                boarding=True,
+            )
+        )
     # teaching points: five with 50 or more students (counted), three below 50 (left out)
     for i, students in enumerate([96, 74, 63, 58, 50, 45, 28, 12]):
         r = {"primary": good(1.02, 1.4)}
@@ -212,22 +307,35 @@ def build() -> dict:
             note = "恰好50名学生的教学点纳入计算(不足50人才排除)"
         if students < 50:
             note = "学生数不足50人的教学点,不纳入资源配置指标计算"
-        schools.append(school(nid(), f"示例{VILLAGES[i]}村教学点", "teaching_point", "rural",
-                              {"primary": students}, r, note=note))
+        schools.append(
+            school(nid(), f"示例{VILLAGES[i]}村教学点", "teaching_point", "rural", {"primary": students}, r, note=note)
+        )
     # special-education school (left out of the resource indicators)
-    schools.append(school(nid(), "示例县特殊教育学校", "special_education", "urban",
-                          {"primary": 86, "junior": 41},
-                          {"primary": good(1.0, 1.2), "junior": good(1.0, 1.2)},
-                          note="特殊教育学校不纳入资源配置指标计算"))
+    schools.append(
+        school(
+            nid(),
+            "示例县特殊教育学校",
+            "special_education",
+            "urban",
+            {"primary": 86, "junior": 41},
+            {"primary": good(1.0, 1.2), "junior": good(1.0, 1.2)},
+            note="特殊教育学校不纳入资源配置指标计算",
+        )
+    )
     # instructive failures outside the resource area
     big = schools[0]  # the oversized urban primary school (2380 students > 2000)
     big["sections"]["primary"]["facts"]["max_class_size"] = 52  # a class above 45
-    schools[14]["facts"]["training_spend"] = f"{float(schools[14]['facts']['public_funds_budget'].split()[0]) * 0.04:.2f} 万元"
+    schools[14]["facts"]["training_spend"] = (
+        f"{float(schools[14]['facts']['public_funds_budget'].split()[0]) * 0.04:.2f} 万元"
+    )
     # notes are documentation of the synthetic data, not input
     for s in schools:
         s.pop("note", None)
     full_time = sum(
-        sec.get("teachers", {}).get("full_time", 0) for s in schools for k, sec in s["sections"].items() if k != "senior"
+        sec.get("teachers", {}).get("full_time", 0)
+        for s in schools
+        for k, sec in s["sections"].items()
+        if k != "senior"
     )
     facts = {
         "public_funds_norm_primary": 720,
@@ -272,7 +380,9 @@ def build() -> dict:
         "name": "示例县(合成数据)",
         "year": 2024,
         "synthetic": True,
-        "note": "SYNTHETIC demo data generated by tools/make_demo_county.py; not a real county. 合成示例数据,非真实县。",
+        "note": (
+            "SYNTHETIC demo data generated by tools/make_demo_county.py; not a real county. 合成示例数据,非真实县。"
+        ),
         "facts": facts,
         "schools": schools,
     }

@@ -112,12 +112,14 @@ def _cmd_standards_lint(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from pydantic import BaseModel
+
     from ._models import County
     from ._pack_schema import Pack
     from ._report import Report
 
-    model = {"report": Report, "county": County, "pack": Pack}[args.what]
-    schema = model.model_json_schema()
+    models: dict[str, type[BaseModel]] = {"report": Report, "county": County, "pack": Pack}
+    schema = models[args.what].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://qbalance.invalid/schema/{args.what}-1.json"
     _write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output)

@@ -95,7 +95,7 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
     mean = np.where(bad, np.nan, mean)
     std = np.where(bad, np.nan, std)
     cv = np.where(bad | (mean == 0), np.nan, cv)
-    return GroupStats(mean, std, cv, count, np.where(missing > 0, np.nan, wsum), missing)
+    return GroupStats(mean, std, cv, count, np.where(missing > 0, np.nan, wsum), missing.astype(np.float64))
 
 
 def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:

@@ -430,7 +430,12 @@ class _Compiler:
             sa, sb = a.share, b.share
             assert sa is not None and sb is not None
             func = _BINARY[op]
-            return lambda lvl: (lambda fa, fb: lambda rt: func(fa(rt), fb(rt)))(sa(lvl), sb(lvl))
+
+            def both(lvl: str, sa: Callable[[str], Fn] = sa, sb: Callable[[str], Fn] = sb) -> Fn:
+                fa, fb = sa(lvl), sb(lvl)
+                return lambda rt: func(fa(rt), fb(rt))
+
+            return both
         if op in "*/" and a.share is not None and b.const is not None:
             sa, kb = a.share, b.const
             func = _BINARY[op]

@@ -154,7 +154,8 @@ class _Runtime:
         return out
 
     def down(self, values: np.ndarray, src: str, dst: str) -> np.ndarray:
-        return np.asarray(values)[self.table.ancestor(src, dst)]
+        out: np.ndarray = np.asarray(values)[self.table.ancestor(src, dst)]
+        return out
 
     def share(self, name: str, dst: str) -> np.ndarray:
         whole = self.value(name)

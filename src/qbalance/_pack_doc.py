@@ -150,7 +150,7 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
         out += [head + " | " + ("计算式" if zh else "Expression") + " |", "|" + "---|" * (len(secs) + 4)]
         for iid, ind in pack.indicators.items():
             thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
-            cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)  # type: ignore[call-overload]
+            cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
             unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
             out.append(f"| {iid} | {ind.label.text(lang)} | {cells} | {unit} | `{ind.expression}` |")
         for iid, ind in pack.indicators.items():
@@ -285,10 +285,10 @@ def lint_standard(std: Standard) -> list[Problem]:
     for c in exprs:
         used_names |= set(c.deps)
         used_params |= set(c.params)
-    for item in pack.items.values():
-        used_names |= set(item.evidence or ())
+    for spec_item in pack.items.values():
+        used_names |= set(spec_item.evidence or ())
         for key in ("k", "floor", "target", "limit"):
-            raw = getattr(item, key)
+            raw = getattr(spec_item, key)
             if isinstance(raw, str) and raw.startswith("params."):
                 used_params.add(raw.removeprefix("params."))
     used_params.add("comparison_tolerance")
@@ -307,8 +307,8 @@ def lint_standard(std: Standard) -> list[Problem]:
         for v in coll.values():
             if v.cite is not None:
                 cited.add(v.cite.source)
-    for scope in pack.scopes.values():
-        for e in scope.exclude.values():
+    for scope_spec in pack.scopes.values():
+        for e in scope_spec.exclude.values():
             if e.cite is not None:
                 cited.add(e.cite.source)
     if pack.apportionment and pack.apportionment.cite:
@@ -322,8 +322,8 @@ def lint_standard(std: Standard) -> list[Problem]:
     for iid, it in pack.items.items():
         if it.cite is None:
             warn(("items", iid), f"item {iid!r} has no citation")
-    for iid, ind in pack.indicators.items():
-        if ind.cite is None:
+    for iid, ind_spec in pack.indicators.items():
+        if ind_spec.cite is None:
             warn(("indicators", iid), f"indicator {iid!r} has no citation")
     amount_dims = {"[length] ** 2", "[currency]", "[room]", "[teacher]", "[student]"}
     for iid, ind in cp.indicators.items():

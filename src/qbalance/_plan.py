@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,7 +39,7 @@ from ._standard import Standard, load_standard
 
 __all__ = ["Plan", "make_plan"]
 
-PLAN_FORMAT = "qbalance-plan/1"
+PLAN_FORMAT: Final = "qbalance-plan/1"
 MAX_ROUNDS = 12
 _CFG = ConfigDict(extra="forbid", frozen=True)
 
@@ -191,8 +191,8 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
             ratio = v.ratio if v.ratio is not None else 0.0
             rel = min(1.0 - ratio, 1.0 - floor)
             if costs and v.shortfall_input in costs and v.threshold:
-                return rel * v.threshold * costs[v.shortfall_input]
-            return rel
+                return float(rel * v.threshold * costs[v.shortfall_input])
+            return float(rel)
 
         tolerated = {v.indicator for v in sorted(unmet, key=saving, reverse=True)[:allowed]}
         for v in unmet:
@@ -252,13 +252,13 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
     units: dict[str, str] = {}
     totals: dict[str, float] = {}
     per_school: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        units[r.input] = r.unit
-        totals[r.input] = totals.get(r.input, 0.0) + r.amount
-        entry = per_school.setdefault(r.school_id, {"name": r.school_name, "add": {}, "why": []})
-        entry["add"][r.input] = entry["add"].get(r.input, 0.0) + r.amount
-        sec = f" {r.section}" if r.section else ""
-        entry["why"].append(f"{r.indicator}{sec} {r.reason}")
+    for prow in rows:
+        units[prow.input] = prow.unit
+        totals[prow.input] = totals.get(prow.input, 0.0) + prow.amount
+        entry = per_school.setdefault(prow.school_id, {"name": prow.school_name, "add": {}, "why": []})
+        entry["add"][prow.input] = entry["add"].get(prow.input, 0.0) + prow.amount
+        sec = f" {prow.section}" if prow.section else ""
+        entry["why"].append(f"{prow.indicator}{sec} {prow.reason}")
     schools = [
         SchoolPlan(school_id=sid, school_name=e["name"], additions=e["add"], reasons=sorted(set(e["why"])))
         for sid, e in per_school.items()

@@ -8,7 +8,7 @@ JSON. Missing numbers are ``null``; statuses are ``pass``, ``fail``, ``not_evalu
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ from ._units import canonical_factor
 
 __all__ = ["REPORT_FORMAT", "Report", "build_report"]
 
-REPORT_FORMAT = "qbalance-report/1"
+REPORT_FORMAT: Final = "qbalance-report/1"
 
 Status = Literal["pass", "fail", "not_evaluated", "not_applicable"]
 Verdict = Literal["pass", "fail", "incomplete"]
@@ -545,7 +545,7 @@ def build_report(
             else:
                 floor_ok = None if np.any(np.isnan(floor_vals)) else True
             assert kn.row_status is not None
-            result: Status = _status(float(kn.row_status[r]))
+            result = _status(float(kn.row_status[r]))
             required: float | None = kn.detail["k"]
         else:
             floor_ok, result, required = None, "not_applicable", None
@@ -600,17 +600,17 @@ def build_report(
         key=lambda kv: (pack.areas[kv[1].spec.area].order if kv[1].spec.area in pack.areas else 0, kv[1].spec.order),
     )
     for item_id, ci in ordered_items:
-        arr = results.items[item_id]
-        status = _status(float(arr.status[county]))
-        spec = ci.spec
+        iarr = results.items[item_id]
+        status = _status(float(iarr.status[county]))
+        ispec = ci.spec
         evid: list[EvidenceOut] = []
         rows_out: list[RowOut] = []
         missing_what: list[str] = []
         progress = None
         value_out = target_out = None
         composite_out: list[CompositeOut] = []
-        if spec.kind == "composite_cv":
-            for section, comp in arr.detail.get("composite", {}).items():
+        if ispec.kind == "composite_cv":
+            for section, comp in iarr.detail.get("composite", {}).items():
                 applicable = bool(comp["applicable"][county])
                 composite_out.append(
                     CompositeOut(
@@ -621,9 +621,9 @@ def build_report(
                         result=_status(float(comp["result"][county])) if applicable else "not_applicable",
                     )
                 )
-        if spec.kind == "county" or spec.kind == "progress":
+        if ispec.kind == "county" or ispec.kind == "progress":
             expr = ci.exprs.get("require") or ci.exprs.get("value")
-            deps = sorted((expr.deps if expr else frozenset()) | set(spec.evidence or ()))
+            deps = sorted((expr.deps if expr else frozenset()) | set(ispec.evidence or ()))
             for name in deps:
                 sym = cp.table.symbols.get(name)
                 if sym is None or sym.level != "county" or name not in results.values:
@@ -639,25 +639,25 @@ def build_report(
                 )
                 if math.isnan(raw):
                     missing_what.append(name)
-            if spec.kind == "progress":
-                v = float(arr.detail["value"][county])
-                t = float(arr.detail["target"])
-                unit_factor = canonical_factor(spec.unit) if spec.unit else 1.0
-                value_out, target_out = _num(v / unit_factor), _num(t / unit_factor)
-                progress = _num(v / t) if t else None
-        elif spec.kind == "every" and arr.row_status is not None and arr.applicable is not None:
-            level = spec.level or "school"
+            if ispec.kind == "progress":
+                pv = float(iarr.detail["value"][county])
+                t = float(iarr.detail["target"])
+                unit_factor = canonical_factor(ispec.unit) if ispec.unit else 1.0
+                value_out, target_out = _num(pv / unit_factor), _num(t / unit_factor)
+                progress = _num(pv / t) if t else None
+        elif ispec.kind == "every" and iarr.row_status is not None and iarr.applicable is not None:
+            level = ispec.level or "school"
             lvl_rows = schools_here if level == "school" else rows
             expr = ci.exprs["require"]
             for r in lvl_rows:
-                if not arr.applicable[r]:
+                if not iarr.applicable[r]:
                     continue
-                st = float(arr.row_status[r])
+                st = float(iarr.row_status[r])
                 if st == 1.0:
                     continue
                 s_idx = int(r) if level == "school" else int(school_of[r])
                 vals: dict[str, float | str | None] = {}
-                for name in sorted(expr.deps | set(spec.evidence or ())):
+                for name in sorted(expr.deps | set(ispec.evidence or ())):
                     sym = cp.table.symbols.get(name)
                     if sym is None or name not in results.values or name in ("school_type", "location", "ownership"):
                         continue
@@ -687,24 +687,24 @@ def build_report(
                 if math.isnan(st):
                     names = missing_inputs(expr.deps, int(r), level)
                     missing_what.append(f"{table.school_ids[s_idx]}: {', '.join(names) or 'data'}")
-        elif spec.kind == "k_of_n":
+        elif ispec.kind == "k_of_n":
             for so in schools_out:
                 if so.result == "not_evaluated":
                     missing_what.append(f"{so.school_id} ({so.section}): {', '.join(so.missing) or 'data'}")
-        if spec.kind in ("cv_limit", "composite_cv"):
-            for ind in indicators_out:
-                if spec.indicators and ind.id in spec.indicators:
-                    for cvo in ind.sections:
+        if ispec.kind in ("cv_limit", "composite_cv"):
+            for ind_o in indicators_out:
+                if ispec.indicators and ind_o.id in ispec.indicators:
+                    for cvo in ind_o.sections:
                         if cvo.result == "not_evaluated":
                             who = ", ".join(cvo.missing_schools) or "county mean is zero"
-                            missing_what.append(f"{ind.id} {cvo.section}: {who}")
+                            missing_what.append(f"{ind_o.id} {cvo.section}: {who}")
         used: set[str] = set()
         for c in ci.exprs.values():
             used |= set(c.params)
         for key in ("k", "floor", "target", "limit"):
-            raw = getattr(spec, key, None)
-            if isinstance(raw, str) and raw.startswith("params."):
-                used.add(raw.removeprefix("params."))
+            ref = getattr(ispec, key, None)
+            if isinstance(ref, str) and ref.startswith("params."):
+                used.add(ref.removeprefix("params."))
         params_out: list[ParamOut] = []
         for pname in sorted(used):
             pspec = pack.parameters.get(pname)
@@ -722,11 +722,11 @@ def build_report(
         items_out.append(
             ItemOut(
                 id=item_id,
-                area=spec.area,
-                kind=spec.kind,
-                label=LabelOut(zh=spec.label.zh, en=spec.label.en),
+                area=ispec.area,
+                kind=ispec.kind,
+                label=LabelOut(zh=ispec.label.zh, en=ispec.label.en),
                 status=status,
-                cite=_cite(pack, spec.cite),
+                cite=_cite(pack, ispec.cite),
                 inputs=evid,
                 rows=rows_out,
                 missing=missing_what,
@@ -737,13 +737,13 @@ def build_report(
                 parameters=params_out,
             )
         )
-        area = pack.areas.get(spec.area)
+        area = pack.areas.get(ispec.area)
         if status == "not_evaluated" and area is not None and area.required:
             missing_out.append(
-                MissingOut(item=item_id, label=LabelOut(zh=spec.label.zh, en=spec.label.en), what=missing_what)
+                MissingOut(item=item_id, label=LabelOut(zh=ispec.label.zh, en=ispec.label.en), what=missing_what)
             )
         if status == "fail" and area is not None and area.veto:
-            vetoes_out.append(VetoOut(item=item_id, label=LabelOut(zh=spec.label.zh, en=spec.label.en), evidence=evid))
+            vetoes_out.append(VetoOut(item=item_id, label=LabelOut(zh=ispec.label.zh, en=ispec.label.en), evidence=evid))
 
     areas_out = [
         AreaOut(
@@ -756,8 +756,8 @@ def build_report(
         )
         for aid, a in sorted(pack.areas.items(), key=lambda kv: kv[1].order)
     ]
-    v = float(results.verdict[county])
-    verdict: Verdict = "incomplete" if math.isnan(v) else ("pass" if v == 1.0 else "fail")
+    vv = float(results.verdict[county])
+    verdict: Verdict = "incomplete" if math.isnan(vv) else ("pass" if vv == 1.0 else "fail")
 
     warnings_out = list(extra_warnings or []) + [
         WarningOut(

@@ -74,3 +74,21 @@ def test_standards_list(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_pack_is_invalid(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--demo", "--standard", "no-such-pack"]) == 2
     assert "no pack 'no-such-pack'" in capsys.readouterr().err
+
+
+def test_plan_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--demo"]) == 0
+    text = capsys.readouterr().out
+    assert "整改方案" in text and "一校一策" in text
+    # 9999010035 needs (1700 − 1600) × 268 = 26 800 yuan of equipment to reach the 85% floor (by hand)
+    assert "26,800" in text
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--demo", "-f", "json", "-o", str(out), "--lang", "en"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "qbalance-plan/1"
+    assert data["items_after"] == {"resource_schools": "pass", "resource_balance": "pass"}
+
+
+def test_plan_command_rejects_bad_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--demo", "--cost", "teachers.backbone"]) == 2
+    assert "expected INPUT=NUMBER" in capsys.readouterr().err

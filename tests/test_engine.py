@@ -200,3 +200,13 @@ def test_provenance_names_pack_and_input(national: qbalance.Standard) -> None:
     assert prov.qbalance_version == qbalance.__version__
     assert report.indicator("R1").cite is not None
     assert "4.2人以上" in (report.indicator("R1").cite.text or "")
+
+
+def test_an_every_item_with_no_school_subject_to_it_is_not_applicable_and_does_not_fail_its_area() -> None:
+    # G06 applies only to rural primary schools and teaching points under 100 students; the two conftest schools are
+    # urban primary schools of several hundred students, so no school is subject to it (by construction).
+    report = qbalance.evaluate(county(school("A"), school("B")))
+    status = {i.id: i.status for i in report.items}
+    assert status["G06_small_school_funding"] == "not_applicable"
+    assert status["G04_school_size"] == "pass"
+    assert report.area_status("government") == "pass"

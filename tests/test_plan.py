@@ -184,3 +184,32 @@ def test_demo_plan_fixes_the_resource_area() -> None:
     assert r2.cv_before > 0.45 >= r2.cv_after
     json_text = plan.to_json()
     assert '"format": "qbalance-plan/1"' in json_text
+
+
+def _two_gap_school() -> dict:
+    """One primary school of 1000 students whose only gaps are R2 (9 backbone teachers: 0.9 per 100 against 1.0)
+    and R3 (8 PE/art teachers: 0.8 per 100 against 0.9); both are above the 85% floor (0.90 and 0.889)."""
+    data = _backbone_county([1000], [9])
+    data["schools"][0]["sections"]["primary"]["teachers"]["pe_art"] = 8
+    return data
+
+
+def test_without_costs_the_largest_relative_gap_is_tolerated() -> None:
+    # relative gaps by hand: R2 1 − 0.9/1.0 = 0.100; R3 1 − 0.8/0.9 = 0.111 → R3 is tolerated, R2 closed (+1 backbone)
+    plan = make_plan(_two_gap_school())
+    assert [(r.input, r.amount, r.indicator) for r in plan.rows] == [("teachers.backbone", 1.0, "R2")]
+    assert plan.items_after["resource_schools"] == "pass"
+
+
+def test_with_costs_the_dearest_gap_is_tolerated() -> None:
+    # closing either gap takes one whole teacher; a backbone teacher costs 200 000, a PE/art teacher 100 000, so
+    # tolerating R2 saves more: the plan adds one PE/art teacher instead (by hand).
+    costs = {"teachers.backbone": 200_000.0, "teachers.pe_art": 100_000.0}
+    plan = make_plan(_two_gap_school(), costs=costs)
+    assert [(r.input, r.amount, r.indicator) for r in plan.rows] == [("teachers.pe_art", 1.0, "R3")]
+    assert plan.items_after["resource_schools"] == "pass"
+
+
+def test_costs_must_cover_every_input_in_the_choice() -> None:
+    with pytest.raises(ValueError, match="no unit cost for 'teachers.pe_art'"):
+        make_plan(_two_gap_school(), costs={"teachers.backbone": 200_000.0})

@@ -43,6 +43,45 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[report.verdict]
 
 
+def _county_path(args: argparse.Namespace, command: str) -> Path | None:
+    from ._api import demo_path
+
+    if args.demo == bool(args.path):
+        print(f"qbalance {command}: give a county file or --demo (not both)", file=sys.stderr)
+        return None
+    return demo_path() if args.demo else Path(args.path)
+
+
+def _parse_costs(pairs: Sequence[str]) -> dict[str, float]:
+    costs: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            costs[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000") from None
+        if not sep or not name.strip():
+            raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000")
+    return costs
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from ._plan import make_plan
+    from ._render_text import render_plan_text
+    from ._standard import load_standard
+
+    path = _county_path(args, "plan")
+    if path is None:
+        return EXIT_INVALID
+    std = load_standard(args.standard, as_of=args.as_of)
+    plan = make_plan(path, std, costs=_parse_costs(args.cost or []))
+    if args.format == "json":
+        _write(plan.to_json() + "\n", args.output)
+    else:
+        _write(render_plan_text(plan, args.lang), args.output)
+    return EXIT_PASS if plan.verdict_after == "pass" or not plan.not_planned else EXIT_FAIL
+
+
 def _cmd_standards_list(args: argparse.Namespace) -> int:
     from ._catalogue import list_packs
 
@@ -148,6 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--output", "-o", help="write to this file instead of standard output")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
     ev.set_defaults(func=_cmd_evaluate)
+
+    pl = sub.add_parser("plan", help="the smallest additions that close the resource gaps (整改方案)")
+    pl.add_argument("path", nargs="?", help="county file")
+    pl.add_argument("--demo", action="store_true", help="plan for the built-in synthetic demo county")
+    pl.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
+    pl.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    pl.add_argument(
+        "--cost",
+        action="append",
+        metavar="INPUT=YUAN",
+        help="unit cost of an input (e.g. teachers.backbone=150000), to choose the cheapest tolerated indicator",
+    )
+    pl.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    pl.add_argument("--output", "-o", help="write to this file instead of standard output")
+    pl.add_argument("--lang", choices=["zh", "en"], default="zh")
+    pl.set_defaults(func=_cmd_plan)
 
     st = sub.add_parser("standards", help="list and inspect rule packs")
     st_sub = st.add_subparsers(dest="standards_command", required=True)

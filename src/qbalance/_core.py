@@ -200,8 +200,8 @@ def apportion_shares(
 def round_half_up(values: ArrayLike, decimals: int | None, mode: str = "half_up") -> Any:
     """Round to ``decimals`` places as a person would (0.505 → 0.51 under half-up); None leaves values unrounded.
 
-    Values are first rounded to 9 significant places after scaling, so a CV printed as 0.505 (but stored as
-    0.50499999999999995) rounds as printed.
+    The scaled value is first rounded to 6 decimal places (a CV of 0.50499999999999995 scaled to 50.499999999999995
+    becomes 50.5), so a value that is mathematically on the half rounds as printed, not as binary storage dictates.
     """
     x = np.asarray(values, dtype=np.float64)
     if decimals is None:

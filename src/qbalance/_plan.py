@@ -158,8 +158,9 @@ def _status_map(report: Report, item_ids: list[str]) -> dict[str, str]:
 def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
     """Plan the smallest additions that fix the resource items of ``data`` (a path, dict or County).
 
-    ``costs`` (optional, yuan per unit of each input) decides which indicator a school leaves as its tolerated one;
-    without it the largest relative gap is tolerated.
+    ``costs`` (optional, yuan per unit of each input, e.g. ``{"teachers.backbone": 150000}``) decides which indicator
+    a school leaves as its tolerated one: the one whose full closing costs most beyond the floor. Without it the
+    largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
     """
     from ._api import as_county
 
@@ -188,11 +189,24 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
         allowed = max(0, len(srow.values) - math.ceil(srow.required))
 
         def saving(v: Any) -> float:
+            """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
             ratio = v.ratio if v.ratio is not None else 0.0
-            rel = min(1.0 - ratio, 1.0 - floor)
-            if costs and v.shortfall_input in costs and v.threshold:
-                return float(rel * v.threshold * costs[v.shortfall_input])
-            return float(rel)
+            if not costs:
+                return float(min(1.0 - ratio, 1.0 - floor))
+            slopes = results.slopes(v.indicator)
+            if slopes is None or v.value is None or v.threshold is None:
+                return 0.0
+            if slopes.input not in costs:
+                raise ValueError(
+                    f"costs: no unit cost for {slopes.input!r} (needed to choose the tolerated indicator of "
+                    f"{srow.school_id} {srow.section}); give a cost for every input or none"
+                )
+            per_unit = float(slopes.per_unit[r])
+            full = needed_addition(v.threshold - v.value, per_unit, slopes.integer)
+            part = needed_addition(floor * v.threshold - v.value, per_unit, slopes.integer)
+            if full is None or part is None:
+                return 0.0
+            return float((full - part) * costs[slopes.input])
 
         tolerated = {v.indicator for v in sorted(unmet, key=saving, reverse=True)[:allowed]}
         for v in unmet:

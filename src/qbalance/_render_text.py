@@ -6,9 +6,10 @@ import unicodedata
 from collections.abc import Sequence
 
 from ._i18n import STATUS, VERDICT, category, word
+from ._plan import Plan
 from ._report import Report
 
-__all__ = ["render_text"]
+__all__ = ["render_plan_text", "render_text"]
 
 
 def _width(text: str) -> int:
@@ -181,3 +182,98 @@ def render_text(report: Report, lang: str = "zh") -> str:
     out.append(f"{word('input_digest', lang)}: {report.provenance.input_digest}")
     out.append(f"{word('pack_hash', lang)}: {pack.sha256}  qbalance {report.provenance.qbalance_version}")
     return "\n".join(out) + "\n"
+
+
+_PLAN_WORDS = {
+    "title": ("整改方案", "rectification plan"),
+    "totals": ("新增合计", "Total additions"),
+    "per_school": ("一校一策", "Per school"),
+    "indicators": ("各指标措施", "Per indicator"),
+    "input": ("项目", "Input"),
+    "amount": ("新增", "Add"),
+    "unit": ("单位", "Unit"),
+    "reason": ("依据", "Why"),
+    "before": ("整改前", "Before"),
+    "after": ("整改后", "After"),
+    "threshold": ("达到标准", "to threshold"),
+    "floor": ("达到85%下限", "to the floor"),
+    "balance": ("缩小校际差异", "to balance"),
+    "not_planned": ("无法通过新增资源解决", "Not planned"),
+    "nothing": ("资源配置已达标,无需新增。", "The resource indicators are met; nothing to add."),
+}
+_UNIT_WORDS = {"teacher": ("人", "teachers"), "room": ("间", "rooms"), "yuan": ("元", "yuan"), "m**2": ("m²", "m²")}
+
+
+def _input_label(name: str, lang: str) -> str:
+    """The model's label of ``teachers.backbone`` / ``facilities.equipment_value``; pack facts keep their name."""
+    from ._models import Facilities, TeacherCounts
+
+    group, _, field = name.partition(".")
+    model = {"teachers": TeacherCounts, "facilities": Facilities}.get(group)
+    info = model.model_fields.get(field) if model is not None else None
+    if info is None:
+        return name
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    zh = extra.get("label_zh")
+    return str(zh) if lang != "en" and zh else str(info.description or name)
+
+
+def render_plan_text(plan: Plan, lang: str = "zh") -> str:
+    """The plan as plain text: totals, then one block per school (一校一策), then what it does to each indicator."""
+
+    def w(key: str) -> str:
+        pair = _PLAN_WORDS[key]
+        return pair[1] if lang == "en" else pair[0]
+
+    def unit(u: str) -> str:
+        pair = _UNIT_WORDS.get(u)
+        return (pair[1] if lang == "en" else pair[0]) if pair else u
+
+    out = [f"{plan.county.name} {w('title')} — {plan.provenance.pack.id} {plan.provenance.pack.document or ''}"]
+    verdicts = f"{word('verdict', lang)}: {w('before')} {_status_v(plan.verdict_before, lang)}"
+    out += [verdicts + f" → {w('after')} {_status_v(plan.verdict_after, lang)}", ""]
+    if not plan.rows:
+        out += [w("nothing")]
+    else:
+        out += [f"## {w('totals')}"]
+        rows = [[_input_label(k, lang), _short(v), unit(plan.units[k])] for k, v in plan.totals.items()]
+        out += _table([w("input"), w("amount"), w("unit")], rows, right={1}) + [""]
+        out += [f"## {w('per_school')}"]
+        rows = []
+        for r in plan.rows:
+            sec = category("section", r.section, lang) if r.section else ""
+            rows.append(
+                [
+                    r.school_id,
+                    r.school_name,
+                    sec,
+                    _input_label(r.input, lang),
+                    _short(r.amount),
+                    unit(r.unit),
+                    f"{r.indicator} {w(r.reason)}",
+                ]
+            )
+        heads = [word("school", lang), "", word("section", lang), w("input"), w("amount"), w("unit"), w("reason")]
+        out += _table(heads, rows, right={4}) + [""]
+        out += [f"## {w('indicators')}"]
+        rows = [
+            [
+                ip.indicator,
+                ip.label.en if lang == "en" else ip.label.zh,
+                category("section", ip.section, lang),
+                _fmt(ip.cv_before, 4),
+                _fmt(ip.cv_after, 4),
+                _fmt(ip.limit, 2),
+            ]
+            for ip in plan.indicators
+        ]
+        heads = [word("indicator", lang), "", word("section", lang), f"CV {w('before')}", f"CV {w('after')}"]
+        out += _table(heads + [word("limit", lang)], rows, right={3, 4, 5}) + [""]
+    if plan.not_planned:
+        out += [f"## {w('not_planned')}"] + [f"- {x}" for x in plan.not_planned]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _status_v(s: str, lang: str) -> str:
+    pair = VERDICT.get(s)
+    return (pair[1] if lang == "en" else pair[0]) if pair else s

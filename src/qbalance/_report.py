@@ -602,6 +602,10 @@ def build_report(
     for item_id, ci in ordered_items:
         iarr = results.items[item_id]
         status = _status(float(iarr.status[county]))
+        if ci.spec.kind == "every" and iarr.applicable is not None:
+            here = schools_here if (ci.spec.level or "school") == "school" else rows
+            if not np.any(iarr.applicable[here]):
+                status = "not_applicable"  # no school (section) in this county is subject to the item
         ispec = ci.spec
         evid: list[EvidenceOut] = []
         rows_out: list[RowOut] = []

@@ -92,3 +92,27 @@ def test_plan_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_plan_command_rejects_bad_costs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--demo", "--cost", "teachers.backbone"]) == 2
     assert "expected INPUT=NUMBER" in capsys.readouterr().err
+
+
+def test_evaluate_writes_markdown_html_and_excel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--demo", "-f", "md"]) == 1
+    assert "问题清单" in capsys.readouterr().out
+    html = tmp_path / "r.html"
+    assert main(["evaluate", "--demo", "-f", "html", "--plan", "-o", str(html), "--lang", "en"]) == 1
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and 'lang="en"' in page
+    assert main(["evaluate", "--demo", "-f", "xlsx"]) == 2  # a workbook needs a file
+    assert "--output" in capsys.readouterr().err
+    xlsx = tmp_path / "r.xlsx"
+    assert main(["evaluate", "--demo", "-f", "xlsx", "--plan", "-o", str(xlsx)]) == 1
+    openpyxl = pytest.importorskip("openpyxl")
+    assert "问题清单" in openpyxl.load_workbook(xlsx).sheetnames
+
+
+def test_scenario_command_compares_before_and_after(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = Path(__file__).parents[1] / "docs" / "examples" / "wenshan-2026-scenario.yaml"
+    # the example scenario closes every gap of the demo county (tests/test_scenario.py checks the items one by one)
+    assert main(["scenario", "--demo", str(scenario)]) == 0
+    out = capsys.readouterr().out
+    assert "未通过 → 通过" in out and "resource_balance" in out
+    assert main(["scenario", "--demo"]) == 2

@@ -26,21 +26,54 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from ._api import demo_path
     from ._render_text import render_text
     from ._standard import load_standard
 
-    if args.demo == bool(args.path):
-        print("qbalance evaluate: give a county file or --demo (not both)", file=sys.stderr)
+    path = _county_path(args, "evaluate")
+    if path is None:
         return EXIT_INVALID
-    path = demo_path() if args.demo else Path(args.path)
+    if args.format == "xlsx" and not args.output:
+        print("qbalance evaluate: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
+        return EXIT_INVALID
     std = load_standard(args.standard, as_of=args.as_of)
     report = std.evaluate(path)
+    plan = None
+    if args.plan:
+        from ._plan import make_plan
+
+        plan = make_plan(path, std)
     if args.format == "json":
         _write(report.to_json() + "\n", args.output)
+    elif args.format == "md":
+        _write(report.to_markdown(args.lang, plan), args.output)
+    elif args.format == "html":
+        _write(report.to_html(args.lang, plan), args.output)
+    elif args.format == "xlsx":
+        report.to_excel(args.output, args.lang, plan)
     else:
         _write(render_text(report, args.lang), args.output)
     return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[report.verdict]
+
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from ._compare import evaluate_scenario
+
+    if args.demo and args.path and not args.scenario:  # `scenario --demo FILE`: the one positional is the scenario
+        args.path, args.scenario = None, args.path
+    if not args.scenario:
+        print("qbalance scenario: give a county file (or --demo) and a scenario file", file=sys.stderr)
+        return EXIT_INVALID
+    path = _county_path(args, "scenario")
+    if path is None:
+        return EXIT_INVALID
+    comparison = evaluate_scenario(path, args.scenario, args.standard, as_of=args.as_of)
+    if args.format == "json":
+        _write(comparison.to_json() + "\n", args.output)
+    elif args.format == "md":
+        _write(comparison.to_markdown(args.lang), args.output)
+    else:
+        _write(comparison.to_text(args.lang), args.output)
+    return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[comparison.verdict_after]
 
 
 def _county_path(args: argparse.Namespace, command: str) -> Path | None:
@@ -183,7 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--standard", "-s", default="cn-moe-2017", help="pack id, id@version, or path (default cn-moe-2017)"
     )
     ev.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    ev.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    ev.add_argument(
+        "--format",
+        "-f",
+        choices=["text", "json", "md", "html", "xlsx"],
+        default="text",
+        help="text (terminal), json (systems), md, html (self-contained page with charts), xlsx (needs -o)",
+    )
+    ev.add_argument("--plan", action="store_true", help="add the rectification plan (md, html and xlsx formats)")
     ev.add_argument("--output", "-o", help="write to this file instead of standard output")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
     ev.set_defaults(func=_cmd_evaluate)
@@ -203,6 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--output", "-o", help="write to this file instead of standard output")
     pl.add_argument("--lang", choices=["zh", "en"], default="zh")
     pl.set_defaults(func=_cmd_plan)
+
+    sn = sub.add_parser("scenario", help="apply a scenario (changes to the county) and compare the two reports")
+    sn.add_argument("path", nargs="?", help="county file")
+    sn.add_argument("scenario", nargs="?", help="scenario file (.yaml/.json)")
+    sn.add_argument("--demo", action="store_true", help="apply the scenario to the built-in synthetic demo county")
+    sn.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
+    sn.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    sn.add_argument("--format", "-f", choices=["text", "json", "md"], default="text")
+    sn.add_argument("--output", "-o", help="write to this file instead of standard output")
+    sn.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sn.set_defaults(func=_cmd_scenario)
 
     st = sub.add_parser("standards", help="list and inspect rule packs")
     st_sub = st.add_subparsers(dest="standards_command", required=True)

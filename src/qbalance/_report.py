@@ -8,7 +8,8 @@ JSON. Missing numbers are ``null``; statuses are ``pass``, ``fail``, ``not_evalu
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Literal
+from os import PathLike
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,9 @@ from ._models import CATEGORY_LABELS, SECTIONS
 from ._pack_schema import Cite, Label, Pack
 from ._shortfall import needed_addition
 from ._units import canonical_factor
+
+if TYPE_CHECKING:
+    from ._plan import Plan
 
 __all__ = ["REPORT_FORMAT", "Report", "build_report"]
 
@@ -306,6 +310,40 @@ class Report(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The report as plain Python data (what :meth:`to_json` writes)."""
         return self.model_dump(mode="json", by_alias=True)
+
+    def to_markdown(self, lang: str = "zh", plan: Plan | None = None) -> str:
+        """The report (and optionally its plan) as Markdown: verdict, items, CVs, problem list (问题清单)."""
+        from ._render_md import render_markdown
+
+        return render_markdown(self, lang, plan)
+
+    def to_html(self, lang: str = "zh", plan: Plan | None = None) -> str:
+        """One self-contained HTML page (no network needed) with SVG charts of every indicator and CV."""
+        from ._render_html import render_html
+
+        return render_html(self, lang, plan)
+
+    def to_excel(
+        self, path_or_buffer: str | PathLike[str] | BinaryIO | None = None, lang: str = "zh", plan: Plan | None = None
+    ) -> bytes | None:
+        """An Excel workbook (概要, 评估项目, 指标, 问题清单, 整改方案 …); returns the bytes when no target is given.
+        Needs the ``excel`` extra (openpyxl)."""
+        from ._render_xlsx import render_xlsx
+
+        return render_xlsx(self, path_or_buffer, lang, plan)
+
+    def to_frame(self, lang: str = "zh") -> dict[str, Any]:
+        """pandas DataFrames keyed ``items``, ``indicators``, ``schools``, ``excluded``, ``warnings`` (``frames``
+        extra)."""
+        from ._frames import report_frames
+
+        return report_frames(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """A compact view for Jupyter: the verdict, the areas and what fails."""
+        from ._frames import report_html_repr
+
+        return report_html_repr(self)
 
     def area_status(self, area_id: str) -> Status:
         """The status of one evaluation area by id."""

@@ -211,5 +211,5 @@ def test_with_costs_the_dearest_gap_is_tolerated() -> None:
 
 
 def test_costs_must_cover_every_input_in_the_choice() -> None:
-    with pytest.raises(ValueError, match="no unit cost for 'teachers.pe_art'"):
+    with pytest.raises(ValueError, match=r"no unit cost for 'teachers\.pe_art'"):
         make_plan(_two_gap_school(), costs={"teachers.backbone": 200_000.0})

@@ -188,7 +188,7 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
         unmet = [v for v in srow.values if v.met is False]
         allowed = max(0, len(srow.values) - math.ceil(srow.required))
 
-        def saving(v: Any) -> float:
+        def saving(v: Any, srow: Any = srow, r: int = r) -> float:
             """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
             ratio = v.ratio if v.ratio is not None else 0.0
             if not costs:

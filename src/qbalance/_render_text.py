@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from ._i18n import STATUS, VERDICT, category, word
+from ._i18n import PLAN_REASON, STATUS, VERDICT, _pick, category, input_label, unit_word, word
 from ._plan import Plan
 from ._report import Report
 
@@ -114,7 +114,8 @@ def render_text(report: Report, lang: str = "zh") -> str:
         out.extend(_table([word(h, lang) for h in heads], rows, right={2, 3, 4, 5, 6}))
         out.append("")
 
-    if report.schools:
+    # a pack without per-school thresholds (e.g. the 2012 basic standard) has no per-school table to show
+    if any(v.threshold is not None for s in report.schools for v in s.values):
         out.append(f"## {word('schools', lang)}")
         rows = []
         for s in report.schools:
@@ -195,27 +196,9 @@ _PLAN_WORDS = {
     "reason": ("依据", "Why"),
     "before": ("整改前", "Before"),
     "after": ("整改后", "After"),
-    "threshold": ("达到标准", "to threshold"),
-    "floor": ("达到85%下限", "to the floor"),
-    "balance": ("缩小校际差异", "to balance"),
     "not_planned": ("无法通过新增资源解决", "Not planned"),
     "nothing": ("资源配置已达标,无需新增。", "The resource indicators are met; nothing to add."),
 }
-_UNIT_WORDS = {"teacher": ("人", "teachers"), "room": ("间", "rooms"), "yuan": ("元", "yuan"), "m**2": ("m²", "m²")}
-
-
-def _input_label(name: str, lang: str) -> str:
-    """The model's label of ``teachers.backbone`` / ``facilities.equipment_value``; pack facts keep their name."""
-    from ._models import Facilities, TeacherCounts
-
-    group, _, field = name.partition(".")
-    model = {"teachers": TeacherCounts, "facilities": Facilities}.get(group)
-    info = model.model_fields.get(field) if model is not None else None
-    if info is None:
-        return name
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    zh = extra.get("label_zh")
-    return str(zh) if lang != "en" and zh else str(info.description or name)
 
 
 def render_plan_text(plan: Plan, lang: str = "zh") -> str:
@@ -226,18 +209,17 @@ def render_plan_text(plan: Plan, lang: str = "zh") -> str:
         return pair[1] if lang == "en" else pair[0]
 
     def unit(u: str) -> str:
-        pair = _UNIT_WORDS.get(u)
-        return (pair[1] if lang == "en" else pair[0]) if pair else u
+        return unit_word(u, lang)
 
     out = [f"{plan.county.name} {w('title')} — {plan.provenance.pack.id} {plan.provenance.pack.document or ''}"]
-    verdicts = f"{word('verdict', lang)}: {w('before')} {_status_v(plan.verdict_before, lang)}"
-    out += [verdicts + f" → {w('after')} {_status_v(plan.verdict_after, lang)}", ""]
+    verdicts = f"{word('verdict', lang)}: {w('before')} {_pick(VERDICT[plan.verdict_before], lang)}"
+    out += [verdicts + f" → {w('after')} {_pick(VERDICT[plan.verdict_after], lang)}", ""]
     if not plan.rows:
         out += [w("nothing")]
     else:
         out += [f"## {w('totals')}"]
-        rows = [[_input_label(k, lang), _short(v), unit(plan.units[k])] for k, v in plan.totals.items()]
-        out += _table([w("input"), w("amount"), w("unit")], rows, right={1}) + [""]
+        rows = [[input_label(k, lang), _short(v), unit(plan.units[k])] for k, v in plan.totals.items()]
+        out += [*_table([w("input"), w("amount"), w("unit")], rows, right={1}), ""]
         out += [f"## {w('per_school')}"]
         rows = []
         for r in plan.rows:
@@ -247,19 +229,19 @@ def render_plan_text(plan: Plan, lang: str = "zh") -> str:
                     r.school_id,
                     r.school_name,
                     sec,
-                    _input_label(r.input, lang),
+                    input_label(r.input, lang),
                     _short(r.amount),
                     unit(r.unit),
-                    f"{r.indicator} {w(r.reason)}",
+                    f"{r.indicator} {_pick(PLAN_REASON[r.reason], lang)}",
                 ]
             )
         heads = [word("school", lang), "", word("section", lang), w("input"), w("amount"), w("unit"), w("reason")]
-        out += _table(heads, rows, right={4}) + [""]
+        out += [*_table(heads, rows, right={4}), ""]
         out += [f"## {w('indicators')}"]
         rows = [
             [
                 ip.indicator,
-                ip.label.en if lang == "en" else ip.label.zh,
+                (ip.label.en or ip.label.zh) if lang == "en" else ip.label.zh,
                 category("section", ip.section, lang),
                 _fmt(ip.cv_before, 4),
                 _fmt(ip.cv_after, 4),
@@ -268,12 +250,7 @@ def render_plan_text(plan: Plan, lang: str = "zh") -> str:
             for ip in plan.indicators
         ]
         heads = [word("indicator", lang), "", word("section", lang), f"CV {w('before')}", f"CV {w('after')}"]
-        out += _table(heads + [word("limit", lang)], rows, right={3, 4, 5}) + [""]
+        out += [*_table([*heads, word("limit", lang)], rows, right={3, 4, 5}), ""]
     if plan.not_planned:
         out += [f"## {w('not_planned')}"] + [f"- {x}" for x in plan.not_planned]
     return "\n".join(out).rstrip() + "\n"
-
-
-def _status_v(s: str, lang: str) -> str:
-    pair = VERDICT.get(s)
-    return (pair[1] if lang == "en" else pair[0]) if pair else s

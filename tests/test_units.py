@@ -127,7 +127,7 @@ def test_unit_error_is_a_value_error_and_a_qbalance_error() -> None:
         "inf m2",
         "1e400 m2",  # overflows to infinity
         "4500 furlongs",  # unknown unit
-        "4,500 m2",
+        "4,50 m2",  # a comma that does not group digits in threes (4,500 m2 is read as 4500)
     ],
 )
 def test_unreadable_values_are_refused(value: object) -> None:

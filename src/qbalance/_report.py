@@ -785,7 +785,9 @@ def build_report(
                 MissingOut(item=item_id, label=LabelOut(zh=ispec.label.zh, en=ispec.label.en), what=missing_what)
             )
         if status == "fail" and area is not None and area.veto:
-            vetoes_out.append(VetoOut(item=item_id, label=LabelOut(zh=ispec.label.zh, en=ispec.label.en), evidence=evid))
+            vetoes_out.append(
+                VetoOut(item=item_id, label=LabelOut(zh=ispec.label.zh, en=ispec.label.en), evidence=evid)
+            )
 
     areas_out = [
         AreaOut(

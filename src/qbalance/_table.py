@@ -17,24 +17,12 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError, Problem, UnitError
-from ._models import LOCATIONS, OWNERSHIPS, SCHOOL_TYPES, SECTIONS, County
+from ._models import ALLOWED_SECTIONS, LOCATIONS, MAX_SECTION_STUDENTS, OWNERSHIPS, SCHOOL_TYPES, SECTIONS, County
 from ._pack_compile import STRUCTURAL, CompiledPack
 from ._pack_schema import InputDecl
 from ._units import canonical_factor, parse_quantity
 
-__all__ = ["Level", "Table", "build_table", "validate_structure"]
-
-MAX_SECTION_STUDENTS = 50_000
-ALLOWED_SECTIONS: dict[str, tuple[set[str], set[str]]] = {
-    # school type: (sections it must have, sections it may have)
-    "primary": ({"primary"}, {"primary"}),
-    "junior": ({"junior"}, {"junior"}),
-    "nine_year": ({"primary", "junior"}, {"primary", "junior"}),
-    "twelve_year": ({"primary", "junior", "senior"}, {"primary", "junior", "senior"}),
-    "complete_middle": ({"junior", "senior"}, {"junior", "senior"}),
-    "teaching_point": (set(), {"primary", "junior"}),
-    "special_education": (set(), {"primary", "junior"}),
-}
+__all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
 
 
 @dataclass
@@ -138,26 +126,26 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
         else:
             seen[school.id] = i
         must, may = ALLOWED_SECTIONS[school.type]
-        have = set(school.sections)
-        for sec in sorted(have - may):
+        have: set[str] = set(school.sections)
+        for extra in sorted(have - may):
             errors.append(
                 Problem(
-                    f"a {school.type} school cannot have a {sec} section",
+                    f"a {school.type} school cannot have a {extra} section",
                     source=source,
-                    path=f"{path}.sections.{sec}",
+                    path=f"{path}.sections.{extra}",
                     school_id=school.id,
-                    field=f"sections.{sec}",
+                    field=f"sections.{extra}",
                 )
             )
-        for sec in sorted(must - have):
-            why = " (senior students are needed to apportion shared facilities)" if sec == "senior" else ""
+        for missing in sorted(must - have):
+            why = " (senior students are needed to apportion shared facilities)" if missing == "senior" else ""
             errors.append(
                 Problem(
-                    f"a {school.type} school needs a {sec} section{why}",
+                    f"a {school.type} school needs a {missing} section{why}",
                     source=source,
                     path=f"{path}.sections",
                     school_id=school.id,
-                    field=f"sections.{sec}",
+                    field=f"sections.{missing}",
                 )
             )
         if not have & set(SECTIONS):
@@ -209,6 +197,21 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
                             value=0,
                         )
                     )
+            if sec_name == "senior":
+                ignored = [name for name in ("classes",) if getattr(sec, name) is not None]
+                ignored += [f"teachers.{k}" for k, v in sec.teachers.model_dump().items() if v is not None]
+                ignored += [f"facts.{k}" for k in sec.facts]
+                if ignored:
+                    warnings.append(
+                        Problem(
+                            f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
+                            "indicators; only the senior students are read, to apportion shared facilities",
+                            source=source,
+                            path=spath,
+                            school_id=school.id,
+                            field="sections.senior",
+                        )
+                    )
             if sec_name != "senior" and sec.students == 0:
                 warnings.append(
                     Problem(
@@ -234,6 +237,9 @@ def _path_value(obj: Any, path: str) -> tuple[bool, Any]:
     return True, cur
 
 
+_DIMENSIONLESS = ("", "1", "dimensionless")
+
+
 def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float, str | None]:
     """Read one pack-declared input value into the engine's float form; returns (value, evidence note)."""
     evidence = None
@@ -251,11 +257,13 @@ def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float,
             number = parse_quantity(raw, decl.unit)
         except UnitError as exc:
             raise ValueError(str(exc)) from None
+        shown = "" if decl.unit.strip() in _DIMENSIONLESS else f" {decl.unit}"
         if decl.min is not None and number < decl.min:
-            raise ValueError(f"must be at least {decl.min:g} {decl.unit}")
+            raise ValueError(f"must be at least {decl.min:g}{shown}")
         if decl.max is not None and number > decl.max:
-            hint = " (a share is written 0.85 or '85%')" if decl.unit in ("1", "") and decl.max <= 1 else ""
-            raise ValueError(f"must be at most {decl.max:g} {decl.unit}{hint}")
+            share = decl.unit.strip() in _DIMENSIONLESS and decl.max <= 1
+            hint = " (a share is written 0.85 or '85%')" if share else ""
+            raise ValueError(f"must be at most {decl.max:g}{shown}{hint}")
         if decl.integer and not float(number).is_integer():
             raise ValueError("must be a whole number")
         return number * canonical_factor(decl.unit), evidence
@@ -311,6 +319,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
         obj: Any, level: str, row: int, decls: dict[str, InputDecl], cols: dict[str, list[float]], ctx: dict[str, Any]
     ) -> None:
         facts = getattr(obj, "facts", {}) or {}
+        prefix = f"sections.{ctx['section']}." if ctx.get("section") else ""
         for name, decl in decls.items():
             found, value = _path_value(obj, name)
             if found:
@@ -326,7 +335,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                         source=ctx.get("source"),
                         path=ctx["path"] + f".facts.{name}",
                         school_id=ctx.get("school_id"),
-                        field=f"facts.{name}",
+                        field=f"{prefix}facts.{name}",
                         value=raw,
                     )
                 )
@@ -334,15 +343,16 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
             cols[name].append(number)
             if note:
                 evidence.setdefault((level, name), {})[row] = note
+        where = f"the {ctx['section']} section" if ctx.get("section") else f"{level} level"
         for key in facts:
             if key not in decls:
                 warnings.append(
                     Problem(
-                        f"fact {key!r} is not an input of pack {pack.id} at this level; it is not used",
+                        f"fact {key!r} is not an input of pack {pack.id} at {where}; it is not used",
                         source=ctx.get("source"),
                         path=ctx["path"] + f".facts.{key}",
                         school_id=ctx.get("school_id"),
-                        field=f"facts.{key}",
+                        field=f"{prefix}facts.{key}",
                         extra={"county": ctx["county"]},
                     )
                 )
@@ -371,7 +381,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
             for sec_code, sec_name in enumerate(SECTIONS):
                 if sec_name not in pack.sections:
                     continue
-                sec = school.sections.get(sec_name)  # type: ignore[call-overload]
+                sec = school.sections.get(sec_name)
                 if sec is None:
                     continue
                 rrow = len(section_parent)
@@ -380,6 +390,7 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                 section_cols["students"].append(float(sec.students))
                 sctx = {
                     "source": source,
+                    "section": sec_name,
                     "path": f"schools[{si}].sections.{sec_name}",
                     "school_id": school.id,
                     "county": ci,

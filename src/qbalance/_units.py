@@ -21,24 +21,27 @@ __all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity
 Dims = Any  # pint.util.UnitsContainer, kept loose for typing
 
 
-def _make_registry() -> pint.UnitRegistry:
+def _make_registry() -> pint.UnitRegistry[Any]:
     text = resources.files("qbalance").joinpath("units.txt").read_text(encoding="utf-8")
-    registry = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
+    registry: pint.UnitRegistry[Any] = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
     registry.load_definitions(text.splitlines())
     return registry
 
 
-ureg: pint.UnitRegistry = _make_registry()
+ureg: pint.UnitRegistry[Any] = _make_registry()
 """The one unit registry of qbalance: metre, yuan (元, 万元), 亩, and counting units (student, teacher, room, class)."""
 
 _MAX_UNIT_TEXT = 200
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", re.S)
-_UNIT_CHARS = re.compile(r"^[\w\s/*^().²³%‰·×-]*$", re.UNICODE)
+# A number: digits grouped in threes by commas ("4,500.5"), or plain digits; then the unit text.
+_NUMBER_UNIT = re.compile(
+    r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", re.S
+)
+_UNIT_CHARS = re.compile(r"^[\w\s/*^().²³%‰·×㎡-]*$", re.UNICODE)
 
 
 def _clean_unit(text: str) -> str:
     text = text.replace("·", "*").replace("×", "*").replace("²", "**2").replace("³", "**3")
-    return text.replace("^", "**")
+    return text.replace("㎡", "m**2").replace("^", "**")
 
 
 _POWER = re.compile(r"\*\*")
@@ -72,7 +75,7 @@ def _check_unit_text(unit: str, text: str) -> None:
 
 
 @lru_cache(maxsize=512)
-def _unit_quantity(unit: str) -> pint.Quantity:
+def _unit_quantity(unit: str) -> pint.Quantity[Any]:
     """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
     if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
         raise UnitError(f"not a unit expression: {unit!r}")
@@ -130,7 +133,12 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
     match = _NUMBER_UNIT.match(value)
     if not match:
         raise UnitError(f"cannot read {value!r} as a quantity (write e.g. '4500 m²' or a plain number in {unit})")
-    number_text, unit_text = match.group(1), match.group(2)
+    number_text, unit_text = match.group(1).replace(",", ""), match.group(2)
+    if unit_text.startswith(","):
+        raise UnitError(
+            f"cannot read {value!r}: a thousands separator must group digits in threes (4,500 or 4500), "
+            "and a decimal point is written '.'"
+        )
     if not unit_text:
         if allow_plain_string:
             return float(number_text)

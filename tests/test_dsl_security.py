@@ -589,3 +589,11 @@ def test_fuzz_token_soup(tokens: list[str]) -> None:
 def test_fuzz_well_formed_expressions(text: str) -> None:
     # Syntactically plausible expressions reach the type checker and, when well-typed, the evaluator.
     check_outcome(text)
+
+
+@pytest.mark.parametrize("text", ["1e308 * 1e308", "-1e308 - 1e308", "1 / 0", "0 / 0"])
+def test_constant_arithmetic_that_overflows_is_a_type_error(text: str) -> None:
+    # 1e308² exceeds the largest double (≈1.8e308); 1/0 and 0/0 have no finite value: each is an error at load,
+    # never a silent infinity or NaN constant in a rule.
+    with pytest.raises(DslTypeError, match="not a finite number"):
+        compile_expression(text, TABLE)

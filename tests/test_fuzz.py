@@ -487,11 +487,6 @@ def test_extends_with_a_path_is_refused(tmp_path: Path, extends: str) -> None:
     assert any("names a pack id" in p.message and p.location for p in exc.problems), str(exc)
 
 
-@pytest.mark.xfail(
-    reason="_pack_resolve/_catalogue: extends is looked up with find_pack, which accepts a directory "
-    "relative to the working directory (reported)",
-    strict=False,
-)
 def test_extends_does_not_reach_a_directory_in_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -499,5 +494,5 @@ def test_extends_does_not_reach_a_directory_in_the_working_directory(
     _write(tmp_path / "evil" / "pack.yaml", evil)
     path = _write(tmp_path / "packs" / "ov" / "pack.yaml", OVERLAY.replace("extends: cn-moe-2017", "extends: evil"))
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(qbalance.PackError):
+    with pytest.raises(qbalance.PackError, match="no pack 'evil' found"):
         qbalance.load_standard(path)

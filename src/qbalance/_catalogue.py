@@ -136,15 +136,19 @@ def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:
     return out
 
 
-def find_pack(ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None) -> Path:
+def find_pack(
+    ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True
+) -> Path:
     """The pack file for ``ref``: a path, ``id``, or ``id@version``; with ``as_of``, the version in force that day.
 
-    Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen.
+    Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen. ``paths=False``
+    looks in the catalogue only: a pack's ``extends`` must never reach a directory that happens to sit in the
+    working directory.
     """
     candidate = Path(ref)
-    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+    if paths and candidate.suffix in (".yaml", ".yml") and candidate.is_file():
         return candidate
-    if candidate.is_dir() and (candidate / PACK_FILE).is_file():
+    if paths and candidate.is_dir() and (candidate / PACK_FILE).is_file():
         return candidate / PACK_FILE
     pid, _, version = ref.partition("@")
     entries = [e for e in list_packs(extra) if e.id == pid]

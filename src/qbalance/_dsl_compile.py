@@ -9,6 +9,8 @@ passes whatever floating point does ("达到 X 以上" includes X).
 
 from __future__ import annotations
 
+import math
+
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -402,7 +404,10 @@ class _Compiler:
             dims = a.dtype.dims / b.dtype.dims
         dtype = DType("number", dims)
         if a.const is not None and b.const is not None:
-            value = float(_BINARY[op](np.float64(a.const), np.float64(b.const)))
+            with np.errstate(all="ignore"):
+                value = float(_BINARY[op](np.float64(a.const), np.float64(b.const)))
+            if not math.isfinite(value):
+                raise self.fail(f"the constant '{op}' of {a.const:g} and {b.const:g} is not a finite number", node)
             return self.merge(dtype, None, lambda rt: value, a, b, const=value)
         if op in "+-" and b.const == 0.0:
             return replace(a, dtype=dtype, params=a.params | b.params)  # x ± 0 is x (keeps its apportionment)

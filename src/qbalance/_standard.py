@@ -103,7 +103,7 @@ def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date 
         return ref
     when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     path = find_pack(str(ref), when)
-    resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d))
+    resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d, paths=False))
     pack = validate_pack(resolved.doc, resolved.locate)
     compiled = compile_pack(pack, resolved.locate)
     chain = [

@@ -116,3 +116,19 @@ def test_scenario_command_compares_before_and_after(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "未通过 → 通过" in out and "resource_balance" in out
     assert main(["scenario", "--demo"]) == 2
+
+
+def test_template_round_trip_and_problem_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("openpyxl")
+    demo_xlsx = tmp_path / "demo.xlsx"
+    assert main(["template", "-o", str(demo_xlsx), "--prefill", "demo"]) == 0
+    assert main(["evaluate", str(demo_xlsx), "-f", "json", "-o", str(tmp_path / "a.json")]) == 1
+    assert main(["evaluate", "--demo", "-f", "json", "-o", str(tmp_path / "b.json")]) == 1
+    # the workbook gives byte for byte the report of the YAML demo (same normalised data, same input digest)
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    empty = tmp_path / "empty.xlsx"
+    assert main(["template", "-o", str(empty)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "县级指标!" in err and "a county needs at least one school" in err

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, Problem
-from ._io_county import read_county, validate_county
+from ._io_county import EXCEL_SUFFIXES, read_county, validate_county
 from ._models import County
 from ._report import Report
 from ._standard import Standard, load_standard
 
-__all__ = ["as_county", "demo_path", "evaluate", "plan"]
+__all__ = ["as_county", "demo_path", "evaluate", "evaluate_with", "plan"]
 
 
 def demo_path() -> Path:
@@ -20,15 +20,81 @@ def demo_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "demo-county.yaml"
 
 
-def as_county(data: Any) -> tuple[County, str]:
-    """Accept a path, a dict or a :class:`County`; return the validated county and a source name."""
+def as_county(data: Any, standard: Standard | None = None) -> tuple[County, str]:
+    """Accept a path (YAML, JSON, .xlsx), a dict or a :class:`County`; return the validated county and a source name.
+
+    ``standard`` is needed only for a workbook with a teacher roster (the pack defines how teachers are counted).
+    """
     if isinstance(data, County):
         return data, "<County>"
     if isinstance(data, (str, Path)):
-        return read_county(data)
+        return read_county(data, standard)
     if isinstance(data, dict):
         return validate_county(data, "<dict>"), "<dict>"
+    if _is_frame(data):
+        raise InputError(Problem("a table (DataFrame, Arrow) is evaluated with qbalance.evaluate or evaluate_many"))
     raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
+
+
+def _is_frame(data: Any) -> bool:
+    """A pandas DataFrame or pyarrow Table (duck-typed: neither library is imported)."""
+    if isinstance(data, (dict, str, Path, County)):
+        return False
+    return (hasattr(data, "column_names") and hasattr(data, "column")) or (
+        hasattr(data, "columns") and hasattr(data, "iloc")
+    )
+
+
+def _is_columnar(data: Any) -> bool:
+    if isinstance(data, (str, Path)):
+        from ._io_county import COLUMNAR_SUFFIXES
+
+        return Path(data).suffix.lower() in COLUMNAR_SUFFIXES
+    return _is_frame(data)
+
+
+def evaluate_with(std: Standard, data: Any) -> Report:
+    """Evaluate one county under a loaded standard, whatever form its data take.
+
+    YAML/JSON files, dicts and :class:`County` objects are validated by the county model; a filled .xlsx template
+    is read cell by cell (problems name their cells, also those the pack finds); a CSV/Parquet file, a DataFrame or
+    an Arrow table goes through the vectorised columnar path and must hold exactly one county. Does not call
+    :meth:`Standard.evaluate`, so that method can delegate here.
+    """
+    if _is_columnar(data):
+        from ._batch import evaluate_many
+
+        batch = evaluate_many(data, std)
+        codes = batch.county_codes
+        if len(codes) != 1:
+            raise InputError(
+                Problem(
+                    f"the table holds {len(codes)} counties ({', '.join(codes[:5])}{'...' if len(codes) > 5 else ''}): "
+                    "use qbalance.evaluate_many",
+                    source=str(data) if isinstance(data, (str, Path)) else None,
+                )
+            )
+        return batch.report(codes[0])
+    from ._report import build_report
+
+    cells = None
+    if isinstance(data, (str, Path)) and Path(data).suffix.lower() in EXCEL_SUFFIXES:
+        from ._excel_read import load_workbook_county
+
+        county, source, cells = load_workbook_county(data, std)
+    else:
+        county, source = as_county(data, std)
+    try:
+        table = std.table([county], [source])
+    except InputError as exc:
+        if cells is None:
+            raise
+        from ._excel_read import relocate
+
+        raise relocate(exc, cells) from None
+    results = std.run(table)
+    origins = std.resolved.origins if std.resolved is not None else {}
+    return build_report(results, 0, std.provenance(table.digest(0)), None, origins)
 
 
 def evaluate(
@@ -36,11 +102,12 @@ def evaluate(
 ) -> Report:
     """Evaluate one county against a standard and return its :class:`Report`.
 
-    ``data`` is a path to a county file (YAML or JSON), a dict in the same format, or a :class:`County`.
+    ``data`` is a path to a county file (YAML, JSON, a filled Excel template .xlsx, or a one-county CSV/Parquet
+    table), a dict in the county format, a :class:`County`, or a one-county DataFrame / Arrow table.
     ``standard`` is a pack id, ``id@version``, a path to a pack, or a loaded :class:`Standard`.
     """
     std = load_standard(standard, as_of=as_of)
-    return std.evaluate(data)
+    return evaluate_with(std, data)
 
 
 def plan(data: Any, standard: str | Path | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Any:

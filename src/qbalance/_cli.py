@@ -115,6 +115,26 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_PASS if plan.verdict_after == "pass" or not plan.not_planned else EXIT_FAIL
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from ._excel_template import write_template
+    from ._standard import load_standard
+
+    std = load_standard(args.standard, as_of=args.as_of)
+    prefill = demo_path_if(args.prefill)
+    out = write_template(std, args.output, lang=args.lang, county=prefill)
+    print(f"qbalance: wrote {out} ({std.id} {std.version})", file=sys.stderr)
+    return EXIT_PASS
+
+
+def demo_path_if(value: str | None) -> Path | None:
+    """``--prefill demo`` means the built-in demo county; otherwise a path (or nothing)."""
+    from ._api import demo_path
+
+    if value is None:
+        return None
+    return demo_path() if value == "demo" else Path(value)
+
+
 def _cmd_standards_list(args: argparse.Namespace) -> int:
     from ._catalogue import list_packs
 
@@ -210,7 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="evaluate one county file (or the demo county)")
-    ev.add_argument("path", nargs="?", help="county file (.yaml, .yml, .json)")
+    ev.add_argument(
+        "path",
+        nargs="?",
+        help="county file (.yaml, .yml, .json, a filled .xlsx template, a one-county .csv or .parquet)",
+    )
     ev.add_argument("--demo", action="store_true", help="evaluate the built-in synthetic demo county")
     ev.add_argument(
         "--standard", "-s", default="cn-moe-2017", help="pack id, id@version, or path (default cn-moe-2017)"
@@ -243,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--output", "-o", help="write to this file instead of standard output")
     pl.add_argument("--lang", choices=["zh", "en"], default="zh")
     pl.set_defaults(func=_cmd_plan)
+
+    tp = sub.add_parser("template", help="write a data-entry Excel workbook generated from a pack (needs openpyxl)")
+    tp.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
+    tp.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    tp.add_argument("--output", "-o", required=True, help="the .xlsx file to write")
+    tp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of headers and instructions")
+    tp.add_argument("--prefill", metavar="FILE", help="fill it from a county file (or 'demo' for the demo county)")
+    tp.set_defaults(func=_cmd_template)
 
     sn = sub.add_parser("scenario", help="apply a scenario (changes to the county) and compare the two reports")
     sn.add_argument("path", nargs="?", help="county file")
@@ -303,8 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except _ProblemsError as exc:
         print(f"qbalance: {len(exc.problems)} problem(s) in the {exc.kind.split()[0]}:", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  - {p.render()}", file=sys.stderr)
+        if any(p.sheet for p in exc.problems):  # a workbook: one table naming every bad cell
+            print(exc.table_text(getattr(args, "lang", "zh")), file=sys.stderr)
+        else:
+            for p in exc.problems:
+                print(f"  - {p.render()}", file=sys.stderr)
         return EXIT_INVALID
     except QbalanceError as exc:
         print(f"qbalance: {exc}", file=sys.stderr)

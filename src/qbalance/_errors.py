@@ -23,6 +23,12 @@ class Problem:
     field: str | None = None
     value: Any = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    sheet: str | None = None
+    """Workbook sheet of the offending cell (Excel input only)."""
+    row: int | None = None
+    """1-based row of the offending cell (Excel input only)."""
+    column: str | None = None
+    """Column letter of the offending cell (Excel input only), e.g. ``C``."""
 
     def render(self) -> str:
         """One readable line: where, which school and field, the value, and what is wrong."""
@@ -54,6 +60,9 @@ class Problem:
             "field": self.field,
             "value": value,
             "message": self.message,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
         }
 
 
@@ -81,8 +90,12 @@ class _ProblemsError(QbalanceError):
         return "\n".join([head, *("  - " + line for line in lines)])
 
     def table(self) -> list[dict[str, Any]]:
-        """Every problem as a row (source, location, path, school_id, field, value, message)."""
+        """Every problem as a row (source, location, path, school_id, field, value, message, sheet, row, column)."""
         return [p.as_dict() for p in self.problems]
+
+    def table_text(self, lang: str = "zh") -> str:
+        """The problems as an aligned text table: place (sheet!cell or line), school, field, value, problem."""
+        return format_problem_table(self.problems, lang)
 
 
 class InputError(_ProblemsError, ValueError):
@@ -99,6 +112,42 @@ class PackError(_ProblemsError, ValueError):
 
 class UnitError(QbalanceError, ValueError):
     """A value has the wrong unit or cannot be read as a quantity."""
+
+
+_TABLE_HEADERS = {
+    "zh": ("位置", "学校", "字段", "值", "问题"),
+    "en": ("where", "school", "field", "value", "problem"),
+}
+
+
+def _width(text: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def format_problem_table(problems: Sequence[Problem], lang: str = "zh") -> str:
+    """Problems as an aligned text table (one line each), for a terminal. Long values are shortened."""
+    head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["zh"])
+    rows: list[tuple[str, ...]] = []
+    for p in problems:
+        where = p.location or p.path or ""
+        if p.source and not p.sheet:
+            where = f"{p.source}:{where}" if where else p.source
+        value = "" if p.value is None else repr(p.value) if not isinstance(p.value, str) else p.value
+        if len(value) > 40:
+            value = value[:37] + "..."
+        rows.append((where, p.school_id or "", p.field or "", value, p.message))
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(head[:-1])]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [c + " " * (w - _width(c)) for c, w in zip(cells[:-1], widths, strict=True)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    out = [line(head), line(["-" * w for w in widths] + ["-" * _width(head[-1])])]
+    out.extend(line(r) for r in rows)
+    return "\n".join(out) + "\n"
 
 
 def join_path(parts: Sequence[str | int]) -> str:

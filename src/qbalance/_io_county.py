@@ -79,10 +79,29 @@ def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = N
         raise InputError(_problems(exc, data, loaded, source)) from None
 
 
-def read_county(path: str | Path) -> tuple[County, str]:
-    """Read a county file (.yaml, .yml or .json). Returns the county and the source name used in messages."""
+COLUMNAR_SUFFIXES = (".csv", ".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
+    """Read a county file (.yaml, .yml, .json or a filled .xlsx template). Returns the county and its source name.
+
+    ``standard`` is used by workbooks only (a teacher roster is counted by the pack's definitions).
+    """
     p = Path(path)
     source = str(p)
+    if p.suffix.lower() in EXCEL_SUFFIXES:
+        from ._excel_read import load_workbook_county
+
+        county, source, _ = load_workbook_county(p, standard)
+        return county, source
+    if p.suffix.lower() in COLUMNAR_SUFFIXES:
+        raise InputError(
+            Problem(
+                f"a {p.suffix} table is read by the columnar path: use qbalance.evaluate(path) or evaluate_many",
+                source=source,
+            )
+        )
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -95,7 +114,7 @@ def read_county(path: str | Path) -> tuple[County, str]:
         else:
             raise InputError(
                 Problem(
-                    f"unknown file type {p.suffix!r}: use .yaml, .yml or .json (or see `qbalance --help`)",
+                    f"unknown file type {p.suffix!r}: use .yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)",
                     source=source,
                 )
             )

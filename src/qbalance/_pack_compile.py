@@ -7,7 +7,7 @@ naming the pack file and the rule. All problems in a pack are collected and repo
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,11 +178,11 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             unknown = sorted(set(spec.value) - set(domain))
             if unknown:
                 col.add(("parameters", pname, "value"), f"unknown {spec.by} keys: {', '.join(unknown)}")
-            table = np.array(
+            ptable = np.array(
                 [spec.value.get(key, spec.default if spec.default is not None else np.nan) for key in domain],
                 dtype=np.float64,
             )
-            param_tables[pname] = table * factor
+            param_tables[pname] = ptable * factor
             params[pname] = ParamSym(pname, dtype, spec.by, None)
         else:
             params[pname] = ParamSym(pname, dtype, None, float(spec.value) * factor)
@@ -267,11 +267,11 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
         weight = comp((*base, "weight"), ind.weight, "section")
         if value is None or weight is None:
             continue
-        factor = check_unit((*base, "unit"), value, ind.unit, f"indicator {iid}")
+        ind_factor = check_unit((*base, "unit"), value, ind.unit, f"indicator {iid}")
         if weight.dtype.kind != "number":
             col.add((*base, "weight"), "the weight must be a number (usually students)")
             continue
-        if factor is None:
+        if ind_factor is None:
             continue
         if isinstance(ind.threshold, dict):
             thr = np.array([ind.threshold.get(s, np.nan) for s in SECTIONS], dtype=np.float64)  # type: ignore[call-overload]
@@ -282,7 +282,7 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             thr = np.full(len(SECTIONS), np.nan)
         else:
             thr = np.full(len(SECTIONS), float(ind.threshold))
-        indicators[iid] = CompiledIndicator(iid, ind, value, weight, factor, thr)
+        indicators[iid] = CompiledIndicator(iid, ind, value, weight, ind_factor, thr)
         symbols[iid] = Symbol(iid, "section", value.dtype)
 
     # scopes
@@ -374,6 +374,11 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
                 col.add((*base, "evidence"), f"unknown input {ev!r}")
         items[item_id] = ci
 
+    if pack.roster is not None:
+        from ._roster import check_roster
+
+        for rpath, message in check_roster(pack.roster):
+            col.add(rpath, message)
     _check_cites(pack, col)
     weights = _apportion_table(pack, col)
     if col.problems:
@@ -398,7 +403,9 @@ def _apportion_table(pack: Pack, col: _Collector) -> np.ndarray:
     out = np.ones((len(SCHOOL_TYPES), len(order)), dtype=np.float64)
     if pack.apportionment is None:
         return out
-    weights: Mapping[str, Mapping[str, float]] = pack.apportionment.weights
+    weights: dict[str, dict[str, float]] = {
+        k: {str(s): w for s, w in v.items()} for k, v in pack.apportionment.weights.items()
+    }
     default = weights["default"]
     for key in weights:
         if key != "default" and key not in SCHOOL_TYPES:
@@ -406,7 +413,7 @@ def _apportion_table(pack: Pack, col: _Collector) -> np.ndarray:
     for ti, stype in enumerate(SCHOOL_TYPES):
         table = weights.get(stype, default)
         for si, sec in enumerate(order):
-            out[ti, si] = table.get(sec, default.get(sec, 1.0))  # type: ignore[call-overload]
+            out[ti, si] = table.get(sec, default.get(sec, 1.0))
     return out
 
 
@@ -431,3 +438,7 @@ def _check_cites(pack: Pack, col: _Collector) -> None:
             check(("scopes", sid, "exclude", eid), exc.cite)
     if pack.apportionment is not None:
         check(("apportionment",), pack.apportionment.cite)
+    if pack.roster is not None:
+        check(("roster",), pack.roster.cite)
+        for name, count in pack.roster.counts.items():
+            check(("roster", "counts", name), count.cite)

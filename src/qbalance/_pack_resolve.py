@@ -38,7 +38,7 @@ def canonical_hash(doc: Any) -> str:
 MAX_CHAIN = 8
 MAX_INCLUDES = 50
 RULE_BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
-SINGLE_BLOCKS = ("apportionment", "sections")
+SINGLE_BLOCKS = ("apportionment", "sections", "roster")
 META_KEYS = (
     "format",
     "id",

@@ -27,6 +27,9 @@ __all__ = [
     "Label",
     "Pack",
     "Parameter",
+    "Roster",
+    "RosterCount",
+    "RosterField",
     "Rounding",
     "Scale",
     "Scope",
@@ -274,8 +277,8 @@ class Item(BaseModel):
             "county": ("require", "evidence"),
             "progress": ("value", "target", "unit", "deadline"),
         }
-        optional = ("indicators", "k", "floor", "limit", "rounding", "level", "scope", "where", "require")
-        optional += ("evidence", "value", "target", "unit", "deadline")
+        optional: tuple[str, ...] = ("indicators", "k", "floor", "limit", "rounding", "level", "scope", "where")
+        optional += ("require", "evidence", "value", "target", "unit", "deadline")
         missing = [f for f in need[self.kind] if getattr(self, f) is None]
         if missing:
             raise ValueError(f"an item of kind {self.kind!r} needs {', '.join(missing)}")
@@ -316,6 +319,67 @@ class Change(BaseModel):
         return self.set or self.add or self.retire or ""
 
 
+ROSTER_COUNTS = ("full_time", "above_qualified", "backbone", "pe_art", "mid_title")
+"""Teacher counts a roster can produce: the fields of the county format's ``teachers`` mapping."""
+
+
+class RosterField(BaseModel):
+    """A column of the teacher roster (教师名册): a category with Chinese names, a yes/no flag, or free text."""
+
+    model_config = _CFG
+    label: Label
+    type: Literal["category", "flag", "text"] = "category"
+    categories: list[Id] | None = None
+    labels: dict[Id, Label] = Field(default_factory=dict)
+    """Chinese (and English) names of the categories, accepted when the roster is read."""
+    required: StrictBool = False
+    description: Label | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> RosterField:
+        if self.type == "category" and not self.categories:
+            raise ValueError("a category roster field needs 'categories'")
+        if self.type != "category" and (self.categories or self.labels):
+            raise ValueError("only a category roster field has 'categories' and 'labels'")
+        unknown = sorted(set(self.labels) - set(self.categories or ()))
+        if unknown:
+            raise ValueError(f"labels for unknown categories: {', '.join(unknown)}")
+        return self
+
+
+class RosterCount(BaseModel):
+    """How one teacher count is made from the roster: the rows ``where`` holds (every row when omitted)."""
+
+    model_config = _CFG
+    where: Expr | None = None
+    label: Label | None = None
+    cite: Cite | None = None
+    note: LongText | None = None
+
+
+class Roster(BaseModel):
+    """The teacher roster (one row per full-time teacher) and the pack's definitions of the counts made from it.
+
+    ``where`` conditions are expressions of the pack language over the roster fields and ``section``
+    (``qualification in ['bachelor', 'master'] or (section == 'primary' and qualification == 'associate')``).
+    """
+
+    model_config = _CFG
+    label: Label | None = None
+    fields: dict[Id, RosterField]
+    counts: dict[Literal["full_time", "above_qualified", "backbone", "pe_art", "mid_title"], RosterCount]
+    cite: Cite | None = None
+    note: LongText | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _reserved(cls, value: dict[str, RosterField]) -> dict[str, RosterField]:
+        for name in ("school_id", "section", "teacher_id", "name"):
+            if name in value:
+                raise ValueError(f"{name!r} is a built-in roster column; choose another field name")
+        return value
+
+
 class Pack(BaseModel):
     """A complete (resolved) rule pack, or an overlay before resolution."""
 
@@ -332,7 +396,7 @@ class Pack(BaseModel):
     extends: Annotated[str, Field(max_length=100)] | None = None
     include: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
     sources: dict[Id, Source] = Field(default_factory=dict)
-    sections: list[SectionKey] = Field(default_factory=lambda: ["primary", "junior"])
+    sections: list[SectionKey] = Field(default_factory=lambda: list[SectionKey](["primary", "junior"]))
     scales: dict[Id, Scale] = Field(default_factory=dict)
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
     inputs: dict[InputName, InputDecl] = Field(default_factory=dict)
@@ -340,6 +404,7 @@ class Pack(BaseModel):
     indicators: dict[Id, Indicator] = Field(default_factory=dict)
     scopes: dict[Id, Scope] = Field(default_factory=dict)
     apportionment: Apportionment | None = None
+    roster: Roster | None = None
     areas: dict[Id, Area] = Field(default_factory=dict)
     items: dict[Id, Item] = Field(default_factory=dict)
     changes: list[Change] = Field(default_factory=list, max_length=500)

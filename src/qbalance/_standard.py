@@ -82,14 +82,11 @@ class Standard:
         )
 
     def evaluate(self, data: Any) -> Report:
-        """Evaluate one county (a path, a dict or a :class:`County`) and return its report."""
-        from ._api import as_county
+        """Evaluate one county (a path — YAML, JSON, .xlsx, one-county CSV/Parquet —, a dict, a :class:`County` or a
+        one-county DataFrame) and return its report."""
+        from ._api import evaluate_with
 
-        county, source = as_county(data)
-        table = self.table([county], [source])
-        results = self.run(table)
-        origins = self.resolved.origins if self.resolved is not None else {}
-        return build_report(results, 0, self.provenance(table.digest(0)), None, origins)
+        return evaluate_with(self, data)
 
 
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:

@@ -36,6 +36,16 @@ def as_county(data: Any, standard: Standard | None = None) -> tuple[County, str]
     raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
 
 
+def load_county(data: Any, standard: str | Path | Standard | None = None) -> County:
+    """Read and validate a county (a YAML/JSON/.xlsx path, a dict or a :class:`County`) without evaluating it.
+
+    Every problem is raised at once as :class:`InputError`. ``standard`` is needed only for a workbook whose teacher
+    roster must be counted by the pack's definitions.
+    """
+    std = load_standard(standard) if standard is not None else None
+    return as_county(data, std)[0]
+
+
 def _is_frame(data: Any) -> bool:
     """A pandas DataFrame or pyarrow Table (duck-typed: neither library is imported)."""
     if isinstance(data, (dict, str, Path, County)):

@@ -9,9 +9,8 @@ passes whatever floating point does ("达到 X 以上" includes X).
 
 from __future__ import annotations
 
-import math
-
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol

@@ -14,7 +14,7 @@ from ._pack_compile import CompiledPack, compile_pack
 from ._pack_load import validate_pack
 from ._pack_resolve import Resolved, resolve_pack
 from ._pack_schema import Pack
-from ._report import LabelOut, PackRef, Provenance, Report, build_report
+from ._report import LabelOut, PackRef, Provenance, Report
 from ._table import Table, build_table
 from ._version import __version__
 

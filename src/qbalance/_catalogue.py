@@ -136,9 +136,7 @@ def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:
     return out
 
 
-def find_pack(
-    ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True
-) -> Path:
+def find_pack(ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True) -> Path:
     """The pack file for ``ref``: a path, ``id``, or ``id@version``; with ``as_of``, the version in force that day.
 
     Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen. ``paths=False``

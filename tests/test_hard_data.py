@@ -532,3 +532,29 @@ def test_cli_county_schema_accepts_the_demo_county(tmp_path: Path) -> None:
     demo = Path(qbalance.demo_path())
     data = load_yaml(demo.read_bytes(), str(demo), DATA_LIMITS).data
     assert not list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+
+
+def test_pack_fact_problems_carry_their_line(tmp_path: Path) -> None:
+    # A fact the pack declares in yuan, written as an area: found in the second (pack) pass, and still located at
+    # its line in the file (line 12 of this file, counted by hand).
+    text = (
+        "format: qbalance-county/1\n"  # 1
+        'code: "530000"\n'  # 2
+        "name: 行号示例县\n"  # 3
+        "schools:\n"  # 4
+        '  - id: "5300000001"\n'  # 5
+        "    name: 示例小学\n"  # 6
+        "    type: primary\n"  # 7
+        "    ownership: public\n"  # 8
+        "    location: urban\n"  # 9
+        "    sections: {primary: {students: 400, teachers: {full_time: 24}}}\n"  # 10
+        "    facts:\n"  # 11
+        "      training_spend: 12 m²\n"  # 12
+    )
+    path = tmp_path / "county.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    [problem] = [p for p in info.value.problems if p.field == "facts.training_spend"]
+    assert problem.school_id == "5300000001" and problem.value == "12 m²"
+    assert problem.location is not None and problem.location.startswith("line 12,")

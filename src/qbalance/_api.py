@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, Problem
-from ._io_county import EXCEL_SUFFIXES, read_county, validate_county
+from ._io_county import EXCEL_SUFFIXES, locate_problems, read_county, validate_county
 from ._models import County
 from ._report import Report
 from ._standard import Standard, load_standard
@@ -97,11 +97,13 @@ def evaluate_with(std: Standard, data: Any) -> Report:
     try:
         table = std.table([county], [source])
     except InputError as exc:
-        if cells is None:
-            raise
-        from ._excel_read import relocate
+        if cells is not None:
+            from ._excel_read import relocate
 
-        raise relocate(exc, cells) from None
+            raise relocate(exc, cells) from None
+        if isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".yaml", ".yml", ".json"):
+            raise locate_problems(exc, data) from None
+        raise
     results = std.run(table)
     origins = std.resolved.origins if std.resolved is not None else {}
     return build_report(results, 0, std.provenance(table.digest(0)), None, origins)

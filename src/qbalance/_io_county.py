@@ -6,6 +6,8 @@ the value and (for files) the line.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,32 @@ def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
     except YamlRefused as exc:
         raise InputError(exc.problem) from None
     return validate_county(loaded.data, source, loaded), source
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def locate_problems(error: InputError, path: str | Path) -> InputError:
+    """The same problems with their line in a YAML/JSON county file, for problems found after the models validated
+    it (the pack's facts, cross-field checks): each problem's dotted ``path`` is looked up in the file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+        loaded = (
+            load_json(raw, str(p), DATA_LIMITS) if p.suffix.lower() == ".json" else load_yaml(raw, str(p), DATA_LIMITS)
+        )
+    except (OSError, YamlRefused):
+        return error
+    out = []
+    for prob in error.problems:
+        if prob.location is None and prob.path:
+            parts = tuple(
+                int(m.group(2)) if m.group(2) is not None else m.group(1) for m in _PATH_PART.finditer(prob.path)
+            )
+            if parts and parts[0] == "county":
+                parts = parts[1:]
+            where = loaded.where(parts) if parts else None
+            if where is not None:
+                prob = dataclasses.replace(prob, location=where, source=prob.source or str(p))
+        out.append(prob)
+    return InputError(out)

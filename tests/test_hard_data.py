@@ -180,7 +180,6 @@ def test_columnar_bad_numbers_name_school_field_and_value(column: str, value: An
     assert message in problem.message
 
 
-@pytest.mark.xfail(reason="_columns.to_columns: np.asarray turns True in a list of numbers into 1.0 (reported)")
 def test_columnar_boolean_among_numbers_is_refused() -> None:
     cols = _with_cell(_columns(_two_schools()), "facilities.teaching_aux_area", 0, True)
     (problem,) = _column_errors(cols)
@@ -197,7 +196,6 @@ def test_columnar_boolean_column_is_refused() -> None:
     }
 
 
-@pytest.mark.xfail(reason="_columns applies no plausibility bound to typed fields (reported; see PLAUSIBLE_MAX)")
 def test_columnar_absurd_area_is_refused() -> None:
     cols = _with_cell(_columns(_two_schools()), "facilities.teaching_aux_area", 0, 1e15)
     (problem,) = _column_errors(cols)

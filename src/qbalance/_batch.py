@@ -19,10 +19,13 @@ from ._table import Table
 __all__ = ["BatchResult", "evaluate_many"]
 
 
+_STATUS_WORDS = np.array(["not_evaluated", "pass", "fail"], dtype=object)
+
+
 def _status_text(values: np.ndarray) -> np.ndarray:
-    out = np.full(values.shape[0], "not_evaluated", dtype=object)
-    out[values == 1.0] = "pass"
-    out[values == 0.0] = "fail"
+    """1.0 → "pass", 0.0 → "fail", anything else (NaN) → "not_evaluated", as an object array of str."""
+    index = (values == 1.0).view(np.int8) + 2 * (values == 0.0).view(np.int8)
+    out: np.ndarray = _STATUS_WORDS[index]
     return out
 
 
@@ -46,14 +49,25 @@ class BatchResult:
             "county_name": np.array(self.table.county_names, dtype=object),
         }
         v = r.verdict
-        verdict = np.full(v.shape[0], "incomplete", dtype=object)
-        verdict[v == 1.0] = "pass"
-        verdict[v == 0.0] = "fail"
+        verdict = _status_text(v)
+        verdict[verdict == "not_evaluated"] = "incomplete"
         out["verdict"] = verdict
         for area, status in r.areas.items():
             out[f"area.{area}"] = _status_text(status)
+        n_c = v.shape[0]
         for item, arr in r.items.items():
-            out[f"item.{item}"] = _status_text(arr.status)
+            status = _status_text(arr.status)
+            if r.pack.items[item].spec.kind == "every" and arr.applicable is not None and arr.row_level:
+                county_of = self.table.ancestor("county", arr.row_level)
+                subject = np.bincount(county_of[arr.applicable], minlength=n_c) > 0
+                status[~subject] = "not_applicable"  # no school (section) of the county is subject to the item
+            out[f"item.{item}"] = status
+            for section, comp in arr.detail.get("composite", {}).items():
+                out[f"item.{item}.{section}.composite_cv"] = comp["cv"]
+                out[f"item.{item}.{section}.composite_compared"] = comp["compared"]
+                res = _status_text(comp["result"])
+                res[~comp["applicable"]] = "not_applicable"
+                out[f"item.{item}.{section}.composite_result"] = res
         for iid, ind in r.indicators.items():
             for section, cv in ind.cv.items():
                 out[f"{iid}.{section}.county_value"] = cv.stats.mean
@@ -128,26 +142,23 @@ class BatchResult:
         return written
 
 
+def _csv_cells(col: np.ndarray) -> list[Any]:
+    """One column as CSV cells: floats written exactly (repr), missing values as empty cells."""
+    if col.dtype.kind == "f":
+        return ["" if r == "nan" else r for r in map(repr, col.tolist())]
+    if col.dtype == object:
+        return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in col.tolist()]
+    return list(col.tolist())
+
+
 def _write_csv(path: Path, cols: dict[str, np.ndarray]) -> None:
     import csv
 
     names = list(cols)
-    n = len(next(iter(cols.values()))) if cols else 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(names)
-        columns = [cols[k].tolist() for k in names]
-        for i in range(n):
-            w.writerow(
-                [
-                    ""
-                    if (isinstance(c[i], float) and math.isnan(c[i]))
-                    else repr(c[i])
-                    if isinstance(c[i], float)
-                    else c[i]
-                    for c in columns
-                ]
-            )
+        w.writerows(zip(*(_csv_cells(cols[k]) for k in names), strict=True))
 
 
 def evaluate_many(
@@ -170,10 +181,10 @@ def evaluate_many(
 
 
 def _read_path(path: Path) -> Any:
-    from ._columns import read_csv
+    from ._columns import read_csv_fast
 
     if path.suffix.lower() == ".csv":
-        return read_csv(path)
+        return read_csv_fast(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         from ._optional import require
 

@@ -1,8 +1,11 @@
-"""The ``qbalance`` command line: evaluate a county, list packs, print schemas.
+"""The ``qbalance`` command line: evaluate counties, plan, compare scenarios, write templates, inspect packs.
 
-Exit status of ``evaluate``: 0 the county passes; 1 it was evaluated and fails; 3 it could not be decided because
-required data is missing ("incomplete"); 2 the input or the pack is invalid (the problems are printed on stderr).
-``qbalance test`` exits 0 when every pack test passes, 1 when one fails, 2 when a test file or pack is invalid.
+Exit status of ``evaluate`` and ``scenario`` (after the scenario): 0 the county passes; 1 it was evaluated and fails;
+3 it could not be decided because required data is missing ("incomplete"); 2 the input or the pack is invalid (the
+problems are printed on stderr). ``evaluate-batch``: 0 every county passes, 1 some county fails, 3 none fails but
+some are incomplete, 2 invalid input. ``plan``: 0 the plan closes every gap it addresses, 1 some gap cannot be
+closed by adding resources. ``qbalance test`` exits 0 when every pack test passes, 1 when one fails, 2 when a test
+file or pack is invalid.
 """
 
 from __future__ import annotations
@@ -113,6 +116,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     else:
         _write(render_plan_text(plan, args.lang), args.output)
     return EXIT_PASS if plan.verdict_after == "pass" or not plan.not_planned else EXIT_FAIL
+
+
+def _cmd_evaluate_batch(args: argparse.Namespace) -> int:
+    from ._cli_batch import run_batch
+
+    return run_batch(args.input, args.output, args.standard, args.format, counties_path=args.counties, as_of=args.as_of)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -251,6 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--output", "-o", help="write to this file instead of standard output")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
     ev.set_defaults(func=_cmd_evaluate)
+
+    eb = sub.add_parser(
+        "evaluate-batch", help="evaluate every county of a columnar table (CSV, Parquet) in one vectorised pass"
+    )
+    eb.add_argument("input", help="one row per school section (or school), with a county_code column")
+    eb.add_argument("--output", "-o", required=True, help="directory for the per-county and per-school tables")
+    eb.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
+    eb.add_argument("--format", "-f", choices=["csv", "parquet"], default="csv")
+    eb.add_argument("--counties", metavar="FILE", help="county-level facts, one row per county_code (CSV/Parquet)")
+    eb.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    eb.set_defaults(func=_cmd_evaluate_batch)
 
     pl = sub.add_parser("plan", help="the smallest additions that close the resource gaps (整改方案)")
     pl.add_argument("path", nargs="?", help="county file")

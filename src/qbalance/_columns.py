@@ -11,7 +11,9 @@ validation is vectorised and every bad cell is reported (row, column, school, va
 from __future__ import annotations
 
 import csv
+import importlib
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,42 +21,120 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError, Problem, UnitError
-from ._models import LOCATION_ZH, LOCATIONS, OWNERSHIP_ZH, OWNERSHIPS, SCHOOL_TYPE_ZH, SCHOOL_TYPES, SECTION_ZH
+from ._models import (
+    LOCATION_ZH,
+    LOCATIONS,
+    OWNERSHIP_ZH,
+    OWNERSHIPS,
+    PLAUSIBLE_MAX,
+    SCHOOL_TYPE_ZH,
+    SCHOOL_TYPES,
+    SECTION_ZH,
+    Facilities,
+    TeacherCounts,
+    _show_unit,
+)
 from ._pack_compile import STRUCTURAL, CompiledPack
 from ._table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS, Level, Table
 from ._units import canonical_factor, parse_quantity
 
-__all__ = ["MAX_LISTED_PROBLEMS", "read_csv", "table_from_columns", "to_columns"]
+__all__ = ["MAX_LISTED_PROBLEMS", "read_csv", "read_csv_fast", "table_from_columns", "to_columns"]
 
 MAX_LISTED_PROBLEMS = 10_000
 ALL_SECTIONS = ("primary", "junior", "senior")
 _STRUCT_SCHOOL = ("school_type", "ownership", "location", "boarding")
+# fields of the county format with a unit: the same plausibility bounds as in a county file (PLAUSIBLE_MAX)
+_TYPED_FIELDS = (
+    {f"facilities.{k}" for k in Facilities.model_fields} | {f"teachers.{k}" for k in TeacherCounts.model_fields}
+) | {"classes"}
 _TEACHER_SUBS = ("teachers.above_qualified", "teachers.backbone", "teachers.pe_art", "teachers.mid_title")
 # typed section/school fields of the county format that are not pack inputs but must still be valid if present
 _MODEL_SECTION_NUMBERS = {"classes": "class_"} | {f"teachers.{n}": "teacher" for n in ("full_time",)}
 
 
+_Coded = dict[str, tuple[np.ndarray, list[Any]]]
+"""Columns whose reader already factorized them: name → (code of each cell, distinct raw values in order of first
+appearance). Arrow text columns come dictionary-encoded, so they need not be factorized again."""
+
+
 def to_columns(data: Any) -> dict[str, np.ndarray]:
     """Columns of a dict of arrays, a pandas DataFrame or a pyarrow Table, without importing pandas or pyarrow."""
+    return _read_columns(data)[0]
+
+
+def _read_columns(data: Any) -> tuple[dict[str, np.ndarray], _Coded]:
+    coded: _Coded = {}
     if isinstance(data, Mapping):
         items = list(data.items())
     elif hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
-        items = [(name, data.column(name).to_numpy(zero_copy_only=False)) for name in data.column_names]
+        items = []
+        for name in data.column_names:
+            arr, codes = _arrow_to_numpy(data.column(name))
+            items.append((name, arr))
+            if codes is not None:
+                coded[str(name)] = codes
     elif hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas.DataFrame
-        items = [(str(name), data[name].to_numpy()) for name in data.columns]
+        items = [(str(name), _pandas_to_numpy(data[name])) for name in data.columns]
     else:
         raise InputError(Problem(f"cannot read columns from a {type(data).__name__}: give a dict, DataFrame or Table"))
     out: dict[str, np.ndarray] = {}
     n: int | None = None
     for name, values in items:
-        arr = np.asarray(values)
+        arr = _as_array(values)
         if arr.ndim != 1:
             raise InputError(Problem(f"column {name!r} is not one-dimensional"))
         if n is not None and arr.shape[0] != n:
             raise InputError(Problem(f"column {name!r} has {arr.shape[0]} rows, others have {n}"))
         n = arr.shape[0]
         out[str(name)] = arr
-    return out
+    return out, coded
+
+
+def _as_array(values: Any) -> np.ndarray:
+    """A column as a numpy array without changing any cell: a list mixing types (1.5 and True, 3 and "3 万元") or
+    holding text becomes an object array, never a coerced numeric or fixed-width string one."""
+    if isinstance(values, np.ndarray):
+        arr = values
+    elif hasattr(values, "to_numpy") and hasattr(values, "type"):  # a pyarrow (Chunked)Array
+        arr = _arrow_to_numpy(values)[0]
+    elif hasattr(values, "to_numpy") and hasattr(values, "dtype"):  # a pandas Series
+        arr = _pandas_to_numpy(values)
+    else:
+        if not isinstance(values, (list, tuple)):
+            values = list(values)
+        kinds = set(map(type, values))
+        mixed = len(kinds) > 1 and not kinds <= {float, np.float64}
+        arr = np.array(values, dtype=object) if mixed or str in kinds else np.asarray(values)
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
+    return arr
+
+
+def _pandas_to_numpy(series: Any) -> np.ndarray:
+    """One pandas column as numpy; nullable (extension) dtypes give NaN or None for missing cells, never pd.NA."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        return np.asarray(series.to_numpy())
+    if getattr(dtype, "kind", "O") in "iuf":  # Int64, Float64...
+        return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.asarray(series.to_numpy(dtype=object, na_value=None))  # strings, booleans, categories
+
+
+def _arrow_to_numpy(col: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]] | None]:
+    """One Arrow column as numpy. Text goes through Arrow's dictionary encoding: equal cells share one str, and the
+    codes are returned too (when they number the values in order of first appearance, as Arrow's encoder does)."""
+    if str(col.type) in ("string", "large_string") and len(col) > 0:
+        enc = (col.combine_chunks() if hasattr(col, "combine_chunks") else col).dictionary_encode()
+        k = len(enc.dictionary)
+        raw = [*enc.dictionary.to_pylist(), None]
+        words = np.empty(k + 1, dtype=object)
+        words[:] = raw
+        idx = enc.indices.fill_null(k).to_numpy(zero_copy_only=False).astype(np.int64)
+        present = idx[idx < k]
+        run_max = np.maximum.accumulate(present) if present.size else present
+        in_order = present.size == 0 or (present[0] == 0 and bool(np.all(np.diff(run_max) <= 1)))
+        return words[idx], ((idx, raw) if in_order else None)
+    return np.asarray(col.to_numpy(zero_copy_only=False)), None
 
 
 def read_csv(path: str | Path) -> dict[str, np.ndarray]:
@@ -76,11 +156,50 @@ def read_csv(path: str | Path) -> dict[str, np.ndarray]:
     problems += [Problem(f"column {h!r} appears more than once", source=str(p)) for h in dupes]
     if problems:
         raise InputError(problems)
-    cols = {
-        h.strip(): np.array([r[j] if r[j].strip() != "" else None for r in rows], dtype=object)
-        for j, h in enumerate(header)
-    }
-    return cols
+    out: dict[str, np.ndarray] = {}
+    for j, h in enumerate(header):
+        arr = np.empty(len(rows), dtype=object)
+        arr[:] = [r[j] if r[j].strip() else None for r in rows]
+        out[h.strip()] = arr
+    return out
+
+
+def read_csv_fast(path: str | Path) -> Any:
+    """:func:`read_csv`, through pyarrow's CSV reader when pyarrow is installed (several times faster).
+
+    Every column is read as text (nothing is inferred: the same cells as :func:`read_csv`, empty cells missing);
+    the result is an Arrow table. Without pyarrow, or when the file is malformed (ragged rows, a repeated column,
+    bad UTF-8), the plain reader runs instead, so the problems are reported the same way.
+    """
+    p = Path(path)
+    try:
+        pa = importlib.import_module("pyarrow")
+        pacsv = importlib.import_module("pyarrow.csv")
+    except ImportError:
+        return read_csv(p)
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
+    except (StopIteration, UnicodeDecodeError, csv.Error):
+        return read_csv(p)
+    names = [h.strip() for h in header]
+    if len(set(names)) != len(names) or len(set(header)) != len(header):
+        return read_csv(p)
+    try:
+        table = pacsv.read_csv(
+            p,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return read_csv(p)
+    return table.rename_columns(names)
 
 
 class _Problems:
@@ -118,17 +237,103 @@ class _Problems:
             raise InputError(items)
 
 
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _clean(v: Any) -> str | None:
+    """One cell as stripped text; None for a missing or blank cell."""
+    if _is_missing(v):
+        return None
+    t = v.strip() if isinstance(v, str) else str(v).strip()
+    return t or None
+
+
 def _text(arr: np.ndarray) -> np.ndarray:
     """Strings with missing values as None."""
-    out = np.empty(arr.shape[0], dtype=object)
-    for i, v in enumerate(arr.tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            out[i] = None
-        else:
-            out[i] = str(v).strip() if not isinstance(v, str) else v.strip()
-            if out[i] == "":
-                out[i] = None
+    codes, uniq = _text_codes(arr)
+    out: np.ndarray = np.array([*uniq, None], dtype=object)[codes]
     return out
+
+
+_EXACT_KEY_TYPES: set[type] = {str, bool, np.bool_, type(None)}
+
+
+def _raw_codes(arr: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Factorize the cells of a column: codes into the distinct raw values, in order of first appearance.
+
+    Runs at C speed through dicts (no per-cell Python code). Cells that are equal but differ in what they mean
+    (1, 1.0 and True; 0.0 and -0.0) are kept apart: when the distinct values are not all text, booleans or missing,
+    cells are keyed by type and representation instead.
+    """
+    values = arr.tolist()
+    try:
+        uniq = list(dict.fromkeys(values))
+        kinds = set(map(type, values))  # of every cell: 1 and True are one dict key, but not the same cell
+        exact = kinds <= _EXACT_KEY_TYPES or (
+            kinds <= _EXACT_KEY_TYPES | {float} and all(u != u for u in uniq if type(u) is float)
+        )
+    except TypeError:  # unhashable cells
+        exact = False
+    if not exact:
+        keys = [(type(v), repr(v)) for v in values]
+        first = dict(zip(keys, values, strict=True))
+        index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+        return codes, [first[k] for k in index]
+    lookup = dict(zip(uniq, range(len(uniq)), strict=True))
+    return np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values)), uniq
+
+
+def _text_codes(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Codes of each cell's stripped text in the distinct texts (first-appearance order); -1 for a missing cell.
+
+    ``pre`` is the column already factorized by its reader (codes into raw values in first-appearance order)."""
+    if pre is not None:
+        raw_codes, raw = pre
+    elif arr.dtype.kind in "iub":
+        raw_codes, uniq_arr = _factorize(arr)
+        raw = uniq_arr.tolist()
+    else:
+        raw_codes, raw = _raw_codes(arr)
+    kinds = set(map(type, raw))
+    if kinds <= {str, type(None)}:
+        texts = [u for u in raw if u is not None] if type(None) in kinds else raw
+        if "" not in texts and list(map(str.strip, texts)) == texts:  # already clean (the usual case)
+            if len(texts) == len(raw):
+                return raw_codes, texts
+            keep = np.array([u is not None for u in raw] + [False])
+            renumber = np.where(keep, np.cumsum(keep) - 1, -1)
+            return renumber[raw_codes], texts
+    final: dict[str, int] = {}
+    remap = np.empty(len(raw) + 1, dtype=np.int64)
+    remap[-1] = -1
+    for j, u in enumerate(raw):
+        t = _clean(u)
+        remap[j] = -1 if t is None else final.setdefault(t, len(final))
+    # the raw values are in order of first appearance, so the texts are too
+    return remap[raw_codes] if raw_codes.size else np.zeros(0, dtype=np.int64), list(final)
+
+
+def _missing_mask(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None) -> np.ndarray:
+    """Which cells are missing or blank (as opposed to holding a value, valid or not)."""
+    if pre is None and arr.dtype.kind in "iub":
+        return np.zeros(arr.shape[0], dtype=bool)
+    if pre is None and arr.dtype.kind == "f":
+        return np.asarray(np.isnan(arr))
+    codes, raw = pre if pre is not None else _raw_codes(arr)
+    blank = np.array([_clean(u) is None for u in raw] + [True], dtype=bool)
+    out: np.ndarray = blank[codes]
+    return out
+
+
+def _has_value(arr: np.ndarray) -> bool:
+    """Whether any cell of a column holds a value (not missing, not blank)."""
+    if arr.dtype.kind in "iub":
+        return bool(arr.size)
+    if arr.dtype.kind == "f":
+        return bool(np.any(~np.isnan(arr)))
+    return any(_clean(v) is not None for v in arr.tolist())
 
 
 def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +342,36 @@ def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    return rank[inverse.ravel()], uniq[order]
+    return rank[inverse.ravel()].astype(np.int64), uniq[order]
+
+
+_NOT_PLAIN = re.compile(r"[^0-9.eE+\- \t]")
+_FAST_NUMBER_TYPES = {int, float, np.float64, np.int64, type(None)}
+
+
+def _fast_numbers(arr: np.ndarray) -> np.ndarray | None:
+    """Numbers of an object column in one vectorised step when every cell is missing, a plain number, or text
+    that is a plain decimal number; None if any cell needs the cell-by-cell reader (units, errors, blanks)."""
+    values = arr.tolist()
+    kinds = set(map(type, values))
+    if kinds <= _FAST_NUMBER_TYPES:
+        with np.errstate(invalid="ignore"):
+            out = np.array(values, dtype=np.float64)
+        return None if np.isinf(out).any() else out
+    if kinds <= {str, type(None)}:
+        mask = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+        texts = arr[mask].tolist()
+        # only digits, signs, points, exponents and spaces: numpy then reads exactly what parse_quantity would
+        if _NOT_PLAIN.search("".join(texts)):
+            return None
+        try:
+            parsed = np.array(texts, dtype=np.float64)
+        except ValueError:
+            return None
+        out = np.full(len(values), np.nan)
+        out[mask] = parsed
+        return None if np.isinf(parsed).any() else out
+    return None
 
 
 def _numbers(
@@ -151,10 +385,14 @@ def _numbers(
         values = np.full(arr.shape[0], np.nan)
         bad = np.ones(arr.shape[0], dtype=bool)
     else:
+        fast = _fast_numbers(arr) if arr.dtype == object else None
+        if fast is not None:
+            return fast * canonical_factor(unit)
         values = np.full(arr.shape[0], np.nan)
         bad = np.zeros(arr.shape[0], dtype=bool)
+        parsed: dict[str, float | str] = {}  # text → value, or the error message
         for i, v in enumerate(arr.tolist()):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
+            if _is_missing(v):
                 continue
             if isinstance(v, bool):
                 bad[i] = True
@@ -166,18 +404,23 @@ def _numbers(
             text = str(v).strip()
             if text == "":
                 continue
-            try:
-                values[i] = parse_quantity(text, unit, allow_plain_string=True)
-            except UnitError as exc:
-                probs.add(i, name, _sid(ids, school_of_row, i), v, str(exc))
-                continue
+            if text not in parsed:
+                try:
+                    parsed[text] = parse_quantity(text, unit, allow_plain_string=True)
+                except UnitError as exc:
+                    parsed[text] = str(exc)
+            got = parsed[text]
+            if isinstance(got, str):
+                probs.add(i, name, _sid(ids, school_of_row, i), v, got)
+            else:
+                values[i] = got
         factor = canonical_factor(unit)
         values = values * factor
-        for i in np.flatnonzero(bad):
-            probs.add(int(i), name, _sid(ids, school_of_row, int(i)), arr[i], "not a finite number")
+        for j in np.flatnonzero(bad):
+            probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], "not a finite number")
         return values
-    for i in np.flatnonzero(bad):
-        probs.add(int(i), name, _sid(ids, school_of_row, int(i)), arr[i], "not a finite number")
+    for j in np.flatnonzero(bad):
+        probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], "not a finite number")
     values[bad] = np.nan
     return values * canonical_factor(unit)
 
@@ -190,40 +433,51 @@ def _sid(ids: np.ndarray | None, school_of_row: np.ndarray | None, row: int) -> 
 
 
 def _categorical(
-    arr: np.ndarray, domain: tuple[str, ...], synonyms: Mapping[str, str], name: str, probs: _Problems, ids: np.ndarray
+    arr: np.ndarray,
+    domain: tuple[str, ...],
+    synonyms: Mapping[str, str],
+    name: str,
+    probs: _Problems,
+    ids: np.ndarray,
+    pre: tuple[np.ndarray, list[Any]] | None = None,
 ) -> np.ndarray:
-    text = _text(arr)
-    out = np.full(text.shape[0], np.nan)
-    present = np.array([v is not None for v in text], dtype=bool)
-    if present.any():
-        codes, uniq = _factorize(text[present].astype(str))
-        mapped = np.array(
-            [float(domain.index(synonyms.get(u, u))) if synonyms.get(u, u) in domain else np.nan for u in uniq]
-        )
-        vals = mapped[codes]
-        out[present] = vals
-        rows = np.flatnonzero(present)[np.isnan(vals)]
+    codes, uniq = _text_codes(arr, pre)
+    mapped = np.array(
+        [float(domain.index(synonyms.get(u, u))) if synonyms.get(u, u) in domain else np.nan for u in uniq] + [np.nan]
+    )
+    out: np.ndarray = mapped[codes]
+    rows = np.flatnonzero((codes >= 0) & np.isnan(out))
+    if rows.size:
         allowed = ", ".join(domain) + (f" (or {', '.join(synonyms)})" if synonyms else "")
         for r in rows:
             probs.add(int(r), name, _sid(ids, None, int(r)), arr[r], f"not one of {allowed}")
     return out
 
 
+def _flag_value(v: Any) -> float | None:
+    """1.0/0.0 for a yes/no cell, NaN for a missing one, None for a cell that is not a flag."""
+    if _is_missing(v):
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, str):
+        t = v.strip().lower()
+        if t in ("true", "false"):
+            return 1.0 if t == "true" else 0.0
+        if t == "":
+            return np.nan
+    return None
+
+
 def _flags(arr: np.ndarray, name: str, probs: _Problems, ids: np.ndarray) -> np.ndarray:
-    out = np.full(arr.shape[0], np.nan)
     if arr.dtype.kind == "b":
         return arr.astype(np.float64)
-    for i, v in enumerate(arr.tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        if isinstance(v, (bool, np.bool_)):
-            out[i] = float(v)
-        elif isinstance(v, str) and v.strip().lower() in ("true", "false"):
-            out[i] = 1.0 if v.strip().lower() == "true" else 0.0
-        elif isinstance(v, str) and v.strip() == "":
-            continue
-        else:
-            probs.add(i, name, _sid(ids, None, i), v, "write true or false")
+    codes, uniq = _raw_codes(arr)
+    mapped = [_flag_value(u) for u in uniq]
+    out: np.ndarray = np.array([np.nan if m is None else m for m in mapped] + [np.nan])[codes]
+    bad = np.array([m is None for m in mapped] + [False])[codes]
+    for i in np.flatnonzero(bad):
+        probs.add(int(i), name, _sid(ids, None, int(i)), arr[i], "write true or false")
     return out
 
 
@@ -271,9 +525,9 @@ def table_from_columns(
     county_name: str | None = None,
 ) -> Table:
     """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems."""
-    cols = to_columns(data)
+    cols, coded = _read_columns(data)
     if "section" not in cols:
-        cols = _wide_to_long(cols)
+        cols, coded = _wide_to_long(cols), {}
     row_no = cols.pop("__row__", None)
     n = next(iter(cols.values())).shape[0] if cols else 0
     probs = _Problems(source)
@@ -291,30 +545,31 @@ def table_from_columns(
     probs.raise_if_any()
 
     # row order: by county (first appearance), school (first appearance), section
-    ids = _text(cols["school_id"])
-    ccodes = _text(cols["county_code"])
-    for i in np.flatnonzero([v is None for v in ids]):
+    id_codes, id_uniq = _text_codes(cols["school_id"], coded.get("school_id"))
+    cc_codes, cc_uniq = _text_codes(cols["county_code"], coded.get("county_code"))
+    ids = np.array([*id_uniq, None], dtype=object)[id_codes]
+    for i in np.flatnonzero(id_codes < 0):
         probs.add(int(i), "school_id", None, None, "school id is missing")
-    for i in np.flatnonzero([v is None for v in ccodes]):
+    for i in np.flatnonzero(cc_codes < 0):
         probs.add(int(i), "county_code", _sid(ids, None, int(i)), None, "county code is missing")
     probs.raise_if_any()
-    county_idx, county_keys = _factorize(ccodes.astype(str))
-    school_key = np.char.add(np.char.add(ccodes.astype(str), "\x1f"), ids.astype(str))
-    school_idx, _ = _factorize(school_key)
-    sec_text = _text(cols["section"])
-    sec_code = _categorical(sec_text, ALL_SECTIONS, SECTION_ZH, "section", probs, ids)
+    county_idx = cc_codes
+    county_keys = np.array(cc_uniq, dtype=object)
+    school_idx, _ = _factorize(county_idx * max(len(id_uniq), 1) + id_codes)
+    sec_code = _categorical(cols["section"], ALL_SECTIONS, SECTION_ZH, "section", probs, ids, coded.get("section"))
     probs.raise_if_any()
     sec_code_i = sec_code.astype(np.int64)
-    order = np.lexsort((sec_code_i, school_idx))
-    reorder = {k: v[order] for k, v in cols.items()}
-    cols = reorder
-    ids, ccodes, county_idx, school_idx, sec_code_i = (
-        ids[order],
-        ccodes[order],
-        county_idx[order],
-        school_idx[order],
-        sec_code_i[order],
-    )
+    # counties may be interleaved in the input: group rows by county, then school, then section
+    n_keys = int(school_idx.max()) + 1 if school_idx.size else 1
+    key = (county_idx * n_keys + school_idx) * 3 + sec_code_i
+    order = np.arange(key.size)
+    if bool(np.any(key[1:] < key[:-1])):  # not yet grouped (usually it is, and nothing moves)
+        order = np.argsort(key, kind="stable")
+        cols = {k: v[order] for k, v in cols.items()}
+        coded = {k: (codes[order], raw) for k, (codes, raw) in coded.items()}
+        ids, county_idx, school_idx, sec_code_i = ids[order], county_idx[order], school_idx[order], sec_code_i[order]
+    new_school = np.r_[True, school_idx[1:] != school_idx[:-1]] if school_idx.size else np.zeros(0, dtype=bool)
+    school_idx = np.cumsum(new_school) - 1  # schools numbered in row order
     probs.rowmap = (row_no[order] if row_no is not None else order).astype(np.int64)
 
     def rowpos(i: int) -> int:
@@ -331,8 +586,8 @@ def table_from_columns(
     n_school = int(school_idx.max()) + 1
     starts = np.flatnonzero(np.r_[True, school_idx[1:] != school_idx[:-1]])
     school_county = county_idx[starts]
-    school_ids = [str(ids[s]) for s in starts]
-    names_col = _text(cols["school_name"]) if "school_name" in cols else None
+    school_ids: list[str] = ids[starts].tolist()  # cleaned text already
+    names_col = _text(cols["school_name"][starts]) if "school_name" in cols else None
 
     def per_school(values: np.ndarray, name: str, kind: str = "number") -> np.ndarray:
         """The one value of a school-level column for each school; disagreeing rows are reported."""
@@ -360,9 +615,10 @@ def table_from_columns(
         "location": (LOCATIONS, LOCATION_ZH),
     }
     for name, (domain, syn) in domains.items():
-        codes = _categorical(cols[name], domain, syn, name, probs, ids)
+        codes = _categorical(cols[name], domain, syn, name, probs, ids, coded.get(name))
         school_cols[name] = per_school(codes, name)
-        for s in np.flatnonzero(np.isnan(school_cols[name])):
+        written = np.bincount(school_idx, weights=~_missing_mask(cols[name], coded.get(name)), minlength=n_school)
+        for s in np.flatnonzero(np.isnan(school_cols[name]) & (written == 0)):  # a bad value was reported above
             probs.add(rowpos(int(starts[s])), name, school_ids[s], None, "missing")
     school_cols["boarding"] = (
         per_school(_flags(cols["boarding"], "boarding", probs, ids), "boarding")
@@ -371,7 +627,7 @@ def table_from_columns(
     )
 
     students = _numbers(cols["students"], "student", "students", probs, school_idx, ids)
-    for i in np.flatnonzero(np.isnan(students)):
+    for i in np.flatnonzero(np.isnan(students) & _missing_mask(cols["students"])):
         probs.add(rowpos(int(i)), "students", str(ids[i]), cols["students"][i], "students is required")
     for i in np.flatnonzero(students < 0):
         probs.add(rowpos(int(i)), "students", str(ids[i]), students[i], "must not be negative")
@@ -469,10 +725,11 @@ def table_from_columns(
         if ev in cols:
             notes = _text(cols[ev])
             level_idx = {"county": county_idx, "school": school_idx, "section": None}[decl.level]
-            for i in np.flatnonzero([v is not None for v in notes]):
+            section_pos = np.cumsum(section_rows) - 1
+            for i in np.flatnonzero(notes != None):  # noqa: E711 - elementwise comparison
                 if level_idx is None:
                     if section_rows[i]:
-                        evidence.setdefault(("section", name), {})[int(np.sum(section_rows[:i]))] = str(notes[i])
+                        evidence.setdefault(("section", name), {})[int(section_pos[i])] = str(notes[i])
                 else:
                     evidence.setdefault((decl.level, name), {})[int(level_idx[i])] = str(notes[i])
 
@@ -496,17 +753,17 @@ def table_from_columns(
     school_cols["senior_students"] = senior
     section_cols["section"] = sec_code_i[section_rows].astype(np.float64)
     section_cols["students"] = students[section_rows]
-    names = [
-        str(names_col[s]) if names_col is not None and names_col[s] is not None else school_ids[k]
-        for k, s in enumerate(starts)
-    ]
-    cnames_col = _text(cols["county_name"]) if "county_name" in cols else None
+    names = list(school_ids)
+    if names_col is not None:
+        named = names_col != None  # noqa: E711 - elementwise comparison
+        names = np.where(named, names_col, np.array(school_ids, dtype=object)).tolist()
     cstarts = np.flatnonzero(np.r_[True, county_idx[1:] != county_idx[:-1]])
+    cnames_col = _text(cols["county_name"][cstarts]) if "county_name" in cols else None
     county_names = [
-        str(cnames_col[s])
-        if cnames_col is not None and cnames_col[s] is not None
+        str(cnames_col[k])
+        if cnames_col is not None and cnames_col[k] is not None
         else (county_name or str(county_keys[k]))
-        for k, s in enumerate(cstarts)
+        for k in range(len(cstarts))
     ]
     known = (
         set(inputs)
@@ -526,7 +783,7 @@ def table_from_columns(
     warnings = [
         Problem(f"column {c!r} is not an input of pack {pack.id}; it is not used", source=source, field=c)
         for c in cols
-        if c not in known and any(_text(cols[c][:]) != None)  # noqa: E711 - elementwise comparison
+        if c not in known and _has_value(cols[c])
     ]
     sec_county = county_idx[section_rows]
     sec_ids = ids[section_rows]
@@ -607,13 +864,24 @@ def _read_input(
         shown = vals / factor
         if decl.min is not None:
             for i in np.flatnonzero(shown < decl.min):
-                probs.add(i, name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g} {decl.unit}")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g} {decl.unit}")
         if decl.max is not None:
             for i in np.flatnonzero(shown > decl.max):
-                probs.add(i, name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g} {decl.unit}")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g} {decl.unit}")
         if decl.integer:
             for i in np.flatnonzero((shown % 1 != 0) & ~np.isnan(shown)):
-                probs.add(i, name, _sid(ids, None, int(i)), shown[i], "must be a whole number")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], "must be a whole number")
+        limit = PLAUSIBLE_MAX.get(decl.unit) if name in _TYPED_FIELDS else None
+        if limit is not None:
+            for i in np.flatnonzero(shown > limit):
+                probs.add(
+                    int(i),
+                    name,
+                    _sid(ids, None, int(i)),
+                    shown[i],
+                    f"implausibly large (more than {limit:,.0f} {_show_unit(decl.unit)} for one school): "
+                    "check the value and its unit",
+                )
         return vals
     if decl.type == "flag":
         return _flags(raw, name, probs, ids if ids is not None else np.full(raw.shape[0], None))

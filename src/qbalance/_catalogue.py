@@ -87,7 +87,22 @@ def _pack_files(directory: Path) -> list[Path]:
     return sorted(p / PACK_FILE for p in directory.iterdir() if (p / PACK_FILE).is_file())
 
 
+_ENTRY_CACHE: dict[tuple[Path, int, int, str], PackEntry | None] = {}
+
+
 def _entry(path: Path, origin: str) -> PackEntry | None:
+    """The catalogue entry of one pack file, remembered while the file is unchanged (same size and mtime), so that
+    listing the catalogue again does not parse every pack again."""
+    st = path.stat()
+    key = (path.resolve(), st.st_mtime_ns, st.st_size, origin)
+    if key not in _ENTRY_CACHE:
+        if len(_ENTRY_CACHE) > 1024:
+            _ENTRY_CACHE.clear()
+        _ENTRY_CACHE[key] = _read_entry(path, origin)
+    return _ENTRY_CACHE[key]
+
+
+def _read_entry(path: Path, origin: str) -> PackEntry | None:
     pf = read_pack_file(path)
     doc = pf.doc
     pid, version = doc.get("id"), doc.get("version")
@@ -129,7 +144,7 @@ def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:
             seen.add(real)
             try:
                 entry = _entry(path, origin)
-            except PackError:
+            except (PackError, OSError):
                 continue
             if entry is not None:
                 out.append(entry)

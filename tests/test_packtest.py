@@ -1046,3 +1046,13 @@ def test_the_worked_example_in_the_docs_passes(tmp_path: Path) -> None:
     results = run_file(write(pack_dir / "tests" / "salary-and-veto.yaml", example))
     assert len(results) == 5
     assert {name: r.failures for name, r in results.items() if not r.passed} == {}
+
+
+def test_every_shipped_pack_passes_its_own_tests_with_full_coverage_through_the_cli() -> None:
+    # The same cases pytest collects from standards/ (testpaths), run here through the `qbalance test` runner: each
+    # item of each shipped pack has a passing and a failing case.
+    from qbalance._cli import main
+
+    standards = Path(__file__).parents[1] / "standards"
+    for pack in ("cn-moe-2017", "cn-yn-wenshan-2024", "cn-moe-2012-basic"):
+        assert main(["test", "-q", "--require-coverage", str(standards / pack)]) == 0, pack

@@ -203,3 +203,22 @@ def test_the_cli_subcommand_writes_both_tables(tmp_path: Path) -> None:
     # the exit status follows the documented rule: any fail → 1, else any incomplete → 3, else 0
     assert status == (1 if "fail" in verdicts else 3 if "incomplete" in verdicts else 0)
     assert (tmp_path / "out" / "schools.csv").is_file()
+
+
+def test_the_batch_path_builds_no_pydantic_model_per_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every way of building a County, School, Section, TeacherCounts or Facilities goes through the model's validator
+    # (nested models are built by the County's). Replace them all with a tripwire: evaluate_many must never touch one.
+    from qbalance import _models
+
+    class Tripwire:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the batch path validated a model ({name})")
+
+    for model in (_models.County, _models.School, _models.Section, _models.TeacherCounts, _models.Facilities):
+        monkeypatch.setattr(model, "__pydantic_validator__", Tripwire())
+    data = tmp_path / "nation.parquet"
+    make_nation.main(["--schools", "400", "--counties", "6", "--seed", "3", "-o", str(data)])
+    result = qbalance.evaluate_many(data)
+    assert len(result.county_codes) == 6
+    with pytest.raises(AssertionError, match="validated a model"):  # the tripwire itself works
+        qbalance.load_county(qbalance.demo_path())

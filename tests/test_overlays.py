@@ -408,3 +408,34 @@ def test_show_resolved_and_doc(capsys) -> None:
 def test_county_facts_fixture_covers_every_county_input(national: qbalance.Standard) -> None:
     county_inputs = {n for n, d in national.pack.inputs.items() if d.level == "county"}
     assert county_inputs == set(COUNTY_FACTS)
+
+
+def test_an_overlay_states_its_own_identity(tmp_path: Path) -> None:
+    # Without its own id and version the overlay would publish its reports under the national pack's name.
+    text = OVERLAY_HEAD.format(pid="cn-xx-2025").replace('version: "1.0.0"\n', "").replace("id: cn-xx-2025\n", "")
+    path = _write(tmp_path / "xx" / "pack.yaml", text)
+    with pytest.raises(qbalance.PackError, match="states its own id, version"):
+        qbalance.load_standard(path)
+
+
+def test_more_than_500_changes_in_one_file_is_refused(tmp_path: Path) -> None:
+    change = "  - {set: parameters.floor_ratio.value, value: 0.85, cite: {source: local}}\n"
+    path = _write(tmp_path / "xx" / "pack.yaml", OVERLAY_HEAD.format(pid="cn-xx-2025") + "changes:\n" + change * 501)
+    with pytest.raises(qbalance.PackError, match="more than 500 changes"):
+        qbalance.load_standard(path)
+
+
+def test_a_k_of_n_item_over_an_upper_limit_indicator_is_refused(tmp_path: Path) -> None:
+    # The 85% floor means "at least 85% of the requirement"; for a ceiling (compare '<=') it has no defined meaning,
+    # so the pack is refused at load rather than evaluated with a floor that silently means something else.
+    from qbalance._catalogue import shipped_dir
+
+    national = (shipped_dir() / "cn-moe-2017" / "pack.yaml").read_text(encoding="utf-8")
+    line = "    expression: teachers.above_qualified / students\n"
+    assert national.count(line) == 1
+    text = national.replace("id: cn-moe-2017", "id: cn-xx-ceiling", 1).replace(line, line + '    compare: "<="\n')
+    path = tmp_path / "xx" / "pack.yaml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(qbalance.PackError, match="a k_of_n floor is defined only for '>='"):
+        qbalance.load_standard(path)

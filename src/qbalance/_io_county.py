@@ -38,7 +38,8 @@ def _problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: st
             field_parts = [str(p) for p in loc[2:]]
             if isinstance(schools, list) and loc[1] < len(schools) and isinstance(schools[loc[1]], dict):
                 raw_id = schools[loc[1]].get("id")
-                school_id = str(raw_id) if raw_id is not None else f"(schools[{loc[1]}])"
+                blank = raw_id is None or not str(raw_id).strip()
+                school_id = f"(schools[{loc[1]}])" if blank else str(raw_id)
             else:
                 school_id = f"(schools[{loc[1]}])"
         message = err["msg"].removeprefix("Value error, ")

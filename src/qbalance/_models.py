@@ -256,6 +256,8 @@ def _school_id(value: Any) -> Any:
         raise ValueError('a school id must be text (quote it in YAML, e.g. id: "0123")')
     if isinstance(value, int):
         return str(value)  # lossless: an unquoted id without leading zeros
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("a school id must not be blank")
     return value
 
 

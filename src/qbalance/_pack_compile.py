@@ -314,6 +314,12 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             for ref in item.indicators:
                 if ref not in pack.indicators:
                     col.add((*base, "indicators"), f"unknown indicator {ref!r}")
+                elif item.kind == "k_of_n" and pack.indicators[ref].compare != ">=":
+                    # "the rest at least 85% of the requirement" is defined for floors (达到…以上), not for ceilings
+                    col.add(
+                        (*base, "indicators"),
+                        f"indicator {ref!r} is an upper limit (compare '<='): a k_of_n floor is defined only for '>='",
+                    )
         for key in ("k", "floor", "target"):
             raw = getattr(item, key)
             if raw is None:

@@ -37,6 +37,7 @@ def canonical_hash(doc: Any) -> str:
 
 MAX_CHAIN = 8
 MAX_INCLUDES = 50
+MAX_CHANGES = 500
 RULE_BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
 SINGLE_BLOCKS = ("apportionment", "sections", "roster")
 META_KEYS = (
@@ -194,6 +195,15 @@ def resolve_pack(
             )
         if find is None:
             raise PackError(Problem("cannot resolve extends without a catalogue", str(path)))
+        missing = [k for k in ("id", "version", "effective", "title") if k not in doc]
+        if missing:
+            # an overlay that inherited these would publish its reports under the name of the pack it extends
+            raise PackError(
+                Problem(
+                    f"a pack that extends another states its own {', '.join(missing)} (they are not inherited)",
+                    *pf.locate(("extends",)),
+                )
+            )
         base_path = find(extends, as_of)
         base = resolve_pack(base_path, as_of=as_of, find=find, _trail=(*_trail, pid))
         result = Resolved(
@@ -278,6 +288,9 @@ def resolve_pack(
         raw = part.doc.get("changes") or []
         if not isinstance(raw, list):
             problems.append(Problem("changes must be a list", *part.file.locate(("changes",))))
+            continue
+        if len(raw) > MAX_CHANGES:
+            problems.append(Problem(f"more than {MAX_CHANGES} changes in one file", *part.file.locate(("changes",))))
             continue
         if raw and extends is None:
             problems.append(

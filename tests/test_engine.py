@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,23 @@ def test_an_every_item_with_no_school_subject_to_it_is_not_applicable_and_does_n
     assert status["G06_small_school_funding"] == "not_applicable"
     assert status["G04_school_size"] == "pass"
     assert report.area_status("government") == "pass"
+
+
+def test_an_indicator_read_by_an_item_is_shown_in_the_indicators_unit(tmp_path: Path) -> None:
+    # An overlay item that reads R2 (backbone teachers per 100 students) must show the row's R2 as the report shows
+    # it for the school (e.g. 1.30 per 100 students), not in base units (0.0130 per student).
+    pack = tmp_path / "xx" / "pack.yaml"
+    pack.parent.mkdir()
+    pack.write_text(
+        "format: qbalance-pack/1\nid: cn-xx-r2\nversion: '1.0.0'\neffective: 2024-01-01\nextends: cn-moe-2017\n"
+        "title: {zh: 测试}\nsources:\n  local: {title: {zh: 地方文件}}\nitems:\n  X1:\n    area: resource\n"
+        "    kind: every\n    level: section\n    label: {zh: 骨干教师每百生1.5人以上}\n    where: students > 0\n"
+        "    require: R2 >= 1.5 [teacher / (100 student)]\n    cite: {source: local}\n",
+        encoding="utf-8",
+    )
+    report = qbalance.evaluate(qbalance.demo_path(), pack)
+    row = report.item("X1").rows[0]
+    school = next(s for s in report.schools if (s.school_id, s.section) == (row.school_id, row.section))
+    (r2,) = [v.value for v in school.values if v.indicator == "R2"]
+    assert row.values["R2"] == pytest.approx(r2, rel=1e-9)
+    assert 0.5 < r2 < 1.5  # per 100 students: the demo's schools have about one backbone teacher per 100 students

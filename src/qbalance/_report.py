@@ -915,4 +915,10 @@ def _display_value(cp: Any, name: str, raw: float) -> float | str | bool | None:
         return float(f"{raw / factor:.10g}")
     if name in CATEGORY_LABELS:
         return None
+    # an indicator or a derived value: in the unit the pack declares for it (per 100 students, not per student)
+    declared = pack.indicators[name].unit if name in pack.indicators else None
+    if declared is None and name in pack.derived:
+        declared = pack.derived[name].unit
+    if declared:
+        return float(f"{raw / canonical_factor(declared):.10g}")
     return raw

@@ -231,3 +231,18 @@ def test_an_indicator_read_by_an_item_is_shown_in_the_indicators_unit(tmp_path: 
     (r2,) = [v.value for v in school.values if v.indicator == "R2"]
     assert row.values["R2"] == pytest.approx(r2, rel=1e-9)
     assert 0.5 < r2 < 1.5  # per 100 students: the demo's schools have about one backbone teacher per 100 students
+
+
+def test_a_cv_item_with_no_counted_school_is_not_applicable_in_both_paths() -> None:
+    # The county's only school is a teaching point of 30 students: left out of the resource scope (< 50 students),
+    # so no CV exists to compare with its limit. The single report and the batch table say so alike.
+    from qbalance._columns import county_to_columns
+
+    teachers = {"full_time": 3, "above_qualified": 3, "backbone": 1, "pe_art": 1}
+    data = county(
+        school("A", "teaching_point", location="rural", sections={"primary": {"students": 30, "teachers": teachers}})
+    )
+    report = qbalance.evaluate(data)
+    assert report.item("resource_balance").status == "not_applicable"
+    batch = qbalance.evaluate_many(county_to_columns(qbalance.load_county(data)))
+    assert list(batch.counties()["item.resource_balance"]) == ["not_applicable"]

@@ -61,6 +61,8 @@ class BatchResult:
                 county_of = self.table.ancestor("county", arr.row_level)
                 subject = np.bincount(county_of[arr.applicable], minlength=n_c) > 0
                 status[~subject] = "not_applicable"  # no school (section) of the county is subject to the item
+            if "applicable_any" in arr.detail:  # a CV item: no school section of the county is counted
+                status[~arr.detail["applicable_any"]] = "not_applicable"
             out[f"item.{item}"] = status
             for section, comp in arr.detail.get("composite", {}).items():
                 out[f"item.{item}.{section}.composite_cv"] = comp["cv"]

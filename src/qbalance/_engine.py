@@ -221,6 +221,7 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
     statuses: list[np.ndarray] = []
     per: dict[str, dict[str, CvArrays]] = {}
     composite: dict[str, dict[str, np.ndarray]] = {}
+    any_applicable = np.zeros(n_c, dtype=bool)
     for section in cp.pack.sections:
         code = SECTION_CODES[section]
         cvs: list[np.ndarray] = []
@@ -261,11 +262,13 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
                 "applicable": applicable,
             }
             statuses.append(np.where(applicable, result, 1.0))
+        any_applicable |= applicable
     if statuses:
         status = kleene_all(np.concatenate(statuses), np.tile(np.arange(n_c), len(statuses)), n_c)
     else:
         status = np.full(n_c, np.nan)
-    return ItemArrays(status, detail={"cv": per, "composite": composite})
+    # a county with no school section counted by any of the indicators: the item does not apply to it
+    return ItemArrays(status, detail={"cv": per, "composite": composite, "applicable_any": any_applicable})
 
 
 def _k_of_n_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:

@@ -640,6 +640,8 @@ def build_report(
     for item_id, ci in ordered_items:
         iarr = results.items[item_id]
         status = _status(float(iarr.status[county]))
+        if ci.spec.kind in ("cv_limit", "composite_cv") and not bool(iarr.detail["applicable_any"][county]):
+            status = "not_applicable"  # no school section of the county is counted by its indicators
         if ci.spec.kind == "every" and iarr.applicable is not None:
             here = schools_here if (ci.spec.level or "school") == "school" else rows
             if not np.any(iarr.applicable[here]):

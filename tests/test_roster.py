@@ -40,15 +40,26 @@ ROSTER = [
     T("A", "junior", "secondary", "none", "chinese"),
     T("B", "小学", "专科", "省级", "数学"),
 ]
+# Titles are left blank in this roster, so the intermediate-title count cannot be known: None, never 0.
 HAND = {
-    ("A", "primary"): {"full_time": 4, "above_qualified": 3, "backbone": 2, "pe_art": 2, "mid_title": 0},
-    ("A", "junior"): {"full_time": 3, "above_qualified": 1, "backbone": 1, "pe_art": 1, "mid_title": 0},
-    ("B", "primary"): {"full_time": 1, "above_qualified": 1, "backbone": 1, "pe_art": 0, "mid_title": 0},
+    ("A", "primary"): {"full_time": 4, "above_qualified": 3, "backbone": 2, "pe_art": 2, "mid_title": None},
+    ("A", "junior"): {"full_time": 3, "above_qualified": 1, "backbone": 1, "pe_art": 1, "mid_title": None},
+    ("B", "primary"): {"full_time": 1, "above_qualified": 1, "backbone": 1, "pe_art": 0, "mid_title": None},
 }
 
 
 def test_counts_match_a_hand_count_including_the_section_dependent_definition(national: qbalance.Standard) -> None:
     assert aggregate_roster(ROSTER, national) == HAND
+
+
+def test_a_blank_cell_is_unknown_unless_the_pack_says_what_it_means(national: qbalance.Standard) -> None:
+    # One of three primary teachers has a blank qualification: whether the section has 1 or 2 teachers above the
+    # required qualification cannot be known, so the count is None (missing), not 1. A blank backbone level is
+    # "none" because the national pack declares `blank: none` for that column.
+    rows = [T("A", "primary", "bachelor", "county"), T("A", "primary", "secondary"), T("A", "primary", "", "")]
+    counts = aggregate_roster(rows, national)[("A", "primary")]
+    assert counts["above_qualified"] is None
+    assert counts["backbone"] == 1 and counts["full_time"] == 3
 
 
 def test_titles_give_the_mid_title_count(national: qbalance.Standard) -> None:

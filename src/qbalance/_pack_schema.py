@@ -333,12 +333,17 @@ class RosterField(BaseModel):
     labels: dict[Id, Label] = Field(default_factory=dict)
     """Chinese (and English) names of the categories, accepted when the roster is read."""
     required: StrictBool = False
+    blank: Id | None = None
+    """What a blank cell means (one of the categories), e.g. ``none`` for the backbone level; without it a blank cell
+    is unknown, and a count that reads it is unknown for the section."""
     description: Label | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> RosterField:
         if self.type == "category" and not self.categories:
             raise ValueError("a category roster field needs 'categories'")
+        if self.blank is not None and (self.type != "category" or self.blank not in (self.categories or ())):
+            raise ValueError("'blank' names one of the field's categories")
         if self.type != "category" and (self.categories or self.labels):
             raise ValueError("only a category roster field has 'categories' and 'labels'")
         unknown = sorted(set(self.labels) - set(self.categories or ()))

@@ -150,27 +150,31 @@ def _value(node: Node, row: Mapping[str, Any]) -> Any:
     raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover - refused by check_roster
 
 
-def _holds(node: Node, row: Mapping[str, Any]) -> bool:
-    """Whether a checked condition holds for one row. A missing value never satisfies a test."""
+def _holds(node: Node, row: Mapping[str, Any]) -> bool | None:
+    """Whether a checked condition holds for one row, three-valued: a test on a missing value is unknown (None),
+    and unknown stays unknown through ``not`` unless ``and``/``or`` decide without it (Kleene logic)."""
     if isinstance(node, Logic):
+        a, b = _holds(node.left, row), _holds(node.right, row)
         if node.op == "and":
-            return _holds(node.left, row) and _holds(node.right, row)
-        return _holds(node.left, row) or _holds(node.right, row)
+            return False if (a is False or b is False) else (None if (a is None or b is None) else True)
+        return True if (a is True or b is True) else (None if (a is None or b is None) else False)
     if isinstance(node, Not):
-        return not _holds(node.operand, row)
+        inner = _holds(node.operand, row)
+        return None if inner is None else not inner
     if isinstance(node, Literal):
         return bool(node.value)
     if isinstance(node, Name):
-        return row.get(node.path) is True
+        v = row.get(node.path)
+        return None if v is None else v is True
     if isinstance(node, InList):
         v = _value(node.operand, row)
         if v is None:
-            return False
+            return None
         return (v in node.options) != node.negated
     if isinstance(node, Compare):
         left, right = _value(node.left, row), _value(node.right, row)
         if left is None or right is None:
-            return False
+            return None
         return bool(left == right) if node.op == "==" else bool(left != right)
     raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover
 
@@ -190,6 +194,8 @@ def _cell_text(v: Any) -> str | None:
 def _read_value(raw: Any, spec: RosterField) -> tuple[Any, str | None]:
     """(value, error message) for one roster cell under its field definition."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.blank is not None:
+            return spec.blank, None  # the pack says what a blank cell means
         return None, ("required" if spec.required else None)
     if spec.type == "flag":
         if isinstance(raw, bool):
@@ -369,13 +375,15 @@ def aggregate_roster(
     *,
     schools: Mapping[str, Iterable[str]] | None = None,
     source: str | None = None,
-) -> dict[tuple[str, str], dict[str, int]]:
+) -> dict[tuple[str, str], dict[str, int | None]]:
     """Teacher counts per (school id, section), made from the roster by the pack's own definitions.
 
     ``rows`` are :class:`RosterRow` objects or plain mappings (checked with :func:`roster_rows`). ``standard`` is a
     :class:`~qbalance.Standard` or a pack. With ``schools`` (school id → its sections), a row naming an unknown
     school or a section the school does not have is an error naming the row. Returns
-    ``{(school_id, section): {"full_time": n, "above_qualified": n, ...}}`` with the counts the pack defines.
+    ``{(school_id, section): {"full_time": n, "above_qualified": n, ...}}`` with the counts the pack defines. A count
+    whose definition reads a cell left blank for some teacher of the section is ``None`` (unknown): indicators that
+    need it are then "not evaluated", never passed or failed on a guess.
     """
     roster = _roster_of(standard)
     checked: list[RosterRow]
@@ -390,13 +398,20 @@ def aggregate_roster(
         raise InputError(problems)
     conditions: dict[str, Node | None] = {"full_time": None}  # every roster row is a full-time teacher by default
     conditions |= {name: (parse(spec.where) if spec.where else None) for name, spec in roster.counts.items()}
-    counts: dict[tuple[str, str], dict[str, int]] = {}
+    counts: dict[tuple[str, str], dict[str, int | None]] = {}
+    undecided: set[tuple[tuple[str, str], str]] = set()
     for r in checked:
         key = (r.school_id, r.section)
         tally = counts.setdefault(key, dict.fromkeys(conditions, 0))
         env = dict(r.values)
         env["section"] = r.section
         for name, cond in conditions.items():
-            if cond is None or _holds(cond, env):
-                tally[name] += 1
+            held = True if cond is None else _holds(cond, env)
+            if held is None:
+                undecided.add((key, name))
+            elif held:
+                tally[name] = (tally[name] or 0) + 1
+    # a count that depends on a blank cell is unknown for the whole section: missing data, never a silent 0 or n
+    for key, name in undecided:
+        counts[key][name] = None
     return counts

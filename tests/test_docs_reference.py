@@ -278,3 +278,17 @@ def test_report_doc_examples_are_valid_documents() -> None:
         model.model_validate(data)  # an abridged real document is still a valid one
         found[m.group(2)] = found.get(m.group(2), 0) + 1
     assert found == {"report": 1, "plan": 1}
+
+
+def test_packs_shipped_names_every_item_of_every_shipped_pack() -> None:
+    # docs/packs-shipped.md is what a reviewer reads first; an item added to a pack without a line there fails here.
+    from qbalance import load_standard
+
+    text = (Path(__file__).parents[1] / "docs" / "packs-shipped.md").read_text(encoding="utf-8")
+    missing = [
+        f"{pack}:{item_id}"
+        for pack in ("cn-moe-2017", "cn-yn-wenshan-2024", "cn-moe-2012-basic")
+        for item_id in load_standard(pack).pack.items
+        if f"`{item_id}`" not in text
+    ]
+    assert missing == []

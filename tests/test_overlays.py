@@ -439,3 +439,23 @@ def test_a_k_of_n_item_over_an_upper_limit_indicator_is_refused(tmp_path: Path) 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(qbalance.PackError, match="a k_of_n floor is defined only for '>='"):
         qbalance.load_standard(path)
+
+
+def test_the_literate_document_shows_retired_rules_and_roster_definitions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = OVERLAY_HEAD.format(pid="cn-xx-2025") + textwrap.dedent(
+        """\
+        changes:
+          - retire: items.Q8_homework
+            cite: {source: local, clause: 第三条}
+            reason: 本地另行考核
+        """
+    )
+    path = _write(tmp_path / "xx" / "pack.yaml", text)
+    assert main(["standards", "doc", str(path)]) == 0
+    doc = capsys.readouterr().out
+    assert "## 叠加包废止的规则" in doc
+    assert "- `items.Q8_homework` — cn-xx-2025 1.0.0; 地方文件 第三条: 本地另行考核" in doc
+    # the national roster definitions are inherited and shown, with what an empty cell means
+    assert "## 教师名册统计口径" in doc and "`backbone` → `none`" in doc

@@ -195,6 +195,34 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
     ]
     for name, decl in pack.inputs.items():
         out.append(f"| `{name}` | {decl.level} | {decl.type} | {decl.unit} | {decl.label.text(lang)} |")
+    if pack.roster is not None and pack.roster.counts:
+        out += ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
+        for cname, count in pack.roster.counts.items():
+            label = f" {count.label.text(lang)}" if count.label else ""
+            rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
+            ccite = count.cite
+            csrc = pack.sources.get(ccite.source) if ccite else None
+            where_from = ""
+            if csrc is not None and ccite is not None:
+                where_from = f" ({csrc.document or csrc.title.text(lang)} {ccite.clause or ''}".rstrip() + ")"
+            out.append(f"- `{cname}`{label}: {rule}{where_from}")
+        blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
+        if blanks:
+            out.append(f"- {'空白单元格的含义' if zh else 'Empty cells mean'}: " + ", ".join(blanks))
+    retired = std.resolved.retired if std.resolved is not None else []
+    if retired:
+        out += ["", f"## {'叠加包废止的规则' if zh else 'Rules retired by an overlay'}", ""]
+        for target in retired:
+            o = std.resolved.origins.get(target) if std.resolved is not None else None
+            why = ""
+            if o is not None:
+                rcite: dict[str, Any] = o.cite or {}
+                rsrc = pack.sources.get(str(rcite.get("source", "")))
+                doc = (rsrc.document or rsrc.title.text(lang)) if rsrc else str(rcite.get("source", ""))
+                why = f" — {o.pack} {o.version}; {doc} {rcite.get('clause', '')}".rstrip()
+                if o.reason:
+                    why += f": {o.reason}"
+            out.append(f"- `{target}`{why}")
     return "\n".join(out) + "\n"
 
 

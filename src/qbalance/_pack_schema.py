@@ -134,7 +134,6 @@ class InputDecl(BaseModel):
     categories: list[Id] | None = None
     evidence: StrictBool = False
     """Whether an inspector's evidence note may accompany the value (``{value: 良好, evidence: ...}``)."""
-    required: StrictBool = True
 
     @model_validator(mode="after")
     def _shape(self) -> InputDecl:
@@ -168,7 +167,6 @@ class Indicator(BaseModel):
     compare: Literal[">=", "<="] = ">="
     scope: Id | None = None
     weight: Expr = "students"
-    decimals: int = Field(default=2, ge=0, le=9)
     addition: Expr | None = None
     """How the plan closes a gap: the input a shortfall is counted in (e.g. ``facilities.equipment_value``)."""
     cite: Cite | None = None

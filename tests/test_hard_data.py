@@ -556,3 +556,43 @@ def test_pack_fact_problems_carry_their_line(tmp_path: Path) -> None:
     [problem] = [p for p in info.value.problems if p.field == "facts.training_spend"]
     assert problem.school_id == "5300000001" and problem.value == "12 m²"
     assert problem.location is not None and problem.location.startswith("line 12,")
+
+
+def test_model_and_pack_fact_problems_come_in_one_report(tmp_path: Path) -> None:
+    # A negative student count (a model problem) and two bad pack facts in one file: all three are reported together,
+    # each with its line, so a statistician fixes the file in one round.
+    example = Path(__file__).parents[1] / "docs" / "examples" / "small-county.yaml"
+    text = example.read_text(encoding="utf-8")
+    for old, new in (
+        ("homework_burden: 合格", "homework_burden: 很好"),
+        ("satisfaction_rate: 91.2%", "satisfaction_rate: 191.2%"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    text = text.replace("students: 1200", "students: -1", 1)
+    path = tmp_path / "county.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    fields = {p.field for p in info.value.problems}
+    assert {"sections.primary.students", "facts.homework_burden", "facts.satisfaction_rate"} <= fields
+    assert all(p.location and p.location.startswith("line ") for p in info.value.problems)
+
+
+def test_senior_section_data_is_warned_about_alike_on_both_paths() -> None:
+    # Teachers and a class size given for the senior section of the demo's complete middle school are not read by
+    # any compulsory-education indicator: both input paths say so with the same warning.
+    from qbalance._columns import county_to_columns
+
+    c = qbalance.load_county(qbalance.demo_path())
+    school = next(s for s in c.schools if "senior" in s.sections)
+    school.sections["senior"].teachers.full_time = 40
+    school.sections["senior"].facts["max_class_size"] = 55
+
+    def senior(report: qbalance.Report) -> list[tuple[str, str | None]]:
+        return [(w.message, w.school_id) for w in report.warnings if w.message.startswith("ignored: senior")]
+
+    single = senior(qbalance.evaluate(c))
+    assert single == senior(qbalance.evaluate_many(county_to_columns(c)).report(c.code))
+    assert len(single) == 1 and "teachers.full_time, facts.max_class_size" in single[0][0]
+    assert single[0][1] == school.id

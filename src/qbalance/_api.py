@@ -11,6 +11,7 @@ from ._io_county import EXCEL_SUFFIXES, locate_problems, read_county, validate_c
 from ._models import County
 from ._report import Report
 from ._standard import Standard, load_standard
+from ._yaml import DATA_LIMITS, YamlRefused, load_json, load_yaml
 
 __all__ = ["as_county", "demo_path", "evaluate", "evaluate_with", "plan"]
 
@@ -93,7 +94,10 @@ def evaluate_with(std: Standard, data: Any) -> Report:
 
         county, source, cells = load_workbook_county(data, std)
     else:
-        county, source = as_county(data, std)
+        try:
+            county, source = as_county(data, std)
+        except InputError as exc:
+            raise _with_fact_problems(exc, data, std) from None
     try:
         table = std.table([county], [source])
     except InputError as exc:
@@ -107,6 +111,37 @@ def evaluate_with(std: Standard, data: Any) -> Report:
     results = std.run(table)
     origins = std.resolved.origins if std.resolved is not None else {}
     return build_report(results, 0, std.provenance(table.digest(0)), None, origins)
+
+
+def _with_fact_problems(error: InputError, data: Any, std: Standard) -> InputError:
+    """The model's problems plus those the pack finds in the same file's facts: every problem in one report. A fact
+    problem at or below a place the model already reported (e.g. a non-finite value in ``facts``) is not repeated."""
+    from ._table import raw_fact_problems
+
+    path: Path | None = None
+    if isinstance(data, dict):
+        raw: Any = data
+        source = "<dict>"
+    elif isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".yaml", ".yml", ".json"):
+        path = Path(data)
+        try:
+            reader = load_json if path.suffix.lower() == ".json" else load_yaml
+            raw = reader(path.read_bytes(), str(path), DATA_LIMITS).data
+        except (OSError, YamlRefused):
+            return error
+        source = str(path)
+    else:
+        return error
+    reported = [q.path for q in error.problems if q.path]
+    fresh = [
+        q
+        for q in raw_fact_problems(raw, std.pack, source)
+        if not any(q.path == r or (q.path or "").startswith(r + ".") for r in reported)
+    ]
+    if not fresh:
+        return error
+    located = locate_problems(InputError(fresh), path).problems if path is not None else fresh
+    return InputError([*error.problems, *located])
 
 
 def evaluate(

@@ -800,6 +800,28 @@ def table_from_columns(
                 extra={"county": int(sec_county[i])},
             )
         )
+    # senior-section data other than students is not read (as on the county-file path, say so)
+    senior_data = ["classes", *(f"teachers.{k}" for k in TeacherCounts.model_fields)]  # the county-file order
+    senior_data += [c for c, d in inputs.items() if d.level == "section" and not c.startswith("teachers.")]
+    senior_data = [c for c in dict.fromkeys(senior_data) if c in cols]
+    for i in np.flatnonzero(srows):
+        ignored = [
+            (c if c == "classes" or c.startswith("teachers.") else f"facts.{c}")
+            for c in senior_data
+            if _has_value(np.asarray(cols[c][i : i + 1]))
+        ]
+        if ignored:
+            warnings.append(
+                Problem(
+                    f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
+                    "indicators; only the senior students are read, to apportion shared facilities",
+                    source=source,
+                    path=f"{ids[i]}.sections.senior",
+                    school_id=str(ids[i]),
+                    field="sections.senior",
+                    extra={"county": int(county_idx[i])},
+                )
+            )
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
         for i in np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0)):

@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError, Problem, UnitError
-from ._models import ALLOWED_SECTIONS, LOCATIONS, MAX_SECTION_STUDENTS, OWNERSHIPS, SCHOOL_TYPES, SECTIONS, County
+from ._models import (
+    ALLOWED_SECTIONS,
+    LOCATIONS,
+    MAX_SECTION_STUDENTS,
+    OWNERSHIPS,
+    SCHOOL_TYPES,
+    SECTION_ZH,
+    SECTIONS,
+    County,
+)
 from ._pack_compile import STRUCTURAL, CompiledPack
 from ._pack_schema import InputDecl
 from ._units import canonical_factor, parse_quantity
@@ -417,3 +426,52 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
         warnings=warnings,
         meta=meta,
     )
+
+
+def raw_fact_problems(data: Any, pack: Any, source: str | None) -> list[Problem]:
+    """Check the pack-declared facts of a county file's raw data (before the models have accepted it), so that a
+    file with both model problems and fact problems gets every problem in one report. Best effort: parts of the data
+    too malformed to walk are left to the model's own messages."""
+    out: list[Problem] = []
+    if not isinstance(data, dict):
+        return out
+    scales = dict(pack.scales)
+    by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
+    for name, decl in pack.inputs.items():
+        if name not in STRUCTURAL:
+            by_level[decl.level][name] = decl
+
+    def check(facts: Any, level: str, path: str, school_id: str | None, field_prefix: str) -> None:
+        if not isinstance(facts, dict):
+            return
+        for name, decl in by_level[level].items():
+            if name not in facts:
+                continue
+            try:
+                read_fact(facts[name], decl, scales)
+            except (ValueError, KeyError) as exc:
+                out.append(
+                    Problem(
+                        str(exc),
+                        source=source,
+                        path=f"{path}.facts.{name}",
+                        school_id=school_id,
+                        field=f"{field_prefix}facts.{name}",
+                        value=facts[name],
+                    )
+                )
+
+    check(data.get("facts"), "county", "county", None, "")
+    schools = data.get("schools")
+    for si, school in enumerate(schools if isinstance(schools, list) else []):
+        if not isinstance(school, dict):
+            continue
+        raw_id = school.get("id")
+        sid = str(raw_id) if raw_id is not None and str(raw_id).strip() else f"(schools[{si}])"
+        check(school.get("facts"), "school", f"schools[{si}]", sid, "")
+        sections = school.get("sections")
+        for key, sec in sections.items() if isinstance(sections, dict) else []:
+            name = SECTION_ZH.get(key.strip(), key.strip()) if isinstance(key, str) else str(key)
+            if isinstance(sec, dict):
+                check(sec.get("facts"), "section", f"schools[{si}].sections.{key}", sid, f"sections.{name}.")
+    return out

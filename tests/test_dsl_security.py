@@ -597,3 +597,10 @@ def test_constant_arithmetic_that_overflows_is_a_type_error(text: str) -> None:
     # never a silent infinity or NaN constant in a rule.
     with pytest.raises(DslTypeError, match="not a finite number"):
         compile_expression(text, TABLE)
+
+
+@pytest.mark.parametrize("text", ["x <= 1e309", "x >= -1e400", "x <= 1e308 [万元]"])
+def test_number_literals_that_are_not_finite_are_refused(text: str) -> None:
+    # 1e309 overflows a double to infinity; 1e308 万元 is 1e312 yuan: a bound of infinity would silently always hold.
+    with pytest.raises(DslTypeError, match="not finite"):
+        compile_expression(text, TABLE)

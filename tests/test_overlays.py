@@ -459,3 +459,20 @@ def test_the_literate_document_shows_retired_rules_and_roster_definitions(
     assert "- `items.Q8_homework` — cn-xx-2025 1.0.0; 地方文件 第三条: 本地另行考核" in doc
     # the national roster definitions are inherited and shown, with what an empty cell means
     assert "## 教师名册统计口径" in doc and "`backbone` → `none`" in doc
+
+
+def test_non_finite_numbers_in_a_pack_are_refused(tmp_path: Path) -> None:
+    # A CV limit of .inf would pass every county and a threshold of .nan would leave every school unevaluated:
+    # both are load errors naming the place.
+    text = OVERLAY_HEAD.format(pid="cn-xx-2025") + textwrap.dedent(
+        """\
+        changes:
+          - {set: parameters.cv_limit.value, value: {primary: .inf, junior: 0.45}, cite: {source: local}}
+          - {set: indicators.R1.threshold, value: {primary: .nan, junior: 5.3}, cite: {source: local}}
+        """
+    )
+    path = _write(tmp_path / "xx" / "pack.yaml", text)
+    with pytest.raises(qbalance.PackError) as info:
+        qbalance.load_standard(path)
+    finite = {p.path for p in info.value.problems if "finite" in p.message}
+    assert finite == {"parameters.cv_limit.value.primary", "indicators.R1.threshold.primary"}

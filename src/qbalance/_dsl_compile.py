@@ -275,6 +275,8 @@ class _Compiler:
     # -- nodes ----------------------------------------------------------------------------------------------------
     def visit(self, node: Node) -> Compiled:
         if isinstance(node, Number):
+            if not math.isfinite(node.value):
+                raise self.fail(f"the number {node.value!r} is not finite (too large?)", node)
             if node.unit is None:
                 value = node.value
                 return Compiled(NUMBER_1, None, lambda rt: value, const=value, literal=True)
@@ -283,6 +285,8 @@ class _Compiler:
                 value = node.value * canonical_factor(node.unit)
             except ValueError as exc:
                 raise self.fail(str(exc), node) from None
+            if not math.isfinite(value):
+                raise self.fail(f"the number {node.value!r} [{node.unit}] is not finite in base units", node)
             return Compiled(DType("number", dims), None, lambda rt: value, const=value)
         if isinstance(node, BoolLiteral):
             value = 1.0 if node.value else 0.0

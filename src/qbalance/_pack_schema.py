@@ -53,6 +53,10 @@ Level = Literal["county", "school", "section"]
 SectionKey = Literal["primary", "junior"]
 
 
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+"""A number in a pack: .inf and .nan are refused (a limit or threshold of infinity would silently pass or fail)."""
+
+
 class Label(BaseModel):
     """Human-facing text: Chinese first, English available."""
 
@@ -95,9 +99,9 @@ class Parameter(BaseModel):
     model_config = _CFG
     label: Label | None = None
     unit: ShortText = "1"
-    value: float | StrictBool | dict[str, float]
+    value: Finite | StrictBool | dict[str, Finite]
     by: Literal["section", "school_type", "ownership", "location"] | None = None
-    default: float | None = None
+    default: Finite | None = None
     cite: Cite | None = None
     note: LongText | None = None
 
@@ -128,8 +132,8 @@ class InputDecl(BaseModel):
     label: Label
     description: Label | None = None
     integer: StrictBool = False
-    min: float | None = 0.0
-    max: float | None = None
+    min: Finite | None = 0.0
+    max: Finite | None = None
     scale: Id | None = None
     categories: list[Id] | None = None
     evidence: StrictBool = False
@@ -163,7 +167,7 @@ class Indicator(BaseModel):
     expression: Expr
     unit: ShortText
     unit_label: Label | None = None
-    threshold: dict[SectionKey, float] | float | None = None
+    threshold: dict[SectionKey, Finite] | Finite | None = None
     compare: Literal[">=", "<="] = ">="
     scope: Id | None = None
     weight: Expr = "students"
@@ -194,7 +198,7 @@ class Apportionment(BaseModel):
     """How shared facilities of multi-section schools are split: weighted students per section."""
 
     model_config = _CFG
-    weights: dict[str, dict[Literal["primary", "junior", "senior"], float]]
+    weights: dict[str, dict[Literal["primary", "junior", "senior"], Finite]]
     fields: list[InputName]
     cite: Cite | None = None
     note: LongText | None = None
@@ -241,9 +245,9 @@ class Item(BaseModel):
     order: int = 0
     # k_of_n, cv_limit, composite_cv
     indicators: list[Id] | None = None
-    k: float | Expr | None = None
-    floor: float | Expr | None = None
-    limit: float | Expr | dict[SectionKey, float] | None = None
+    k: Finite | Expr | None = None
+    floor: Finite | Expr | None = None
+    limit: Finite | Expr | dict[SectionKey, Finite] | None = None
     rounding: Rounding | None = None
     # every, county
     level: Literal["school", "section"] | None = None
@@ -253,7 +257,7 @@ class Item(BaseModel):
     evidence: list[InputName] | None = None
     # progress
     value: Expr | None = None
-    target: float | Expr | None = None
+    target: Finite | Expr | None = None
     unit: ShortText | None = None
     deadline: dt.date | None = None
 

@@ -132,3 +132,23 @@ def test_template_round_trip_and_problem_table(tmp_path: Path, capsys: pytest.Ca
     assert main(["evaluate", str(empty)]) == 2
     err = capsys.readouterr().err
     assert "县级指标!" in err and "a county needs at least one school" in err
+
+
+def test_the_output_format_follows_the_file_name_unless_given(tmp_path: Path) -> None:
+    for name, start in (("r.html", b"<!DOCTYPE html>"), ("r.json", b"{"), ("r.md", b"# "), ("r.txt", "县域".encode())):
+        assert main(["evaluate", "--demo", "-o", str(tmp_path / name)]) == 1
+        assert (tmp_path / name).read_bytes().startswith(start), name
+    assert main(["evaluate", "--demo", "-f", "json", "-o", str(tmp_path / "x.html")]) == 1
+    assert (tmp_path / "x.html").read_bytes().startswith(b"{")  # an explicit --format wins
+
+
+def test_a_csv_that_is_not_utf8_is_an_input_error_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(
+        "county_code,school_id,school_name,section,students\n530000,1,示例小学,primary,400\n".encode("gbk")
+    )
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "gbk.csv" in err and "not UTF-8" in err

@@ -402,7 +402,9 @@ def test_show_resolved_and_doc(capsys) -> None:
         "`params.training_spend_share` = 0.1 (cn-yn-wenshan-2024; 文山市推进义务教育优质均衡发展实施方案 三(三)8)"
         in doc
     )
-    assert "> 全县所有学校按照不低于学校年度公用经费预算总额的5%安排教师培训经费" in doc
+    # the Wenshan Q4 rule is shown beside the city's own 10% clause, not the national 5% text it replaces
+    assert "> 完善教师全员培训体系,按照不低于年度公用经费预算总额的10%安排教师培训经费" in doc
+    assert "> 全县所有学校按照不低于学校年度公用经费预算总额的5%安排教师培训经费" not in doc
 
 
 def test_county_facts_fixture_covers_every_county_input(national: qbalance.Standard) -> None:

@@ -66,6 +66,8 @@ def test_plain_numbers_are_taken_in_the_canonical_unit(value: float, unit: str, 
         ("+5 m", "m", 5.0),
         (" 12 m ", "m", 12.0),  # surrounding whitespace
         ("2 teacher / (100 student)", "teacher / student", 0.02),
+        ("27 class", "class_", 27.0),  # the counting unit of classes, as the county format documents it
+        ("27 班", "class_", 27.0),
     ],
 )
 def test_strings_with_units_are_converted(text: str, unit: str, expected: float) -> None:

@@ -35,6 +35,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     path = _county_path(args, "evaluate")
     if path is None:
         return EXIT_INVALID
+    if args.format is None:  # from the output file's name, else a text table
+        suffix = Path(args.output).suffix.lower() if args.output else ""
+        args.format = {".json": "json", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}.get(
+            suffix, "text"
+        )
     if args.format == "xlsx" and not args.output:
         print("qbalance evaluate: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
         return EXIT_INVALID
@@ -253,8 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         "-f",
         choices=["text", "json", "md", "html", "xlsx"],
-        default="text",
-        help="text (terminal), json (systems), md, html (self-contained page with charts), xlsx (needs -o)",
+        default=None,
+        help="text (terminal), json (systems), md, html (self-contained page with charts), xlsx (needs -o); "
+        "default: from the -o file's suffix (.json .md .html .xlsx), else text",
     )
     ev.add_argument("--plan", action="store_true", help="add the rectification plan (md, html and xlsx formats)")
     ev.add_argument("--output", "-o", help="write to this file instead of standard output")

@@ -140,13 +140,24 @@ def _arrow_to_numpy(col: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]] 
 def read_csv(path: str | Path) -> dict[str, np.ndarray]:
     """Read a UTF-8 CSV file (BOM allowed) into text columns; empty cells become missing values."""
     p = Path(path)
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(Problem("empty CSV file", source=str(p))) from None
-        rows = list(reader)
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise InputError(Problem("empty CSV file", source=str(p))) from None
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(
+                f"not UTF-8 text (byte {exc.start}): save the file as 'CSV UTF-8' (Excel: 另存为 → CSV UTF-8); "
+                "GBK/GB2312 files are not read, to avoid guessing the encoding",
+                source=str(p),
+            )
+        ) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=str(p))) from None
     problems = [
         Problem(f"row has {len(r)} cells, the header has {len(header)}", source=str(p), location=f"row {i + 2}")
         for i, r in enumerate(rows)

@@ -478,3 +478,36 @@ def test_non_finite_numbers_in_a_pack_are_refused(tmp_path: Path) -> None:
         qbalance.load_standard(path)
     finite = {p.path for p in info.value.problems if "finite" in p.message}
     assert finite == {"parameters.cv_limit.value.primary", "indicators.R1.threshold.primary"}
+
+
+def test_a_per_section_threshold_change_is_credited_to_that_section_only(tmp_path: Path) -> None:
+    # The overlay raises only the primary R6 threshold (2000 → 2500 yuan); junior's 2500 is still the national rule.
+    text = OVERLAY_HEAD.format(pid="cn-xx-2025") + textwrap.dedent(
+        """\
+        changes:
+          - {set: indicators.R6.threshold.primary, value: 2500, cite: {source: local, clause: 第二条}}
+        """
+    )
+    path = _write(tmp_path / "xx" / "pack.yaml", text)
+    report = qbalance.evaluate(county(school("A"), school("B")), path)
+    by_section = {cv.section: cv.threshold_set_by for cv in report.indicator("R6").sections}
+    assert by_section["primary"] is not None and by_section["primary"].pack == "cn-xx-2025"
+    assert by_section["primary"].clause == "第二条"
+    assert by_section["junior"] is not None and by_section["junior"].pack == "cn-moe-2017"
+
+
+def test_a_unit_mismatch_made_by_an_overlay_is_reported_at_the_overlays_change(tmp_path: Path) -> None:
+    # The overlay replaces R4's expression with yuan per student; R4 is declared in m² per student by the national
+    # pack. The error points at the overlay's line (the cause) and names where the unit is declared.
+    text = OVERLAY_HEAD.format(pid="cn-xx-2025") + textwrap.dedent(
+        """\
+        changes:
+          - {set: indicators.R4.expression, value: facilities.equipment_value / students, cite: {source: local}}
+        """
+    )
+    path = _write(tmp_path / "xx" / "pack.yaml", text)
+    with pytest.raises(qbalance.PackError) as info:
+        qbalance.load_standard(path)
+    (problem,) = info.value.problems
+    assert problem.source == str(path) and problem.path == "indicators.R4.expression"
+    assert "cn-moe-2017" in problem.message and "declared unit 'm**2 / student'" in problem.message

@@ -136,8 +136,11 @@ def _referenced_names(text: str) -> set[str]:
     return out
 
 
-def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
-    """Check every rule of ``pack`` and compile its expressions; raise :class:`PackError` listing all problems."""
+def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] | None = None) -> CompiledPack:
+    """Check every rule of ``pack`` and compile its expressions; raise :class:`PackError` listing all problems.
+
+    ``rank(file)`` orders the files of an extends chain (base first); when two places of one rule disagree (an
+    expression and its declared unit), the problem is reported at the later one — the change that caused it."""
     col = _Collector(locate)
     symbols: dict[str, Symbol] = dict(STRUCTURAL)
     apportioned = set(pack.apportionment.fields) if pack.apportionment else set()
@@ -200,7 +203,9 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             return None
         return c
 
-    def check_unit(path: tuple[str | int, ...], c: Compiled, unit: str, what: str) -> float | None:
+    def check_unit(
+        path: tuple[str | int, ...], c: Compiled, unit: str, what: str, expr_path: tuple[str | int, ...] | None = None
+    ) -> float | None:
         try:
             dims = dims_of(unit)
             factor = canonical_factor(unit)
@@ -211,10 +216,20 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             col.add(path, f"{what} must be a number, but it is {c.dtype.describe()}")
             return None
         if c.dtype.dims != dims:
-            col.add(
-                path,
-                f"{what} gives {format_dims(c.dtype.dims)}, but its declared unit {unit!r} is {format_dims(dims)}",
-            )
+            message = f"{what} gives {format_dims(c.dtype.dims)}, but its declared unit {unit!r} is {format_dims(dims)}"
+            if expr_path is not None:
+                # the expression and the unit may come from different packs of the chain: report at the later one
+                # (the change that broke the rule) and name the other place
+                e_src, e_loc = col.locate(expr_path)
+                u_src, u_loc = col.locate(path)
+                if (e_src, e_loc) != (u_src, u_loc) and e_src is not None and u_src is not None:
+                    order = rank or (lambda _src: 0)
+                    if order(e_src) > order(u_src):
+                        col.add(expr_path, message + f" (the unit is declared at {u_src}:{u_loc})")
+                    else:
+                        col.add(path, message + f" (the expression is at {e_src}:{e_loc})")
+                    return None
+            col.add(path, message)
             return None
         return factor
 
@@ -244,7 +259,10 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             return
         if (
             c.dtype.kind == "number"
-            and check_unit(("derived", name, "unit"), c, spec.unit, f"derived {name!r}") is None
+            and check_unit(
+                ("derived", name, "unit"), c, spec.unit, f"derived {name!r}", ("derived", name, "expression")
+            )
+            is None
         ):
             return
         derived[name] = c
@@ -267,7 +285,7 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
         weight = comp((*base, "weight"), ind.weight, "section")
         if value is None or weight is None:
             continue
-        ind_factor = check_unit((*base, "unit"), value, ind.unit, f"indicator {iid}")
+        ind_factor = check_unit((*base, "unit"), value, ind.unit, f"indicator {iid}", (*base, "expression"))
         if weight.dtype.kind != "number":
             col.add((*base, "weight"), "the weight must be a number (usually students)")
             continue
@@ -374,7 +392,7 @@ def compile_pack(pack: Pack, locate: Locate) -> CompiledPack:
             c = comp((*base, "value"), item.value, "county")
             if c is not None:
                 ci.exprs["value"] = c
-                check_unit((*base, "unit"), c, item.unit or "1", f"item {item_id}")
+                check_unit((*base, "unit"), c, item.unit or "1", f"item {item_id}", (*base, "value"))
         for ev in item.evidence or ():
             if ev not in symbols:
                 col.add((*base, "evidence"), f"unknown input {ev!r}")

@@ -104,6 +104,9 @@ class CvOut(BaseModel):
     top_contributors: list[ContributorOut] = Field(
         default_factory=list, description="the school sections that pull the CV up most (largest variance shares)"
     )
+    threshold_set_by: RuleOrigin | None = Field(
+        default=None, description="which pack set this section's threshold, and its citation"
+    )
 
 
 class IndicatorOut(BaseModel):
@@ -502,6 +505,12 @@ def build_report(
                     top_contributors=_contributors(table, school_of, arr.value, arr.weight, mask_rows)
                     if n and not missing_ids
                     else [],
+                    threshold_set_by=_origin(
+                        pack,
+                        origins,
+                        [f"indicators.{iid}.threshold.{section}", f"indicators.{iid}.threshold", f"indicators.{iid}"],
+                        ind.spec.cite,
+                    ),
                 )
             )
         thr = {
@@ -520,11 +529,7 @@ def build_report(
                 threshold=thr,
                 cite=_cite(pack, ind.spec.cite),
                 threshold_set_by=_origin(
-                    pack,
-                    origins,
-                    [f"indicators.{iid}.threshold.{sec}" for sec in pack.sections]
-                    + [f"indicators.{iid}.threshold", f"indicators.{iid}"],
-                    ind.spec.cite,
+                    pack, origins, [f"indicators.{iid}.threshold", f"indicators.{iid}"], ind.spec.cite
                 ),
                 sections=sections_out,
             )

@@ -102,7 +102,16 @@ def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date 
     path = find_pack(str(ref), when)
     resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d, paths=False))
     pack = validate_pack(resolved.doc, resolved.locate)
-    compiled = compile_pack(pack, resolved.locate)
+    pack_dirs = [Path(f).resolve().parent for f in resolved.files]  # base pack first
+
+    def rank(source: str | None) -> int:
+        """Position in the extends chain of the pack whose directory holds ``source`` (fragments included)."""
+        if source is None:
+            return -1
+        where = Path(source).resolve()
+        return max((i for i, d in enumerate(pack_dirs) if d == where or d in where.parents), default=-1)
+
+    compiled = compile_pack(pack, resolved.locate, rank)
     chain = [
         PackRef(
             id=c["id"],

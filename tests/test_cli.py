@@ -152,3 +152,16 @@ def test_a_csv_that_is_not_utf8_is_an_input_error_naming_the_file(
     assert main(["evaluate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "gbk.csv" in err and "not UTF-8" in err
+
+
+def test_prefilling_a_template_says_which_facts_the_pack_has_no_column_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("openpyxl")
+    # The 2012 basic standard declares none of the 2017 county facts of the demo (e.g. teacher_salary_avg): they are
+    # not in the workbook, and the command says so rather than dropping them silently.
+    assert (
+        main(["template", "--standard", "cn-moe-2012-basic", "--prefill", "demo", "-o", str(tmp_path / "t.xlsx")]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "warning: not inputs of cn-moe-2012-basic" in err and "facts.teacher_salary_avg" in err

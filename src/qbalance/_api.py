@@ -33,7 +33,12 @@ def as_county(data: Any, standard: Standard | None = None) -> tuple[County, str]
     if isinstance(data, dict):
         return validate_county(data, "<dict>"), "<dict>"
     if _is_frame(data):
-        raise InputError(Problem("a table (DataFrame, Arrow) is evaluated with qbalance.evaluate or evaluate_many"))
+        raise InputError(
+            Problem(
+                "a table (DataFrame, Arrow) can be evaluated (qbalance.evaluate, evaluate_many) but not loaded as one "
+                "county to change or plan: plans and scenarios need a county file (.yaml, .json or .xlsx) or a dict"
+            )
+        )
     raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
 
 

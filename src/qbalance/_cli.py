@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ._errors import QbalanceError, _ProblemsError
 
@@ -137,7 +138,28 @@ def _cmd_template(args: argparse.Namespace) -> int:
     prefill = demo_path_if(args.prefill)
     out = write_template(std, args.output, lang=args.lang, county=prefill)
     print(f"qbalance: wrote {out} ({std.id} {std.version})", file=sys.stderr)
+    if prefill is not None:
+        dropped = _undeclared_facts(prefill, std)
+        if dropped:
+            shown = ", ".join(dropped[:8]) + (f" … ({len(dropped)} in all)" if len(dropped) > 8 else "")
+            print(f"qbalance: warning: not inputs of {std.id}, so not in the workbook: {shown}", file=sys.stderr)
     return EXIT_PASS
+
+
+def _undeclared_facts(path: Path, std: Any) -> list[str]:
+    """Facts of the county file that the pack does not declare (a template has no column for them)."""
+    from ._api import load_county
+
+    county = load_county(path)
+    declared = {
+        lvl: {n for n, d in std.pack.inputs.items() if d.level == lvl} for lvl in ("county", "school", "section")
+    }
+    out = [f"facts.{k}" for k in county.facts if k not in declared["county"]]
+    for school in county.schools:
+        out += [f"{school.id} facts.{k}" for k in school.facts if k not in declared["school"]]
+        for name, sec in school.sections.items():
+            out += [f"{school.id} {name} facts.{k}" for k in sec.facts if k not in declared["section"]]
+    return out
 
 
 def demo_path_if(value: str | None) -> Path | None:

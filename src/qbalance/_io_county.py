@@ -101,7 +101,8 @@ def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
     if p.suffix.lower() in COLUMNAR_SUFFIXES:
         raise InputError(
             Problem(
-                f"a {p.suffix} table is read by the columnar path: use qbalance.evaluate(path) or evaluate_many",
+                f"a {p.suffix} table can be evaluated (qbalance evaluate / evaluate-batch) but not loaded as one "
+                "county to change or plan: plans, scenarios and templates need a county file (.yaml, .json or .xlsx)",
                 source=source,
             )
         )

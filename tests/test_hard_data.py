@@ -596,3 +596,16 @@ def test_senior_section_data_is_warned_about_alike_on_both_paths() -> None:
     assert single == senior(qbalance.evaluate_many(county_to_columns(c)).report(c.code))
     assert len(single) == 1 and "teachers.full_time, facts.max_class_size" in single[0][0]
     assert single[0][1] == school.id
+
+
+def test_a_bad_full_time_count_in_a_table_is_reported_once() -> None:
+    # teachers.full_time is read for its own check and again for the sub-count check: one bad cell, one problem.
+    from qbalance._columns import county_to_columns
+
+    cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
+    ft = np.array(cols["teachers.full_time"], dtype=object)
+    ft[3] = "NaN"
+    cols["teachers.full_time"] = ft
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(cols)
+    assert [p.field for p in info.value.problems] == ["teachers.full_time"]

@@ -746,7 +746,8 @@ def table_from_columns(
 
     # teacher sub-counts must not exceed full-time teachers (when both are given)
     if "teachers.full_time" in cols:
-        ft = _numbers(cols["teachers.full_time"], "teacher", "teachers.full_time", probs, school_idx, ids)
+        ft_probs = _Problems(None) if "teachers.full_time" in inputs else probs  # a pack input: reported above
+        ft = _numbers(cols["teachers.full_time"], "teacher", "teachers.full_time", ft_probs, school_idx, ids)
         for sub in _TEACHER_SUBS:
             if sub in cols:
                 sv = _numbers(cols[sub], "teacher", sub, _Problems(None), school_idx, ids)  # reported above

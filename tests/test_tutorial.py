@@ -68,3 +68,20 @@ def test_the_tutorial_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monkey
             if shown:  # the output the tutorial shows after a print must be what it prints
                 assert out.getvalue().splitlines()[-len(shown) :] == shown, body
     assert (tmp_path / "报告.html").is_file() and (tmp_path / "报告.xlsx").is_file()
+
+
+def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qbalance
+
+    text = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Use it\n\n```python\n(.*?)```", text, re.S)
+    assert block is not None
+    shutil.copy(qbalance.demo_path(), tmp_path / "my-county.yaml")  # the README's placeholder file name
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block.group(1), "README.md", "exec"), {"__name__": "readme"})  # our own documentation
+    printed = out.getvalue()
+    # the demo's failing schools and the plan's totals are what the example prints
+    assert printed.startswith("fail\n") and "9999010035 [('R6', 1600.0, 2000.0, 107200.0)]" in printed
+    assert "'facilities.equipment_value': 26800.0" in printed

@@ -165,3 +165,18 @@ def test_prefilling_a_template_says_which_facts_the_pack_has_no_column_for(
     )
     err = capsys.readouterr().err
     assert "warning: not inputs of cn-moe-2012-basic" in err and "facts.teacher_salary_avg" in err
+
+
+@pytest.mark.parametrize("what", ["plan", "scenario"])
+def test_schema_of_the_plan_and_of_a_scenario(what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", what]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    if what == "plan":  # the demo's plan validates against the printed schema
+        assert main(["plan", "--demo", "-f", "json", "-o", str(tmp_path / "p.json")]) == 0
+        jsonschema.validate(json.loads((tmp_path / "p.json").read_text(encoding="utf-8")), schema)
+    else:  # so does the Wenshan-shaped example scenario
+        import yaml
+
+        example = Path(__file__).parents[1] / "docs" / "examples" / "wenshan-2026-scenario.yaml"
+        jsonschema.validate(yaml.safe_load(example.read_text(encoding="utf-8")), schema)

@@ -244,9 +244,17 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
     from ._models import County
     from ._pack_schema import Pack
+    from ._plan import Plan
     from ._report import Report
+    from ._scenario import Scenario
 
-    models: dict[str, type[BaseModel]] = {"report": Report, "county": County, "pack": Pack}
+    models: dict[str, type[BaseModel]] = {
+        "report": Report,
+        "county": County,
+        "pack": Pack,
+        "plan": Plan,
+        "scenario": Scenario,
+    }
     schema = models[args.what].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://qbalance.invalid/schema/{args.what}-1.json"
@@ -360,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     li.set_defaults(func=_cmd_standards_lint)
 
     sc = sub.add_parser("schema", help="print a JSON schema (report, county input, pack)")
-    sc.add_argument("what", choices=["report", "county", "pack"])
+    sc.add_argument("what", choices=["report", "county", "pack", "plan", "scenario"])
     sc.add_argument("--output", "-o")
     sc.set_defaults(func=_cmd_schema)
 

@@ -30,7 +30,16 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from ._errors import InputError, Problem, UnitError
 from ._models import (
@@ -114,13 +123,18 @@ def _one(unit: str, *, signed: bool) -> Any:
     return BeforeValidator(lambda v: None if v is None else _amount(v, unit, signed=signed))
 
 
-SignedTeacher = Annotated[float, _one("teacher", signed=True)]
-Teacher = Annotated[float, _one("teacher", signed=False)]
+# in the JSON schema an amount is a number or a string with its unit ("1200 m²", "35 万元"), as the loader accepts
+_Q = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})
+_QN = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]})
+
+
+SignedTeacher = Annotated[float, _one("teacher", signed=True), _Q]
+Teacher = Annotated[float, _one("teacher", signed=False), _Q]
 SignedTeachers = dict[TeacherField, SignedTeacher]
 MovedTeachers = dict[TeacherField, Teacher]
-SignedClasses = Annotated[float | None, _one("class_", signed=True)]
-Classes = Annotated[float | None, _one("class_", signed=False)]
-PositiveStudents = Annotated[float, _one("student", signed=False), Field(gt=0)]
+SignedClasses = Annotated[float | None, _one("class_", signed=True), _QN]
+Classes = Annotated[float | None, _one("class_", signed=False), _QN]
+PositiveStudents = Annotated[float, _one("student", signed=False), _Q, Field(gt=0)]
 Share = Annotated[float | None, Field(default=None, ge=0, le=1)]
 
 
@@ -135,25 +149,25 @@ class _Amounts(BaseModel):
 class FacilityChanges(_Amounts):
     """Changes to a school's facilities (negative amounts remove), each in its field's unit or with a unit."""
 
-    teaching_aux_area: Annotated[float | None, _one("m**2", signed=True)] = None
-    indoor_gym_area: Annotated[float | None, _one("m**2", signed=True)] = None
-    sports_ground_area: Annotated[float | None, _one("m**2", signed=True)] = None
-    equipment_value: Annotated[float | None, _one("yuan", signed=True)] = None
-    multimedia_classrooms: Annotated[float | None, _one("room", signed=True)] = None
-    computers: Annotated[float | None, _one("device", signed=True)] = None
-    books: Annotated[float | None, _one("book", signed=True)] = None
+    teaching_aux_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    indoor_gym_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    sports_ground_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    equipment_value: Annotated[float | None, _one("yuan", signed=True), _QN] = None
+    multimedia_classrooms: Annotated[float | None, _one("room", signed=True), _QN] = None
+    computers: Annotated[float | None, _one("device", signed=True), _QN] = None
+    books: Annotated[float | None, _one("book", signed=True), _QN] = None
 
 
 class FacilityAmounts(_Amounts):
     """Amounts of a school's facilities (not negative), each in its field's unit or with a unit."""
 
-    teaching_aux_area: Annotated[float | None, _one("m**2", signed=False)] = None
-    indoor_gym_area: Annotated[float | None, _one("m**2", signed=False)] = None
-    sports_ground_area: Annotated[float | None, _one("m**2", signed=False)] = None
-    equipment_value: Annotated[float | None, _one("yuan", signed=False)] = None
-    multimedia_classrooms: Annotated[float | None, _one("room", signed=False)] = None
-    computers: Annotated[float | None, _one("device", signed=False)] = None
-    books: Annotated[float | None, _one("book", signed=False)] = None
+    teaching_aux_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    indoor_gym_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    sports_ground_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    equipment_value: Annotated[float | None, _one("yuan", signed=False), _QN] = None
+    multimedia_classrooms: Annotated[float | None, _one("room", signed=False), _QN] = None
+    computers: Annotated[float | None, _one("device", signed=False), _QN] = None
+    books: Annotated[float | None, _one("book", signed=False), _QN] = None
 
 
 def _finite(value: Any, where: str = "value") -> Any:

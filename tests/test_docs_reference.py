@@ -292,3 +292,25 @@ def test_packs_shipped_names_every_item_of_every_shipped_pack() -> None:
         if f"`{item_id}`" not in text
     ]
     assert missing == []
+
+
+def test_the_input_formats_tables_evaluate_as_described(tmp_path: Path) -> None:
+    # docs/input-format.md §17 shows one county as a long and as a wide table: both must evaluate, to the same JSON,
+    # with the resource area passing and school 5300000001 exactly at the R6 threshold (960 000 / 480 = 2000, by hand).
+    import re as _re
+
+    from qbalance import evaluate
+
+    text = (Path(__file__).parents[1] / "docs" / "input-format.md").read_text(encoding="utf-8")
+    tables = dict(_re.findall(r"<!-- table: (\w+) -->\n```csv\n(.*?)```", text, _re.S))
+    assert set(tables) == {"long", "wide"}
+    reports = {}
+    for name, body in tables.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text(body, encoding="utf-8")
+        reports[name] = evaluate(path)
+    assert reports["long"].to_json() == reports["wide"].to_json()
+    report = reports["long"]
+    assert report.area_status("resource") == "pass" and report.verdict == "incomplete"
+    r6 = next(v for s in report.schools if s.school_id == "5300000001" for v in s.values if v.indicator == "R6")
+    assert r6.value == 2000.0 and r6.met is True

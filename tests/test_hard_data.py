@@ -610,3 +610,17 @@ def test_a_bad_full_time_count_in_a_table_is_reported_once() -> None:
     with pytest.raises(qbalance.InputError) as info:
         qbalance.evaluate_many(cols)
     assert [p.field for p in info.value.problems] == ["teachers.full_time"]
+
+
+def test_a_share_above_one_gets_the_same_message_on_both_paths() -> None:
+    from qbalance._columns import county_to_columns
+
+    county = qbalance.load_county(qbalance.demo_path())
+    county.facts["satisfaction_rate"] = 1.5
+    with pytest.raises(qbalance.InputError) as single:
+        qbalance.evaluate(county)
+    with pytest.raises(qbalance.InputError) as table:
+        qbalance.evaluate_many(county_to_columns(county))
+    expected = "must be at most 1 (a share is written 0.85 or '85%')"
+    assert [p.message for p in single.value.problems] == [expected]
+    assert {p.message for p in table.value.problems} == {expected}

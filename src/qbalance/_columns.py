@@ -896,12 +896,17 @@ def _read_input(
         vals = _numbers(raw, decl.unit, name, probs, None, ids)
         factor = canonical_factor(decl.unit)
         shown = vals / factor
+        plain = decl.unit.strip() in ("", "1", "dimensionless")
+        unit_text = "" if plain else f" {decl.unit}"  # the same messages as for a county file
+        hint = " (a share is written 0.85 or '85%')" if plain and decl.max is not None and decl.max <= 1 else ""
         if decl.min is not None:
             for i in np.flatnonzero(shown < decl.min):
-                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g} {decl.unit}")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g}{unit_text}")
         if decl.max is not None:
             for i in np.flatnonzero(shown > decl.max):
-                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g} {decl.unit}")
+                probs.add(
+                    int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g}{unit_text}{hint}"
+                )
         if decl.integer:
             for i in np.flatnonzero((shown % 1 != 0) & ~np.isnan(shown)):
                 probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], "must be a whole number")

@@ -22,31 +22,32 @@ def demo_path() -> Path:
 
 
 def as_county(data: Any, standard: Standard | None = None) -> tuple[County, str]:
-    """Accept a path (YAML, JSON, .xlsx), a dict or a :class:`County`; return the validated county and a source name.
+    """Accept a path (YAML, JSON, .xlsx, a one-county .csv/.parquet), a dict, a :class:`County` or a one-county
+    DataFrame/Arrow table; return the validated county and a source name.
 
-    ``standard`` is needed only for a workbook with a teacher roster (the pack defines how teachers are counted).
+    ``standard`` says which table columns are county, school and section facts, and how a workbook's teacher roster
+    is counted; the national pack when not given.
     """
     if isinstance(data, County):
         return data, "<County>"
+    if _is_columnar(data):
+        # a one-county table: checked cell by cell by the table path, then rewritten as a county file
+        from ._table_county import county_model_from_table
+
+        return county_model_from_table(data, (standard or load_standard()).compiled)
     if isinstance(data, (str, Path)):
         return read_county(data, standard)
     if isinstance(data, dict):
         return validate_county(data, "<dict>"), "<dict>"
-    if _is_frame(data):
-        raise InputError(
-            Problem(
-                "a table (DataFrame, Arrow) can be evaluated (qbalance.evaluate, evaluate_many) but not loaded as one "
-                "county to change or plan: plans and scenarios need a county file (.yaml, .json or .xlsx) or a dict"
-            )
-        )
     raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
 
 
 def load_county(data: Any, standard: str | Path | Standard | None = None) -> County:
-    """Read and validate a county (a YAML/JSON/.xlsx path, a dict or a :class:`County`) without evaluating it.
+    """Read and validate a county (a YAML/JSON/.xlsx/one-county CSV or Parquet path, a dict, a :class:`County` or a
+    one-county DataFrame) without evaluating it.
 
-    Every problem is raised at once as :class:`InputError`. ``standard`` is needed only for a workbook whose teacher
-    roster must be counted by the pack's definitions.
+    Every problem is raised at once as :class:`InputError`. ``standard`` (default: the national pack) says which
+    table columns are facts at which level, and how a workbook's teacher roster is counted.
     """
     std = load_standard(standard) if standard is not None else None
     return as_county(data, std)[0]

@@ -226,10 +226,15 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
         code = SECTION_CODES[section]
         cvs: list[np.ndarray] = []
         applicable = np.zeros(n_c, dtype=bool)
+        in_section = sec_code == code
+        masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # indicators of one scope share their rows
         for iid in spec.indicators or ():
             ind = indicators[iid]
-            mask = ind.in_scope & (sec_code == code)
-            stats = grouped_weighted_stats(ind.value[mask], ind.weight[mask], county_of[mask], n_c)
+            if id(ind.in_scope) not in masks:
+                rows = np.flatnonzero(ind.in_scope & in_section)
+                masks[id(ind.in_scope)] = (rows, county_of[rows])
+            rows, groups = masks[id(ind.in_scope)]
+            stats = grouped_weighted_stats(ind.value[rows], ind.weight[rows], groups, n_c)
             applicable |= stats.count > 0
             cvs.append(stats.cv)
             if spec.kind == "composite_cv" and section not in ind.cv:

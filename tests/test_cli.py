@@ -180,3 +180,20 @@ def test_schema_of_the_plan_and_of_a_scenario(what: str, tmp_path: Path, capsys:
 
         example = Path(__file__).parents[1] / "docs" / "examples" / "wenshan-2026-scenario.yaml"
         jsonschema.validate(yaml.safe_load(example.read_text(encoding="utf-8")), schema)
+
+
+def test_an_output_file_that_cannot_be_written_is_a_clean_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = str(tmp_path / "no-such-dir" / "r.json")
+    for argv in (["evaluate", "--demo", "-o", target], ["plan", "--demo", "-o", target]):
+        assert main(argv) == 2  # not 1, which would read as "evaluated and fails"
+        assert "cannot access" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "cost", ["teachers.backbone=-5", "teachers.backbone=nan", "teachers.backbone=inf", "foo.bar=1"]
+)
+def test_plan_refuses_nonsense_costs(cost: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--demo", "--cost", cost]) == 2
+    assert "--cost" in capsys.readouterr().err

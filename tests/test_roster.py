@@ -257,3 +257,22 @@ def test_a_roster_needs_the_standard(tmp_path: Path, national: qbalance.Standard
     path = _workbook(tmp_path, national, _rows(), keep_counts=True)
     with pytest.raises(qbalance.InputError, match="standard's definitions"):
         read_workbook(path)
+
+
+def test_a_typed_count_supplies_what_the_roster_cannot_count(tmp_path: Path, national: qbalance.Standard) -> None:
+    # One teacher's qualification is blank, so the roster cannot count the section's teachers above the required
+    # qualification (None); the 学段 sheet's typed 3 is then the number used, while the counts the roster can make
+    # (backbone, PE/art) still come from it.
+    from qbalance._excel_read import read_workbook
+
+    rows = _rows()
+    rows[0]["qualification"] = None
+    path = _workbook(tmp_path, national, rows, keep_counts=True)
+    wb = openpyxl.load_workbook(path)
+    sec = wb["学段"]
+    keys = [c.value for c in sec[2]]
+    sec.cell(3, keys.index("teachers.above_qualified") + 1, 3)
+    wb.save(path)
+    primary = read_workbook(path, national).schools[0].sections["primary"].teachers
+    assert primary.above_qualified == 3
+    assert primary.backbone == HAND[("A", "primary")]["backbone"]

@@ -68,6 +68,9 @@ def test_plain_numbers_are_taken_in_the_canonical_unit(value: float, unit: str, 
         ("2 teacher / (100 student)", "teacher / student", 0.02),
         ("27 class", "class_", 27.0),  # the counting unit of classes, as the county format documents it
         ("27 班", "class_", 27.0),
+        ("1200 人", "student", 1200.0),  # 人 and 个 as the template's headers write them: by the field's own unit
+        ("66 人", "teacher", 66.0),
+        ("27 个", "class_", 27.0),
     ],
 )
 def test_strings_with_units_are_converted(text: str, unit: str, expected: float) -> None:
@@ -311,3 +314,9 @@ def test_bad_unit_expressions_are_refused(unit: str) -> None:
 def test_registry_is_the_public_one() -> None:
     # 1 万元 in yuan through the public registry: 10000 (by definition).
     assert qbalance.ureg.Quantity(1, "万元").to("yuan").magnitude == pytest.approx(10_000)
+
+
+def test_a_counting_word_only_counts_what_its_field_counts() -> None:
+    # 人 is students in a students field and teachers in a teachers field, and nothing in an area field
+    with pytest.raises(qbalance.UnitError, match="unknown unit '人'"):
+        parse_quantity("66 人", "m**2")

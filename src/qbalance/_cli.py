@@ -95,15 +95,26 @@ def _county_path(args: argparse.Namespace, command: str) -> Path | None:
 
 
 def _parse_costs(pairs: Sequence[str]) -> dict[str, float]:
+    import math
+
+    from ._models import Facilities, TeacherCounts
+
+    known = {f"teachers.{k}" for k in TeacherCounts.model_fields} | {f"facilities.{k}" for k in Facilities.model_fields}
     costs: dict[str, float] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        name = name.strip()
         try:
-            costs[name.strip()] = float(value)
+            cost = float(value)
         except ValueError:
             raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000") from None
-        if not sep or not name.strip():
+        if not sep or not name:
             raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000")
+        if not math.isfinite(cost) or cost < 0:
+            raise ValueError(f"--cost {pair!r}: a unit cost is a finite number of yuan, not negative")
+        if name not in known:
+            raise ValueError(f"--cost {pair!r}: {name!r} is not an input a plan adds to ({', '.join(sorted(known))})")
+        costs[name] = cost
     return costs
 
 
@@ -402,6 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except ValueError as exc:  # e.g. a malformed --as-of date
         print(f"qbalance: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:  # an output file that cannot be written, an input that cannot be read
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"qbalance: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
 
 

@@ -786,6 +786,8 @@ def _read_roster(
         base = ("schools", i, "sections", sec, "teachers")
         for name, n in tally.items():
             given = teachers.get(name)
+            if n is None and given is not None:
+                continue  # the roster cannot count this (blank cells); the typed count supplies the number
             if given is not None and given != n:
                 loc = rd.cells.positions.get((*base, name))
                 sheet, row_no, column = _cell_parts(loc)

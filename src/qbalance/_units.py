@@ -114,6 +114,19 @@ def format_dims(dims: Dims) -> str:
     return text if text else "dimensionless"
 
 
+_CONTEXT_WORDS = {
+    ("人", "student"): "student",
+    ("名", "student"): "student",
+    ("人", "teacher"): "teacher",
+    ("名", "teacher"): "teacher",
+    ("个", "class_"): "class_",
+    ("个", "room"): "room",
+    ("台", "device"): "device",
+}
+"""Counting words that name a unit only by context (人 counts students or teachers, 个 classes or rooms): accepted
+for a field of exactly that unit, as the data-entry template's headers write them ("在校学生数 (人)")."""
+
+
 def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -> float:
     """Read ``value`` as a magnitude in ``unit``.
 
@@ -143,6 +156,7 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
         if allow_plain_string:
             return float(number_text)
         raise UnitError(f"{value!r} has no unit: write a plain number (in {unit}) or a number with a unit")
+    unit_text = _CONTEXT_WORDS.get((unit_text.strip(), unit.strip()), unit_text)
     try:
         source = _unit_quantity(unit_text)
     except UnitError as exc:

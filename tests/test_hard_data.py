@@ -624,3 +624,30 @@ def test_a_share_above_one_gets_the_same_message_on_both_paths() -> None:
     expected = "must be at most 1 (a share is written 0.85 or '85%')"
     assert [p.message for p in single.value.problems] == [expected]
     assert {p.message for p in table.value.problems} == {expected}
+
+
+def test_a_bad_county_value_repeated_on_every_row_is_reported_once_as_written() -> None:
+    from qbalance._columns import county_to_columns
+
+    cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
+    n = len(cols["school_id"])
+    cols["satisfaction_rate"] = ["191%"] * n
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(cols)
+    (problem,) = info.value.problems
+    assert (problem.location, problem.school_id, problem.value) == ("row 2", None, "191%")
+    assert problem.message == "must be at most 1 (a share is written 0.85 or '85%')"
+
+
+def test_a_county_value_that_disagrees_names_the_row_that_differs_and_both_values() -> None:
+    from qbalance._columns import county_to_columns
+
+    cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
+    burden = list(cols["homework_burden"])
+    burden[6] = "不合格"  # row 8 of the file (header is row 1); every other row says 合格
+    cols["homework_burden"] = burden
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(cols)
+    (problem,) = info.value.problems
+    assert problem.location == "row 8" and problem.value == "不合格"
+    assert "'合格' in row 2" in problem.message

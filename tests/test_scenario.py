@@ -549,3 +549,17 @@ def test_json_file_loads_like_yaml(tmp_path: Path) -> None:
     assert from_json.model_dump() == sc.model_dump()
     demo, _ = as_county(qbalance.demo_path())
     assert apply_scenario(demo, from_json).model_dump() == apply_scenario(demo, sc).model_dump()
+
+
+def test_a_fact_the_pack_does_not_read_is_noted_in_the_comparison() -> None:
+    # Setting an undeclared fact changes no result, but the comparison must not say "nothing happened" silently:
+    # the after-report's new warning is carried into the comparison's notes.
+    scenario = {
+        "format": "qbalance-scenario/1",
+        "name": "undeclared",
+        "label_zh": "未声明的事实",
+        "changes": [{"kind": "set_fact", "path": "schools.9999010001.facts.nonexistent", "value": 3}],
+    }
+    comparison = evaluate_scenario(qbalance.demo_path(), scenario)
+    assert not comparison.verdict_changed and comparison.items == []
+    assert any("nonexistent" in n and "not an input" in n for n in comparison.notes)

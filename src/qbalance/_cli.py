@@ -220,7 +220,10 @@ def _cmd_standards_show(args: argparse.Namespace) -> int:
     else:
         import datetime as dt
 
-        when = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        try:
+            when = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        except ValueError as exc:
+            raise ValueError(f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD): {exc}") from None
         _write(find_pack(args.pack, when).read_text(encoding="utf-8"), args.output)
     return 0
 

@@ -248,6 +248,18 @@ class _Problems:
             raise InputError(items)
 
 
+class _Collect(_Problems):
+    """A :class:`_Problems` that only gathers (working row, message) pairs, to be reported after deduplication."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.raw: list[tuple[int, str]] = []
+
+    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str) -> None:
+        if row is not None:
+            self.raw.append((row, message))
+
+
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -705,17 +717,33 @@ def table_from_columns(
                 vals_t = _read_input(ctab[name], decl, name, cprobs, None, scales)
                 vals = np.where(ctab_idx >= 0, vals_t[np.maximum(ctab_idx, 0)], np.nan)
             elif name in cols:
-                vals_rows = _read_input(cols[name], decl, name, probs, ids, scales)
+                # a county value repeated on every row: a bad one is reported once per county, as written, with
+                # no school (it is not a school's value)
+                found = _Collect()
+                vals_rows = _read_input(cols[name], decl, name, found, None, scales)
+                reported: set[tuple[int, str]] = set()
+                for row, message in found.raw:
+                    key = (int(county_idx[row]), message)
+                    if row is not None and key not in reported:
+                        reported.add(key)
+                        probs.add(rowpos(row), name, None, cols[name][row], message)
                 cstarts = np.flatnonzero(np.r_[True, county_idx[1:] != county_idx[:-1]])
                 lo = np.minimum.reduceat(np.where(np.isnan(vals_rows), np.inf, vals_rows), cstarts)
                 hi = np.maximum.reduceat(np.where(np.isnan(vals_rows), -np.inf, vals_rows), cstarts)
+                cends = np.r_[cstarts[1:], county_idx.size]
                 for c in np.flatnonzero(np.isfinite(lo) & np.isfinite(hi) & (lo != hi)):
+                    rows = np.arange(cstarts[c], cends[c])
+                    known = rows[~np.isnan(vals_rows[rows])]
+                    first = int(known[0])
+                    other = int(known[np.flatnonzero(vals_rows[known] != vals_rows[first])[0]])
+                    first_no = int(probs.rowmap[first]) + 2 if probs.rowmap is not None else first + 2
                     probs.add(
-                        rowpos(int(cstarts[c])),
+                        rowpos(other),
                         name,
                         None,
-                        None,
-                        "the rows of this county disagree on a county-level value",
+                        cols[name][other],
+                        f"the rows of this county disagree on a county-level value: {cols[name][first]!r} in row "
+                        f"{first_no}",
                     )
                 vals = np.where(np.isfinite(lo), lo, np.nan)
             else:

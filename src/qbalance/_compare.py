@@ -113,7 +113,7 @@ class Comparison(BaseModel):
     @property
     def changed(self) -> bool:
         """True when anything at all differs."""
-        return bool(self.verdict_changed or self.areas or self.items or self.cvs or self.schools)
+        return bool(self.verdict_changed or self.areas or self.items or self.cvs or self.schools or self.notes)
 
     def item(self, item_id: str) -> StatusChange:
         """The change of one item by id (KeyError: it did not change)."""
@@ -160,6 +160,12 @@ def compare_reports(before: Report, after: Report, *, tolerance: float = 1e-9, t
         notes.append("the two reports use different standards: differences may come from the rules, not the data")
     if before.county.code != after.county.code:
         notes.append("the two reports are of different counties")
+    # data warnings that appear only after (e.g. a fact set by a scenario that the pack does not read)
+    seen = {(w.school_id, w.field, w.message) for w in before.warnings}
+    for w in after.warnings:
+        if (w.school_id, w.field, w.message) not in seen:
+            who = f"{w.school_id} " if w.school_id else ""
+            notes.append(f"new warning: {who}{w.field + ': ' if w.field else ''}{w.message}")
 
     def statuses(b: list[Any], a: list[Any], with_area: bool) -> list[StatusChange]:
         bmap, amap = {x.id: x for x in b}, {x.id: x for x in a}

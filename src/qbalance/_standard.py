@@ -98,7 +98,10 @@ def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date 
     """
     if isinstance(ref, Standard):
         return ref
-    when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    try:
+        when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    except ValueError as exc:
+        raise ValueError(f"as_of {as_of!r} is not a date (YYYY-MM-DD): {exc}") from None
     path = find_pack(str(ref), when)
     resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d, paths=False))
     pack = validate_pack(resolved.doc, resolved.locate)

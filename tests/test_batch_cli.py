@@ -222,3 +222,29 @@ def test_the_batch_path_builds_no_pydantic_model_per_school(tmp_path: Path, monk
     assert len(result.county_codes) == 6
     with pytest.raises(AssertionError, match="validated a model"):  # the tripwire itself works
         qbalance.load_county(qbalance.demo_path())
+
+
+def test_a_counties_table_is_checked_as_carefully_as_the_schools_table(tmp_path: Path) -> None:
+    # Duplicate county codes, a value that clashes with the schools table, and a bad cell named in the counties file.
+    from qbalance._columns import county_to_columns
+
+    cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
+    n = len(cols["school_id"])
+    counties = tmp_path / "counties.csv"
+    counties.write_text(
+        "county_code,satisfaction_rate,homework_burden\n999901,0.92,合格\n999901,0.95,合格\n999999,0.9,合格\n",
+        encoding="utf-8",
+    )
+    cols["satisfaction_rate"] = [0.9] * n  # the schools table says 0.90, the counties table 0.92
+    data = tmp_path / "schools.parquet"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({k: pa.array([None if v is None else str(v) for v in vals]) for k, vals in cols.items()}), data
+    )
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(data, counties=counties)
+    messages = {(p.source, p.field, p.message.split(" (")[0].split(";")[0]) for p in info.value.problems}
+    assert (str(counties), "county_code", "county code repeated") in messages
+    assert any(f == "satisfaction_rate" and "differs from the counties table" in m for _, f, m in messages)

@@ -176,9 +176,10 @@ def evaluate_many(
     source = str(data) if isinstance(data, (str, Path)) else None
     if isinstance(data, (str, Path)):
         data = _read_path(Path(data))
+    counties_source = str(counties) if isinstance(counties, (str, Path)) else None
     if isinstance(counties, (str, Path)):
         counties = _read_path(Path(counties))
-    table = table_from_columns(data, std.compiled, counties=counties, source=source)
+    table = table_from_columns(data, std.compiled, counties=counties, source=source, counties_source=counties_source)
     return BatchResult(std, table, std.run(table))
 
 

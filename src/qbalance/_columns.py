@@ -546,6 +546,7 @@ def table_from_columns(
     source: str | None = None,
     county_code: str | None = None,
     county_name: str | None = None,
+    counties_source: str | None = None,
 ) -> Table:
     """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems."""
     cols, coded = _read_columns(data)
@@ -701,21 +702,43 @@ def table_from_columns(
     evidence: dict[tuple[str, str], dict[int, str]] = {}
     n_county = len(county_keys)
     ctab = to_columns(counties) if counties is not None else None
-    cprobs = _Problems("counties" if source is None else f"{source} (counties)")
+    cprobs = _Problems(counties_source or ("counties" if source is None else f"{source} (counties)"))
     ctab_idx = None
+    unused_codes: list[str] = []
     if ctab is not None:
         if "county_code" not in ctab:
             cprobs.add(None, "county_code", None, None, "the counties table needs a county_code column")
         else:
             ccode_t = _text(ctab["county_code"]).astype(str)
-            lookup = {c: i for i, c in enumerate(ccode_t.tolist())}
+            lookup: dict[str, int] = {}
+            for crow, code in enumerate(ccode_t.tolist()):
+                if code in lookup:
+                    cprobs.add(
+                        crow, "county_code", None, code, f"county code repeated (first in row {lookup[code] + 2})"
+                    )
+                else:
+                    lookup[code] = crow
             ctab_idx = np.array([lookup.get(str(c), -1) for c in county_keys.tolist()])
+            known_codes = {str(c) for c in county_keys.tolist()}
+            unused_codes = [code for code in lookup if code not in known_codes]
     scales = pack.scales
     for name, decl in inputs.items():
         if decl.level == "county":
             if ctab is not None and ctab_idx is not None and name in ctab:
                 vals_t = _read_input(ctab[name], decl, name, cprobs, None, scales)
                 vals = np.where(ctab_idx >= 0, vals_t[np.maximum(ctab_idx, 0)], np.nan)
+                if name in cols:  # given twice: the two must agree, never one silently winning
+                    in_rows = _read_input(cols[name], decl, name, _Collect(), None, scales)
+                    row_val = vals[county_idx]
+                    clash = ~np.isnan(in_rows) & ~np.isnan(row_val) & (in_rows != row_val)
+                    for r in np.flatnonzero(clash)[:1]:
+                        probs.add(
+                            rowpos(int(r)),
+                            name,
+                            None,
+                            cols[name][r],
+                            "differs from the counties table's value for this county; give it in one place",
+                        )
             elif name in cols:
                 # a county value repeated on every row: a bad one is reported once per county, as written, with
                 # no school (it is not a school's value)
@@ -825,6 +848,15 @@ def table_from_columns(
         for c in cols
         if c not in known and _has_value(cols[c])
     ]
+    if unused_codes:
+        shown = ", ".join(unused_codes[:10]) + (f" … ({len(unused_codes)} in all)" if len(unused_codes) > 10 else "")
+        warnings.append(
+            Problem(
+                f"the counties table has counties with no school in the table (not evaluated): {shown}",
+                source=counties_source,
+                field="county_code",
+            )
+        )
     sec_county = county_idx[section_rows]
     sec_ids = ids[section_rows]
     sec_names = np.array(ALL_SECTIONS, dtype=object)[sec_code_i[section_rows]]

@@ -563,3 +563,20 @@ def test_a_fact_the_pack_does_not_read_is_noted_in_the_comparison() -> None:
     comparison = evaluate_scenario(qbalance.demo_path(), scenario)
     assert not comparison.verdict_changed and comparison.items == []
     assert any("nonexistent" in n and "not an input" in n for n in comparison.notes)
+
+
+def test_a_bad_fact_set_by_a_scenario_is_located_at_its_change(tmp_path: Path) -> None:
+    # The pack finds the bad rating only when the changed county is evaluated; the problem still points at the
+    # scenario file's set_fact change (line 5 of this file), not at an anonymous county.
+    path = tmp_path / "sc.yaml"
+    path.write_text(
+        "format: qbalance-scenario/1\nname: sf\nlabel_zh: 测试\nchanges:\n"
+        "  - kind: set_fact\n    path: facts.homework_burden\n    value: 很好\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        evaluate_scenario(qbalance.demo_path(), path)
+    (problem,) = info.value.problems
+    assert problem.source == str(path) and problem.path == "changes[0]"
+    assert problem.location is not None and problem.location.startswith("line 5")
+    assert problem.field == "facts.homework_burden" and "not a rating" in problem.message

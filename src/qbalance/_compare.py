@@ -8,12 +8,14 @@ tolerance (relative to the larger magnitude), a school section that appears or d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._errors import InputError
 from ._i18n import STATUS, VERDICT, category
 from ._render_text import _table, _width
 from ._report import LabelOut, Report
@@ -297,8 +299,32 @@ def evaluate_scenario(
     county, _ = as_county(str(data) if isinstance(data, Path) else data)
     sc = load_scenario(scenario)
     before = std.evaluate(county)
-    after = std.evaluate(apply_scenario(county, sc))
+    try:
+        after = std.evaluate(apply_scenario(county, sc))
+    except InputError as exc:
+        raise _locate_set_facts(exc, sc) from None
     return compare_reports(before, after, tolerance=tolerance, title=sc)
+
+
+def _locate_set_facts(error: InputError, sc: Any) -> InputError:
+    """Problems the pack finds in a fact a scenario set, located at that ``set_fact`` change of the scenario file."""
+    from ._scenario import SetFact
+
+    sources: dict[tuple[str | None, str], int] = {}
+    for i, change in enumerate(sc.changes):
+        if isinstance(change, SetFact):
+            sid, sec, name = change.target()
+            sources[(sid, f"sections.{sec}.facts.{name}" if sec else f"facts.{name}")] = i  # the last change wins
+    out = []
+    for p in error.problems:
+        j = sources.get((p.school_id, p.field or ""))
+        if j is None:
+            out.append(p)
+            continue
+        line = sc._where.get(j)
+        where = (f"{line}, " if line else "") + f"changes[{j}] (set_fact)"
+        out.append(dataclasses.replace(p, source=sc._source, location=where, path=f"changes[{j}]"))
+    return InputError(out)
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------

@@ -651,3 +651,12 @@ def test_a_county_value_that_disagrees_names_the_row_that_differs_and_both_value
     (problem,) = info.value.problems
     assert problem.location == "row 8" and problem.value == "不合格"
     assert "'合格' in row 2" in problem.message
+
+
+def test_a_table_without_sections_names_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "hdr.csv"
+    path.write_text("county_code,school_id,school_type\n1,2,小学\n", encoding="utf-8")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    (problem,) = info.value.problems
+    assert problem.source == str(path) and "no section column" in problem.message

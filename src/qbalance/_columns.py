@@ -11,6 +11,7 @@ validation is vectorised and every bad cell is reported (row, column, school, va
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib
 import math
 import re
@@ -551,7 +552,10 @@ def table_from_columns(
     """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems."""
     cols, coded = _read_columns(data)
     if "section" not in cols:
-        cols, coded = _wide_to_long(cols), {}
+        try:
+            cols, coded = _wide_to_long(cols), {}
+        except InputError as exc:
+            raise InputError([dataclasses.replace(p, source=p.source or source) for p in exc.problems]) from None
     row_no = cols.pop("__row__", None)
     n = next(iter(cols.values())).shape[0] if cols else 0
     probs = _Problems(source)

@@ -11,7 +11,7 @@ from ._io_county import EXCEL_SUFFIXES, locate_problems, read_county, validate_c
 from ._models import County
 from ._report import Report
 from ._standard import Standard, load_standard
-from ._yaml import DATA_LIMITS, YamlRefused, load_json, load_yaml
+from ._yaml import DATA_LIMITS, load_document
 
 __all__ = ["as_county", "demo_path", "evaluate", "evaluate_with", "plan"]
 
@@ -131,9 +131,8 @@ def _with_fact_problems(error: InputError, data: Any, std: Standard) -> InputErr
     elif isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".yaml", ".yml", ".json"):
         path = Path(data)
         try:
-            reader = load_json if path.suffix.lower() == ".json" else load_yaml
-            raw = reader(path.read_bytes(), str(path), DATA_LIMITS).data
-        except (OSError, YamlRefused):
+            raw = load_document(path, DATA_LIMITS, ".yaml, .yml or .json").data
+        except InputError:
             return error
         source = str(path)
     else:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ._errors import InputError, Problem
 from ._models import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH, County
-from ._yaml import DATA_LIMITS, Loaded, YamlRefused, load_json, load_yaml
+from ._yaml import DATA_LIMITS, Loaded, load_document
 
 __all__ = ["read_county", "validate_county"]
 
@@ -106,24 +106,7 @@ def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
                 source=source,
             )
         )
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=source)) from None
-    try:
-        if p.suffix.lower() == ".json":
-            loaded = load_json(raw, source, DATA_LIMITS)
-        elif p.suffix.lower() in (".yaml", ".yml"):
-            loaded = load_yaml(raw, source, DATA_LIMITS)
-        else:
-            raise InputError(
-                Problem(
-                    f"unknown file type {p.suffix!r}: use .yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)",
-                    source=source,
-                )
-            )
-    except YamlRefused as exc:
-        raise InputError(exc.problem) from None
+    loaded = load_document(p, DATA_LIMITS, ".yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)")
     return validate_county(loaded.data, source, loaded), source
 
 
@@ -135,11 +118,8 @@ def locate_problems(error: InputError, path: str | Path) -> InputError:
     it (the pack's facts, cross-field checks): each problem's dotted ``path`` is looked up in the file."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-        loaded = (
-            load_json(raw, str(p), DATA_LIMITS) if p.suffix.lower() == ".json" else load_yaml(raw, str(p), DATA_LIMITS)
-        )
-    except (OSError, YamlRefused):
+        loaded = load_document(p, DATA_LIMITS, ".yaml, .yml or .json")
+    except InputError:
         return error
     out = []
     for prob in error.problems:

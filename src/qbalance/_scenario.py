@@ -57,7 +57,7 @@ from ._models import (
     _synonyms,
 )
 from ._units import parse_quantity
-from ._yaml import PACK_LIMITS, Loaded, YamlRefused, load_json, load_yaml
+from ._yaml import PACK_LIMITS, Loaded, load_document
 
 __all__ = [
     "SCENARIO_FORMAT",
@@ -487,19 +487,7 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
         return _from_data(source, "<dict>")
     p = Path(source)
     name = str(p)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=name)) from None
-    try:
-        if p.suffix.lower() == ".json":
-            loaded = load_json(raw, name, PACK_LIMITS)
-        elif p.suffix.lower() in (".yaml", ".yml"):
-            loaded = load_yaml(raw, name, PACK_LIMITS)
-        else:
-            raise InputError(Problem(f"unknown file type {p.suffix!r}: use .yaml, .yml or .json", source=name))
-    except YamlRefused as exc:
-        raise InputError(exc.problem) from None
+    loaded = load_document(p, PACK_LIMITS, ".yaml, .yml or .json")
     return _from_data(loaded.data, name, loaded)
 
 

@@ -13,13 +13,14 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ._errors import Problem
+from ._errors import InputError, Problem
 
-__all__ = ["Limits", "Loaded", "load_json", "load_yaml"]
+__all__ = ["Limits", "Loaded", "load_document", "load_json", "load_yaml"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER: Any = yaml.resolver.Resolver()
@@ -255,3 +256,24 @@ class YamlRefused(ValueError):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.render())
         self.problem = problem
+
+
+def load_document(path: Path, limits: Limits, kinds: str) -> Loaded:
+    """Read a .yaml/.yml/.json file with the safe loaders; every failure is an :class:`InputError` naming the file.
+
+    ``kinds`` completes the message for an unknown suffix ("use .yaml, .yml or .json").
+    """
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=source)) from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            return load_json(raw, source, limits)
+        if suffix in (".yaml", ".yml"):
+            return load_yaml(raw, source, limits)
+    except YamlRefused as exc:
+        raise InputError(exc.problem) from None
+    raise InputError(Problem(f"unknown file type {path.suffix!r}: use {kinds}", source=source))

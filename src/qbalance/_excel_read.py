@@ -315,6 +315,21 @@ def _set(d: dict[str, Any], target: tuple[str, ...], value: Any) -> None:
     cur[target[-1]] = value
 
 
+def _attach_evidence(
+    rd: _Reader, sheet: str, r: int, holder: dict[str, Any], ev_of: dict[str, Any], by_key: dict[str, Any], sid: Any
+) -> None:
+    """Turn each value that has an evidence-note cell into ``{value, evidence}``; a note without a value is an error."""
+    for key, (ev, j) in ev_of.items():
+        target = by_key[key].target if key in by_key else ("facts", key)
+        cur = holder
+        for part in target[:-1]:
+            cur = cur.get(part, {})
+        if target[-1] not in cur:
+            rd.add(sheet, r, j, "an evidence note without a value", school=sid, field=f"{key}.evidence")
+            continue
+        _set(holder, target, {"value": cur[target[-1]], "evidence": str(ev)})
+
+
 def _find_sheets(wb: Any) -> dict[str, str]:
     """Sheet role → sheet name: from the hidden ``_qbalance`` sheet, else the Chinese or English default names."""
     roles: dict[str, str] = {}
@@ -590,15 +605,7 @@ def _read_schools(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dic
             elif col.kind in ("school_type", "ownership", "location"):
                 v = _category(v, col.kind)
             _set(school, col.target, v)
-        for key, (ev, j) in ev_of.items():
-            target = by_key[key].target if key in by_key else ("facts", key)
-            cur = school
-            for part in target[:-1]:
-                cur = cur.get(part, {})
-            if target[-1] not in cur:
-                rd.add(sh.name, r, j, "an evidence note without a value", school=sid, field=f"{key}.evidence")
-                continue
-            _set(school, target, {"value": cur[target[-1]], "evidence": str(ev)})
+        _attach_evidence(rd, sh.name, r, school, ev_of, by_key, sid)
         data["schools"].append(school)
     return index
 
@@ -704,15 +711,7 @@ def _read_sections(
                 if v is None:
                     continue
             _set(section, col.target, v)
-        for key, (ev, j) in ev_of.items():
-            target = by_key[key].target if key in by_key else ("facts", key)
-            cur = section
-            for part in target[:-1]:
-                cur = cur.get(part, {})
-            if target[-1] not in cur:
-                rd.add(sh.name, r, j, "an evidence note without a value", school=sid, field=f"{key}.evidence")
-                continue
-            _set(section, target, {"value": cur[target[-1]], "evidence": str(ev)})
+        _attach_evidence(rd, sh.name, r, section, ev_of, by_key, sid)
         section.setdefault("_row", r)
         data["schools"][i]["sections"][sec] = section
     for school in data["schools"]:

@@ -201,8 +201,8 @@ _PACKS_SNIPPET = """
 import time
 t0 = time.perf_counter()
 import qbalance
-from qbalance._catalogue import list_packs
-import qbalance._standard, qbalance._report  # the modules load_standard needs
+from qbalance._packs.catalogue import list_packs
+import qbalance._api.standard, qbalance._report.model  # the modules load_standard needs
 t1 = time.perf_counter()
 ids = [e.id for e in list_packs()]
 for pack_id in ids:

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import qbalance
-from qbalance._cli_batch import run_batch
-from qbalance._columns import county_to_columns
-from qbalance._io_county import read_county
+from qbalance._cli.batch import run_batch
+from qbalance._data.columns import county_to_columns
+from qbalance._data.county_file import read_county
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -170,7 +170,7 @@ def test_unknown_standard_exits_2(nation: dict[str, np.ndarray], tmp_path: Path)
 
 
 def test_fast_csv_reader_reads_the_same_cells_and_reports_the_same_problems(tmp_path: Path) -> None:
-    from qbalance._columns import read_csv, read_csv_fast, to_columns
+    from qbalance._data.columns import read_csv, read_csv_fast, to_columns
 
     text = 'county_code, school_id ,name,n\n1,a,"x, ""y""",3\n1,b, ,\n2,c,"two\nlines",""\n2,d,NA,4.5 万元\n'
     path = tmp_path / "t.csv"
@@ -192,7 +192,7 @@ def test_fast_csv_reader_reads_the_same_cells_and_reports_the_same_problems(tmp_
 
 
 def test_the_cli_subcommand_writes_both_tables(tmp_path: Path) -> None:
-    from qbalance._cli import main
+    from qbalance._cli.main import main
 
     data = tmp_path / "nation.csv"
     make_nation.main(["--schools", "300", "--counties", "5", "--seed", "7", "-o", str(data)])
@@ -208,7 +208,7 @@ def test_the_cli_subcommand_writes_both_tables(tmp_path: Path) -> None:
 def test_the_batch_path_builds_no_pydantic_model_per_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every way of building a County, School, Section, TeacherCounts or Facilities goes through the model's validator
     # (nested models are built by the County's). Replace them all with a tripwire: evaluate_many must never touch one.
-    from qbalance import _models
+    from qbalance._data import models as _models
 
     class Tripwire:
         def __getattr__(self, name: str) -> Any:
@@ -226,7 +226,7 @@ def test_the_batch_path_builds_no_pydantic_model_per_school(tmp_path: Path, monk
 
 def test_a_counties_table_is_checked_as_carefully_as_the_schools_table(tmp_path: Path) -> None:
     # Duplicate county codes, a value that clashes with the schools table, and a bad cell named in the counties file.
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
     n = len(cols["school_id"])

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from conftest import county, school
-from qbalance._cli import main
+from qbalance._cli.main import main
 
 
 def _write(tmp_path: Path, data: dict) -> Path:

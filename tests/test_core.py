@@ -1,4 +1,4 @@
-"""Tests of the numpy kernels in ``qbalance._core`` against hand calculations and independent exact arithmetic.
+"""Tests of the numpy kernels in ``qbalance._kernels`` against hand calculations and independent exact arithmetic.
 
 Every expected number below is worked out by hand in a comment, or computed by an independent method (exact
 ``fractions.Fraction`` arithmetic, ``decimal.Decimal`` rounding, ``numpy.average``), never copied from the code.
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qbalance
-from qbalance._core import (
+from qbalance._kernels.numeric import (
     apportion_shares,
     compare,
     group_reduce,

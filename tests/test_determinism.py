@@ -33,7 +33,7 @@ sys.stdout.write(report.to_json())
 """
 
 
-_CLI = "import sys; from qbalance._cli import main; sys.exit(main(sys.argv[1:]))"
+_CLI = "import sys; from qbalance._cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _fresh_process(path: Path, standard: str, seed: str) -> str:
@@ -132,7 +132,7 @@ def test_yaml_json_and_dict_give_the_same_report(tmp_path: Path) -> None:
 
 
 def test_batch_and_single_evaluation_agree(national: qbalance.Standard) -> None:
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     model = qbalance.County.model_validate(_mixed_county())
     single = national.evaluate(model)

@@ -25,15 +25,15 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from qbalance._cli import main as cli_main
-from qbalance._dsl_parse import MAX_ARGS, MAX_DEPTH, MAX_LENGTH, MAX_NODES
-from qbalance._errors import PackError
-from qbalance._pack_doc import lint_standard
-from qbalance._pack_resolve import MAX_CHAIN, MAX_INCLUDES
-from qbalance._plan import Plan
-from qbalance._report import Report
-from qbalance._standard import load_standard
-from qbalance._yaml import PACK_LIMITS, YamlRefused, load_yaml
+from qbalance._api.standard import load_standard
+from qbalance._base.documents import PACK_LIMITS, YamlRefused, load_yaml
+from qbalance._base.errors import PackError
+from qbalance._cli.main import main as cli_main
+from qbalance._dsl.parse import MAX_ARGS, MAX_DEPTH, MAX_LENGTH, MAX_NODES
+from qbalance._packs.resolve import MAX_CHAIN, MAX_INCLUDES
+from qbalance._report.model import Report
+from qbalance._workflow.pack_doc import lint_standard
+from qbalance._workflow.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DOC = ROOT / "docs" / "pack-format.md"

@@ -1,4 +1,4 @@
-"""Tests of the rule-pack expression language: ``qbalance._dsl_parse.parse`` and ``_dsl_compile.compile_expression``.
+"""Tests of the rule-pack expression language: ``qbalance._dsl.parse.parse`` and ``_dsl.compile.compile_expression``.
 
 Compiled expressions run against a tiny fake runtime with a hand-checkable layout:
 
@@ -21,18 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qbalance._core import group_reduce
-from qbalance._dsl_compile import (
-    BOOL,
-    NUMBER_1,
-    DslTypeError,
-    DType,
-    ParamSym,
-    Symbol,
-    SymbolTable,
-    compile_expression,
-)
-from qbalance._dsl_parse import (
+from qbalance._dsl.compile import BOOL, NUMBER_1, DslTypeError, DType, ParamSym, Symbol, SymbolTable, compile_expression
+from qbalance._dsl.parse import (
     MAX_DEPTH,
     Binary,
     Call,
@@ -48,7 +38,8 @@ from qbalance._dsl_parse import (
     Unary,
     parse,
 )
-from qbalance._units import dims_of
+from qbalance._kernels.numeric import group_reduce
+from qbalance._units.registry import dims_of
 
 NAN = float("nan")
 

@@ -22,10 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qbalance._core import group_reduce
-from qbalance._dsl_compile import BOOL, NUMBER_1, DslTypeError, DType, ParamSym, Symbol, SymbolTable, compile_expression
-from qbalance._dsl_parse import MAX_DEPTH, MAX_LENGTH, MAX_NODES, DslSyntaxError, parse
-from qbalance._units import dims_of
+from qbalance._dsl.compile import BOOL, NUMBER_1, DslTypeError, DType, ParamSym, Symbol, SymbolTable, compile_expression
+from qbalance._dsl.parse import MAX_DEPTH, MAX_LENGTH, MAX_NODES, DslSyntaxError, parse
+from qbalance._kernels.numeric import group_reduce
+from qbalance._units.registry import dims_of
 
 # A child process that may hang or grow: its address space is capped at 2 GiB (POSIX only).
 CHILD_PRELUDE = """
@@ -415,8 +415,8 @@ def outcomes_in_child(texts: list[str], timeout: float = 3.0) -> list[tuple[str,
     code = textwrap.dedent(
         f"""
         import time
-        from qbalance._dsl_compile import DslTypeError, SymbolTable, compile_expression
-        from qbalance._dsl_parse import DslSyntaxError
+        from qbalance._dsl.compile import DslTypeError, SymbolTable, compile_expression
+        from qbalance._dsl.parse import DslSyntaxError
         for text in {texts!r}:
             start = time.perf_counter()
             try:

@@ -236,7 +236,7 @@ def test_an_indicator_read_by_an_item_is_shown_in_the_indicators_unit(tmp_path: 
 def test_a_cv_item_with_no_counted_school_is_not_applicable_in_both_paths() -> None:
     # The county's only school is a teaching point of 30 students: left out of the resource scope (< 50 students),
     # so no CV exists to compare with its limit. The single report and the batch table say so alike.
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     teachers = {"full_time": 3, "above_qualified": 3, "backbone": 1, "pe_art": 1}
     data = county(

@@ -10,9 +10,9 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._excel_read import load_workbook_county, problems_table, read_workbook
-from qbalance._excel_template import layout, write_template
-from qbalance._optional import MissingExtra
+from qbalance._base.optional import MissingExtra
+from qbalance._data.workbook import load_workbook_county, problems_table, read_workbook
+from qbalance._workflow.template import layout, write_template
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -73,8 +73,8 @@ def test_standard_evaluate_and_read_county_accept_xlsx(demo_xlsx: Path, national
 
 
 def test_csv_and_dataframe_go_through_the_columnar_path(tmp_path: Path) -> None:
-    from qbalance._api import as_county
-    from qbalance._columns import county_to_columns
+    from qbalance._api.evaluate import as_county
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(as_county(qbalance.demo_path())[0])
     want = qbalance.evaluate(qbalance.demo_path())
@@ -89,8 +89,8 @@ def test_csv_and_dataframe_go_through_the_columnar_path(tmp_path: Path) -> None:
 
 def test_a_table_of_two_counties_is_refused_by_evaluate() -> None:
     pd = pytest.importorskip("pandas")
-    from qbalance._api import as_county
-    from qbalance._columns import county_to_columns
+    from qbalance._api.evaluate import as_county
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(as_county(qbalance.demo_path())[0])
     frame = pd.DataFrame(cols)

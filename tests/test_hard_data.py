@@ -19,8 +19,8 @@ import yaml
 
 import qbalance
 from conftest import county, school
-from qbalance._columns import county_to_columns
-from qbalance._models import PLAUSIBLE_MAX, County
+from qbalance._data.columns import county_to_columns
+from qbalance._data.models import PLAUSIBLE_MAX, County
 
 # --------------------------------------------------------------------------------------------------------------------
 # helpers
@@ -464,7 +464,7 @@ def _county_schema() -> dict[str, Any]:
 )
 def test_county_schema_accepts_the_shipped_examples(path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from qbalance._yaml import DATA_LIMITS, load_json, load_yaml
+    from qbalance._base.documents import DATA_LIMITS, load_json, load_yaml
 
     raw = path.read_bytes()
     data = (load_json if path.suffix == ".json" else load_yaml)(raw, str(path), DATA_LIMITS).data
@@ -522,8 +522,8 @@ def test_models_built_in_python_are_checked_too() -> None:
 
 def test_cli_county_schema_accepts_the_demo_county(tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from qbalance._cli import main
-    from qbalance._yaml import DATA_LIMITS, load_yaml
+    from qbalance._base.documents import DATA_LIMITS, load_yaml
+    from qbalance._cli.main import main
 
     out = tmp_path / "county.schema.json"
     assert main(["schema", "county", "--output", str(out)]) == 0
@@ -583,7 +583,7 @@ def test_model_and_pack_fact_problems_come_in_one_report(tmp_path: Path) -> None
 def test_senior_section_data_is_warned_about_alike_on_both_paths() -> None:
     # Teachers and a class size given for the senior section of the demo's complete middle school are not read by
     # any compulsory-education indicator: both input paths say so with the same warning.
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     c = qbalance.load_county(qbalance.demo_path())
     school = next(s for s in c.schools if "senior" in s.sections)
@@ -601,7 +601,7 @@ def test_senior_section_data_is_warned_about_alike_on_both_paths() -> None:
 
 def test_a_bad_full_time_count_in_a_table_is_reported_once() -> None:
     # teachers.full_time is read for its own check and again for the sub-count check: one bad cell, one problem.
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
     ft = np.array(cols["teachers.full_time"], dtype=object)
@@ -613,7 +613,7 @@ def test_a_bad_full_time_count_in_a_table_is_reported_once() -> None:
 
 
 def test_a_share_above_one_gets_the_same_message_on_both_paths() -> None:
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     county = qbalance.load_county(qbalance.demo_path())
     county.facts["satisfaction_rate"] = 1.5
@@ -627,7 +627,7 @@ def test_a_share_above_one_gets_the_same_message_on_both_paths() -> None:
 
 
 def test_a_bad_county_value_repeated_on_every_row_is_reported_once_as_written() -> None:
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
     n = len(cols["school_id"])
@@ -640,7 +640,7 @@ def test_a_bad_county_value_repeated_on_every_row_is_reported_once_as_written() 
 
 
 def test_a_county_value_that_disagrees_names_the_row_that_differs_and_both_values() -> None:
-    from qbalance._columns import county_to_columns
+    from qbalance._data.columns import county_to_columns
 
     cols = county_to_columns(qbalance.load_county(qbalance.demo_path()))
     burden = list(cols["homework_burden"])

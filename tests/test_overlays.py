@@ -10,8 +10,8 @@ import pytest
 
 import qbalance
 from conftest import COUNTY_FACTS, county, school
-from qbalance._catalogue import ENV_VAR, list_packs
-from qbalance._cli import main
+from qbalance._cli.main import main
+from qbalance._packs.catalogue import ENV_VAR, list_packs
 
 
 def _write(path: Path, text: str) -> Path:
@@ -430,7 +430,7 @@ def test_more_than_500_changes_in_one_file_is_refused(tmp_path: Path) -> None:
 def test_a_k_of_n_item_over_an_upper_limit_indicator_is_refused(tmp_path: Path) -> None:
     # The 85% floor means "at least 85% of the requirement"; for a ceiling (compare '<=') it has no defined meaning,
     # so the pack is refused at load rather than evaluated with a floor that silently means something else.
-    from qbalance._catalogue import shipped_dir
+    from qbalance._packs.catalogue import shipped_dir
 
     national = (shipped_dir() / "cn-moe-2017" / "pack.yaml").read_text(encoding="utf-8")
     line = "    expression: teachers.above_qualified / students\n"

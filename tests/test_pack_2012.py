@@ -13,7 +13,7 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._cli import main
+from qbalance._cli.main import main
 
 PACK = "cn-moe-2012-basic"
 ITEM = "composite_balance"

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from qbalance import PackError
-from qbalance._packtest import (
+from qbalance._workflow.packtest import (
     _COMPOSITE_FIELDS,
     _CV_FIELDS,
     _SCHOOL_FIELDS,
@@ -801,7 +801,7 @@ def test_composite_without_report_support_is_an_unsupported_expectation() -> Non
 
 
 def test_field_tables_match_the_report_models() -> None:
-    from qbalance._report import CompositeOut, CvOut, SchoolSectionOut, ValueOut
+    from qbalance._report.model import CompositeOut, CvOut, SchoolSectionOut, ValueOut
 
     # threshold_set_by is an origin record, not a number or a status a pack test states
     assert set(_CV_FIELDS) == set(CvOut.model_fields) - {"section", "threshold_set_by"}
@@ -974,10 +974,10 @@ def test_cli_with_no_tests_fails(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def plugin_args() -> list[str]:
-    """``-p qbalance._pytest_plugin`` unless the ``pytest11`` entry point already loads it."""
-    if any(ep.value == "qbalance._pytest_plugin" for ep in entry_points(group="pytest11")):
+    """``-p qbalance._cli.pytest_plugin`` unless the ``pytest11`` entry point already loads it."""
+    if any(ep.value == "qbalance._cli.pytest_plugin" for ep in entry_points(group="pytest11")):
         return []
-    return ["-p", "qbalance._pytest_plugin"]
+    return ["-p", "qbalance._cli.pytest_plugin"]
 
 
 def test_pytest_collects_and_runs_each_case(pytester: pytest.Pytester) -> None:
@@ -1027,17 +1027,18 @@ def test_importing_the_plugin_imports_nothing_else() -> None:
     code = (
         "import sys, pytest, qbalance\n"
         "before = set(sys.modules)\n"
-        "import qbalance._pytest_plugin\n"
+        "import qbalance._cli.pytest_plugin\n"
         "print(sorted(set(sys.modules) - before))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
-    assert out.stdout.strip() == "['qbalance._pytest_plugin']"
+    # the plugin's module and its layer package (whose __init__ holds only a docstring), nothing else
+    assert out.stdout.strip() == "['qbalance._cli', 'qbalance._cli.pytest_plugin']"
 
 
 def test_the_worked_example_in_the_docs_passes(tmp_path: Path) -> None:
     # docs/pack-tests.md §1 tests the national pack on a copy of the demo county; run it exactly as printed.
     import qbalance
-    from qbalance._catalogue import find_pack
+    from qbalance._packs.catalogue import find_pack
 
     docs = Path(__file__).resolve().parent.parent / "docs" / "pack-tests.md"
     example = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
@@ -1052,7 +1053,7 @@ def test_the_worked_example_in_the_docs_passes(tmp_path: Path) -> None:
 def test_every_shipped_pack_passes_its_own_tests_with_full_coverage_through_the_cli() -> None:
     # The same cases pytest collects from standards/ (testpaths), run here through the `qbalance test` runner: each
     # item of each shipped pack has a passing and a failing case.
-    from qbalance._cli import main
+    from qbalance._cli.main import main
 
     standards = Path(__file__).parents[1] / "standards"
     for pack in ("cn-moe-2017", "cn-yn-wenshan-2024", "cn-moe-2012-basic"):

@@ -10,7 +10,7 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._plan import make_plan
+from qbalance._workflow.plan import make_plan
 
 
 def _weighted_cv(values: list[float], weights: list[float]) -> float:

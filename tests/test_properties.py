@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import qbalance
 from conftest import county, school
-from qbalance._core import apportion_shares, compare, k_of_n
+from qbalance._kernels.numeric import apportion_shares, compare, k_of_n
 
 PROPS = settings(max_examples=200, deadline=None)
 E2E = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

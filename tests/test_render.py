@@ -18,11 +18,11 @@ import pytest
 import yaml
 
 import qbalance
-from qbalance._frames import floor_ratio, problem_records, report_frames, report_html_repr
-from qbalance._optional import MissingExtra
-from qbalance._render_html import render_html
-from qbalance._render_md import render_markdown
-from qbalance._render_xlsx import render_xlsx
+from qbalance._base.optional import MissingExtra
+from qbalance._report.excel import render_xlsx
+from qbalance._report.frames import floor_ratio, problem_records, report_frames, report_html_repr
+from qbalance._report.html import render_html
+from qbalance._report.markdown import render_markdown
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = '=HYPERLINK("x")|*b*'

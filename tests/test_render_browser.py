@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import qbalance
-from qbalance._render_html import render_html
+from qbalance._report.html import render_html
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 

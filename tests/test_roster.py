@@ -10,7 +10,7 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._roster import aggregate_roster, check_roster, read_roster_csv, roster_rows
+from qbalance._data.roster import aggregate_roster, check_roster, read_roster_csv, roster_rows
 
 
 def T(sid: str, section: str, qualification: str, backbone: str = "none", subject: str = "chinese", **kw: Any) -> dict:
@@ -176,7 +176,7 @@ openpyxl = pytest.importorskip("openpyxl")
 
 
 def _workbook(tmp_path: Path, national: qbalance.Standard, roster: list[dict], keep_counts: bool = False) -> Path:
-    from qbalance._excel_template import write_template
+    from qbalance._workflow.template import write_template
 
     data = county(
         school(
@@ -214,7 +214,7 @@ def _rows() -> list[dict]:
 
 
 def test_roster_sheet_replaces_teacher_counts(tmp_path: Path, national: qbalance.Standard) -> None:
-    from qbalance._excel_read import read_workbook
+    from qbalance._data.workbook import read_workbook
 
     path = _workbook(tmp_path, national, _rows(), keep_counts=True)
     got = read_workbook(path, national)
@@ -229,7 +229,7 @@ def test_roster_sheet_replaces_teacher_counts(tmp_path: Path, national: qbalance
 def test_roster_disagreeing_with_a_typed_count_is_an_error_at_that_cell(
     tmp_path: Path, national: qbalance.Standard
 ) -> None:
-    from qbalance._excel_read import read_workbook
+    from qbalance._data.workbook import read_workbook
 
     path = _workbook(tmp_path, national, _rows())
     with pytest.raises(qbalance.InputError) as info:
@@ -239,7 +239,7 @@ def test_roster_disagreeing_with_a_typed_count_is_an_error_at_that_cell(
 
 
 def test_roster_rows_with_bad_cells_name_their_cells(tmp_path: Path, national: qbalance.Standard) -> None:
-    from qbalance._excel_read import read_workbook
+    from qbalance._data.workbook import read_workbook
 
     rows = [*_rows(), {"school_id": "9999", "section": "小学", "qualification": "本科"}]
     rows[0]["qualification"] = "博士后"
@@ -252,7 +252,7 @@ def test_roster_rows_with_bad_cells_name_their_cells(tmp_path: Path, national: q
 
 
 def test_a_roster_needs_the_standard(tmp_path: Path, national: qbalance.Standard) -> None:
-    from qbalance._excel_read import read_workbook
+    from qbalance._data.workbook import read_workbook
 
     path = _workbook(tmp_path, national, _rows(), keep_counts=True)
     with pytest.raises(qbalance.InputError, match="standard's definitions"):
@@ -263,7 +263,7 @@ def test_a_typed_count_supplies_what_the_roster_cannot_count(tmp_path: Path, nat
     # One teacher's qualification is blank, so the roster cannot count the section's teachers above the required
     # qualification (None); the 学段 sheet's typed 3 is then the number used, while the counts the roster can make
     # (backbone, PE/art) still come from it.
-    from qbalance._excel_read import read_workbook
+    from qbalance._data.workbook import read_workbook
 
     rows = _rows()
     rows[0]["qualification"] = None

@@ -11,10 +11,10 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._api import as_county
-from qbalance._compare import Comparison, compare_reports, evaluate_scenario
-from qbalance._errors import InputError
-from qbalance._scenario import (
+from qbalance._api.evaluate import as_county
+from qbalance._base.errors import InputError
+from qbalance._report.compare import Comparison, compare_reports, evaluate_scenario
+from qbalance._workflow.scenario import (
     AddResources,
     CloseSchool,
     MoveStudents,

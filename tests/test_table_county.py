@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import qbalance
-from qbalance._cli import main
-from qbalance._columns import county_to_columns
+from qbalance._cli.main import main
+from qbalance._data.columns import county_to_columns
 
 
 def _demo_csv(path: Path) -> Path:

@@ -18,8 +18,8 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._catalogue import ENV_VAR, list_packs
-from qbalance._cli import main
+from qbalance._cli.main import main
+from qbalance._packs.catalogue import ENV_VAR, list_packs
 
 PACK = """\
 format: qbalance-pack/1
@@ -238,7 +238,7 @@ def test_coverage_of_an_overlay_counts_the_items_it_inherits(on_path: Path, caps
 
 def test_pack_tests_pass_in_a_fresh_process(on_path: Path) -> None:
     # The real command line, in a new interpreter that finds the pack only through the environment variable.
-    code = "import sys; from qbalance._cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from qbalance._cli.main import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, ENV_VAR: str(on_path.parent)}
     done = subprocess.run(
         [sys.executable, "-c", code, "test", "cn-tp-2025"],
@@ -290,7 +290,7 @@ def test_entry_point_pack_in_a_fresh_process(tmp_path: Path) -> None:
     site = make_site(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
-    code = "import sys; from qbalance._cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from qbalance._cli.main import main; sys.exit(main(sys.argv[1:]))"
     listed = subprocess.run(
         [sys.executable, "-c", code, "standards", "list"], capture_output=True, text=True, env=env, timeout=120
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qbalance._cli import main
+from qbalance._cli.main import main
 
 DOCS = Path(__file__).parents[1] / "docs"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)

@@ -1,4 +1,4 @@
-"""Tests of ``qbalance._units``: reading quantities with units, conversion factors and dimensions.
+"""Tests of ``qbalance._units.registry``: reading quantities with units, conversion factors and dimensions.
 
 Expected conversions are worked out by hand from the definitions in STANDARDS/units.txt (1 万元 = 10000 元,
 1 亩 = 10000/15 m², 1 公顷 = 10000 m², 1 % = 0.01).
@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 import qbalance
-from qbalance._units import canonical_factor, dims_of, format_dims, parse_quantity
+from qbalance._units.registry import canonical_factor, dims_of, format_dims, parse_quantity
 
 # A child process that may hang or grow: its address space is capped at 2 GiB (POSIX only).
 CHILD_PRELUDE = """
@@ -195,7 +195,7 @@ def refusals_in_child(texts: list[str], timeout: float = 3.0) -> list[tuple[str,
         f"""
         import time
         import qbalance
-        from qbalance._units import parse_quantity
+        from qbalance._units.registry import parse_quantity
         for text in {texts!r}:
             start = time.perf_counter()
             try:

@@ -1,4 +1,4 @@
-"""Tests of the safe, bounded YAML/JSON loader ``qbalance._yaml``.
+"""Tests of the safe, bounded YAML/JSON loader ``qbalance._base.documents``.
 
 The loader must read plain scalars by the YAML 1.2 core schema (no YAML 1.1 surprises), refuse anything that could
 construct objects or explode in size, and remember where each value was so errors can point at a line.
@@ -15,7 +15,7 @@ import time
 import pytest
 
 import qbalance
-from qbalance._yaml import DATA_LIMITS, PACK_LIMITS, Limits, Loaded, YamlRefused, load_json, load_yaml
+from qbalance._base.documents import DATA_LIMITS, PACK_LIMITS, Limits, Loaded, YamlRefused, load_json, load_yaml
 
 # A child process that may hang or grow: its address space is capped at 2 GiB (POSIX only).
 CHILD_PRELUDE = """
@@ -273,7 +273,7 @@ def test_billion_laughs_is_refused_quickly_with_data_limits() -> None:
     code = textwrap.dedent(
         f"""
         import time
-        from qbalance._yaml import DATA_LIMITS, YamlRefused, load_yaml
+        from qbalance._base.documents import DATA_LIMITS, YamlRefused, load_yaml
         text = {billion_laughs(9)!r}
         start = time.perf_counter()
         try:

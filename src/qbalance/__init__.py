@@ -17,43 +17,43 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 _EXPORTS: dict[str, str] = {
-    "AddResources": "._scenario",
-    "BatchResult": "._batch",
-    "CloseSchool": "._scenario",
-    "Comparison": "._compare",
-    "County": "._models",
-    "Facilities": "._models",
-    "InputError": "._errors",
-    "MoveStudents": "._scenario",
-    "OpenSchool": "._scenario",
-    "PackError": "._errors",
-    "Plan": "._plan",
-    "Problem": "._errors",
-    "QbalanceError": "._errors",
-    "Report": "._report",
-    "Scenario": "._scenario",
-    "School": "._models",
-    "Section": "._models",
-    "SetFact": "._scenario",
-    "SplitSchool": "._scenario",
-    "Standard": "._standard",
-    "TeacherCounts": "._models",
-    "UnitError": "._errors",
-    "aggregate_roster": "._roster",
-    "apply_scenario": "._scenario",
-    "compare_reports": "._compare",
-    "demo_path": "._api",
-    "evaluate": "._api",
-    "evaluate_many": "._batch",
-    "evaluate_scenario": "._compare",
-    "load_county": "._api",
-    "load_scenario": "._scenario",
-    "load_standard": "._standard",
-    "plan": "._api",
-    "read_workbook": "._excel_read",
-    "ureg": "._units",
-    "weighted_cv": "._core",
-    "write_template": "._excel_template",
+    "AddResources": "._workflow.scenario",
+    "BatchResult": "._api.batch",
+    "CloseSchool": "._workflow.scenario",
+    "Comparison": "._report.compare",
+    "County": "._data.models",
+    "Facilities": "._data.models",
+    "InputError": "._base.errors",
+    "MoveStudents": "._workflow.scenario",
+    "OpenSchool": "._workflow.scenario",
+    "PackError": "._base.errors",
+    "Plan": "._workflow.plan",
+    "Problem": "._base.errors",
+    "QbalanceError": "._base.errors",
+    "Report": "._report.model",
+    "Scenario": "._workflow.scenario",
+    "School": "._data.models",
+    "Section": "._data.models",
+    "SetFact": "._workflow.scenario",
+    "SplitSchool": "._workflow.scenario",
+    "Standard": "._api.standard",
+    "TeacherCounts": "._data.models",
+    "UnitError": "._base.errors",
+    "aggregate_roster": "._data.roster",
+    "apply_scenario": "._workflow.scenario",
+    "compare_reports": "._report.compare",
+    "demo_path": "._api.evaluate",
+    "evaluate": "._api.evaluate",
+    "evaluate_many": "._api.batch",
+    "evaluate_scenario": "._report.compare",
+    "load_county": "._api.evaluate",
+    "load_scenario": "._workflow.scenario",
+    "load_standard": "._api.standard",
+    "plan": "._api.evaluate",
+    "read_workbook": "._data.workbook",
+    "ureg": "._units.registry",
+    "weighted_cv": "._kernels.numeric",
+    "write_template": "._workflow.template",
 }
 
 __all__ = [
@@ -112,18 +112,19 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from ._api import demo_path, evaluate, load_county, plan
-    from ._batch import BatchResult, evaluate_many
-    from ._compare import Comparison, compare_reports, evaluate_scenario
-    from ._core import weighted_cv
-    from ._errors import InputError, PackError, Problem, QbalanceError, UnitError
-    from ._excel_read import read_workbook
-    from ._excel_template import write_template
-    from ._models import County, Facilities, School, Section, TeacherCounts
-    from ._plan import Plan
-    from ._report import Report
-    from ._roster import aggregate_roster
-    from ._scenario import (
+    from ._api.batch import BatchResult, evaluate_many
+    from ._api.evaluate import demo_path, evaluate, load_county, plan
+    from ._api.standard import Standard, load_standard
+    from ._base.errors import InputError, PackError, Problem, QbalanceError, UnitError
+    from ._data.models import County, Facilities, School, Section, TeacherCounts
+    from ._data.roster import aggregate_roster
+    from ._data.workbook import read_workbook
+    from ._kernels.numeric import weighted_cv
+    from ._report.compare import Comparison, compare_reports, evaluate_scenario
+    from ._report.model import Report
+    from ._units.registry import ureg
+    from ._workflow.plan import Plan
+    from ._workflow.scenario import (
         AddResources,
         CloseSchool,
         MoveStudents,
@@ -134,5 +135,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         apply_scenario,
         load_scenario,
     )
-    from ._standard import Standard, load_standard
-    from ._units import ureg
+    from ._workflow.template import write_template

@@ -1,0 +1,279 @@
+"""Safe, bounded, YAML-1.2-style loading with source positions.
+
+PyYAML's C composer builds the node graph (no construction, no tags executed); we construct plain Python values
+ourselves so that we can (1) resolve plain scalars by the YAML 1.2 core schema, so ``no`` stays the string "no" and
+``0123`` stays the string "0123" instead of a boolean or an octal number, (2) refuse explicit tags, merge keys and
+duplicate keys, (3) bound depth and alias expansion ("billion laughs"), and (4) remember the line of every value for
+error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Problem
+
+__all__ = ["Limits", "Loaded", "load_document", "load_json", "load_yaml"]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER: Any = yaml.resolver.Resolver()
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]")
+_INF = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}
+_NINF = {"-.inf", "-.Inf", "-.INF"}
+_NAN = {".nan", ".NaN", ".NAN"}
+_STD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:value",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a document may contain; a document beyond any bound is refused, not truncated."""
+
+    max_bytes: int = 2_000_000
+    max_depth: int = 40
+    max_nodes: int = 200_000
+    """Counted after alias expansion, so a 'billion laughs' document fails fast."""
+    max_scalar_chars: int = 100_000
+
+
+PACK_LIMITS = Limits(max_nodes=100_000)
+DATA_LIMITS = Limits(max_bytes=200_000_000, max_depth=40, max_nodes=50_000_000)
+
+
+@dataclass
+class Loaded:
+    """A loaded document and the source position of each value, keyed by its path tuple."""
+
+    data: Any
+    source: str
+    positions: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+
+    def where(self, path: tuple[str | int, ...]) -> str | None:
+        """The position of ``path`` or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while True:
+            if p in self.positions:
+                return self.positions[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, location: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+def _pos(node: Any) -> str:
+    mark = node.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _plain(text: str) -> Any:
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _LEADING_ZERO.match(text):
+        return text  # codes such as 0123 or 053201 keep their zeros (YAML 1.1 would read octal, 1.2 an integer)
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if text in _INF:
+        return math.inf
+    if text in _NINF:
+        return -math.inf
+    if text in _NAN:
+        return math.nan
+    return text
+
+
+class _Builder:
+    def __init__(self, limits: Limits, positions: dict[tuple[str | int, ...], str]) -> None:
+        self.limits = limits
+        self.positions = positions
+        self.nodes = 0
+
+    def build(self, node: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise _Refused(
+                f"document too large: more than {self.limits.max_nodes} values (after expanding aliases)",
+                _pos(node),
+            )
+        if depth > self.limits.max_depth:
+            raise _Refused(f"document nested deeper than {self.limits.max_depth} levels", _pos(node))
+        if len(self.positions) < self.limits.max_nodes:
+            self.positions.setdefault(path, _pos(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _STD_TAGS:
+                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+            if len(node.value) > self.limits.max_scalar_chars:
+                raise _Refused(f"value longer than {self.limits.max_scalar_chars} characters", _pos(node))
+            if node.style in (None, ""):
+                implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+                if node.tag != implicit:  # an explicit tag on a plain scalar
+                    if node.tag == "tag:yaml.org,2002:str":
+                        return node.value  # !!str 123 is the text "123"
+                    raise _Refused(f"YAML tag {node.tag!r} is not allowed (quote the value instead)", _pos(node))
+                return _plain(node.value)
+            if node.tag != "tag:yaml.org,2002:str" and node.style not in ("'", '"', "|", ">"):
+                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+            out: dict[str, Any] = {}
+            first_seen: dict[str, str] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Refused("mapping keys must be plain text", _pos(key_node))
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused("YAML merge keys ('<<') are not allowed; write the values out", _pos(key_node))
+                if key_node.tag not in _STD_TAGS:
+                    raise _Refused(f"YAML tag {key_node.tag!r} is not allowed", _pos(key_node))
+                key = key_node.value  # keys are always text: 'no:' stays "no", '01:' stays "01"
+                if key in out:
+                    raise _Refused(
+                        f"duplicate key {key!r} (first at {first_seen[key]})",
+                        _pos(key_node),
+                    )
+                first_seen[key] = _pos(key_node)
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        raise _Refused(f"unsupported YAML node {type(node).__name__}", None)
+
+
+def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> Loaded:
+    """Load one YAML document safely; raises ``ValueError`` carrying a :class:`Problem` on any refusal."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > limits.max_bytes:
+        raise YamlRefused(Problem(f"file larger than {limits.max_bytes} bytes", source=source))
+    positions: dict[tuple[str | int, ...], str] = {}
+    try:
+        root = yaml.compose(raw, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlRefused(Problem(f"not valid YAML: {problem}", source=source, location=loc)) from None
+    except RecursionError:
+        raise YamlRefused(Problem("document nested too deeply", source=source)) from None
+    if root is None:
+        return Loaded(None, source, positions)
+    # A legitimate document has about one value per few bytes; far more means aliases multiplying ("billion laughs").
+    effective = Limits(
+        max_bytes=limits.max_bytes,
+        max_depth=limits.max_depth,
+        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw))),
+        max_scalar_chars=limits.max_scalar_chars,
+    )
+    builder = _Builder(effective, positions)
+    try:
+        data = builder.build(root, (), 0)
+    except _Refused as exc:
+        raise YamlRefused(Problem(exc.message, source=source, location=exc.location)) from None
+    except RecursionError:
+        raise YamlRefused(Problem("document nested too deeply", source=source)) from None
+    return Loaded(data, source, positions)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def load_json(text: str | bytes, source: str, limits: Limits = DATA_LIMITS) -> Loaded:
+    """Load JSON strictly: no NaN/Infinity, no duplicate keys, bounded size and depth."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > limits.max_bytes:
+        raise YamlRefused(Problem(f"file larger than {limits.max_bytes} bytes", source=source))
+    try:
+        data = json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as exc:
+        raise YamlRefused(Problem(f"not valid JSON: {exc}", source=source)) from None
+    depth = _depth(data, limits.max_depth)
+    if depth > limits.max_depth:
+        raise YamlRefused(Problem(f"document nested deeper than {limits.max_depth} levels", source=source))
+    return Loaded(data, source, {})
+
+
+def _depth(value: Any, cap: int) -> int:
+    stack = [(value, 0)]
+    deepest = 0
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > cap:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
+
+
+class YamlRefused(ValueError):
+    """A document was refused by the safe loader; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.render())
+        self.problem = problem
+
+
+def load_document(path: Path, limits: Limits, kinds: str) -> Loaded:
+    """Read a .yaml/.yml/.json file with the safe loaders; every failure is an :class:`InputError` naming the file.
+
+    ``kinds`` completes the message for an unknown suffix ("use .yaml, .yml or .json").
+    """
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=source)) from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            return load_json(raw, source, limits)
+        if suffix in (".yaml", ".yml"):
+            return load_yaml(raw, source, limits)
+    except YamlRefused as exc:
+        raise InputError(exc.problem) from None
+    raise InputError(Problem(f"unknown file type {path.suffix!r}: use {kinds}", source=source))

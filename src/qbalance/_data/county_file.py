@@ -1,0 +1,137 @@
+"""Read county data from YAML/JSON files, dicts or models into validated :class:`County` objects.
+
+All problems are collected and raised together as one :class:`InputError`, each naming the school id, the field,
+the value and (for files) the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .._base.documents import DATA_LIMITS, Loaded, load_document
+from .._base.errors import InputError, Problem
+from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
+from .models import County
+
+__all__ = ["read_county", "validate_county"]
+
+_SYNONYM_HINTS = {
+    "type": SCHOOL_TYPE_ZH,
+    "ownership": OWNERSHIP_ZH,
+    "location": LOCATION_ZH,
+    "sections": SECTION_ZH,
+}
+
+
+def _problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
+    out: list[Problem] = []
+    schools = data.get("schools") if isinstance(data, dict) else None
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+        school_id = None
+        field_parts: list[str] = [str(p) for p in loc]
+        if len(loc) >= 2 and loc[0] == "schools" and isinstance(loc[1], int):
+            field_parts = [str(p) for p in loc[2:]]
+            if isinstance(schools, list) and loc[1] < len(schools) and isinstance(schools[loc[1]], dict):
+                raw_id = schools[loc[1]].get("id")
+                blank = raw_id is None or not str(raw_id).strip()
+                school_id = f"(schools[{loc[1]}])" if blank else str(raw_id)
+            else:
+                school_id = f"(schools[{loc[1]}])"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (not part of the county format; pack-specific values go under 'facts')"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        elif err["type"] in ("literal_error", "enum") and field_parts:
+            hints = _SYNONYM_HINTS.get(field_parts[-1]) or _SYNONYM_HINTS.get(field_parts[0])
+            if hints:
+                message += f" (Chinese names accepted: {', '.join(hints)})"
+        elif err["type"] == "bool_type":
+            message = "write true or false"
+        value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
+        if isinstance(value, (dict, list)):
+            value = None
+        path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        location = loaded.where(loc) if loaded is not None else None
+        out.append(
+            Problem(
+                message,
+                source=source,
+                location=location,
+                path=path,
+                school_id=school_id,
+                field=".".join(field_parts) if field_parts else None,
+                value=value,
+            )
+        )
+    return out
+
+
+def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = None) -> County:
+    """Validate plain data (as loaded from YAML/JSON) into a :class:`County`, reporting every problem at once."""
+    if not isinstance(data, dict):
+        raise InputError(Problem("county data must be a mapping with 'code', 'name' and 'schools'", source=source))
+    try:
+        return County.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_problems(exc, data, loaded, source)) from None
+
+
+COLUMNAR_SUFFIXES = (".csv", ".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
+    """Read a county file (.yaml, .yml, .json or a filled .xlsx template). Returns the county and its source name.
+
+    ``standard`` is used by workbooks only (a teacher roster is counted by the pack's definitions).
+    """
+    p = Path(path)
+    source = str(p)
+    if p.suffix.lower() in EXCEL_SUFFIXES:
+        from .workbook import load_workbook_county
+
+        county, source, _ = load_workbook_county(p, standard)
+        return county, source
+    if p.suffix.lower() in COLUMNAR_SUFFIXES:
+        raise InputError(
+            Problem(
+                f"a {p.suffix} table can be evaluated (qbalance evaluate / evaluate-batch) but not loaded as one "
+                "county to change or plan: plans, scenarios and templates need a county file (.yaml, .json or .xlsx)",
+                source=source,
+            )
+        )
+    loaded = load_document(p, DATA_LIMITS, ".yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)")
+    return validate_county(loaded.data, source, loaded), source
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def locate_problems(error: InputError, path: str | Path) -> InputError:
+    """The same problems with their line in a YAML/JSON county file, for problems found after the models validated
+    it (the pack's facts, cross-field checks): each problem's dotted ``path`` is looked up in the file."""
+    p = Path(path)
+    try:
+        loaded = load_document(p, DATA_LIMITS, ".yaml, .yml or .json")
+    except InputError:
+        return error
+    out = []
+    for prob in error.problems:
+        if prob.location is None and prob.path:
+            parts = tuple(
+                int(m.group(2)) if m.group(2) is not None else m.group(1) for m in _PATH_PART.finditer(prob.path)
+            )
+            if parts and parts[0] == "county":
+                parts = parts[1:]
+            where = loaded.where(parts) if parts else None
+            if where is not None:
+                prob = dataclasses.replace(prob, location=where, source=prob.source or str(p))
+        out.append(prob)
+    return InputError(out)

@@ -1,0 +1,417 @@
+"""Teacher rosters (教师名册): one row per full-time teacher, counted into :class:`TeacherCounts` by the pack.
+
+What counts as "above the required qualification", a backbone teacher or a PE/art teacher is a definition of the
+rule pack (its ``roster:`` block), not of this code: each count has a ``where`` condition in the pack language,
+evaluated row by row over the roster's category columns and ``section``. A province changes a definition with an
+overlay (``changes: - set: roster.counts.above_qualified.where``), without code. Conditions are parsed by
+:mod:`qbalance._dsl_parse` and interpreted here over plain values; nothing is ever handed to ``eval``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._base.errors import InputError, Problem
+from .._base.vocabulary import SECTION_ZH
+from .._dsl.parse import Compare, DslSyntaxError, InList, Literal, Logic, Name, Node, Not, Text, parse
+from .._packs.schema import Pack, Roster, RosterField
+
+__all__ = ["RosterRow", "aggregate_roster", "check_roster", "read_roster_csv", "roster_rows"]
+
+ROSTER_SECTIONS = ("primary", "junior", "senior")
+BUILTIN_COLUMNS = ("school_id", "section", "teacher_id", "name")
+_TRUE = {"是": True, "否": False, "true": True, "false": False}
+
+
+@dataclass
+class RosterRow:
+    """One teacher, with the place it was read from (for messages)."""
+
+    school_id: str
+    section: str
+    values: dict[str, Any] = field(default_factory=dict)
+    location: str | None = None
+    """``教师名册!A7`` for a workbook, ``row 7`` for a CSV."""
+
+
+def _roster_of(standard: Any) -> Roster:
+    pack: Pack = standard.pack if hasattr(standard, "pack") else standard
+    if pack.roster is None:
+        raise InputError(
+            Problem(f"pack {pack.id} has no roster definitions (roster:), so a teacher roster cannot be read")
+        )
+    return pack.roster
+
+
+# ---------------------------------------------------------------- checking the pack's definitions
+
+
+def _names(node: Node) -> Iterable[Name]:
+    if isinstance(node, Name):
+        yield node
+    for child in ("left", "right", "operand"):
+        sub = getattr(node, child, None)
+        if sub is not None:
+            yield from _names(sub)
+    for arg in getattr(node, "args", ()) or ():
+        yield from _names(arg)
+
+
+def _domain(name: str, fields: Mapping[str, RosterField]) -> tuple[str, ...] | None:
+    if name == "section":
+        return ROSTER_SECTIONS
+    f = fields.get(name)
+    if f is not None and f.type == "category":
+        return tuple(f.categories or ())
+    return None
+
+
+def _check_node(node: Node, fields: Mapping[str, RosterField], out: list[str]) -> None:
+    """Only conditions over roster fields: comparisons with text, ``in [...]``, and/or/not, true/false."""
+    if isinstance(node, Logic):
+        _check_node(node.left, fields, out)
+        _check_node(node.right, fields, out)
+    elif isinstance(node, Not):
+        _check_node(node.operand, fields, out)
+    elif isinstance(node, Literal):
+        return
+    elif isinstance(node, Name):
+        f = fields.get(node.path)
+        if f is None or f.type != "flag":
+            out.append(f"{node.path!r} alone is not a condition (only a flag field can stand alone)")
+    elif isinstance(node, InList):
+        if not isinstance(node.operand, Name):
+            out.append("'in [...]' needs a roster field on its left")
+            return
+        dom = _domain(node.operand.path, fields)
+        if dom is None:
+            out.append(f"'in [...]' needs a category field, not {node.operand.path!r}")
+            return
+        bad = [o for o in node.options if o not in dom]
+        if bad:
+            out.append(f"{', '.join(map(repr, bad))} not a category of {node.operand.path!r} ({', '.join(dom)})")
+    elif isinstance(node, Compare):
+        if node.op not in ("==", "!="):
+            out.append(f"roster conditions compare with == or != only, not {node.op}")
+            return
+        left, right = node.left, node.right
+        if isinstance(left, (Text, Literal)) and isinstance(right, Name):
+            left, right = right, left
+        if not isinstance(left, Name) or not isinstance(right, (Text, Literal)):
+            out.append("a comparison needs a roster field and a value ('text', true or false)")
+            return
+        f = fields.get(left.path)
+        if isinstance(right, Literal):
+            if f is None or f.type != "flag":
+                out.append(f"{left.path!r} is not a flag field; compare it with text")
+            return
+        dom = _domain(left.path, fields)
+        if dom is not None and right.value not in dom:
+            out.append(f"{right.value!r} is not a category of {left.path!r} ({', '.join(dom)})")
+    else:
+        out.append(f"{type(node).__name__.lower()} is not allowed in a roster condition")
+
+
+def check_roster(roster: Roster) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems with a pack's roster block as (path in the pack, message); empty when it is sound."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    known = set(roster.fields) | {"section"}
+    for count, spec in roster.counts.items():
+        if spec.where is None:
+            continue
+        path: tuple[str | int, ...] = ("roster", "counts", count, "where")
+        try:
+            node = parse(spec.where)
+        except DslSyntaxError as exc:
+            out.append((path, f"expression {spec.where!r}: {exc}"))
+            continue
+        unknown = sorted({n.path for n in _names(node)} - known)
+        if unknown:
+            out.append((path, f"unknown roster field {', '.join(unknown)} (fields: {', '.join(sorted(known))})"))
+            continue
+        messages: list[str] = []
+        _check_node(node, roster.fields, messages)
+        out.extend((path, f"expression {spec.where!r}: {m}") for m in messages)
+    return out
+
+
+# ---------------------------------------------------------------- evaluating conditions
+
+
+def _value(node: Node, row: Mapping[str, Any]) -> Any:
+    if isinstance(node, Name):
+        return row.get(node.path)
+    if isinstance(node, (Text, Literal)):
+        return node.value
+    raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover - refused by check_roster
+
+
+def _holds(node: Node, row: Mapping[str, Any]) -> bool | None:
+    """Whether a checked condition holds for one row, three-valued: a test on a missing value is unknown (None),
+    and unknown stays unknown through ``not`` unless ``and``/``or`` decide without it (Kleene logic)."""
+    if isinstance(node, Logic):
+        a, b = _holds(node.left, row), _holds(node.right, row)
+        if node.op == "and":
+            return False if (a is False or b is False) else (None if (a is None or b is None) else True)
+        return True if (a is True or b is True) else (None if (a is None or b is None) else False)
+    if isinstance(node, Not):
+        inner = _holds(node.operand, row)
+        return None if inner is None else not inner
+    if isinstance(node, Literal):
+        return bool(node.value)
+    if isinstance(node, Name):
+        v = row.get(node.path)
+        return None if v is None else v is True
+    if isinstance(node, InList):
+        v = _value(node.operand, row)
+        if v is None:
+            return None
+        return (v in node.options) != node.negated
+    if isinstance(node, Compare):
+        left, right = _value(node.left, row), _value(node.right, row)
+        if left is None or right is None:
+            return None
+        return bool(left == right) if node.op == "==" else bool(left != right)
+    raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------- reading rows
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return None
+
+
+def _read_value(raw: Any, spec: RosterField) -> tuple[Any, str | None]:
+    """(value, error message) for one roster cell under its field definition."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.blank is not None:
+            return spec.blank, None  # the pack says what a blank cell means
+        return None, ("required" if spec.required else None)
+    if spec.type == "flag":
+        if isinstance(raw, bool):
+            return raw, None
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE:
+            return _TRUE[raw.strip().lower()], None
+        return None, "write 是 or 否 (true/false)"
+    if not isinstance(raw, str):
+        return None, "write text" + (f": one of {', '.join(_choices(spec))}" if spec.type == "category" else "")
+    text = raw.strip()
+    if spec.type == "text":
+        return text, None
+    cats = spec.categories or []
+    if text in cats:
+        return text, None
+    for key, label in spec.labels.items():
+        if text in (label.zh, label.en):
+            return key, None
+    return None, f"not one of {', '.join(_choices(spec))}"
+
+
+def _choices(spec: RosterField) -> list[str]:
+    out = []
+    for c in spec.categories or ():
+        lab = spec.labels.get(c)
+        out.append(f"{c} ({lab.zh})" if lab else c)
+    return out
+
+
+def roster_rows(
+    rows: Sequence[Mapping[str, Any]],
+    standard: Any,
+    *,
+    source: str | None = None,
+    locations: Sequence[Mapping[str, str] | None] | None = None,
+    schools: Mapping[str, Iterable[str]] | None = None,
+) -> list[RosterRow]:
+    """Check raw roster rows (column name → cell value) against the pack's roster fields.
+
+    ``locations`` optionally gives, per row, the place of each column's cell (``{"section": "教师名册!B7"}``) for
+    messages; without it a row is named ``row N`` (N counted as in a CSV file with a header). With ``schools``
+    (school id → its sections) a row naming an unknown school, or a section the school does not have, is an error.
+    Raises :class:`InputError` listing every bad cell.
+    """
+    roster = _roster_of(standard)
+    problems: list[Problem] = []
+    out: list[RosterRow] = []
+    allowed = set(roster.fields) | set(BUILTIN_COLUMNS)
+    for i, raw in enumerate(rows):
+        locs = locations[i] if locations is not None and i < len(locations) else None
+
+        def where(column: str, i: int = i, locs: Mapping[str, str] | None = locs) -> str:
+            if locs is not None and column in locs:
+                return locs[column]
+            if locs is not None and locs:
+                return next(iter(locs.values()))
+            return f"row {i + 2}"
+
+        bad = False
+        for col, v in raw.items():
+            if col not in allowed and v is not None and not (isinstance(v, str) and not v.strip()):
+                problems.append(
+                    Problem(f"unknown roster column {col!r}", source=source, location=where(col), field=col, value=v)
+                )
+                bad = True
+        sid_raw = raw.get("school_id")
+        sid = sid_raw.strip() if isinstance(sid_raw, str) else None
+        if isinstance(sid_raw, int) and not isinstance(sid_raw, bool):
+            sid = str(sid_raw)
+        if not sid:
+            problems.append(
+                Problem(
+                    "school id is missing" if sid_raw is None else "school id must be text",
+                    source=source,
+                    location=where("school_id"),
+                    field="school_id",
+                    value=sid_raw,
+                )
+            )
+            bad = True
+        sec_raw = _cell_text(raw.get("section"))
+        sec = SECTION_ZH.get(sec_raw, sec_raw) if sec_raw else None
+        if sec not in ROSTER_SECTIONS:
+            problems.append(
+                Problem(
+                    "section is missing"
+                    if sec_raw is None
+                    else "not a section: primary, junior, senior (小学, 初中, 高中)",
+                    source=source,
+                    location=where("section"),
+                    school_id=sid,
+                    field="section",
+                    value=raw.get("section"),
+                )
+            )
+            bad = True
+        values: dict[str, Any] = {}
+        for name, spec in roster.fields.items():
+            v, err = _read_value(raw.get(name), spec)
+            if err:
+                problems.append(
+                    Problem(
+                        err if err != "required" else f"{spec.label.zh} ({name}) is required",
+                        source=source,
+                        location=where(name),
+                        school_id=sid,
+                        field=name,
+                        value=raw.get(name),
+                    )
+                )
+                bad = True
+            values[name] = v
+        if not bad:
+            assert sid is not None and sec is not None
+            loc = where("school_id") if locs is not None else f"row {i + 2}"
+            out.append(RosterRow(sid, sec, values, loc))
+    if schools is not None:
+        problems.extend(_unknown(out, schools, source, locations is not None))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _unknown(
+    rows: Sequence[RosterRow], schools: Mapping[str, Iterable[str]], source: str | None, cells: bool = False
+) -> list[Problem]:
+    """Rows naming a school that is not in the county, or a section the school does not have."""
+    known = {sid: set(secs) for sid, secs in schools.items()}
+    out: list[Problem] = []
+    for r in rows:
+        if r.school_id not in known:
+            out.append(
+                Problem(
+                    "unknown school id (not in the schools list)",
+                    source=source,
+                    location=r.location,
+                    school_id=r.school_id,
+                    field="school_id",
+                    value=r.school_id,
+                )
+            )
+        elif r.section not in known[r.school_id]:
+            loc = r.location
+            if cells and loc and "!" in loc:  # point at the section cell (column B of the roster sheet)
+                sheet, cell = loc.rsplit("!", 1)
+                loc = f"{sheet}!B{cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
+            out.append(
+                Problem(
+                    f"the school has no {r.section} section",
+                    source=source,
+                    location=loc,
+                    school_id=r.school_id,
+                    field="section",
+                    value=r.section,
+                )
+            )
+    return out
+
+
+def read_roster_csv(path: str | Path, standard: Any) -> list[RosterRow]:
+    """Read a roster CSV (UTF-8, header row of field keys: school_id, section, and the pack's roster fields)."""
+    import csv
+
+    p = Path(path)
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        raw = [{(k or "").strip(): v for k, v in r.items()} for r in reader]
+    return roster_rows(raw, standard, source=str(p))
+
+
+# ---------------------------------------------------------------- counting
+
+
+def aggregate_roster(
+    rows: Sequence[RosterRow] | Sequence[Mapping[str, Any]],
+    standard: Any,
+    *,
+    schools: Mapping[str, Iterable[str]] | None = None,
+    source: str | None = None,
+) -> dict[tuple[str, str], dict[str, int | None]]:
+    """Teacher counts per (school id, section), made from the roster by the pack's own definitions.
+
+    ``rows`` are :class:`RosterRow` objects or plain mappings (checked with :func:`roster_rows`). ``standard`` is a
+    :class:`~qbalance.Standard` or a pack. With ``schools`` (school id → its sections), a row naming an unknown
+    school or a section the school does not have is an error naming the row. Returns
+    ``{(school_id, section): {"full_time": n, "above_qualified": n, ...}}`` with the counts the pack defines. A count
+    whose definition reads a cell left blank for some teacher of the section is ``None`` (unknown): indicators that
+    need it are then "not evaluated", never passed or failed on a guess.
+    """
+    roster = _roster_of(standard)
+    checked: list[RosterRow]
+    if rows and not isinstance(rows[0], RosterRow):
+        raw = [dict(r) for r in rows if isinstance(r, Mapping)]
+        checked = roster_rows(raw, standard, source=source, schools=schools)  # reports every problem at once
+        problems: list[Problem] = []
+    else:
+        checked = [r for r in rows if isinstance(r, RosterRow)]
+        problems = _unknown(checked, schools, source) if schools is not None else []
+    if problems:
+        raise InputError(problems)
+    conditions: dict[str, Node | None] = {"full_time": None}  # every roster row is a full-time teacher by default
+    conditions |= {name: (parse(spec.where) if spec.where else None) for name, spec in roster.counts.items()}
+    counts: dict[tuple[str, str], dict[str, int | None]] = {}
+    undecided: set[tuple[tuple[str, str], str]] = set()
+    for r in checked:
+        key = (r.school_id, r.section)
+        tally = counts.setdefault(key, dict.fromkeys(conditions, 0))
+        env = dict(r.values)
+        env["section"] = r.section
+        for name, cond in conditions.items():
+            held = True if cond is None else _holds(cond, env)
+            if held is None:
+                undecided.add((key, name))
+            elif held:
+                tally[name] = (tally[name] or 0) + 1
+    # a count that depends on a blank cell is unknown for the whole section: missing data, never a silent 0 or n
+    for key, name in undecided:
+        counts[key][name] = None
+    return counts

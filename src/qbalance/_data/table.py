@@ -1,0 +1,477 @@
+"""The engine's internal form of county data: columnar levels (county, school, section) of float64 arrays.
+
+One row per school section: a nine-year school gives a primary and a junior row. Every value is in base units,
+categories are integer codes, yes/no values are 1.0/0.0, and missing values are NaN. A single county is a batch of
+one; the batch path (:mod:`qbalance._batch`) builds the same table straight from columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._base.errors import InputError, Problem, UnitError
+from .._base.vocabulary import (
+    ALLOWED_SECTIONS,
+    LOCATIONS,
+    MAX_SECTION_STUDENTS,
+    OWNERSHIPS,
+    SCHOOL_TYPES,
+    SECTION_ZH,
+    SECTIONS,
+)
+from .._packs.compile import STRUCTURAL, CompiledPack
+from .._packs.schema import InputDecl
+from .._units.registry import canonical_factor, parse_quantity
+from .models import County
+
+__all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
+
+
+@dataclass
+class Level:
+    """One level of the table: ``n`` rows, the index of each row's parent row, and named columns."""
+
+    n: int
+    parent_index: np.ndarray | None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """County data as columns, ready for the engine."""
+
+    county_codes: list[str]
+    county_names: list[str]
+    school_ids: list[str]
+    school_names: list[str]
+    levels: dict[str, Level]
+    evidence: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    meta: list[dict[str, Any]] = field(default_factory=list)
+    _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def warnings_for(self, county: int) -> list[Problem]:
+        """Warnings about one county's data (and those about the input as a whole)."""
+        return [w for w in self.warnings if w.extra.get("county", county) == county]
+
+    def digest(self, county: int) -> str:
+        """sha256 of everything the pack reads for one county: ids, names, every column, evidence notes.
+
+        Computed from the normalised table, so a county gives the same digest whether it came from YAML, JSON,
+        Excel, CSV or a DataFrame, and whether it was evaluated alone or in a batch.
+        """
+        h = hashlib.sha256()
+        h.update(f"county\x00{self.county_codes[county]}\x00{self.county_names[county]}\x00".encode())
+        masks = {
+            "county": np.arange(self.levels["county"].n) == county,
+            "school": self.ancestor("county", "school") == county,
+            "section": self.ancestor("county", "section") == county,
+        }
+        school_rows = np.flatnonzero(masks["school"])
+        for i in school_rows:
+            h.update(f"{self.school_ids[i]}\x00{self.school_names[i]}\x00".encode())
+        for level in ("county", "school", "section"):
+            lv = self.levels[level]
+            mask = masks[level]
+            if lv.parent_index is not None and level == "section":
+                # parent positions relative to this county's schools, so the digest ignores other counties
+                local = np.searchsorted(school_rows, lv.parent_index[mask])
+                h.update(b"parent\x00" + np.ascontiguousarray(local, dtype="<i8").tobytes())
+            for name in sorted(lv.columns):
+                h.update(f"{level}.{name}\x00".encode())
+                h.update(np.ascontiguousarray(lv.columns[name][mask], dtype="<f8").tobytes())
+        for (level, name), notes in sorted(self.evidence.items()):
+            rows = np.flatnonzero(masks[level])
+            local_notes = [
+                (int(np.searchsorted(rows, r)), note) for r, note in sorted(notes.items()) if masks[level][r]
+            ]
+            if local_notes:
+                h.update(json.dumps([level, name, local_notes], ensure_ascii=False).encode())
+        return "sha256:" + h.hexdigest()
+
+    def ancestor(self, upper: str, lower: str) -> np.ndarray:
+        """For each row of ``lower``, the index of its ancestor row at ``upper``."""
+        key = (upper, lower)
+        if key not in self._anc:
+            if upper == lower:
+                idx = np.arange(self.levels[lower].n)
+            else:
+                parent = {"section": "school", "school": "county"}[lower]
+                pidx = self.levels[lower].parent_index
+                assert pidx is not None
+                idx = pidx if parent == upper else self.ancestor(upper, parent)[pidx]
+            self._anc[key] = idx
+        return self._anc[key]
+
+
+def validate_structure(county: County, source: str | None) -> tuple[list[Problem], list[Problem]]:
+    """Checks across fields: duplicate ids, sections that fit the school type, impossible teacher counts.
+
+    Returns (errors, warnings); warnings are carried into the report.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, school in enumerate(county.schools):
+        path = f"schools[{i}]"
+        if school.id in seen:
+            errors.append(
+                Problem(
+                    f"duplicate school id (also schools[{seen[school.id]}])",
+                    source=source,
+                    path=f"{path}.id",
+                    school_id=school.id,
+                    field="id",
+                    value=school.id,
+                )
+            )
+        else:
+            seen[school.id] = i
+        must, may = ALLOWED_SECTIONS[school.type]
+        have: set[str] = set(school.sections)
+        for extra in sorted(have - may):
+            errors.append(
+                Problem(
+                    f"a {school.type} school cannot have a {extra} section",
+                    source=source,
+                    path=f"{path}.sections.{extra}",
+                    school_id=school.id,
+                    field=f"sections.{extra}",
+                )
+            )
+        for missing in sorted(must - have):
+            why = " (senior students are needed to apportion shared facilities)" if missing == "senior" else ""
+            errors.append(
+                Problem(
+                    f"a {school.type} school needs a {missing} section{why}",
+                    source=source,
+                    path=f"{path}.sections",
+                    school_id=school.id,
+                    field=f"sections.{missing}",
+                )
+            )
+        if not have & set(SECTIONS):
+            errors.append(
+                Problem(
+                    "no primary or junior section",
+                    source=source,
+                    path=f"{path}.sections",
+                    school_id=school.id,
+                    field="sections",
+                )
+            )
+        for sec_name, sec in school.sections.items():
+            spath = f"{path}.sections.{sec_name}"
+            if sec.students > MAX_SECTION_STUDENTS:
+                errors.append(
+                    Problem(
+                        f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)",
+                        source=source,
+                        path=f"{spath}.students",
+                        school_id=school.id,
+                        field=f"sections.{sec_name}.students",
+                        value=sec.students,
+                    )
+                )
+            t = sec.teachers
+            if t.full_time is not None:
+                for name in ("above_qualified", "backbone", "pe_art", "mid_title"):
+                    v = getattr(t, name)
+                    if v is not None and v > t.full_time:
+                        errors.append(
+                            Problem(
+                                f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})",
+                                source=source,
+                                path=f"{spath}.teachers.{name}",
+                                school_id=school.id,
+                                field=f"sections.{sec_name}.teachers.{name}",
+                                value=v,
+                            )
+                        )
+                if sec_name != "senior" and sec.students > 0 and t.full_time == 0:
+                    warnings.append(
+                        Problem(
+                            "section has students but no full-time teachers",
+                            source=source,
+                            path=f"{spath}.teachers.full_time",
+                            school_id=school.id,
+                            field=f"sections.{sec_name}.teachers.full_time",
+                            value=0,
+                        )
+                    )
+            if sec_name == "senior":
+                ignored = [name for name in ("classes",) if getattr(sec, name) is not None]
+                ignored += [f"teachers.{k}" for k, v in sec.teachers.model_dump().items() if v is not None]
+                ignored += [f"facts.{k}" for k in sec.facts]
+                if ignored:
+                    warnings.append(
+                        Problem(
+                            f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
+                            "indicators; only the senior students are read, to apportion shared facilities",
+                            source=source,
+                            path=spath,
+                            school_id=school.id,
+                            field="sections.senior",
+                        )
+                    )
+            if sec_name != "senior" and sec.students == 0:
+                warnings.append(
+                    Problem(
+                        "section has no students: it is left out of every per-student indicator",
+                        source=source,
+                        path=f"{spath}.students",
+                        school_id=school.id,
+                        field=f"sections.{sec_name}.students",
+                        value=0,
+                    )
+                )
+    return errors, warnings
+
+
+def _path_value(obj: Any, path: str) -> tuple[bool, Any]:
+    """Follow a dotted path through model attributes; (False, None) if the model does not declare it."""
+    cur = obj
+    for part in path.split("."):
+        fields = getattr(type(cur), "model_fields", None)
+        if fields is None or part not in fields or part == "facts":
+            return False, None
+        cur = getattr(cur, part)
+    return True, cur
+
+
+_DIMENSIONLESS = ("", "1", "dimensionless")
+
+
+def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float, str | None]:
+    """Read one pack-declared input value into the engine's float form; returns (value, evidence note)."""
+    evidence = None
+    if isinstance(raw, dict):
+        if set(raw) - {"value", "evidence"} or "value" not in raw:
+            raise ValueError("write a value, or {value: ..., evidence: ...}")
+        if "evidence" in raw and raw["evidence"] is not None and not isinstance(raw["evidence"], str):
+            raise ValueError("evidence must be text")
+        evidence = raw.get("evidence")
+        raw = raw["value"]
+    if raw is None:
+        return np.nan, evidence
+    if decl.type == "number":
+        try:
+            number = parse_quantity(raw, decl.unit)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        shown = "" if decl.unit.strip() in _DIMENSIONLESS else f" {decl.unit}"
+        if decl.min is not None and number < decl.min:
+            raise ValueError(f"must be at least {decl.min:g}{shown}")
+        if decl.max is not None and number > decl.max:
+            share = decl.unit.strip() in _DIMENSIONLESS and decl.max <= 1
+            hint = " (a share is written 0.85 or '85%')" if share else ""
+            raise ValueError(f"must be at most {decl.max:g}{shown}{hint}")
+        if decl.integer and not float(number).is_integer():
+            raise ValueError("must be a whole number")
+        return number * canonical_factor(decl.unit), evidence
+    if decl.type == "flag":
+        if not isinstance(raw, bool):
+            raise ValueError("write true or false (yes/no, 是/否 and 1/0 are not accepted, to avoid mistakes)")
+        return (1.0 if raw else 0.0), evidence
+    if decl.type == "rating":
+        scale = scales[decl.scale or ""]
+        levels = list(scale.levels)
+        if isinstance(raw, str):
+            key = raw.strip()
+            if key in levels:
+                return float(levels.index(key)), evidence
+            for lid, label in scale.labels.items():
+                if key in (label.zh, label.en) and lid in levels:
+                    return float(levels.index(lid)), evidence
+        names = ", ".join(f"{lid} ({scale.labels[lid].zh})" if lid in scale.labels else lid for lid in levels)
+        raise ValueError(f"not a rating on this scale: use one of {names}")
+    cats = list(decl.categories or ())
+    if isinstance(raw, str) and raw.strip() in cats:
+        return float(cats.index(raw.strip())), evidence
+    raise ValueError(f"must be one of {', '.join(cats)}")
+
+
+def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[str | None]) -> Table:
+    """Build the columnar table for ``counties`` under pack ``cp``; raises InputError listing every bad value."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    pack = cp.pack
+    county_cols: dict[str, list[float]] = {}
+    school_cols: dict[str, list[float]] = {k: [] for k in ("school_type", "ownership", "location", "boarding")}
+    school_cols["senior_students"] = []
+    section_cols: dict[str, list[float]] = {"section": [], "students": []}
+    school_parent: list[int] = []
+    section_parent: list[int] = []
+    school_ids: list[str] = []
+    school_names: list[str] = []
+    evidence: dict[tuple[str, str], dict[int, str]] = {}
+    inputs = {n: d for n, d in pack.inputs.items() if n not in STRUCTURAL}
+    by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
+    for name, decl in inputs.items():
+        by_level[decl.level][name] = decl
+    for name in by_level["county"]:
+        county_cols[name] = []
+    for name in by_level["school"]:
+        school_cols[name] = []
+    for name in by_level["section"]:
+        section_cols[name] = []
+    scales = dict(pack.scales)
+
+    def take(
+        obj: Any, level: str, row: int, decls: dict[str, InputDecl], cols: dict[str, list[float]], ctx: dict[str, Any]
+    ) -> None:
+        facts = getattr(obj, "facts", {}) or {}
+        prefix = f"sections.{ctx['section']}." if ctx.get("section") else ""
+        for name, decl in decls.items():
+            found, value = _path_value(obj, name)
+            if found:
+                cols[name].append(np.nan if value is None else float(value))
+                continue
+            raw = facts.get(name)
+            try:
+                number, note = read_fact(raw, decl, scales)
+            except ValueError as exc:
+                errors.append(
+                    Problem(
+                        str(exc),
+                        source=ctx.get("source"),
+                        path=ctx["path"] + f".facts.{name}",
+                        school_id=ctx.get("school_id"),
+                        field=f"{prefix}facts.{name}",
+                        value=raw,
+                    )
+                )
+                number, note = np.nan, None
+            cols[name].append(number)
+            if note:
+                evidence.setdefault((level, name), {})[row] = note
+        where = f"the {ctx['section']} section" if ctx.get("section") else f"{level} level"
+        for key in facts:
+            if key not in decls:
+                warnings.append(
+                    Problem(
+                        f"fact {key!r} is not an input of pack {pack.id} at {where}; it is not used",
+                        source=ctx.get("source"),
+                        path=ctx["path"] + f".facts.{key}",
+                        school_id=ctx.get("school_id"),
+                        field=f"{prefix}facts.{key}",
+                        extra={"county": ctx["county"]},
+                    )
+                )
+
+    meta: list[dict[str, Any]] = []
+    for ci, county in enumerate(counties):
+        source = sources[ci] if ci < len(sources) else None
+        errs, warns = validate_structure(county, source)
+        errors.extend(errs)
+        warnings.extend(dataclasses.replace(w, extra={"county": ci}) for w in warns)
+        meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
+        take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county", "county": ci})
+        for si, school in enumerate(county.schools):
+            srow = len(school_ids)
+            school_ids.append(school.id)
+            school_names.append(school.name)
+            school_parent.append(ci)
+            school_cols["school_type"].append(float(SCHOOL_TYPES.index(school.type)))
+            school_cols["ownership"].append(float(OWNERSHIPS.index(school.ownership)))
+            school_cols["location"].append(float(LOCATIONS.index(school.location)))
+            school_cols["boarding"].append(np.nan if school.boarding is None else float(school.boarding))
+            senior = school.sections.get("senior")
+            school_cols["senior_students"].append(float(senior.students) if senior is not None else 0.0)
+            ctx = {"source": source, "path": f"schools[{si}]", "school_id": school.id, "county": ci}
+            take(school, "school", srow, by_level["school"], school_cols, ctx)
+            for sec_code, sec_name in enumerate(SECTIONS):
+                if sec_name not in pack.sections:
+                    continue
+                sec = school.sections.get(sec_name)
+                if sec is None:
+                    continue
+                rrow = len(section_parent)
+                section_parent.append(srow)
+                section_cols["section"].append(float(sec_code))
+                section_cols["students"].append(float(sec.students))
+                sctx = {
+                    "source": source,
+                    "section": sec_name,
+                    "path": f"schools[{si}].sections.{sec_name}",
+                    "school_id": school.id,
+                    "county": ci,
+                }
+                take(sec, "section", rrow, by_level["section"], section_cols, sctx)
+    if errors:
+        raise InputError(errors)
+
+    def arrays(cols: dict[str, list[float]]) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
+
+    levels = {
+        "county": Level(len(counties), None, arrays(county_cols)),
+        "school": Level(len(school_ids), np.asarray(school_parent, dtype=np.int64), arrays(school_cols)),
+        "section": Level(len(section_parent), np.asarray(section_parent, dtype=np.int64), arrays(section_cols)),
+    }
+    return Table(
+        county_codes=[c.code for c in counties],
+        county_names=[c.name for c in counties],
+        school_ids=school_ids,
+        school_names=school_names,
+        levels=levels,
+        evidence=evidence,
+        warnings=warnings,
+        meta=meta,
+    )
+
+
+def raw_fact_problems(data: Any, pack: Any, source: str | None) -> list[Problem]:
+    """Check the pack-declared facts of a county file's raw data (before the models have accepted it), so that a
+    file with both model problems and fact problems gets every problem in one report. Best effort: parts of the data
+    too malformed to walk are left to the model's own messages."""
+    out: list[Problem] = []
+    if not isinstance(data, dict):
+        return out
+    scales = dict(pack.scales)
+    by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
+    for name, decl in pack.inputs.items():
+        if name not in STRUCTURAL:
+            by_level[decl.level][name] = decl
+
+    def check(facts: Any, level: str, path: str, school_id: str | None, field_prefix: str) -> None:
+        if not isinstance(facts, dict):
+            return
+        for name, decl in by_level[level].items():
+            if name not in facts:
+                continue
+            try:
+                read_fact(facts[name], decl, scales)
+            except (ValueError, KeyError) as exc:
+                out.append(
+                    Problem(
+                        str(exc),
+                        source=source,
+                        path=f"{path}.facts.{name}",
+                        school_id=school_id,
+                        field=f"{field_prefix}facts.{name}",
+                        value=facts[name],
+                    )
+                )
+
+    check(data.get("facts"), "county", "county", None, "")
+    schools = data.get("schools")
+    for si, school in enumerate(schools if isinstance(schools, list) else []):
+        if not isinstance(school, dict):
+            continue
+        raw_id = school.get("id")
+        sid = str(raw_id) if raw_id is not None and str(raw_id).strip() else f"(schools[{si}])"
+        check(school.get("facts"), "school", f"schools[{si}]", sid, "")
+        sections = school.get("sections")
+        for key, sec in sections.items() if isinstance(sections, dict) else []:
+            name = SECTION_ZH.get(key.strip(), key.strip()) if isinstance(key, str) else str(key)
+            if isinstance(sec, dict):
+                check(sec.get("facts"), "section", f"schools[{si}].sections.{key}", sid, f"sections.{name}.")
+    return out

@@ -1,0 +1,845 @@
+"""Read a filled Excel template (.xlsx) back into a :class:`County`, locating every problem at its cell.
+
+Every problem in the workbook is collected and raised as one :class:`InputError`; each :class:`Problem` names the
+sheet, row and column (``location`` is ``学校!C7``), the school id, the field, the value and what is wrong. No row
+is silently dropped and no value silently changed:
+
+* a row with any value in it is read; a row without a school id is an error, not skipped;
+* a column whose machine key (hidden row 2) is unknown is an error when it holds values;
+* numbers are passed on as Excel stored them and checked by the county format and the pack (text in a number
+  column, a negative count, a wrong unit string are errors);
+* ids are text. A number in an id column (Excel may store ``0123`` as ``123``) is accepted only when it is a whole
+  number below 2**53 that converts exactly, *and* it has as many digits as the longest all-digit id in the same
+  column (text or number), so that no leading zero can have been lost; otherwise it is an error asking for the id
+  to be typed as text. A decimal (``5301020001.5``) or a TRUE/FALSE cell is always an error.
+* yes/no cells take 是/否, yes/no, true/false or a TRUE/FALSE cell; anything else is an error.
+* a formula cell whose value Excel has not computed (a file written by a program and never opened in Excel) is an
+  error, never read as empty.
+
+Needs openpyxl (``pip install 'qbalance[excel]'``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .._base.documents import Loaded
+from .._base.errors import InputError, Problem, _ProblemsError, format_problem_table
+from .._base.optional import require
+from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
+from .._workflow.template import FIRST_ROW, FLAG_VALUES, HEADER_ROW, KEY_ROW, SHEET_NAMES, Column, Layout, layout
+from .models import County
+
+__all__ = ["WorkbookCells", "load_workbook_county", "problems_table", "read_workbook", "relocate"]
+
+MAX_ROWS = 100_000
+_SECTIONS = ("primary", "junior", "senior")
+
+
+@dataclasses.dataclass
+class WorkbookCells:
+    """Where each value of the county came from: county-format path → ``Sheet!C7``."""
+
+    source: str
+    positions: dict[tuple[str | int, ...], str] = dataclasses.field(default_factory=dict)
+
+    def where(self, path: tuple[str | int, ...]) -> str | None:
+        p = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return None
+
+
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _split_path(path: str) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for m in _PATH_TOKEN.finditer(path):
+        out.append(int(m.group(2)) if m.group(2) is not None else m.group(1))
+    if out and out[0] == "county":
+        out = out[1:]
+    return tuple(out)
+
+
+def _cell_parts(location: str | None) -> tuple[str | None, int | None, str | None]:
+    if not location or "!" not in location:
+        return None, None, None
+    sheet, cell = location.rsplit("!", 1)
+    m = re.fullmatch(r"([A-Z]{1,3})(\d+)", cell)
+    if not m:
+        return sheet, None, None
+    return sheet, int(m.group(2)), m.group(1)
+
+
+def _located(p: Problem, location: str | None, source: str | None = None) -> Problem:
+    sheet, row, column = _cell_parts(location)
+    return dataclasses.replace(
+        p, location=location, sheet=sheet, row=row, column=column, source=source if source else p.source
+    )
+
+
+def relocate(error: _ProblemsError, cells: WorkbookCells) -> InputError:
+    """The same problems with their workbook cells, for errors found after reading (e.g. by the pack)."""
+    out = []
+    for p in error.problems:
+        loc = None
+        if p.path:
+            loc = cells.where(_split_path(p.path))
+        out.append(_located(p, loc or p.location, cells.source) if loc else p)
+    return InputError(out)
+
+
+def problems_table(error: _ProblemsError, lang: str = "zh") -> str:
+    """The problems of an :class:`InputError` as an aligned text table (位置 学校 字段 值 问题), for a terminal."""
+    return format_problem_table(error.problems, lang)
+
+
+# ---------------------------------------------------------------- cells
+
+
+class _Sheet:
+    """One data sheet: its machine keys and, per data row, the raw values."""
+
+    def __init__(self, ws: Any, formulas: Any, name: str) -> None:
+        self.ws = ws
+        self.formulas = formulas
+        self.name = name
+
+
+def _letter(col: int) -> str:
+    utils = require("openpyxl.utils", "excel")
+    return str(utils.get_column_letter(col))
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+class _Reader:
+    def __init__(self, path: Path, standard: Any) -> None:
+        self.path = path
+        self.source = str(path)
+        self.standard = standard
+        self.problems: list[Problem] = []
+        self.cells = WorkbookCells(self.source)
+        self.bad_id_rows: set[str] = set()
+        """``Sheet!A7`` of school rows whose id was refused: follow-on 'id missing'/'no section' are not repeated."""
+
+    # --- problems
+    def add(
+        self,
+        sheet: str,
+        row: int | None,
+        col: int | None,
+        message: str,
+        *,
+        school: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
+        if row is not None and col is not None:
+            location = f"{sheet}!{_letter(col)}{row}"
+        elif row is not None:
+            location = f"{sheet}!{row}:{row}"
+        else:
+            location = sheet
+        if isinstance(value, (dt.datetime, dt.date, dt.time)):
+            value = value.isoformat()
+        self.problems.append(
+            Problem(
+                message,
+                source=self.source,
+                location=location,
+                school_id=school,
+                field=field,
+                value=value,
+                sheet=sheet,
+                row=row,
+                column=_letter(col) if col is not None else None,
+            )
+        )
+
+    # --- reading a sheet into (row number, {key: (value, column index)})
+    def rows(self, sheet: _Sheet, cols: list[Column]) -> tuple[dict[str, int], list[tuple[int, dict[str, Any]]]]:
+        ws = sheet.ws
+        known = {c.key: c for c in cols}
+        labels = {c.label: c.key for c in cols}
+        max_col = ws.max_column or 0
+        keys: dict[str, int] = {}
+        key_row_present = any(
+            isinstance(ws.cell(KEY_ROW, j).value, str) and ws.cell(KEY_ROW, j).value.strip() in known
+            for j in range(1, max_col + 1)
+        )
+        first = FIRST_ROW if key_row_present else KEY_ROW
+        unknown_cols: list[tuple[int, str]] = []
+        for j in range(1, max_col + 1):
+            key = ws.cell(KEY_ROW, j).value if key_row_present else None
+            key = key.strip() if isinstance(key, str) else None
+            if not key:
+                head = ws.cell(HEADER_ROW, j).value
+                key = labels.get(head.strip()) if isinstance(head, str) else None
+            if key is None or key not in known:
+                label = ws.cell(HEADER_ROW, j).value or (ws.cell(KEY_ROW, j).value if key_row_present else None)
+                unknown_cols.append((j, str(label) if label is not None else ""))
+                continue
+            if key in keys:
+                self.add(sheet.name, KEY_ROW, j, f"column {key!r} appears twice (also column {_letter(keys[key])})")
+                continue
+            keys[key] = j
+        for c in cols:
+            if c.required and c.key not in keys:
+                self.add(sheet.name, HEADER_ROW, None, f"required column is missing: {c.label} ({c.key})", field=c.key)
+        max_row = ws.max_row or 0
+        if max_row > MAX_ROWS:
+            self.add(sheet.name, None, None, f"more than {MAX_ROWS} rows")
+            return keys, []
+        out: list[tuple[int, dict[str, Any]]] = []
+        for r in range(first, max_row + 1):
+            values: dict[str, Any] = {}
+            for key, j in keys.items():
+                v = self.value(sheet, r, j)
+                if not _blank(v):
+                    values[key] = v.strip() if isinstance(v, str) else v
+            for j, label in unknown_cols:
+                v = ws.cell(r, j).value
+                if not _blank(v):
+                    what = f"column {label!r} is not a field of this template" if label else "column has no header"
+                    self.add(
+                        sheet.name, r, j, f"{what}: its values would be ignored; delete it or fix the header", value=v
+                    )
+            if values:
+                out.append((r, values))
+        return keys, out
+
+    def value(self, sheet: _Sheet, r: int, j: int) -> Any:
+        v = sheet.ws.cell(r, j).value
+        if v is None and sheet.formulas is not None:
+            f = sheet.formulas.cell(r, j)
+            if f.data_type == "f" or (isinstance(f.value, str) and f.value.startswith("=")):
+                self.add(
+                    sheet.name,
+                    r,
+                    j,
+                    "formula without a computed value: open and save the file in Excel, or type the value",
+                    value=f.value,
+                )
+                return None
+        return v
+
+    # --- conversions
+    def text_id(
+        self, sheet: str, r: int, j: int, v: Any, field: str, digits: int, school: str | None = None
+    ) -> str | None:
+        if isinstance(v, str):
+            return v
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.add(sheet, r, j, "an id must be text", school=school, field=field, value=v)
+            return None
+        if isinstance(v, float) and (not math.isfinite(v) or not v.is_integer()):
+            self.add(sheet, r, j, "an id must be text, not a decimal number", school=school, field=field, value=v)
+            return None
+        n = int(v)
+        if n < 0 or n >= 2**53:
+            self.add(
+                sheet,
+                r,
+                j,
+                "stored as a number too large to be exact: type the id as text",
+                school=school,
+                field=field,
+                value=v,
+            )
+            return None
+        text = str(n)
+        if len(text) < digits:
+            self.add(
+                sheet,
+                r,
+                j,
+                f"stored as a number with {len(text)} digits while other ids have {digits}: leading zeros may have "
+                "been lost; format the cell as text and type the id",
+                school=school,
+                field=field,
+                value=v,
+            )
+            return None
+        return text
+
+    def flag(self, sheet: str, r: int, j: int, v: Any, field: str, school: str | None = None) -> Any:
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.strip().lower() in FLAG_VALUES:
+            return FLAG_VALUES[v.strip().lower()]
+        self.add(sheet, r, j, "write 是 or 否 (yes/no)", school=school, field=field, value=v)
+        return None
+
+
+def _id_digits(values: Sequence[Any]) -> int:
+    """The longest all-digit id of a column, written as text or as a whole number (0 if none)."""
+    lengths = [len(v.strip()) for v in values if isinstance(v, str) and v.strip().isdigit()]
+    lengths += [
+        len(str(int(v)))
+        for v in values
+        if isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and float(v).is_integer()
+        and 0 <= v < 2**53
+    ]
+    return max(lengths, default=0)
+
+
+def _set(d: dict[str, Any], target: tuple[str, ...], value: Any) -> None:
+    cur = d
+    for part in target[:-1]:
+        cur = cur.setdefault(part, {})
+    cur[target[-1]] = value
+
+
+def _attach_evidence(
+    rd: _Reader, sheet: str, r: int, holder: dict[str, Any], ev_of: dict[str, Any], by_key: dict[str, Any], sid: Any
+) -> None:
+    """Turn each value that has an evidence-note cell into ``{value, evidence}``; a note without a value is an error."""
+    for key, (ev, j) in ev_of.items():
+        target = by_key[key].target if key in by_key else ("facts", key)
+        cur = holder
+        for part in target[:-1]:
+            cur = cur.get(part, {})
+        if target[-1] not in cur:
+            rd.add(sheet, r, j, "an evidence note without a value", school=sid, field=f"{key}.evidence")
+            continue
+        _set(holder, target, {"value": cur[target[-1]], "evidence": str(ev)})
+
+
+def _find_sheets(wb: Any) -> dict[str, str]:
+    """Sheet role → sheet name: from the hidden ``_qbalance`` sheet, else the Chinese or English default names."""
+    roles: dict[str, str] = {}
+    if "_qbalance" in wb.sheetnames:
+        ws = wb["_qbalance"]
+        for row in ws.iter_rows(min_row=1, max_col=2, values_only=True):
+            k, v = row[0], row[1]
+            if isinstance(k, str) and k.startswith("sheet.") and isinstance(v, str):
+                roles[k[6:]] = v
+    for role in ("county", "schools", "sections", "roster"):
+        if roles.get(role) in wb.sheetnames:
+            continue
+        for names in SHEET_NAMES.values():
+            if names[role] in wb.sheetnames:
+                roles[role] = names[role]
+                break
+        else:
+            roles.pop(role, None)
+    return roles
+
+
+def _meta(wb: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if "_qbalance" in wb.sheetnames:
+        for row in wb["_qbalance"].iter_rows(min_row=1, max_col=2, values_only=True):
+            if isinstance(row[0], str) and row[1] is not None:
+                out[row[0]] = str(row[1])
+    return out
+
+
+def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County, str, WorkbookCells]:
+    """Read a filled template: (county, source name, cell map). Raises :class:`InputError` listing every problem.
+
+    ``standard`` (a :class:`Standard`, pack id or path) is needed when the workbook has a teacher roster (the pack
+    defines the counts); it also lets the pack's input checks run here, located at their cells. Without it, the
+    pack the template was made for (recorded in the workbook) gives the column layout.
+    """
+    openpyxl = require("openpyxl", "excel")
+    from .._api.standard import Standard, load_standard
+
+    p = Path(path)
+    source = str(p)
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)
+        wbf = openpyxl.load_workbook(p, data_only=False)
+    except FileNotFoundError:
+        raise InputError(Problem("cannot read file: no such file", source=source)) from None
+    except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
+        raise InputError(Problem(f"cannot read the workbook: {exc}", source=source)) from None
+    meta = _meta(wb)
+    std: Standard | None = None
+    if standard is not None:
+        std = load_standard(standard)
+    layout_std: Any = std
+    if layout_std is None:
+        ref = meta.get("pack", "cn-moe-2017")
+        try:
+            layout_std = load_standard(ref)
+        except Exception:
+            layout_std = load_standard("cn-moe-2017")
+    lang = meta.get("lang", "zh")
+    lay = layout(layout_std, lang if lang in ("zh", "en") else "zh")
+    lay_other = layout(layout_std, "en" if lay.lang == "zh" else "zh")
+    rd = _Reader(p, std)
+    roles = _find_sheets(wb)
+    for role in ("county", "schools", "sections"):
+        if role not in roles:
+            rd.add(
+                SHEET_NAMES["zh"][role],
+                None,
+                None,
+                f"sheet {SHEET_NAMES['zh'][role]!r} ({SHEET_NAMES['en'][role]}) is missing",
+            )
+    if rd.problems:
+        raise InputError(rd.problems)
+
+    def sheet(role: str) -> _Sheet:
+        name = roles[role]
+        return _Sheet(wb[name], wbf[name], name)
+
+    data: dict[str, Any] = {"facts": {}, "schools": []}
+    cells = rd.cells
+    _read_county(rd, sheet("county"), lay, lay_other, data)
+    school_index = _read_schools(rd, sheet("schools"), lay, lay_other, data)
+    _read_sections(rd, sheet("sections"), lay, lay_other, data, school_index)
+    if "roster" in roles:
+        _read_roster(rd, sheet("roster"), lay, lay_other, data, school_index, std)
+    if std is not None:
+        _check_facts(rd, data, std)
+
+    loaded = Loaded(data, source, cells.positions)
+    county: County | None = None
+    try:
+        county = County.model_validate(data)
+    except ValidationError as exc:
+        from .county_file import _problems
+
+        reported = {q.location for q in rd.problems}
+        for prob in _problems(exc, data, loaded, source):
+            row_loc = cells.where(_split_path(prob.path or ""))
+            if prob.path and prob.path.startswith("schools["):
+                head = _split_path(prob.path)[:2]
+                row_loc = cells.where(head)
+            if row_loc in rd.bad_id_rows and (prob.field or "").split(".")[0] in ("id", "sections"):
+                continue  # follows from an id the reader already refused
+            if prob.location is not None and prob.location in reported:
+                continue  # the reader already reported this cell (more precisely)
+            rd.problems.append(_located(prob, prob.location))
+    if rd.problems:
+        raise InputError(_sorted(rd.problems, roles))
+    assert county is not None
+    return county, source, cells
+
+
+def _sorted(problems: list[Problem], roles: Mapping[str, str]) -> list[Problem]:
+    order = {
+        name: i for i, name in enumerate(roles[r] for r in ("county", "schools", "sections", "roster") if r in roles)
+    }
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        col = 0
+        for ch in p.column or "":
+            col = col * 26 + ord(ch) - 64
+        return (order.get(p.sheet or "", 99), p.row or 0, col)
+
+    return sorted(problems, key=key)
+
+
+def read_workbook(path: str | Path, standard: Any = None) -> County:
+    """Read a filled Excel template into a :class:`County`; raises :class:`InputError` listing every bad cell.
+
+    Give ``standard`` when the workbook has a teacher roster (the pack defines how teachers are counted).
+    """
+    county, _, _ = load_workbook_county(path, standard)
+    return county
+
+
+# ---------------------------------------------------------------- sheets
+
+
+def _columns(lay: Layout, other: Layout, role: str) -> list[Column]:
+    """The columns of a role, with the other language's labels accepted as headers too (keys are the same)."""
+    cols: list[Column] = list(getattr(lay, role))
+    extra = [dataclasses.replace(c, required=False) for c in getattr(other, role)]
+    by_key = {c.key: c for c in cols}
+    for c in extra:
+        if c.label not in {x.label for x in cols} and c.key in by_key:
+            cols.append(dataclasses.replace(by_key[c.key], label=c.label, required=False))
+    return cols
+
+
+def _read_county(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict[str, Any]) -> None:
+    ws = sh.ws
+    keycol = {"key": 1, "value": 4, "evidence": 5}
+    # locate the key/value/evidence columns by the machine-key row (fall back to the template positions)
+    for j in range(1, (ws.max_column or 0) + 1):
+        k = ws.cell(KEY_ROW, j).value
+        if isinstance(k, str) and k.strip() in keycol:
+            keycol[k.strip()] = j
+    by_key = {c.key: c for c in lay.county}
+    labels = {c.label: c.key for c in lay.county + other.county}
+    seen: dict[str, int] = {}
+    for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
+        key = ws.cell(r, keycol["key"]).value
+        value = rd.value(sh, r, keycol["value"])
+        ev = rd.value(sh, r, keycol["evidence"])
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(ev, str):
+            ev = ev.strip() or None
+        if not isinstance(key, str) or not key.strip():
+            label = ws.cell(r, 2).value
+            key = labels.get(label.strip()) if isinstance(label, str) else None
+            if key is None:
+                if value is not None or ev is not None:
+                    rd.add(
+                        sh.name,
+                        r,
+                        keycol["value"],
+                        "row has no field key (hidden column A): not a template row",
+                        value=value,
+                    )
+                continue
+        key = key.strip()
+        col = by_key.get(key)
+        if col is None:
+            if value is not None or ev is not None:
+                rd.add(sh.name, r, keycol["value"], f"unknown field {key!r} for this standard", field=key, value=value)
+            continue
+        if key in seen:
+            rd.add(sh.name, r, keycol["key"], f"field {key!r} appears twice (also row {seen[key]})", field=key)
+            continue
+        seen[key] = r
+        target = col.target
+        rd.cells.positions[target] = f"{sh.name}!{_letter(keycol['value'])}{r}"
+        if value is None:
+            if ev is not None:
+                rd.add(sh.name, r, keycol["evidence"], "an evidence note without a value", field=key)
+            continue  # a missing required value is reported by the county format, at this cell
+        if col.kind == "id":
+            # a number is accepted only with the 6 digits of a division code (no leading zero can be lost)
+            value = rd.text_id(sh.name, r, keycol["value"], value, key, 6)
+            if value is None:
+                continue
+        elif col.kind == "flag":
+            value = rd.flag(sh.name, r, keycol["value"], value, key)
+            if value is None:
+                continue
+        if ev is not None:
+            if not any(c.key == f"{key}.evidence" for c in lay.county):
+                rd.add(sh.name, r, keycol["evidence"], "this value takes no evidence note", field=key, value=ev)
+                continue
+            value = {"value": value, "evidence": str(ev)}
+        _set(data, target, value)
+
+
+def _read_schools(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict[str, Any]) -> dict[str, int]:
+    cols = _columns(lay, other, "schools")
+    by_key = {c.key: c for c in cols}
+    keys, rows = rd.rows(sh, cols)
+    digits = _id_digits([v.get("id") for _, v in rows])
+    index: dict[str, int] = {}
+    first_row: dict[str, int] = {}
+    for r, values in rows:
+        i = len(data["schools"])
+        school: dict[str, Any] = {"sections": {}}
+        rd.cells.positions[("schools", i)] = f"{sh.name}!A{r}"
+        raw_id = values.get("id")
+        sid: str | None = None
+        if raw_id is None:
+            rd.add(sh.name, r, keys.get("id"), "school id is missing (the row has other values)", field="id")
+            rd.bad_id_rows.add(f"{sh.name}!A{r}")
+        else:
+            sid = rd.text_id(sh.name, r, keys["id"], raw_id, "id", digits)
+            if sid is None:
+                rd.bad_id_rows.add(f"{sh.name}!A{r}")
+        if sid is not None:
+            if sid in first_row:
+                rd.add(
+                    sh.name,
+                    r,
+                    keys["id"],
+                    f"duplicate school id (also row {first_row[sid]})",
+                    school=sid,
+                    field="id",
+                    value=sid,
+                )
+                rd.bad_id_rows.add(f"{sh.name}!A{r}")
+            else:
+                first_row[sid] = r
+                index[sid] = i
+            school["id"] = sid
+        for key, j in keys.items():  # blank cells too: a missing required value is reported at its cell
+            if by_key[key].kind != "evidence" and key != "id":
+                cell_path: tuple[str | int, ...] = ("schools", i, *by_key[key].target)
+                rd.cells.positions[cell_path] = f"{sh.name}!{_letter(j)}{r}"
+        ev_of: dict[str, Any] = {}
+        for key, v in values.items():
+            col = by_key[key]
+            j = keys[key]
+            if key == "id":
+                rd.cells.positions[("schools", i, "id")] = f"{sh.name}!{_letter(j)}{r}"
+                continue
+            if col.kind == "evidence":
+                ev_of[key[: -len(".evidence")]] = (v, j)
+                continue
+            cell_path = ("schools", i, *col.target)
+            rd.cells.positions[cell_path] = f"{sh.name}!{_letter(j)}{r}"
+            if col.kind == "flag":
+                v = rd.flag(sh.name, r, j, v, key, sid)
+                if v is None:
+                    continue
+            elif col.kind in ("school_type", "ownership", "location"):
+                v = _category(v, col.kind)
+            _set(school, col.target, v)
+        _attach_evidence(rd, sh.name, r, school, ev_of, by_key, sid)
+        data["schools"].append(school)
+    return index
+
+
+def _category(v: Any, kind: str) -> Any:
+    """A Chinese or English category name in its identifier; unknown text is left for the model to refuse."""
+    if not isinstance(v, str):
+        return v
+    syn = {"school_type": SCHOOL_TYPE_ZH, "ownership": OWNERSHIP_ZH, "location": LOCATION_ZH, "section": SECTION_ZH}[
+        kind
+    ]
+    if v in syn:
+        return syn[v]
+    for key, (zh, en) in CATEGORY_LABELS[kind].items():
+        if v in (zh, en):
+            return key
+    return v
+
+
+def _read_sections(
+    rd: _Reader,
+    sh: _Sheet,
+    lay: Layout,
+    other: Layout,
+    data: dict[str, Any],
+    index: dict[str, int],
+) -> None:
+    cols = _columns(lay, other, "sections")
+    by_key = {c.key: c for c in cols}
+    keys, rows = rd.rows(sh, cols)
+    digits = max(_id_digits([v.get("school_id") for _, v in rows]), _id_digits([s.get("id") for s in data["schools"]]))
+    seen: dict[tuple[str, str], int] = {}
+    for r, values in rows:
+        raw_id = values.get("school_id")
+        sid = None
+        if raw_id is None:
+            rd.add(
+                sh.name, r, keys.get("school_id"), "school id is missing (the row has other values)", field="school_id"
+            )
+        else:
+            sid = rd.text_id(sh.name, r, keys["school_id"], raw_id, "school_id", digits)
+        raw_sec = values.get("section")
+        sec = _category(raw_sec, "section") if raw_sec is not None else None
+        if raw_sec is None:
+            rd.add(sh.name, r, keys.get("section"), "section is missing", school=sid, field="section")
+        elif sec not in _SECTIONS:
+            rd.add(
+                sh.name,
+                r,
+                keys["section"],
+                "not a section: 小学, 初中, 高中 (primary, junior, senior)",
+                school=sid,
+                field="section",
+                value=raw_sec,
+            )
+            sec = None
+        if sid is None:
+            continue
+        if sid not in index:
+            rd.add(
+                sh.name,
+                r,
+                keys["school_id"],
+                f"unknown school id: not on sheet {lay.names['schools']!r}",
+                school=sid,
+                field="school_id",
+                value=sid,
+            )
+            continue
+        if sec is None:
+            continue
+        if (sid, sec) in seen:
+            rd.add(
+                sh.name,
+                r,
+                keys["section"],
+                f"duplicate section of this school (also row {seen[(sid, sec)]})",
+                school=sid,
+                field="section",
+                value=raw_sec,
+            )
+            continue
+        seen[(sid, sec)] = r
+        i = index[sid]
+        section: dict[str, Any] = {}
+        base: tuple[str | int, ...] = ("schools", i, "sections", sec)
+        rd.cells.positions[base] = f"{sh.name}!{_letter(keys['section'])}{r}"
+        for key, j in keys.items():
+            if key not in ("school_id", "section") and by_key[key].kind != "evidence":
+                rd.cells.positions[base + by_key[key].target] = f"{sh.name}!{_letter(j)}{r}"
+        ev_of: dict[str, Any] = {}
+        for key, v in values.items():
+            if key in ("school_id", "section"):
+                continue
+            col = by_key[key]
+            j = keys[key]
+            if col.kind == "evidence":
+                ev_of[key[: -len(".evidence")]] = (v, j)
+                continue
+            rd.cells.positions[base + col.target] = f"{sh.name}!{_letter(j)}{r}"
+            if col.kind == "flag":
+                v = rd.flag(sh.name, r, j, v, key, sid)
+                if v is None:
+                    continue
+            _set(section, col.target, v)
+        _attach_evidence(rd, sh.name, r, section, ev_of, by_key, sid)
+        section.setdefault("_row", r)
+        data["schools"][i]["sections"][sec] = section
+    for school in data["schools"]:
+        for sec in school["sections"].values():
+            sec.pop("_row", None)
+
+
+def _read_roster(
+    rd: _Reader,
+    sh: _Sheet,
+    lay: Layout,
+    other: Layout,
+    data: dict[str, Any],
+    index: dict[str, int],
+    std: Any,
+) -> None:
+    cols = _columns(lay, other, "roster")
+    if not cols:
+        ws = sh.ws
+        for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
+            if any(not _blank(c.value) for c in ws[r]):
+                rd.add(sh.name, r, None, "this standard defines no teacher roster: its rows cannot be counted")
+                return
+        return
+    keys, rows = rd.rows(sh, cols)
+    if not rows:
+        return
+    if std is None:
+        rd.add(
+            sh.name,
+            rows[0][0],
+            None,
+            "a teacher roster is counted by the standard's definitions: evaluate with the standard "
+            "(qbalance.evaluate(path, standard) or read_workbook(path, standard))",
+        )
+        return
+    from .roster import aggregate_roster, roster_rows
+
+    by_key = {c.key: c for c in cols}
+    digits = max(_id_digits([v.get("school_id") for _, v in rows]), _id_digits(list(index)))
+    raw_rows: list[dict[str, Any]] = []
+    locations: list[dict[str, str]] = []
+    ok = True
+    for r, values in rows:
+        row = dict(values)
+        if "school_id" in row:
+            sid = rd.text_id(sh.name, r, keys["school_id"], row["school_id"], "school_id", digits)
+            if sid is None:
+                ok = False
+                continue
+            row["school_id"] = sid
+        for key, v in list(row.items()):
+            col = by_key.get(key)
+            if col is not None and col.kind == "flag" and isinstance(v, str) and v.strip().lower() in FLAG_VALUES:
+                row[key] = FLAG_VALUES[v.strip().lower()]
+        raw_rows.append(row)
+        locations.append({k: f"{sh.name}!{_letter(j)}{r}" for k, j in keys.items()})
+    schools = {s["id"]: list(s["sections"]) for s in data["schools"] if isinstance(s.get("id"), str)}
+    try:
+        checked = roster_rows(raw_rows, std, source=rd.source, locations=locations, schools=schools)
+        counts = aggregate_roster(checked, std, source=rd.source)
+    except InputError as exc:
+        rd.problems.extend(_located(p, p.location) for p in exc.problems)
+        return
+    if not ok:
+        return
+    for (sid, sec), tally in counts.items():
+        i = index[sid]
+        section = data["schools"][i]["sections"][sec]
+        teachers = section.setdefault("teachers", {})
+        base = ("schools", i, "sections", sec, "teachers")
+        for name, n in tally.items():
+            given = teachers.get(name)
+            if n is None and given is not None:
+                continue  # the roster cannot count this (blank cells); the typed count supplies the number
+            if given is not None and given != n:
+                loc = rd.cells.positions.get((*base, name))
+                sheet, row_no, column = _cell_parts(loc)
+                rd.problems.append(
+                    Problem(
+                        f"differs from the count of the teacher roster ({n}): leave it empty or correct it",
+                        source=rd.source,
+                        location=loc,
+                        school_id=sid,
+                        field=f"teachers.{name}",
+                        value=given,
+                        sheet=sheet,
+                        row=row_no,
+                        column=column,
+                    )
+                )
+                continue
+            teachers[name] = n
+            rd.cells.positions.setdefault((*base, name), f"{sh.name}")
+
+
+def _check_facts(rd: _Reader, data: dict[str, Any], std: Any) -> None:
+    """Run the pack's checks of each fact now, so they are reported at their cells with the other problems."""
+    from .table import read_fact
+
+    pack = std.pack
+    scales = dict(pack.scales)
+
+    def check(facts: Any, level: str, base: tuple[str | int, ...], school: str | None) -> None:
+        if not isinstance(facts, dict):
+            return
+        bad: list[str] = []
+        for key, raw in facts.items():
+            decl = pack.inputs.get(key)
+            if decl is None or decl.level != level:
+                continue
+            try:
+                read_fact(raw, decl, scales)
+            except ValueError as exc:
+                loc = rd.cells.where((*base, "facts", key))
+                shown = raw.get("value") if isinstance(raw, dict) else raw
+                rd.problems.append(
+                    _located(
+                        Problem(
+                            str(exc),
+                            source=rd.source,
+                            school_id=school,
+                            field=f"facts.{key}",
+                            value=shown,
+                            path=".".join(str(p) for p in (*base, "facts", key)),
+                        ),
+                        loc,
+                    )
+                )
+                bad.append(key)
+        for key in bad:
+            del facts[key]  # reported here; keep the model from reporting it again
+
+    check(data.get("facts"), "county", (), None)
+    for i, school in enumerate(data.get("schools", [])):
+        sid = school.get("id")
+        check(school.get("facts"), "school", ("schools", i), sid)
+        for sec, section in (school.get("sections") or {}).items():
+            check(section.get("facts"), "section", ("schools", i, "sections", sec), sid)

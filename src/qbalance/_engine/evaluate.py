@@ -1,0 +1,368 @@
+"""Run a compiled pack over a table: scopes, indicators, items, areas and the verdict, for every county at once.
+
+The result is columnar (:class:`Results`): arrays per section row, per school and per county. Reports for one
+county are built from it by :mod:`qbalance._report`; the batch path reads the same arrays into tables. There is one
+evaluation path: a single county is a batch of one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._data.table import Table
+from .._dsl.compile import Compiled
+from .._kernels.numeric import (
+    GroupStats,
+    apportion_shares,
+    compare,
+    group_reduce,
+    grouped_weighted_stats,
+    k_of_n,
+    kleene_all,
+    round_half_up,
+)
+from .._packs.compile import STRUCTURAL, CompiledPack
+
+__all__ = ["IndicatorArrays", "ItemArrays", "Results", "evaluate_table"]
+
+SECTION_CODES = {"primary": 0, "junior": 1}
+
+
+@dataclass
+class ScopeArrays:
+    """Which section rows a scope counts, and why the others are left out."""
+
+    in_scope: np.ndarray
+    reasons: dict[str, np.ndarray]
+    """Exclusion id → section-row mask of rows it excludes (several may apply to one row)."""
+
+
+@dataclass
+class CvArrays:
+    """Coefficient of variation of one indicator in one section, per county."""
+
+    stats: GroupStats
+    compared: np.ndarray
+    limit: float
+    result: np.ndarray
+    judged: bool = True
+    """False when the CV is shown but not compared by itself (it enters a composite)."""
+
+
+@dataclass
+class IndicatorArrays:
+    """One indicator's values for every section row, in its declared unit, with its thresholds."""
+
+    value: np.ndarray
+    threshold: np.ndarray
+    met: np.ndarray
+    ratio: np.ndarray
+    weight: np.ndarray
+    in_scope: np.ndarray
+    cv: dict[str, CvArrays] = field(default_factory=dict)
+
+
+@dataclass
+class ItemArrays:
+    """One item's status per county (1 pass, 0 fail, NaN not evaluated) and, where it has rows, per row."""
+
+    status: np.ndarray
+    row_level: str | None = None
+    row_status: np.ndarray | None = None
+    applicable: np.ndarray | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Results:
+    table: Table
+    pack: CompiledPack
+    scopes: dict[str, ScopeArrays]
+    indicators: dict[str, IndicatorArrays]
+    items: dict[str, ItemArrays]
+    areas: dict[str, np.ndarray]
+    verdict: np.ndarray
+    values: dict[str, np.ndarray]
+    """Every input and derived value the items read, by name (for evidence in reports)."""
+    _slopes: dict[str, Any] = field(default_factory=dict)
+
+    def slopes(self, indicator: str) -> Any:
+        """Change of ``indicator`` per unit of its addition input, per section row (cached); None if unknown."""
+        if indicator not in self._slopes:
+            from .shortfall import indicator_slopes
+
+            self._slopes[indicator] = indicator_slopes(self.table, self.pack, indicator)
+        return self._slopes[indicator]
+
+
+class _Runtime:
+    """Implements the DSL runtime protocol over a table, with a memo of computed names."""
+
+    def __init__(self, table: Table, cp: CompiledPack) -> None:
+        self.table = table
+        self.cp = cp
+        self.tol = cp.tolerance
+        self.cache: dict[str, np.ndarray] = {}
+        sec = table.levels["section"]
+        school_of = table.ancestor("school", "section")
+        stype = table.levels["school"].columns["school_type"].astype(np.int64)
+        sec_code = sec.columns["section"].astype(np.int64)
+        weights = cp.apportion_weights
+        row_w = weights[stype[school_of], sec_code] if sec.n else np.zeros(0)
+        senior_w = weights[stype, 2] * table.levels["school"].columns["senior_students"]
+        self.shares = apportion_shares(sec.columns["students"], row_w, school_of, senior_w)
+
+    def level_of(self, name: str) -> str:
+        sym = self.cp.table.symbols.get(name)
+        if sym is None:
+            raise KeyError(name)
+        return sym.level
+
+    def full(self, c: Compiled, level: str) -> np.ndarray:
+        v = np.asarray(c.fn(self), dtype=np.float64)
+        n = self.table.levels[level].n
+        if v.ndim == 0:
+            return np.full(n, float(v))
+        return v
+
+    def value(self, name: str) -> np.ndarray:
+        cached = self.cache.get(name)
+        if cached is not None:
+            return cached
+        if name in self.cp.derived:
+            c = self.cp.derived[name]
+            out = self.full(c, self.level_of(name))
+        elif name in self.cp.indicators:
+            out = self.full(self.cp.indicators[name].value, "section")
+        else:
+            out = self.table.levels[self.level_of(name)].columns[name]
+        self.cache[name] = out
+        return out
+
+    def param(self, name: str) -> Any:
+        sym = self.cp.table.params[name]
+        if sym.by is None:
+            return sym.value
+        table = self.cp.param_tables[name]
+        codes = self.value(sym.by)
+        out = np.full(codes.shape, np.nan)
+        ok = ~np.isnan(codes)
+        out[ok] = table[codes[ok].astype(np.int64)]
+        return out
+
+    def down(self, values: np.ndarray, src: str, dst: str) -> np.ndarray:
+        out: np.ndarray = np.asarray(values)[self.table.ancestor(src, dst)]
+        return out
+
+    def share(self, name: str, dst: str) -> np.ndarray:
+        whole = self.value(name)
+        out = whole[self.table.ancestor("school", "section")] * self.shares
+        return out if dst == "section" else self.down(out, "section", dst)
+
+    def up(self, values: np.ndarray, src: str, dst: str, op: str) -> np.ndarray:
+        return group_reduce(values, self.table.ancestor(dst, src), self.table.levels[dst].n, op)
+
+
+def _scopes(rt: _Runtime) -> dict[str, ScopeArrays]:
+    table, cp = rt.table, rt.cp
+    students = table.levels["section"].columns["students"]
+    school_of = table.ancestor("school", "section")
+    out: dict[str, ScopeArrays] = {}
+    no_students = ~(students > 0)
+    for sid, exclusions in cp.exclusions.items():
+        reasons: dict[str, np.ndarray] = {}
+        excluded = no_students.copy()
+        for eid, c in exclusions.items():
+            spec = cp.pack.scopes[sid].exclude[eid]
+            hit = rt.full(c, spec.level) == 1.0  # an unknown condition does not exclude: the school stays counted
+            if spec.level == "school":
+                hit = hit[school_of]
+            reasons[eid] = hit
+            excluded |= hit
+        reasons["no_students"] = no_students
+        out[sid] = ScopeArrays(~excluded, reasons)
+    return out
+
+
+def _indicators(rt: _Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, IndicatorArrays]:
+    table, cp = rt.table, rt.cp
+    sec_code = table.levels["section"].columns["section"].astype(np.int64)
+    students = table.levels["section"].columns["students"]
+    out: dict[str, IndicatorArrays] = {}
+    for iid, ind in cp.indicators.items():
+        base = rt.value(iid)
+        value = base / ind.factor
+        threshold = ind.threshold[sec_code] if sec_code.size else np.zeros(0)
+        met = compare(ind.spec.compare, value, threshold, cp.tolerance)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(threshold != 0, value / threshold, np.nan)
+        weight = rt.full(ind.weight, "section")
+        if ind.spec.scope is not None:
+            in_scope = scopes[ind.spec.scope].in_scope
+        else:
+            in_scope = students > 0
+        out[iid] = IndicatorArrays(value, threshold, met, ratio, weight, in_scope)
+    return out
+
+
+def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
+    table, cp = rt.table, rt.cp
+    ci = cp.items[item_id]
+    spec = ci.spec
+    n_c = table.levels["county"].n
+    county_of = table.ancestor("county", "section")
+    sec_code = table.levels["section"].columns["section"].astype(np.int64)
+    limits = ci.limits if ci.limits is not None else np.full(2, np.nan)
+    decimals = spec.rounding.decimals if spec.rounding else None
+    mode = spec.rounding.mode if spec.rounding else "half_up"
+    statuses: list[np.ndarray] = []
+    per: dict[str, dict[str, CvArrays]] = {}
+    composite: dict[str, dict[str, np.ndarray]] = {}
+    any_applicable = np.zeros(n_c, dtype=bool)
+    for section in cp.pack.sections:
+        code = SECTION_CODES[section]
+        cvs: list[np.ndarray] = []
+        applicable = np.zeros(n_c, dtype=bool)
+        in_section = sec_code == code
+        masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # indicators of one scope share their rows
+        for iid in spec.indicators or ():
+            ind = indicators[iid]
+            if id(ind.in_scope) not in masks:
+                rows = np.flatnonzero(ind.in_scope & in_section)
+                masks[id(ind.in_scope)] = (rows, county_of[rows])
+            rows, groups = masks[id(ind.in_scope)]
+            stats = grouped_weighted_stats(ind.value[rows], ind.weight[rows], groups, n_c)
+            applicable |= stats.count > 0
+            cvs.append(stats.cv)
+            if spec.kind == "composite_cv" and section not in ind.cv:
+                nan = np.full(n_c, np.nan)
+                ind.cv[section] = CvArrays(stats, nan, float("nan"), nan, judged=False)
+            if spec.kind == "cv_limit":
+                compared = round_half_up(stats.cv, decimals, mode)
+                result = compare("<=", compared, limits[code], cp.tolerance)
+                result = np.where(stats.count > 0, result, np.nan)
+                cva = CvArrays(stats, compared, float(limits[code]), result)
+                ind.cv[section] = cva
+                per.setdefault(iid, {})[section] = cva
+                statuses.append(np.where(stats.count > 0, result, 1.0))
+        if spec.kind == "composite_cv" and cvs:
+            stack = np.vstack(cvs)
+            mean_cv = np.mean(stack, axis=0)
+            compared = round_half_up(mean_cv, decimals, mode)
+            result = compare("<=", compared, limits[code], cp.tolerance)
+            # CVs are never negative, so the known ones alone can already prove a failure
+            known_part = np.nansum(stack, axis=0) / stack.shape[0]
+            proven_fail = np.isnan(mean_cv) & (
+                compare(">", round_half_up(known_part, decimals, mode), limits[code], cp.tolerance) == 1.0
+            )
+            result = np.where(proven_fail, 0.0, result)
+            composite[section] = {
+                "cv": mean_cv,
+                "compared": compared,
+                "limit": np.full(n_c, limits[code]),
+                "result": np.where(applicable, result, np.nan),
+                "applicable": applicable,
+            }
+            statuses.append(np.where(applicable, result, 1.0))
+        any_applicable |= applicable
+    if statuses:
+        status = kleene_all(np.concatenate(statuses), np.tile(np.arange(n_c), len(statuses)), n_c)
+    else:
+        status = np.full(n_c, np.nan)
+    # a county with no school section counted by any of the indicators: the item does not apply to it
+    return ItemArrays(status, detail={"cv": per, "composite": composite, "applicable_any": any_applicable})
+
+
+def _k_of_n_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
+    table, cp = rt.table, rt.cp
+    ci = cp.items[item_id]
+    ids = ci.spec.indicators or []
+    n_c = table.levels["county"].n
+    n_rows = table.levels["section"].n
+    county_of = table.ancestor("county", "section")
+    k = ci.scalars["k"]
+    floor = ci.scalars["floor"]
+    met = np.column_stack([indicators[i].met for i in ids]) if ids else np.zeros((n_rows, 0))
+    floor_ok = (
+        np.column_stack(
+            [compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]
+        )
+        if ids
+        else np.zeros((n_rows, 0))
+    )
+    in_scope = np.logical_and.reduce([indicators[i].in_scope for i in ids]) if ids else np.zeros(n_rows, bool)
+    row = k_of_n(met, floor_ok, k)
+    status = kleene_all(row[in_scope], county_of[in_scope], n_c)
+    has_rows = np.bincount(county_of[in_scope], minlength=n_c) > 0
+    status = np.where(has_rows, status, np.nan)
+    return ItemArrays(
+        status,
+        row_level="section",
+        row_status=row,
+        applicable=in_scope,
+        detail={"met": met, "floor_ok": floor_ok, "k": k, "floor": floor, "indicators": ids},
+    )
+
+
+def _every_item(rt: _Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> ItemArrays:
+    table, cp = rt.table, rt.cp
+    ci = cp.items[item_id]
+    level = ci.spec.level or "school"
+    n_c = table.levels["county"].n
+    county_of = table.ancestor("county", level)
+    req = rt.full(ci.exprs["require"], level)
+    applicable = np.ones(table.levels[level].n, dtype=bool)
+    row = req.copy()
+    if "where" in ci.exprs:
+        where = rt.full(ci.exprs["where"], level)
+        applicable &= where != 0.0
+        row = np.where(np.isnan(where), np.nan, row)
+    if ci.spec.scope is not None:
+        in_scope = scopes[ci.spec.scope].in_scope
+        if level == "school":
+            school_of = table.ancestor("school", "section")
+            in_scope = np.bincount(school_of[in_scope], minlength=table.levels["school"].n) > 0
+        applicable &= in_scope
+    status = kleene_all(row[applicable], county_of[applicable], n_c)
+    return ItemArrays(status, row_level=level, row_status=row, applicable=applicable)
+
+
+def evaluate_table(table: Table, cp: CompiledPack) -> Results:
+    """Evaluate every rule of ``cp`` for every county in ``table``."""
+    rt = _Runtime(table, cp)
+    n_c = table.levels["county"].n
+    scopes = _scopes(rt)
+    indicators = _indicators(rt, scopes)
+    items: dict[str, ItemArrays] = {}
+    for item_id, ci in cp.items.items():
+        kind = ci.spec.kind
+        if kind in ("cv_limit", "composite_cv"):
+            items[item_id] = _cv_item(rt, item_id, indicators)
+        elif kind == "k_of_n":
+            items[item_id] = _k_of_n_item(rt, item_id, indicators)
+        elif kind == "every":
+            items[item_id] = _every_item(rt, item_id, scopes)
+        elif kind == "county":
+            items[item_id] = ItemArrays(rt.full(ci.exprs["require"], "county"))
+        else:  # progress: tracked, reported as a share of the target
+            value = rt.full(ci.exprs["value"], "county")
+            target = ci.scalars["target"]
+            status = compare(">=", value, target, cp.tolerance)
+            items[item_id] = ItemArrays(status, detail={"value": value, "target": target})
+    areas: dict[str, np.ndarray] = {}
+    for area_id in cp.pack.areas:
+        member = [items[i].status for i, ci in cp.items.items() if ci.spec.area == area_id]
+        if member:
+            areas[area_id] = kleene_all(np.concatenate(member), np.tile(np.arange(n_c), len(member)), n_c)
+        else:
+            areas[area_id] = np.full(n_c, np.nan)
+    required = [areas[a] for a, spec in cp.pack.areas.items() if spec.required]
+    if required:
+        verdict = kleene_all(np.concatenate(required), np.tile(np.arange(n_c), len(required)), n_c)
+    else:
+        verdict = np.full(n_c, np.nan)
+    values = {name: rt.value(name) for name in cp.table.symbols if name not in STRUCTURAL or name == "students"}
+    return Results(table, cp, scopes, indicators, items, areas, verdict, values)

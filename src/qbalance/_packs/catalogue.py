@@ -1,0 +1,193 @@
+"""Find rule packs: shipped with qbalance, on a search path, or published by other packages (entry points).
+
+Packs are data: discovering them never imports third-party code. An entry point in the ``qbalance.standards``
+group names a package directory (``"my_pkg:standards"`` → the ``standards`` folder inside ``my_pkg``), which is
+located with :func:`importlib.util.find_spec` without running the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from .._base.errors import PackError, Problem
+from .load import read_pack_file
+
+__all__ = ["ENV_VAR", "PackEntry", "find_pack", "list_packs", "shipped_dir"]
+
+ENV_VAR = "QBALANCE_STANDARDS_PATH"
+ENTRY_POINT_GROUP = "qbalance.standards"
+PACK_FILE = "pack.yaml"
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    """A pack found in the catalogue: enough to choose it without compiling it."""
+
+    id: str
+    version: str
+    effective: dt.date | None
+    expires: dt.date | None
+    path: Path
+    origin: str
+    title_zh: str
+    title_en: str | None
+    extends: str | None
+
+
+def shipped_dir() -> Path:
+    """The directory of the packs shipped with qbalance (installed inside the package, or in a source checkout)."""
+    here = Path(__file__).resolve().parent.parent  # the qbalance package directory
+    installed = here / "standards"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "standards"
+
+
+def _entry_point_dirs() -> list[tuple[str, Path]]:
+    out: list[tuple[str, Path]] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        module, _, attr = ep.value.partition(":")
+        top = module.split(".")[0]
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        base = Path(next(iter(spec.submodule_search_locations)))
+        for part in module.split(".")[1:]:
+            base = base / part
+        directory = base / attr.replace(".", "/") if attr else base
+        if directory.is_dir():
+            out.append((f"entry point {ep.name}", directory))
+    return out
+
+
+def search_dirs(extra: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """Where packs are looked for, in order: explicit dirs, the environment variable, shipped, entry points."""
+    dirs: list[tuple[str, Path]] = [("path", p) for p in (extra or [])]
+    for part in os.environ.get(ENV_VAR, "").split(os.pathsep):
+        if part.strip():
+            dirs.append((ENV_VAR, Path(part.strip())))
+    dirs.append(("shipped", shipped_dir()))
+    dirs.extend(_entry_point_dirs())
+    return dirs
+
+
+def _pack_files(directory: Path) -> list[Path]:
+    if (directory / PACK_FILE).is_file():
+        return [directory / PACK_FILE]
+    if not directory.is_dir():
+        return []
+    return sorted(p / PACK_FILE for p in directory.iterdir() if (p / PACK_FILE).is_file())
+
+
+_ENTRY_CACHE: dict[tuple[Path, int, int, str], PackEntry | None] = {}
+
+
+def _entry(path: Path, origin: str) -> PackEntry | None:
+    """The catalogue entry of one pack file, remembered while the file is unchanged (same size and mtime), so that
+    listing the catalogue again does not parse every pack again."""
+    st = path.stat()
+    key = (path.resolve(), st.st_mtime_ns, st.st_size, origin)
+    if key not in _ENTRY_CACHE:
+        if len(_ENTRY_CACHE) > 1024:
+            _ENTRY_CACHE.clear()
+        _ENTRY_CACHE[key] = _read_entry(path, origin)
+    return _ENTRY_CACHE[key]
+
+
+def _read_entry(path: Path, origin: str) -> PackEntry | None:
+    pf = read_pack_file(path)
+    doc = pf.doc
+    pid, version = doc.get("id"), doc.get("version")
+    if not isinstance(pid, str) or not isinstance(version, (str, int, float)):
+        return None
+    title = doc.get("title") if isinstance(doc.get("title"), dict) else {}
+    assert isinstance(title, dict)
+
+    def date(key: str) -> dt.date | None:
+        raw = doc.get(key)
+        try:
+            return dt.date.fromisoformat(str(raw)) if raw is not None else None
+        except ValueError:
+            return None
+
+    extends = doc.get("extends")
+    return PackEntry(
+        pid,
+        str(version),
+        date("effective"),
+        date("expires"),
+        path,
+        origin,
+        str(title.get("zh", pid)),
+        title.get("en"),
+        extends if isinstance(extends, str) else None,
+    )
+
+
+def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:
+    """Every pack the catalogue can see, in search order (unreadable files are skipped, not fatal)."""
+    out: list[PackEntry] = []
+    seen: set[Path] = set()
+    for origin, directory in search_dirs(extra):
+        for path in _pack_files(directory):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                entry = _entry(path, origin)
+            except (PackError, OSError):
+                continue
+            if entry is not None:
+                out.append(entry)
+    return out
+
+
+def find_pack(ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True) -> Path:
+    """The pack file for ``ref``: a path, ``id``, or ``id@version``; with ``as_of``, the version in force that day.
+
+    Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen. ``paths=False``
+    looks in the catalogue only: a pack's ``extends`` must never reach a directory that happens to sit in the
+    working directory.
+    """
+    candidate = Path(ref)
+    if paths and candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    if paths and candidate.is_dir() and (candidate / PACK_FILE).is_file():
+        return candidate / PACK_FILE
+    pid, _, version = ref.partition("@")
+    entries = [e for e in list_packs(extra) if e.id == pid]
+    if not entries:
+        known = sorted({e.id for e in list_packs(extra)})
+        hint = f"; known packs: {', '.join(known)}" if known else ""
+        raise PackError(Problem(f"no pack {ref!r} found (not a file, and not a pack id in the catalogue){hint}"))
+    if version:
+        entries = [e for e in entries if e.version == version]
+        if not entries:
+            raise PackError(Problem(f"pack {pid!r} has no version {version!r}"))
+    if as_of is not None:
+        in_force = [
+            e
+            for e in entries
+            if (e.effective is None or e.effective <= as_of) and (e.expires is None or as_of < e.expires)
+        ]
+        if not in_force:
+            raise PackError(Problem(f"no version of pack {pid!r} is in force on {as_of.isoformat()}"))
+        entries = in_force
+    first_origin = entries[0].origin
+    entries = [e for e in entries if e.origin == first_origin] or entries  # earlier search dirs take precedence
+    entries.sort(key=lambda e: (e.effective or dt.date.min, _version_key(e.version)))
+    return entries[-1].path
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    parts = version.replace("-", ".").replace("+", ".").split(".")
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in parts)

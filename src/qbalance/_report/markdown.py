@@ -1,0 +1,373 @@
+"""Render a report (and optionally its rectification plan) as Markdown: Chinese headings by default, English with
+``lang="en"``.
+
+The document has the verdict, areas, veto findings, missing data, every item with its citation, the indicator ×
+section CV table (with the schools that pull each CV up), the problem list per school (问题清单: unmet indicator,
+value, threshold, shortfall in real units, tolerated flag), items failed at single schools, excluded schools,
+warnings, and the plan. Text from the input (school names, evidence) is escaped so it cannot break a table or
+inject markup into a Markdown viewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .frames import (
+    area_status_word,
+    check_plan,
+    excluded_records,
+    floor_ratio,
+    fmt_num,
+    fmt_pct,
+    fmt_short,
+    indicator_records,
+    item_records,
+    item_row_records,
+    plan_records,
+    plan_total_records,
+    problem_records,
+)
+from .labels import VERDICT, category, status_word, word
+from .model import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._workflow.plan import Plan
+
+__all__ = ["render_markdown"]
+
+_MD_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "*": "\\*",
+        "_": "\\_",
+        "`": "\\`",
+        "[": "\\[",
+        "]": "\\]",
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "#": "\\#",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+
+
+def md(text: object) -> str:
+    """Text safe inside a Markdown paragraph or table cell (no markup, no HTML, no line breaks)."""
+    return str(text).translate(_MD_SPECIAL)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> list[str]:
+    right = right or set()
+    out = ["| " + " | ".join(md(h) for h in headers) + " |"]
+    out.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
+    for row in rows:
+        out.append("| " + " | ".join(row) + " |")
+    return out
+
+
+def _yes(flag: bool | None, lang: str) -> str:
+    if flag is None:
+        return ""
+    return word("yes" if flag else "no", lang)
+
+
+def _amount(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def render_markdown(report: Report, lang: str = "zh", plan: Plan | None = None) -> str:
+    """The report as a Markdown document (GitHub-flavoured tables); with ``plan``, the rectification plan too."""
+    check_plan(report, plan)
+    out: list[str] = []
+    pack = report.provenance.pack
+    v = VERDICT[report.verdict]
+    verdict = v[1] if lang == "en" else v[0]
+    out.append(f"# {md(pack.title.text(lang))} — {word('title', lang)}")
+    out.append("")
+    year = f" {report.county.year}" if report.county.year else ""
+    synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
+    out.append(f"- **{word('county', lang)}**: {md(report.county.name)} ({md(report.county.code)}){year}{synthetic}")
+    doc = f" {md(pack.document)}" if pack.document else ""
+    out.append(f"- **{word('standard', lang)}**: {md(pack.title.text(lang))}{doc} (`{pack.id}` {md(pack.version)})")
+    out.append(f"- **{word('verdict', lang)}**: **{verdict}**")
+    out.append("")
+
+    if report.vetoes:
+        out.append(f"## {word('vetoes', lang)}")
+        out.append("")
+        for veto in report.vetoes:
+            notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
+            out.append(f"- {md(veto.label.text(lang))}" + (f" — {md(notes)}" if notes else ""))
+        out.append("")
+
+    if report.missing:
+        out.append(f"## {word('missing', lang)}")
+        out.append("")
+        for m in report.missing:
+            out.append(f"- {md(m.label.text(lang))}: {md('; '.join(m.what)) if m.what else ''}")
+        out.append("")
+
+    out.append(f"## {word('areas', lang)}")
+    out.append("")
+    out.extend(
+        _table(
+            [word("area", lang), word("status", lang)],
+            [[md(a.label.text(lang)), area_status_word(a.status, a.veto, lang)] for a in report.areas],
+        )
+    )
+    out.append("")
+
+    out.append(f"## {word('items', lang)}")
+    out.append("")
+    rows = [
+        [
+            md(r["area_label"]),
+            f"`{r['item']}`",
+            md(r["label"]),
+            f"**{r['status_label']}**" if r["status"] in ("fail", "not_evaluated") else r["status_label"],
+            md(" ".join(x for x in (r["document"], r["clause"]) if x)),
+        ]
+        for r in item_records(report, lang)
+    ]
+    out.extend(_table([word("area", lang), "ID", word("item", lang), word("status", lang), word("source", lang)], rows))
+    out.append("")
+    out.extend(_item_details(report, lang))
+
+    if report.indicators:
+        out.append(f"## {word('indicators', lang)}")
+        out.append("")
+        recs = indicator_records(report, lang)
+        rounded = any(r["cv"] != r["cv_compared"] for r in recs)
+        heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv"]
+        heads += ["cv_compared"] if rounded else []
+        heads += ["limit", "result", "top_contributors"]
+        rows = []
+        for r in recs:
+            row = [
+                md(f"{r['indicator']} {r['label']}"),
+                md(r["section_label"]),
+                str(r["schools"]),
+                md(f"{fmt_num(r['county_value'])} {r['unit']}"),
+                fmt_num(r["threshold"]),
+                fmt_num(r["cv"], 4),
+            ]
+            row += [fmt_num(r["cv_compared"], 4)] if rounded else []
+            result = f"**{r['result_label']}**" if r["result"] == "fail" else r["result_label"]
+            row += [fmt_num(r["limit"]), result, md(r["top_contributors"])]
+            rows.append(row)
+        right = {2, 3, 4, 5, 6} | ({7} if rounded else set())
+        out.extend(_table([word(h, lang) for h in heads], rows, right=right))
+        out.extend(_composites(report, lang))
+        out.append("")
+
+    out.extend(_problems(report, lang))
+
+    if report.excluded:
+        out.append(f"## {word('excluded', lang)}")
+        out.append("")
+        rows = [
+            [md(e["school_id"]), md(e["school_name"]), category("section", e["section"], lang), md(e["reason"])]
+            for e in excluded_records(report, lang)
+        ]
+        heads = [word(h, lang) for h in ("school_id", "school_name", "section", "reason")]
+        out.extend(_table(heads, rows))
+        out.append("")
+
+    if report.warnings:
+        out.append(f"## {word('warnings', lang)}")
+        out.append("")
+        for w in report.warnings:
+            who = f"{md(w.school_id)} " if w.school_id else ""
+            fld = f"`{md(w.field)}`: " if w.field else ""
+            out.append(f"- {who}{fld}{md(w.message)}")
+        out.append("")
+
+    if plan is not None:
+        out.extend(_plan(report, plan, lang))
+
+    out.append("---")
+    out.append("")
+    out.append(f"{word('input_digest', lang)}: `{report.provenance.input_digest}`  ")
+    out.append(f"{word('pack_hash', lang)}: `{pack.sha256}` · qbalance {md(report.provenance.qbalance_version)}")
+    return "\n".join(out) + "\n"
+
+
+def _item_details(report: Report, lang: str) -> list[str]:
+    """County-level evidence and failing rows of every item that did not pass."""
+    out: list[str] = []
+    details = [i for i in report.items if i.status in ("fail", "not_evaluated") and (i.inputs or i.rows or i.value)]
+    if not details:
+        return out
+    out.append(f"### {word('details', lang)}")
+    out.append("")
+    for item in details:
+        out.append(f"- **{md(item.label.text(lang))}** (`{item.id}`) — {status_word(item.status, lang)}")
+        if item.cite and item.cite.text:
+            src = " ".join(x for x in (item.cite.document, item.cite.clause) if x)
+            out.append(f"  - {word('source', lang)}: {md(src)} “{md(item.cite.text)}”")
+        for inp in item.inputs:
+            label = inp.label.text(lang) if inp.label else inp.input
+            note = f" ({md(inp.evidence)})" if inp.evidence else ""
+            out.append(f"  - {md(label)}: {md(fmt_short(inp.value))}{note}")
+        if item.value is not None or item.target is not None:
+            out.append(f"  - {fmt_num(item.value)} / {fmt_num(item.target)} ({fmt_pct(item.progress)})")
+        for row in item.rows[:50]:
+            sec = f" {category('section', row.section, lang)}" if row.section else ""
+            vals = ", ".join(f"{k} = {fmt_short(x)}" for k, x in row.values.items())
+            out.append(f"  - {md(row.school_id)} {md(row.school_name)}{sec}: {md(vals)}")
+        if len(item.rows) > 50:
+            out.append(f"  - … (+{len(item.rows) - 50})")
+    out.append("")
+    return out
+
+
+def _composites(report: Report, lang: str) -> list[str]:
+    comps = [(i, c) for i in report.items for c in i.composite]
+    if not comps:
+        return []
+    out = ["", f"**{word('composite', lang)}**", ""]
+    rows = [
+        [
+            md(item.label.text(lang)),
+            category("section", c.section, lang),
+            fmt_num(c.cv, 4),
+            fmt_num(c.limit),
+            status_word(c.result, lang),
+        ]
+        for item, c in comps
+    ]
+    out.extend(_table([word(h, lang) for h in ("item", "section", "cv", "limit", "result")], rows, right={2, 3}))
+    return out
+
+
+def _problems(report: Report, lang: str) -> list[str]:
+    """The problem list (问题清单): unmet indicators per school section, then items failed at single schools."""
+    probs = problem_records(report, lang)
+    others = item_row_records(report, lang)
+    if not probs and not others:
+        return []
+    out = [f"## {word('problems', lang)}", ""]
+    if probs:
+        heads = [
+            "school_id", "school_name", "section", "met_of", "indicator", "value", "threshold", "ratio",
+            "shortfall", "addition", "tolerated", "school_result",
+        ]  # fmt: skip
+        rows = []
+        for p in probs:
+            value = fmt_num(p["value"]) if p["problem"] == "unmet" else status_word("not_evaluated", lang)
+            ratio = fmt_pct(p["ratio"]) + (f" ({word('below_floor', lang)})" if p["below_floor"] else "")
+            shortfall = f"{_amount(p['shortfall'])} {p['unit_word']}" if p["shortfall"] is not None else "—"
+            rows.append(
+                [
+                    md(p["school_id"]),
+                    md(p["school_name"]),
+                    category("section", p["section"], lang),
+                    f"{p['met_count']}/{p['indicators']}",
+                    md(f"{p['indicator']} {p['indicator_label']} ({p['unit']})"),
+                    md(value),
+                    fmt_num(p["threshold"]),
+                    md(ratio),
+                    md(shortfall),
+                    md(p["addition_label"]),
+                    _yes(p["tolerated"], lang),
+                    status_word(p["school_result"], lang),
+                ]
+            )
+        out.extend(_table([word(h, lang) for h in heads], rows, right={3, 5, 6, 7, 8}))
+        out.append("")
+        k = next((p["required"] for p in probs if p["required"] is not None), None)
+        floor = floor_ratio(report)
+        if k is not None and floor is not None:
+            n = next(p["indicators"] for p in probs)
+            note = word("tolerated_note", lang).format(k=_amount(k), n=n, floor=fmt_pct(floor))
+            out.append(f"> {md(note)}")
+            out.append("")
+    if others:
+        out.append(f"### {word('other_problems', lang)}")
+        out.append("")
+        rows = [
+            [
+                md(o["school_id"]),
+                md(o["school_name"]),
+                category("section", o["section"], lang) if o["section"] else "",
+                md(o["label"]),
+                o["result_label"],
+                md(o["detail"]),
+            ]
+            for o in others
+        ]
+        heads = [word(h, lang) for h in ("school_id", "school_name", "section", "item", "result", "detail")]
+        out.extend(_table(heads, rows))
+        out.append("")
+    return out
+
+
+def _plan(report: Report, plan: Plan, lang: str) -> list[str]:
+    out = [f"## {word('plan', lang)}", ""]
+    vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
+    before = (vb[1] if lang == "en" else vb[0]) if vb else plan.verdict_before
+    after = (va[1] if lang == "en" else va[0]) if va else plan.verdict_after
+    out.append(f"- {word('verdict_before', lang)}: {before}")
+    out.append(f"- {word('verdict_after', lang)}: {after}")
+    if plan.items_after:
+        items = ", ".join(
+            f"`{k}` {status_word(plan.items_before.get(k, ''), lang)} → {status_word(s, lang)}"
+            for k, s in plan.items_after.items()
+        )
+        out.append(f"- {word('items_after', lang)}: {items}")
+    out.append("")
+    out.append(f"### {word('plan_schools', lang)}")
+    out.append("")
+    recs = plan_records(plan, report, lang)
+    if recs:
+        heads = ["school_id", "school_name", "section", "indicator", "input", "amount", "unit", "reason"]
+        rows = [
+            [
+                md(r["school_id"]),
+                md(r["school_name"]),
+                category("section", r["section"], lang) if r["section"] else word("whole_school", lang),
+                md(f"{r['indicator']} {r['indicator_label']}"),
+                md(r["input_label"]),
+                _amount(r["amount"]),
+                md(r["unit_word"]),
+                md(r["reason_label"]),
+            ]
+            for r in recs
+        ]
+        out.extend(_table([word(h, lang) for h in heads], rows, right={5}))
+    else:
+        out.append(word("none", lang))
+    out.append("")
+    totals = plan_total_records(plan, lang)
+    if totals:
+        out.append(f"### {word('plan_totals', lang)}")
+        out.append("")
+        rows = [[md(t["input_label"]), _amount(t["amount"]), md(t["unit_word"])] for t in totals]
+        out.extend(_table([word("input", lang), word("total", lang), word("unit", lang)], rows, right={1}))
+        out.append("")
+    if plan.indicators:
+        out.append(f"### {word('plan_cv', lang)}")
+        out.append("")
+        rows = [
+            [
+                md(f"{p.indicator} {p.label.text(lang)}"),
+                category("section", p.section, lang),
+                fmt_num(p.cv_before, 4),
+                fmt_num(p.cv_after, 4),
+                fmt_num(p.limit),
+            ]
+            for p in plan.indicators
+        ]
+        heads = [word(h, lang) for h in ("indicator", "section", "cv_before", "cv_after", "limit")]
+        out.extend(_table(heads, rows, right={2, 3, 4}))
+        out.append("")
+    if plan.not_planned:
+        out.append(f"### {word('not_planned', lang)}")
+        out.append("")
+        out.extend(f"- {md(x)}" for x in plan.not_planned)
+        out.append("")
+    return out

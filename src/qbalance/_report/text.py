@@ -1,0 +1,256 @@
+"""Render a report as a readable plain-text table (Chinese labels by default), for the terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from .._workflow.plan import Plan
+from .labels import PLAN_REASON, STATUS, VERDICT, _pick, category, input_label, unit_word, word
+from .model import Report
+
+__all__ = ["render_plan_text", "render_text"]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = max(0, width - _width(text))
+    return (" " * gap + text) if right else (text + " " * gap)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> list[str]:
+    right = right or set()
+    widths = [_width(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _width(cell))
+    line = "  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(headers))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for row in rows:
+        out.append("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(row)).rstrip())
+    return out
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _short(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.10g}" if abs(v) < 1e15 else str(v)
+    return "—" if v is None else str(v)
+
+
+def _status(s: str, lang: str) -> str:
+    pair = STATUS.get(s)
+    return (pair[1] if lang == "en" else pair[0]) if pair else s
+
+
+def _veto_status(s: str, lang: str) -> str:
+    """A veto item 'passes' when the finding is absent; say so plainly."""
+    words = {"pass": ("未发现", "not found"), "fail": ("存在(否决)", "FOUND (veto)")}
+    pair = words.get(s)
+    return (pair[1] if lang == "en" else pair[0]) if pair else _status(s, lang)
+
+
+def render_text(report: Report, lang: str = "zh") -> str:
+    """The report as text: verdict, areas and items, indicator CVs, per-school results, exclusions, warnings."""
+    en = lang == "en"
+    out: list[str] = []
+    v = VERDICT[report.verdict]
+    title = f"{report.provenance.pack.title.text(lang)} — {word('title', lang)}"
+    out.append(title)
+    out.append("=" * _width(title))
+    synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
+    year = f" {report.county.year}" if report.county.year else ""
+    out.append(f"{word('county', lang)}: {report.county.name} ({report.county.code}){year}{synthetic}")
+    pack = report.provenance.pack
+    out.append(f"{word('standard', lang)}: {pack.title.text(lang)} {pack.document or ''} [{pack.id} {pack.version}]")
+    out.append(f"{word('verdict', lang)}: {v[1] if en else v[0]}")
+    out.append("")
+
+    if report.vetoes:
+        out.append(f"## {word('vetoes', lang)}")
+        for veto in report.vetoes:
+            notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
+            out.append(f"- {veto.label.text(lang)}" + (f" — {notes}" if notes else ""))
+        out.append("")
+
+    out.append(f"## {word('areas', lang)}")
+    rows = []
+    for area in report.areas:
+        for item_id in area.items:
+            item = report.item(item_id)
+            status = _veto_status(item.status, lang) if area.veto else _status(item.status, lang)
+            rows.append([area.label.text(lang), item.label.text(lang), status])
+    out.extend(_table([word("area", lang), word("item", lang), word("status", lang)], rows))
+    out.append("")
+
+    if report.indicators:
+        out.append(f"## {word('indicators', lang)}")
+        rows = []
+        for ind in report.indicators:
+            unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
+            name = (ind.short or ind.label).text(lang)
+            for cv in ind.sections:
+                rows.append(
+                    [
+                        f"{ind.id} {name}",
+                        category("section", cv.section, lang),
+                        str(cv.schools),
+                        f"{_fmt(cv.county_value)} {unit}",
+                        _fmt(ind.threshold.get(cv.section)),
+                        _fmt(cv.cv, 4),
+                        _fmt(cv.limit),
+                        _status(cv.result, lang),
+                    ]
+                )
+        heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv", "limit", "result"]
+        out.extend(_table([word(h, lang) for h in heads], rows, right={2, 3, 4, 5, 6}))
+        out.append("")
+
+    # a pack without per-school thresholds (e.g. the 2012 basic standard) has no per-school table to show
+    if any(v.threshold is not None for s in report.schools for v in s.values):
+        out.append(f"## {word('schools', lang)}")
+        rows = []
+        for s in report.schools:
+            short = []
+            for val in s.values:
+                if val.met is False:
+                    mark = f" {word('below_floor', lang)}" if val.floor_ok is False else ""
+                    short.append(f"{val.indicator} {_fmt(val.value)}/{_fmt(val.threshold)}{mark}")
+                elif val.met is None:
+                    short.append(f"{val.indicator} —")
+            rows.append(
+                [
+                    s.school_id,
+                    s.school_name,
+                    category("section", s.section, lang),
+                    f"{s.students:,.0f}",
+                    f"{s.met_count}/{len(s.values)}",
+                    _status(s.result, lang),
+                    "; ".join(short),
+                ]
+            )
+        heads = ["school", "school", "section", "students", "met", "result", "shortfalls"]
+        labels = [("ID" if i == 0 else word(h, lang)) for i, h in enumerate(heads)]
+        out.extend(_table(labels, rows, right={3}))
+        out.append("")
+
+    other = [i for i in report.items if i.rows or i.inputs]
+    for item in other:
+        if item.status == "pass" and not item.rows:
+            continue
+        out.append(f"### {item.label.text(lang)} — {_status(item.status, lang)}")
+        for inp in item.inputs:
+            label = inp.label.text(lang) if inp.label else inp.input
+            note = f" ({inp.evidence})" if inp.evidence else ""
+            out.append(f"- {label}: {inp.value if inp.value is not None else '—'}{note}")
+        for row in item.rows[:50]:
+            vals = ", ".join(f"{k}={_short(v)}" for k, v in row.values.items())
+            sec = f" {category('section', row.section, lang)}" if row.section else ""
+            out.append(f"- {row.school_id} {row.school_name}{sec}: {_status(row.result, lang)} ({vals})")
+        out.append("")
+
+    if report.missing:
+        out.append(f"## {word('missing', lang)}")
+        for m in report.missing:
+            out.append(f"- {m.label.text(lang)}: {'; '.join(m.what) if m.what else ''}")
+        out.append("")
+
+    if report.excluded:
+        out.append(f"## {word('excluded', lang)}")
+        rows = [
+            [e.school_id, e.school_name, category("section", e.section, lang), e.reason.text(lang)]
+            for e in report.excluded
+        ]
+        out.extend(_table(["ID", word("school", lang), word("section", lang), word("reason", lang)], rows))
+        out.append("")
+
+    if report.warnings:
+        out.append(f"## {word('warnings', lang)}")
+        for w in report.warnings:
+            who = f"{w.school_id} " if w.school_id else ""
+            fld = f"{w.field}: " if w.field else ""
+            out.append(f"- {who}{fld}{w.message}")
+        out.append("")
+
+    out.append(f"{word('input_digest', lang)}: {report.provenance.input_digest}")
+    out.append(f"{word('pack_hash', lang)}: {pack.sha256}  qbalance {report.provenance.qbalance_version}")
+    return "\n".join(out) + "\n"
+
+
+_PLAN_WORDS = {
+    "title": ("整改方案", "rectification plan"),
+    "totals": ("新增合计", "Total additions"),
+    "per_school": ("一校一策", "Per school"),
+    "indicators": ("各指标措施", "Per indicator"),
+    "input": ("项目", "Input"),
+    "amount": ("新增", "Add"),
+    "unit": ("单位", "Unit"),
+    "reason": ("依据", "Why"),
+    "before": ("整改前", "Before"),
+    "after": ("整改后", "After"),
+    "not_planned": ("无法通过新增资源解决", "Not planned"),
+    "nothing": ("资源配置已达标,无需新增。", "The resource indicators are met; nothing to add."),
+}
+
+
+def render_plan_text(plan: Plan, lang: str = "zh") -> str:
+    """The plan as plain text: totals, then one block per school (一校一策), then what it does to each indicator."""
+
+    def w(key: str) -> str:
+        pair = _PLAN_WORDS[key]
+        return pair[1] if lang == "en" else pair[0]
+
+    def unit(u: str) -> str:
+        return unit_word(u, lang)
+
+    out = [f"{plan.county.name} {w('title')} — {plan.provenance.pack.id} {plan.provenance.pack.document or ''}"]
+    verdicts = f"{word('verdict', lang)}: {w('before')} {_pick(VERDICT[plan.verdict_before], lang)}"
+    out += [verdicts + f" → {w('after')} {_pick(VERDICT[plan.verdict_after], lang)}", ""]
+    if not plan.rows:
+        out += [w("nothing")]
+    else:
+        out += [f"## {w('totals')}"]
+        rows = [[input_label(k, lang), _short(v), unit(plan.units[k])] for k, v in plan.totals.items()]
+        out += [*_table([w("input"), w("amount"), w("unit")], rows, right={1}), ""]
+        out += [f"## {w('per_school')}"]
+        rows = []
+        for r in plan.rows:
+            sec = category("section", r.section, lang) if r.section else ""
+            rows.append(
+                [
+                    r.school_id,
+                    r.school_name,
+                    sec,
+                    input_label(r.input, lang),
+                    _short(r.amount),
+                    unit(r.unit),
+                    f"{r.indicator} {_pick(PLAN_REASON[r.reason], lang)}",
+                ]
+            )
+        heads = [word("school", lang), "", word("section", lang), w("input"), w("amount"), w("unit"), w("reason")]
+        out += [*_table(heads, rows, right={4}), ""]
+        out += [f"## {w('indicators')}"]
+        rows = [
+            [
+                ip.indicator,
+                (ip.label.en or ip.label.zh) if lang == "en" else ip.label.zh,
+                category("section", ip.section, lang),
+                _fmt(ip.cv_before, 4),
+                _fmt(ip.cv_after, 4),
+                _fmt(ip.limit, 2),
+            ]
+            for ip in plan.indicators
+        ]
+        heads = [word("indicator", lang), "", word("section", lang), f"CV {w('before')}", f"CV {w('after')}"]
+        out += [*_table([*heads, word("limit", lang)], rows, right={3, 4, 5}), ""]
+    if plan.not_planned:
+        out += [f"## {w('not_planned')}"] + [f"- {x}" for x in plan.not_planned]
+    return "\n".join(out).rstrip() + "\n"

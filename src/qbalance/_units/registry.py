@@ -1,0 +1,178 @@
+"""The package's single pint registry, and the helpers that read quantities from input.
+
+Units are checked once (when a pack loads and when data is read) and then erased: the numeric core runs on bare
+float64 arrays in each field's canonical unit. Definitions live in ``units.txt`` beside this module (data, not code).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pint
+
+from .._base.errors import UnitError
+
+__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
+
+Dims = Any  # pint.util.UnitsContainer, kept loose for typing
+
+
+def _make_registry() -> pint.UnitRegistry[Any]:
+    text = resources.files("qbalance._units").joinpath("units.txt").read_text(encoding="utf-8")
+    registry: pint.UnitRegistry[Any] = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
+    registry.load_definitions(text.splitlines())
+    return registry
+
+
+ureg: pint.UnitRegistry[Any] = _make_registry()
+"""The one unit registry of qbalance: metre, yuan (元, 万元), 亩, and counting units (student, teacher, room, class)."""
+
+_MAX_UNIT_TEXT = 200
+# A number: digits grouped in threes by commas ("4,500.5"), or plain digits; then the unit text.
+_NUMBER_UNIT = re.compile(
+    r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", re.S
+)
+_UNIT_CHARS = re.compile(r"^[\w\s/*^().²³%‰·×㎡-]*$", re.UNICODE)
+
+
+def _clean_unit(text: str) -> str:
+    text = text.replace("·", "*").replace("×", "*").replace("²", "**2").replace("³", "**3")
+    return text.replace("㎡", "m**2").replace("^", "**")
+
+
+_POWER = re.compile(r"\*\*")
+_POWER_OK = re.compile(r"\*\*\s*-?[1-4](?!\s*[0-9.*^])")
+_NUMBER_IN_UNIT = re.compile(r"\d+(?:\.\d*)?")
+MAX_UNIT_POWERS = 3
+MAX_UNIT_PARENS = 2
+
+
+def _check_unit_text(unit: str, text: str) -> None:
+    """Refuse unit text that pint could be made to work hard on.
+
+    pint evaluates numbers in unit text exactly, so ``2**4**4**4`` would be a number with 10^154 digits. Allowed:
+    at most three powers, each a whole number from 1 to 4 that is not itself raised to a power, parentheses at most
+    two deep, numbers of at most nine digits. Real units (``m**2``, ``teacher / (100 student)``) are far inside this.
+    """
+    powers = list(_POWER.finditer(text))
+    if len(powers) > MAX_UNIT_POWERS:
+        raise UnitError(f"unit {unit!r}: too many powers")
+    for m in powers:
+        if not _POWER_OK.match(text, m.start()):
+            raise UnitError(f"unit {unit!r}: only small whole powers (**2, **3) are allowed")
+    depth = 0
+    for ch in text:
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        if depth > MAX_UNIT_PARENS:
+            raise UnitError(f"unit {unit!r}: parentheses nested too deeply")
+    for m in _NUMBER_IN_UNIT.finditer(text):
+        if len(m.group().replace(".", "")) > 9:
+            raise UnitError(f"unit {unit!r}: number too long")
+
+
+@lru_cache(maxsize=512)
+def _unit_quantity(unit: str) -> pint.Quantity[Any]:
+    """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
+    if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
+        raise UnitError(f"not a unit expression: {unit!r}")
+    text = _clean_unit(unit).strip()
+    _check_unit_text(unit, text)
+    if text in ("", "1"):
+        return ureg.Quantity(1.0)
+    try:
+        q = ureg.parse_expression(text)
+    except Exception as exc:  # pint raises several types; all mean "not a unit"
+        raise UnitError(f"unknown unit {unit!r}: {exc}") from None
+    if not isinstance(q, ureg.Quantity):
+        q = ureg.Quantity(float(q))
+    return q
+
+
+def dims_of(unit: str) -> Dims:
+    """The dimensionality of a unit expression, e.g. ``[length]**2 / [student]`` for ``m² / student``."""
+    return _unit_quantity(unit).dimensionality
+
+
+def canonical_factor(unit: str) -> float:
+    """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)``."""
+    try:
+        factor = float(_unit_quantity(unit).to_base_units().magnitude)
+    except (OverflowError, ZeroDivisionError):
+        raise UnitError(f"unit {unit!r} is out of range") from None
+    if not math.isfinite(factor) or factor == 0:
+        raise UnitError(f"unit {unit!r} is out of range")
+    return factor
+
+
+def format_dims(dims: Dims) -> str:
+    """A readable dimensionality such as ``[length] ** 2 / [student]`` (``dimensionless`` if empty)."""
+    text = str(dims)
+    return text if text else "dimensionless"
+
+
+_CONTEXT_WORDS = {
+    ("人", "student"): "student",
+    ("名", "student"): "student",
+    ("人", "teacher"): "teacher",
+    ("名", "teacher"): "teacher",
+    ("个", "class_"): "class_",
+    ("个", "room"): "room",
+    ("台", "device"): "device",
+}
+"""Counting words that name a unit only by context (人 counts students or teachers, 个 classes or rooms): accepted
+for a field of exactly that unit, as the data-entry template's headers write them ("在校学生数 (人)")."""
+
+
+def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -> float:
+    """Read ``value`` as a magnitude in ``unit``.
+
+    Plain numbers are taken to be in ``unit`` already (the field's canonical unit). Strings must carry a unit of the
+    same dimension ("3.2 万元", "2 亩", "4500 m²") and are converted. NaN, infinity, booleans and unit-less strings
+    are refused: nothing is coerced silently.
+    """
+    if isinstance(value, bool):
+        raise UnitError(f"expected a number in {unit}, got a boolean")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise UnitError("not a finite number")
+        return number
+    if not isinstance(value, str):
+        raise UnitError(f"expected a number or a string with a unit, got {type(value).__name__}")
+    match = _NUMBER_UNIT.match(value)
+    if not match:
+        raise UnitError(f"cannot read {value!r} as a quantity (write e.g. '4500 m²' or a plain number in {unit})")
+    number_text, unit_text = match.group(1).replace(",", ""), match.group(2)
+    if unit_text.startswith(","):
+        raise UnitError(
+            f"cannot read {value!r}: a thousands separator must group digits in threes (4,500 or 4500), "
+            "and a decimal point is written '.'"
+        )
+    if not unit_text:
+        if allow_plain_string:
+            return float(number_text)
+        raise UnitError(f"{value!r} has no unit: write a plain number (in {unit}) or a number with a unit")
+    unit_text = _CONTEXT_WORDS.get((unit_text.strip(), unit.strip()), unit_text)
+    try:
+        source = _unit_quantity(unit_text)
+    except UnitError as exc:
+        raise UnitError(f"cannot read {value!r}: {exc}") from None
+    target = _unit_quantity(unit)
+    canonical_factor(unit_text)  # refuses out-of-range factors
+    if source.dimensionality != target.dimensionality:
+        raise UnitError(
+            f"{value!r} has unit {unit_text!r} ({format_dims(source.dimensionality)}), "
+            f"but this field is in {unit} ({format_dims(target.dimensionality)})"
+        )
+    try:
+        factor = float((source / target).to_base_units().magnitude)
+    except (OverflowError, ZeroDivisionError):
+        raise UnitError(f"{value!r} is out of range") from None
+    number = float(number_text) * factor
+    if not math.isfinite(number):
+        raise UnitError(f"{value!r} is too large")
+    return number

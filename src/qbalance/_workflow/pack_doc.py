@@ -1,0 +1,372 @@
+"""Read-only views of a resolved pack: the effective YAML with every rule's origin, a literate Markdown document
+for supervision experts (each rule beside the clause text it encodes), and lint checks that evaluate nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .._api.standard import Standard
+from .._base.errors import Problem
+from .._packs.compile import STRUCTURAL
+from .._packs.resolve import Origin
+from .._packs.schema import Cite, Label
+
+__all__ = ["lint_standard", "render_markdown", "render_resolved"]
+
+BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
+
+
+def _where(o: Origin) -> str:
+    loc = f" {o.location}" if o.location else ""
+    return f"{o.pack} {o.version} ({o.file}{loc})"
+
+
+def render_resolved(std: Standard) -> str:
+    """The effective pack as YAML, each rule preceded by comments saying which pack defined or changed it."""
+    assert std.resolved is not None
+    doc = std.resolved.doc
+    origins = std.resolved.origins
+    out: list[str] = [
+        f"# Resolved pack {std.id} {std.version} — chain: " + " → ".join(f"{c.id} {c.version}" for c in std.chain),
+        f"# sha256 of the resolved rules: {std.sha256}",
+    ]
+    if std.resolved.retired:
+        out.append("# retired by an overlay: " + ", ".join(std.resolved.retired))
+    meta = {k: v for k, v in doc.items() if k not in BLOCKS and k not in ("apportionment", "sections")}
+    out.append(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False).rstrip())
+    for single in ("sections", "apportionment"):
+        if single in doc:
+            o = origins.get(single)
+            if o:
+                out.append(f"# {single}: defined by {_where(o)}")
+            out.extend(_changed_lines(origins, single))
+            out.append(yaml.safe_dump({single: doc[single]}, allow_unicode=True, sort_keys=False, width=120).rstrip())
+    for block in BLOCKS:
+        entries = doc.get(block) or {}
+        if not entries:
+            continue
+        out.append(f"{block}:")
+        for key, value in entries.items():
+            rule = f"{block}.{key}"
+            o = origins.get(rule)
+            if o is not None:
+                out.append(f"  # {key}: {'defined' if o.op == 'define' else o.op} by {_where(o)}")
+            out.extend("  " + line for line in _changed_lines(origins, rule))
+            text = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=116).rstrip()
+            out.extend("  " + line for line in text.splitlines())
+    return "\n".join(out) + "\n"
+
+
+def _changed_lines(origins: dict[str, Origin], rule: str) -> list[str]:
+    lines = []
+    for path, o in origins.items():
+        if path.startswith(rule + ".") or (path == rule and o.op != "define"):
+            cite = o.cite or {}
+            src = f" citing {cite.get('source')} {cite.get('clause') or ''}".rstrip() if cite else ""
+            lines.append(f"# {path}: {o.op} by {_where(o)}{src}")
+    return lines
+
+
+def _lbl(label: Label | None, lang: str) -> str:
+    return label.text(lang) if label else ""
+
+
+def _cite_md(std: Standard, cite: Cite | None, lang: str) -> list[str]:
+    if cite is None:
+        return []
+    src = std.pack.sources.get(cite.source)
+    doc = (src.document or src.title.text(lang)) if src else cite.source
+    clause = f" {cite.clause}" if cite.clause else ""
+    out = []
+    if cite.text:
+        out.append(f"> {cite.text}")
+        out.append(">")
+        out.append(f"> — {doc}{clause}")
+    else:
+        out.append(f"*{'来源' if lang == 'zh' else 'Source'}: {doc}{clause}*")
+    if cite.note:
+        out.append("")
+        out.append(f"*{'说明' if lang == 'zh' else 'Note'}: {cite.note.strip()}*")
+    return out
+
+
+def _origin_md(std: Standard, rule: str, lang: str) -> list[str]:
+    assert std.resolved is not None
+    out = []
+    for path, o in std.resolved.origins.items():
+        if (path.startswith(rule + ".") or path == rule) and o.op != "define":
+            cite = o.cite or {}
+            src = std.pack.sources.get(str(cite.get("source")))
+            doc = (src.document or src.title.text(lang)) if src else cite.get("source")
+            word = "地方调整" if lang == "zh" else "Local change"
+            text = f": {cite['text']}" if cite.get("text") else ""
+            out.append(f"- **{word}** ({o.pack} {o.op} `{path}`; {doc} {cite.get('clause') or ''}){text}")
+    return out
+
+
+def render_markdown(std: Standard, lang: str = "zh") -> str:
+    """A literate rendering of the resolved pack for review by supervision experts."""
+    pack = std.pack
+    zh = lang == "zh"
+    out: list[str] = [f"# {pack.title.text(lang)}", ""]
+    out.append(f"- **{'标识' if zh else 'Pack'}**: `{pack.id}` {pack.version}")
+    if pack.document:
+        out.append(f"- **{'文号' if zh else 'Document'}**: {pack.document}")
+    out.append(f"- **{'生效日期' if zh else 'Effective'}**: {pack.effective.isoformat()}")
+    out.append(f"- **{'继承链' if zh else 'Chain'}**: " + " → ".join(f"`{c.id}` {c.version}" for c in std.chain))
+    out.append(f"- **sha256**: `{std.sha256}`")
+    if pack.description:
+        out += ["", pack.description.text(lang).strip()]
+    out += ["", f"## {'依据文件' if zh else 'Sources'}", ""]
+    for sid, src in pack.sources.items():
+        doc = f" {src.document}" if src.document else ""
+        out.append(f"- `{sid}`: {src.title.text(lang)}{doc}" + (f" — {src.note.strip()}" if src.note else ""))
+
+    areas = sorted(pack.areas.items(), key=lambda kv: kv[1].order)
+    for aid, area in areas:
+        req = "" if area.required else (" (不计入认定)" if zh else " (not part of the verdict)")
+        out += ["", f"## {area.label.text(lang)}{req}", ""]
+        out += _cite_md(std, area.cite, lang)
+        items = sorted(((i, it) for i, it in pack.items.items() if it.area == aid), key=lambda kv: kv[1].order)
+        for iid, item in items:
+            out += ["", f"### {iid} {item.label.text(lang)}", ""]
+            out += _cite_md(std, item.cite, lang)
+            out.append("")
+            out += _item_rule_md(std, iid, lang)
+            out += _params_md(std, iid, lang)
+            out += _origin_md(std, f"items.{iid}", lang)
+            if item.indicators:
+                for ind_id in item.indicators:
+                    out += _origin_md(std, f"indicators.{ind_id}", lang)
+
+    if pack.indicators:
+        out += ["", f"## {'资源配置指标' if zh else 'Indicators'}", ""]
+        secs = pack.sections
+        head = (
+            "| ID | " + ("指标" if zh else "Indicator") + " | " + " | ".join(secs) + " | " + ("单位" if zh else "Unit")
+        )
+        out += [head + " | " + ("计算式" if zh else "Expression") + " |", "|" + "---|" * (len(secs) + 4)]
+        for iid, ind in pack.indicators.items():
+            thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
+            cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
+            unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
+            out.append(f"| {iid} | {ind.label.text(lang)} | {cells} | {unit} | `{ind.expression}` |")
+        for iid, ind in pack.indicators.items():
+            if ind.cite and ind.cite.text:
+                out += ["", f"**{iid}**", "", *_cite_md(std, ind.cite, lang)]
+                out += _origin_md(std, f"indicators.{iid}", lang)
+
+    if pack.scopes:
+        out += ["", f"## {'计算范围' if zh else 'Scopes'}", ""]
+        for sid, scope in pack.scopes.items():
+            out.append(f"**{scope.label.text(lang)}** (`{sid}`)")
+            out.append("")
+            for eid, exc in scope.exclude.items():
+                out.append(f"- `{eid}`: {exc.reason.text(lang)} — `{exc.when}`")
+            out.append("")
+    if pack.apportionment:
+        ap = pack.apportionment
+        out += [f"## {'共用设施分摊' if zh else 'Apportionment of shared facilities'}", ""]
+        for key, table in ap.weights.items():
+            out.append(f"- {key}: " + " : ".join(f"{s} {w:g}" for s, w in table.items()))
+        out.append(f"- {'分摊字段' if zh else 'fields'}: " + ", ".join(f"`{f}`" for f in ap.fields))
+        out += ["", *_cite_md(std, ap.cite, lang)]
+
+    out += ["", f"## {'参数' if zh else 'Parameters'}", ""]
+    out += [
+        "| " + " | ".join(["参数", "取值", "单位", "来源"] if zh else ["Parameter", "Value", "Unit", "Set by"]) + " |",
+        "|---|---|---|---|",
+    ]
+    assert std.resolved is not None
+    for pid, p in pack.parameters.items():
+        o = std.resolved.origins.get(f"parameters.{pid}.value") or std.resolved.origins.get(f"parameters.{pid}")
+        by = f"{o.pack} ({o.op})" if o else ""
+        value = p.value if not isinstance(p.value, dict) else ", ".join(f"{k} {v:g}" for k, v in p.value.items())
+        out.append(f"| `{pid}` {_lbl(p.label, lang)} | {value} | {p.unit} | {by} |")
+
+    out += ["", f"## {'输入数据' if zh else 'Inputs'}", ""]
+    out += [
+        "| "
+        + " | ".join(["字段", "层级", "类型", "单位", "含义"] if zh else ["Field", "Level", "Type", "Unit", "Meaning"])
+        + " |",
+        "|---|---|---|---|---|",
+    ]
+    for name, decl in pack.inputs.items():
+        out.append(f"| `{name}` | {decl.level} | {decl.type} | {decl.unit} | {decl.label.text(lang)} |")
+    if pack.roster is not None and pack.roster.counts:
+        out += ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
+        for cname, count in pack.roster.counts.items():
+            label = f" {count.label.text(lang)}" if count.label else ""
+            rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
+            ccite = count.cite
+            csrc = pack.sources.get(ccite.source) if ccite else None
+            where_from = ""
+            if csrc is not None and ccite is not None:
+                where_from = f" ({csrc.document or csrc.title.text(lang)} {ccite.clause or ''}".rstrip() + ")"
+            out.append(f"- `{cname}`{label}: {rule}{where_from}")
+        blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
+        if blanks:
+            out.append(f"- {'空白单元格的含义' if zh else 'Empty cells mean'}: " + ", ".join(blanks))
+    retired = std.resolved.retired if std.resolved is not None else []
+    if retired:
+        out += ["", f"## {'叠加包废止的规则' if zh else 'Rules retired by an overlay'}", ""]
+        for target in retired:
+            o = std.resolved.origins.get(target) if std.resolved is not None else None
+            why = ""
+            if o is not None:
+                rcite: dict[str, Any] = o.cite or {}
+                rsrc = pack.sources.get(str(rcite.get("source", "")))
+                doc = (rsrc.document or rsrc.title.text(lang)) if rsrc else str(rcite.get("source", ""))
+                why = f" — {o.pack} {o.version}; {doc} {rcite.get('clause', '')}".rstrip()
+                if o.reason:
+                    why += f": {o.reason}"
+            out.append(f"- `{target}`{why}")
+    return "\n".join(out) + "\n"
+
+
+def _params_md(std: Standard, iid: str, lang: str) -> list[str]:
+    """The parameters an item uses, with their values and which pack (and clause) set them."""
+    item = std.pack.items[iid]
+    used: set[str] = set()
+    for c in std.compiled.items[iid].exprs.values():
+        used |= set(c.params)
+    for key in ("k", "floor", "target", "limit"):
+        raw = getattr(item, key)
+        if isinstance(raw, str) and raw.startswith("params."):
+            used.add(raw.removeprefix("params."))
+    assert std.resolved is not None
+    out = []
+    for name in sorted(used):
+        p = std.pack.parameters.get(name)
+        if p is None:
+            continue
+        value = p.value if not isinstance(p.value, dict) else ", ".join(f"{k} {v:g}" for k, v in p.value.items())
+        unit = f" {p.unit}" if p.unit not in ("1", "") else ""
+        o = std.resolved.origins.get(f"parameters.{name}.value") or std.resolved.origins.get(f"parameters.{name}")
+        cite = (Cite.model_validate(o.cite) if o and o.cite else None) if o and o.op != "define" else p.cite
+        src = std.pack.sources.get(cite.source) if cite else None
+        doc = (src.document or src.title.text(lang)) if src else ""
+        by = f"{o.pack}" if o else ""
+        clause = f" {cite.clause}" if cite and cite.clause else ""
+        out.append(f"- `params.{name}` = {value}{unit} ({by}; {doc}{clause})")
+    return out
+
+
+def _item_rule_md(std: Standard, iid: str, lang: str) -> list[str]:
+    item = std.pack.items[iid]
+    zh = lang == "zh"
+    out = []
+    if item.kind == "k_of_n":
+        out.append(
+            f"{'规则' if zh else 'Rule'}: {'每个学段至少' if zh else 'at least'} `{item.k}` "
+            f"/ {len(item.indicators or [])} "
+            f"({', '.join(item.indicators or [])}), {'余项不低于' if zh else 'the rest at least'} `{item.floor}` × "
+            f"{'标准' if zh else 'threshold'}"
+        )
+    elif item.kind in ("cv_limit", "composite_cv"):
+        decimals = item.rounding.decimals if item.rounding else None
+        what = "综合差异系数" if item.kind == "composite_cv" else "差异系数"
+        out.append(
+            f"{'规则' if zh else 'Rule'}: {what if zh else 'CV'} ≤ `{item.limit}` ({', '.join(item.indicators or [])})"
+            + (f", {'比较前保留' if zh else 'rounded to'} {decimals}" if decimals is not None else "")
+        )
+    elif item.kind == "every":
+        level = {"school": "每所学校" if zh else "every school", "section": "每个学段" if zh else "every section"}[
+            item.level or "school"
+        ]
+        where = f" ({'适用于' if zh else 'where'} `{item.where}`)" if item.where else ""
+        out.append(f"{'规则' if zh else 'Rule'}: {level}{where}: `{(item.require or '').strip()}`")
+    elif item.kind == "county":
+        out.append(f"{'规则' if zh else 'Rule'}: `{(item.require or '').strip()}`")
+    else:
+        out.append(
+            f"{'进度' if zh else 'Progress'}: `{item.value}` / {item.target} {item.unit or ''}"
+            + (f" ({'期限' if zh else 'by'} {item.deadline})" if item.deadline else "")
+        )
+    return out
+
+
+def lint_standard(std: Standard) -> list[Problem]:
+    """Warnings about a pack that loads cleanly: unused inputs, parameters and sources, rules without citations,
+    and shared school amounts used per section without apportionment (the "nine-year school counted twice" bug)."""
+    cp = std.compiled
+    pack = std.pack
+    assert std.resolved is not None
+    locate = std.resolved.locate
+    warnings: list[Problem] = []
+
+    def warn(path: tuple[str | int, ...], message: str) -> None:
+        src, loc = locate(path)
+        warnings.append(Problem(message, source=src, location=loc, path=".".join(str(p) for p in path)))
+
+    exprs: list[Any] = list(cp.derived.values())
+    for ind in cp.indicators.values():
+        exprs += [ind.value, ind.weight]
+    for scope in cp.exclusions.values():
+        exprs += list(scope.values())
+    for item in cp.items.values():
+        exprs += list(item.exprs.values())
+    used_names: set[str] = set()
+    used_params: set[str] = set()
+    for c in exprs:
+        used_names |= set(c.deps)
+        used_params |= set(c.params)
+    for spec_item in pack.items.values():
+        used_names |= set(spec_item.evidence or ())
+        for key in ("k", "floor", "target", "limit"):
+            raw = getattr(spec_item, key)
+            if isinstance(raw, str) and raw.startswith("params."):
+                used_params.add(raw.removeprefix("params."))
+    used_params.add("comparison_tolerance")
+    for name in pack.inputs:
+        if (
+            name not in used_names
+            and name not in STRUCTURAL
+            and not any(name in (i.addition or "") for i in pack.indicators.values())
+        ):
+            warn(("inputs", name), f"input {name!r} is declared but no rule uses it")
+    for name in pack.parameters:
+        if name not in used_params:
+            warn(("parameters", name), f"parameter {name!r} is declared but no rule uses it")
+    cited: set[str] = set()
+    for coll in (pack.parameters, pack.indicators, pack.items, pack.areas):
+        for v in coll.values():
+            if v.cite is not None:
+                cited.add(v.cite.source)
+    for scope_spec in pack.scopes.values():
+        for e in scope_spec.exclude.values():
+            if e.cite is not None:
+                cited.add(e.cite.source)
+    if pack.apportionment and pack.apportionment.cite:
+        cited.add(pack.apportionment.cite.source)
+    for o in std.resolved.origins.values():
+        if o.cite and o.cite.get("source"):
+            cited.add(str(o.cite["source"]))
+    for sid in pack.sources:
+        if sid not in cited:
+            warn(("sources", sid), f"source {sid!r} is never cited")
+    for iid, it in pack.items.items():
+        if it.cite is None:
+            warn(("items", iid), f"item {iid!r} has no citation")
+    for iid, ind_spec in pack.indicators.items():
+        if ind_spec.cite is None:
+            warn(("indicators", iid), f"indicator {iid!r} has no citation")
+    amount_dims = {"[length] ** 2", "[currency]", "[room]", "[teacher]", "[student]"}
+    for iid, ind in cp.indicators.items():
+        for dep in ind.value.deps:
+            sym = cp.table.symbols.get(dep)
+            if (
+                sym is not None
+                and sym.level == "school"
+                and sym.dtype.kind == "number"
+                and not sym.apportioned
+                and str(sym.dtype.dims) in amount_dims
+            ):
+                warn(
+                    ("indicators", iid, "expression"),
+                    f"{dep!r} is a school-level amount used per section without apportionment: a school with two "
+                    "sections would count it in full for each (add it to apportionment.fields)",
+                )
+    return warnings

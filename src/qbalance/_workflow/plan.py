@@ -1,0 +1,453 @@
+"""The rectification plan (整改方案): the smallest additions that bring every school section to what the per-school
+rule needs and every between-school CV under its limit.
+
+Two steps per indicator, both in the real unit of the input the pack names as the indicator's ``addition``
+(teachers, m², yuan, rooms):
+
+1. **Per school.** Each section that fails the k-of-n rule gets the additions that make it pass: indicators are
+   raised to their thresholds, except the ones the rule tolerates (up to n − k, the largest relative gaps, which
+   need only reach the floor). Whole units (teachers, rooms) are rounded up.
+2. **Balance.** If the CV is still above its limit, resources go to the lowest schools first, to a common level
+   (water-filling). For a fixed total the weighted mean is fixed, so the CV is smallest when Σ Pᵢ·Yᵢ² is, and the
+   Karush–Kuhn–Tucker conditions give Yᵢ = max(Xᵢ, L): the lowest schools are raised to one level L. Raising L only
+   lowers the CV (dV/dL = 2·P_S·(L − X̄)/P ≤ 0 while the mean grows), so the smallest L that meets the limit is the
+   cheapest plan. Continuous inputs use that L (found by bisection); whole-unit inputs use the exact integer form —
+   add one unit at a time where it lowers the CV most (optimal for separable convex allocation) — and stop at the
+   first total that meets the limit. docs/plan.md has the proof.
+
+Shared facilities of multi-section schools raise both sections at once; such schools are planned per section and
+the school gets the larger addition, then the plan is re-checked and topped up until it passes (documented: the
+optimality proof covers independent sections). Applying the plan and evaluating again is part of the result.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .._api.standard import Standard, load_standard
+from .._base.vocabulary import SECTIONS
+from .._data.models import County
+from .._engine.evaluate import Results
+from .._engine.shortfall import Slopes, needed_addition
+from .._kernels.numeric import compare, grouped_weighted_stats, round_half_up
+from .._report.model import CountyOut, LabelOut, Provenance, Report
+
+__all__ = ["Plan", "make_plan"]
+
+PLAN_FORMAT: Final = "qbalance-plan/1"
+MAX_ROUNDS = 12
+_CFG = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanRow(BaseModel):
+    """One addition at one school, and why."""
+
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    section: str | None = Field(description="the section the addition is for (None: a shared school facility)")
+    input: str
+    unit: str
+    amount: float
+    reason: Literal["threshold", "floor", "balance"]
+    indicator: str
+
+
+class IndicatorPlan(BaseModel):
+    """What the plan does for one indicator in one section."""
+
+    model_config = _CFG
+    indicator: str
+    label: LabelOut
+    section: str
+    input: str
+    unit: str
+    cv_before: float | None
+    cv_after: float | None
+    limit: float | None
+    threshold_additions: float
+    balance_additions: float
+    level: float | None = Field(default=None, description="the common level the lowest schools were raised to")
+
+
+class SchoolPlan(BaseModel):
+    """Everything one school needs, summed per input."""
+
+    model_config = _CFG
+    school_id: str
+    school_name: str
+    additions: dict[str, float]
+    reasons: list[str]
+
+
+class Plan(BaseModel):
+    """A rectification plan for one county under one standard, with the evaluation before and after."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: Literal["qbalance-plan/1"] = PLAN_FORMAT
+    provenance: Provenance
+    county: CountyOut
+    units: dict[str, str] = Field(description="unit of each input the plan adds to")
+    totals: dict[str, float] = Field(description="total addition per input, whole county")
+    rows: list[PlanRow]
+    schools: list[SchoolPlan]
+    indicators: list[IndicatorPlan]
+    verdict_before: str
+    verdict_after: str
+    items_before: dict[str, str]
+    items_after: dict[str, str] = Field(description="status of the items the plan addresses, after applying it")
+    not_planned: list[str] = Field(default_factory=list, description="gaps the plan cannot close, and why")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The plan as JSON (deterministic)."""
+        return self.model_dump_json(indent=indent)
+
+    def apply(self, county: County) -> County:
+        """A copy of ``county`` with every addition made (the input is not changed)."""
+        return apply_additions(county, self.rows)
+
+
+def apply_additions(county: County, rows: list[PlanRow]) -> County:
+    """Add plan rows to a copy of the county. New teachers also raise the section's full-time count (by the largest
+    addition among its teacher categories: one new hire may count in several)."""
+    out = county.model_copy(deep=True)
+    by_id = {s.id: s for s in out.schools}
+    teacher_adds: dict[tuple[str, str], float] = {}
+    for row in rows:
+        school = by_id[row.school_id]
+        parts = row.input.split(".")
+        if parts[0] == "teachers" and row.section is not None:
+            sec = school.sections[row.section]  # type: ignore[index]
+            current = getattr(sec.teachers, parts[1]) or 0.0
+            setattr(sec.teachers, parts[1], current + row.amount)
+            key = (row.school_id, row.section)
+            teacher_adds[key] = max(teacher_adds.get(key, 0.0), row.amount)
+        elif parts[0] == "facilities":
+            current = getattr(school.facilities, parts[1]) or 0.0
+            setattr(school.facilities, parts[1], current + row.amount)
+        else:
+            target = school.facts
+            raw = target.get(row.input, 0.0)
+            raw = raw.get("value", 0.0) if isinstance(raw, dict) else raw
+            target[row.input] = float(raw or 0.0) + row.amount
+    for (sid, sec_name), extra in teacher_adds.items():
+        sec = by_id[sid].sections[sec_name]  # type: ignore[index]
+        if sec.teachers.full_time is not None:
+            sec.teachers.full_time = sec.teachers.full_time + extra
+    return out
+
+
+@dataclass
+class _Work:
+    """Additions accumulated per (input, school row or section row)."""
+
+    school: dict[tuple[str, int], float] = field(default_factory=dict)
+    section: dict[tuple[str, int], float] = field(default_factory=dict)
+    rows: list[PlanRow] = field(default_factory=list)
+
+
+def _status_map(report: Report, item_ids: list[str]) -> dict[str, str]:
+    return {i: report.item(i).status for i in item_ids}
+
+
+def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
+    """Plan the smallest additions that fix the resource items of ``data`` (a path, dict or County).
+
+    ``costs`` (optional, yuan per unit of each input, e.g. ``{"teachers.backbone": 150000}``) decides which indicator
+    a school leaves as its tolerated one: the one whose full closing costs most beyond the floor. Without it the
+    largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
+    """
+    from .._api.evaluate import as_county
+
+    std = load_standard(standard)
+    county, _ = as_county(data)
+    before = std.evaluate(county)
+    cp = std.compiled
+    results = std.run(std.table([county]))
+    k_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
+    cv_items = [i for i, ci in cp.items.items() if ci.spec.kind == "cv_limit"]
+    addressed = k_items + cv_items
+    rows: list[PlanRow] = []
+    not_planned: list[str] = []
+    floor = _floor(std, k_items)
+    row_of = _section_rows(results)
+
+    # Step 1: per-school thresholds
+    for srow in before.schools:
+        if srow.result == "not_evaluated":
+            not_planned.append(f"{srow.school_id} {srow.section}: missing data ({', '.join(srow.missing)})")
+            continue
+        if srow.result != "fail" or srow.required is None:
+            continue
+        r = row_of[(srow.school_id, srow.section)]
+        unmet = [v for v in srow.values if v.met is False]
+        allowed = max(0, len(srow.values) - math.ceil(srow.required))
+
+        def saving(v: Any, srow: Any = srow, r: int = r) -> float:
+            """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
+            ratio = v.ratio if v.ratio is not None else 0.0
+            if not costs:
+                return float(min(1.0 - ratio, 1.0 - floor))
+            slopes = results.slopes(v.indicator)
+            if slopes is None or v.value is None or v.threshold is None:
+                return 0.0
+            if slopes.input not in costs:
+                raise ValueError(
+                    f"costs: no unit cost for {slopes.input!r} (needed to choose the tolerated indicator of "
+                    f"{srow.school_id} {srow.section}); give a cost for every input or none"
+                )
+            per_unit = float(slopes.per_unit[r])
+            full = needed_addition(v.threshold - v.value, per_unit, slopes.integer)
+            part = needed_addition(floor * v.threshold - v.value, per_unit, slopes.integer)
+            if full is None or part is None:
+                return 0.0
+            return float((full - part) * costs[slopes.input])
+
+        tolerated = {v.indicator for v in sorted(unmet, key=saving, reverse=True)[:allowed]}
+        for v in unmet:
+            slopes = results.slopes(v.indicator)
+            if slopes is None or v.value is None or v.threshold is None:
+                not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: no linear addition input")
+                continue
+            target = floor * v.threshold if v.indicator in tolerated else v.threshold
+            amount = needed_addition(target - v.value, float(slopes.per_unit[r]), slopes.integer)
+            if amount is None:
+                not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: cannot be reached by adding")
+                continue
+            if amount > 0:
+                rows.append(
+                    PlanRow(
+                        school_id=srow.school_id,
+                        school_name=srow.school_name,
+                        section=srow.section if slopes.level == "section" else None,
+                        input=slopes.input,
+                        unit=slopes.unit,
+                        amount=amount,
+                        reason="floor" if v.indicator in tolerated else "threshold",
+                        indicator=v.indicator,
+                    )
+                )
+    rows = _merge_school_rows(rows)
+    current = apply_additions(county, rows)
+
+    # Step 2: balance, indicator by indicator, topped up until every CV meets its limit
+    indicator_plans: dict[tuple[str, str], dict[str, Any]] = {}
+    for _ in range(MAX_ROUNDS):
+        report = std.evaluate(current)
+        table = std.table([current])
+        results = std.run(table)
+        new_rows: list[PlanRow] = []
+        for item_id in cv_items:
+            ci = cp.items[item_id]
+            for iid in ci.spec.indicators or []:
+                ind_report = report.indicator(iid)
+                for cvo in ind_report.sections:
+                    if cvo.result != "fail":
+                        continue
+                    add, level = _balance(std, results, iid, cvo.section, float(cvo.limit or 0.0), ci.spec)
+                    if add is None:
+                        not_planned.append(f"{iid} {cvo.section}: the CV cannot be lowered by adding to schools")
+                        continue
+                    info = indicator_plans.setdefault((iid, cvo.section), {"level": level})
+                    info["level"] = level
+                    new_rows.extend(add)
+        if not new_rows:
+            break
+        rows = _merge_school_rows(rows + new_rows)
+        current = apply_additions(county, rows)
+    after = std.evaluate(current)
+
+    # summaries
+    units: dict[str, str] = {}
+    totals: dict[str, float] = {}
+    per_school: dict[str, dict[str, Any]] = {}
+    for prow in rows:
+        units[prow.input] = prow.unit
+        totals[prow.input] = totals.get(prow.input, 0.0) + prow.amount
+        entry = per_school.setdefault(prow.school_id, {"name": prow.school_name, "add": {}, "why": []})
+        entry["add"][prow.input] = entry["add"].get(prow.input, 0.0) + prow.amount
+        sec = f" {prow.section}" if prow.section else ""
+        entry["why"].append(f"{prow.indicator}{sec} {prow.reason}")
+    schools = [
+        SchoolPlan(school_id=sid, school_name=e["name"], additions=e["add"], reasons=sorted(set(e["why"])))
+        for sid, e in per_school.items()
+    ]
+    indicators: list[IndicatorPlan] = []
+    sections_of: dict[str, set[str]] = {}
+    for srow in before.schools:
+        sections_of.setdefault(srow.school_id, set()).add(srow.section)
+    for iid, ind in cp.indicators.items():
+        for section in std.pack.sections:
+            rows_i = [
+                r
+                for r in rows
+                if r.indicator == iid
+                and (r.section == section or (r.section is None and section in sections_of.get(r.school_id, ())))
+            ]
+            cv_b = next((c for c in before.indicator(iid).sections if c.section == section), None)
+            cv_a = next((c for c in after.indicator(iid).sections if c.section == section), None)
+            if not rows_i or cv_b is None:
+                continue
+            indicators.append(
+                IndicatorPlan(
+                    indicator=iid,
+                    label=LabelOut(zh=ind.spec.label.zh, en=ind.spec.label.en),
+                    section=section,
+                    input=rows_i[0].input,
+                    unit=rows_i[0].unit,
+                    cv_before=cv_b.cv,
+                    cv_after=cv_a.cv if cv_a else None,
+                    limit=cv_b.limit,
+                    threshold_additions=sum(r.amount for r in rows_i if r.reason != "balance"),
+                    balance_additions=sum(r.amount for r in rows_i if r.reason == "balance"),
+                    level=indicator_plans.get((iid, section), {}).get("level"),
+                )
+            )
+    return Plan(
+        provenance=before.provenance,
+        county=before.county,
+        units=units,
+        totals=totals,
+        rows=rows,
+        schools=schools,
+        indicators=indicators,
+        verdict_before=before.verdict,
+        verdict_after=after.verdict,
+        items_before=_status_map(before, addressed),
+        items_after=_status_map(after, addressed),
+        not_planned=not_planned,
+    )
+
+
+def _floor(std: Standard, k_items: list[str]) -> float:
+    if not k_items:
+        return 1.0
+    return float(std.compiled.items[k_items[0]].scalars.get("floor", 1.0))
+
+
+def _section_rows(results: Results) -> dict[tuple[str, str], int]:
+    table = results.table
+    school_of = table.ancestor("school", "section")
+    codes = table.levels["section"].columns["section"].astype(np.int64)
+    return {(table.school_ids[int(school_of[r])], SECTIONS[int(codes[r])]): r for r in range(codes.size)}
+
+
+def _merge_school_rows(rows: list[PlanRow]) -> list[PlanRow]:
+    """One row per (school, section, input, reason-kind): a shared facility gets the larger of its sections' needs
+    for the same purpose, section inputs add up."""
+    merged: dict[tuple[str, str | None, str, str, str], PlanRow] = {}
+    for r in rows:
+        key = (r.school_id, r.section, r.input, r.indicator, "balance" if r.reason == "balance" else "fix")
+        if key in merged:
+            prev = merged[key]
+            if r.section is None:
+                amount = max(prev.amount, r.amount) if r.reason != "balance" else prev.amount + r.amount
+            else:
+                amount = prev.amount + r.amount if r.reason == "balance" else max(prev.amount, r.amount)
+            merged[key] = prev.model_copy(update={"amount": amount})
+        else:
+            merged[key] = r
+    return list(merged.values())
+
+
+def _balance(
+    std: Standard, results: Results, iid: str, section: str, limit: float, spec: Any
+) -> tuple[list[PlanRow] | None, float | None]:
+    """Water-filling additions that bring one indicator's CV in one section down to ``limit``."""
+    table = results.table
+    ind = results.indicators[iid]
+    slopes: Slopes | None = results.slopes(iid)
+    if slopes is None:
+        return None, None
+    code = SECTIONS.index(section)
+    sec_codes = table.levels["section"].columns["section"].astype(np.int64)
+    rows = np.flatnonzero(ind.in_scope & (sec_codes == code))
+    x = ind.value[rows].astype(np.float64)
+    w = ind.weight[rows].astype(np.float64)
+    s = slopes.per_unit[rows].astype(np.float64)
+    if not (np.all(np.isfinite(x)) and np.all(s > 0)):
+        return None, None
+    decimals = spec.rounding.decimals if spec.rounding else None
+    mode = spec.rounding.mode if spec.rounding else "half_up"
+    tol = std.compiled.tolerance
+
+    def ok(y: np.ndarray) -> bool:
+        stats = grouped_weighted_stats(y, w, np.zeros(y.size, dtype=np.int64), 1)
+        compared = round_half_up(stats.cv, decimals, mode)
+        return bool(compare("<=", compared, limit, tol)[0] == 1.0)
+
+    if ok(x):
+        return [], None
+    school_of = table.ancestor("school", "section")
+    if slopes.integer:
+        units = _integer_fill(x, w, s, ok)
+        level = None
+    else:
+        units, level = _continuous_fill(x, s, ok)
+    if units is None:
+        return None, None
+    out: list[PlanRow] = []
+    for j, amount in enumerate(units):
+        if amount <= 0:
+            continue
+        r = int(rows[j])
+        si = int(school_of[r])
+        out.append(
+            PlanRow(
+                school_id=table.school_ids[si],
+                school_name=table.school_names[si],
+                section=section if slopes.level == "section" else None,
+                input=slopes.input,
+                unit=slopes.unit,
+                amount=float(amount),
+                reason="balance",
+                indicator=iid,
+            )
+        )
+    return out, level
+
+
+def _integer_fill(x: np.ndarray, w: np.ndarray, s: np.ndarray, ok: Any, max_units: int = 200_000) -> np.ndarray | None:
+    """Whole units, one at a time, each where it lowers Σ wᵢ·yᵢ² the least per unit of mean it adds — i.e. to the
+    lowest school (the separable-convex greedy, optimal for every total); stop at the first total that passes."""
+    y = x.copy()
+    units = np.zeros(x.size)
+    # marginal increase of Σ w y² per unit, divided by the mean it adds (w s): 2y + s  (lowest first)
+    heap = [(2 * y[i] + s[i], i) for i in range(x.size)]
+    heapq.heapify(heap)
+    for _ in range(max_units):
+        _, i = heapq.heappop(heap)
+        y[i] += s[i]
+        units[i] += 1
+        heapq.heappush(heap, (2 * y[i] + s[i], i))
+        if ok(y):
+            return units
+    return None
+
+
+def _continuous_fill(x: np.ndarray, s: np.ndarray, ok: Any) -> tuple[np.ndarray | None, float | None]:
+    """Raise every value below a level L to L; the smallest L that passes (bisection), additions rounded up."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if not ok(np.maximum(x, hi)):
+        return None, None
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if ok(np.maximum(x, mid)):
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-12 * max(1.0, abs(hi)):
+            break
+    level = hi
+    for _ in range(50):
+        units = np.array([needed_addition(max(0.0, level - xi), si, True) or 0.0 for xi, si in zip(x, s, strict=True)])
+        if ok(x + units * s):
+            return units, level
+        level += (float(np.max(x)) - level) * 1e-6 + 1e-9
+    return None, None

@@ -1,0 +1,819 @@
+"""Scenarios (情景方案): a list of changes to a county — add resources, move students, open, split or close schools,
+set facts — applied to a copy, so the same county can be evaluated before and after.
+
+A scenario file (``qbalance-scenario/1``, YAML or JSON) is read with the package's safe loader and validated as a
+whole; amounts may carry units (``"1200 m²"``, ``"35 万元"``) and are converted to each field's canonical unit with
+the same pint registry the county reader uses, so a scenario amount and a county value read from the same text are
+the same float. :func:`apply_scenario` never changes its input: it works on a deep copy, checks every change against
+the county as it stands when that change applies (changes apply in order, so a later change may refer to a school an
+earlier one opened), and reports **every** problem at once, each naming the change index, the school, the field and
+the value. docs/scenarios.md describes the format and the choices below.
+
+Choices (documented in docs/scenarios.md):
+
+* Amounts are *changes*: ``teachers: {backbone: 2}`` raises the backbone count by 2 and nothing else. Unlike the
+  rectification plan (which assumes every added teacher is a new hire), full-time teachers change only when
+  ``full_time`` is written: a teacher may become a backbone teacher without a new post.
+* Adding to a value the county does not give (``null``) is an error: qbalance does not invent the base.
+* Moving students does not move classes, teachers or class-size facts: how a receiving school places the students
+  (filling existing classes or opening new ones) is a decision the data cannot infer. Write it as ``add_resources``
+  (``classes``) and ``set_fact`` (``max_class_size``).
+* Splitting a school moves teachers (and, by default, facilities) in proportion to the students moved; whole-unit
+  counts are rounded half up and subtracted from the original school, so totals are conserved exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal, cast
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .._base.documents import PACK_LIMITS, Loaded, load_document
+from .._base.errors import InputError, Problem, UnitError
+from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH, SchoolType
+from .._data.models import County, Facilities, School, SchoolId, Section, TeacherCounts, _synonyms
+from .._units.registry import parse_quantity
+
+__all__ = [
+    "SCENARIO_FORMAT",
+    "AddResources",
+    "Change",
+    "CloseSchool",
+    "FacilityAmounts",
+    "FacilityChanges",
+    "MoveStudents",
+    "OpenSchool",
+    "Scenario",
+    "SetFact",
+    "SplitSchool",
+    "apply_scenario",
+    "load_scenario",
+]
+
+SCENARIO_FORMAT: Final = "qbalance-scenario/1"
+_CFG = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+TeacherField = Literal["full_time", "above_qualified", "backbone", "pe_art", "mid_title"]
+FACILITY_UNITS: dict[str, str] = {
+    "teaching_aux_area": "m**2",
+    "indoor_gym_area": "m**2",
+    "sports_ground_area": "m**2",
+    "equipment_value": "yuan",
+    "multimedia_classrooms": "room",
+    "computers": "device",
+    "books": "book",
+}
+"""The canonical unit of each facility field (as :class:`~qbalance.Facilities` declares it)."""
+_WHOLE_UNITS = {"teacher", "room", "device", "book", "class_", "student"}
+
+SectionName = Annotated[Literal["primary", "junior", "senior"], _synonyms(SECTION_ZH)]
+CompulsorySection = Annotated[Literal["primary", "junior"], _synonyms(SECTION_ZH)]
+
+KIND_ZH = {
+    "增加资源": "add_resources",
+    "转移学生": "move_students",
+    "分流学生": "move_students",
+    "新建学校": "open_school",
+    "拆分学校": "split_school",
+    "设置数据": "set_fact",
+    "撤并学校": "close_school",
+}
+"""Chinese names accepted for ``kind``."""
+
+
+def _amount(value: Any, unit: str, *, signed: bool) -> float:
+    """One amount in ``unit`` (number or unit string); whole units must be whole; negatives only when ``signed``."""
+    try:
+        number = parse_quantity(value, unit)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+    if not signed and number < 0:
+        raise ValueError("must not be negative")
+    if unit in _WHOLE_UNITS and not float(number).is_integer():
+        raise ValueError(f"must be a whole number of {unit.rstrip('_')}")
+    return number
+
+
+def _one(unit: str, *, signed: bool) -> Any:
+    return BeforeValidator(lambda v: None if v is None else _amount(v, unit, signed=signed))
+
+
+# in the JSON schema an amount is a number or a string with its unit ("1200 m²", "35 万元"), as the loader accepts
+_Q = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})
+_QN = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]})
+
+
+SignedTeacher = Annotated[float, _one("teacher", signed=True), _Q]
+Teacher = Annotated[float, _one("teacher", signed=False), _Q]
+SignedTeachers = dict[TeacherField, SignedTeacher]
+MovedTeachers = dict[TeacherField, Teacher]
+SignedClasses = Annotated[float | None, _one("class_", signed=True), _QN]
+Classes = Annotated[float | None, _one("class_", signed=False), _QN]
+PositiveStudents = Annotated[float, _one("student", signed=False), _Q, Field(gt=0)]
+Share = Annotated[float | None, Field(default=None, ge=0, le=1)]
+
+
+class _Amounts(BaseModel):
+    model_config = _CFG
+
+    def amounts(self) -> dict[str, float]:
+        """The amounts given, by field (fields left out are not in the result)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class FacilityChanges(_Amounts):
+    """Changes to a school's facilities (negative amounts remove), each in its field's unit or with a unit."""
+
+    teaching_aux_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    indoor_gym_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    sports_ground_area: Annotated[float | None, _one("m**2", signed=True), _QN] = None
+    equipment_value: Annotated[float | None, _one("yuan", signed=True), _QN] = None
+    multimedia_classrooms: Annotated[float | None, _one("room", signed=True), _QN] = None
+    computers: Annotated[float | None, _one("device", signed=True), _QN] = None
+    books: Annotated[float | None, _one("book", signed=True), _QN] = None
+
+
+class FacilityAmounts(_Amounts):
+    """Amounts of a school's facilities (not negative), each in its field's unit or with a unit."""
+
+    teaching_aux_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    indoor_gym_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    sports_ground_area: Annotated[float | None, _one("m**2", signed=False), _QN] = None
+    equipment_value: Annotated[float | None, _one("yuan", signed=False), _QN] = None
+    multimedia_classrooms: Annotated[float | None, _one("room", signed=False), _QN] = None
+    computers: Annotated[float | None, _one("device", signed=False), _QN] = None
+    books: Annotated[float | None, _one("book", signed=False), _QN] = None
+
+
+def _finite(value: Any, where: str = "value") -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where} is not a finite number")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite(v, f"{where}.{k}")
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _finite(v, f"{where}[{i}]")
+    return value
+
+
+def _facts(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise ValueError("facts must be a mapping of name to value")
+    return _finite(value, "fact")
+
+
+Facts = Annotated[dict[str, Any], BeforeValidator(_facts)]
+
+
+# -- changes -----------------------------------------------------------------------------------------------------
+
+
+class _Change(BaseModel):
+    model_config = _CFG
+    note: str | None = Field(default=None, description="free text: why, or which clause of a plan this encodes")
+
+    def refers_to(self) -> set[str]:
+        """School ids this change needs to exist."""
+        return set()
+
+    def creates(self) -> set[str]:
+        """School ids this change adds to the county."""
+        return set()
+
+
+class AddResources(_Change):
+    """增加资源 — add (or, with negative amounts, remove) teachers and classes of one section and facilities of a
+    school. Amounts are changes, in the field's unit or with a unit (``"1200 m²"``, ``"35 万元"``)."""
+
+    kind: Literal["add_resources"] = "add_resources"
+    school: SchoolId
+    section: SectionName | None = Field(default=None, description="needed for teachers and classes")
+    teachers: SignedTeachers = Field(default_factory=dict)
+    facilities: FacilityChanges = Field(default_factory=FacilityChanges)
+    classes: SignedClasses = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> AddResources:
+        if (self.teachers or self.classes is not None) and self.section is None:
+            raise ValueError("teachers and classes belong to a section: give section (primary, junior)")
+        if not self.teachers and not self.facilities.amounts() and self.classes is None:
+            raise ValueError("nothing to add: give teachers, facilities or classes")
+        return self
+
+    def refers_to(self) -> set[str]:
+        return {self.school}
+
+
+class MoveStudents(_Change):
+    """转移学生 / 分流学生 — move students of one section from one school to another (which has that section).
+    Classes, teachers and facts do not move with them (see the module notes)."""
+
+    kind: Literal["move_students"] = "move_students"
+    from_school: SchoolId
+    to_school: SchoolId
+    section: SectionName
+    students: PositiveStudents
+
+    @model_validator(mode="after")
+    def _distinct(self) -> MoveStudents:
+        if self.from_school == self.to_school:
+            raise ValueError("from_school and to_school are the same school")
+        return self
+
+    def refers_to(self) -> set[str]:
+        return {self.from_school, self.to_school}
+
+
+class OpenSchool(_Change):
+    """新建学校 — add a school, written exactly as in a county file (id, name, type, sections, facilities, facts)."""
+
+    kind: Literal["open_school"] = "open_school"
+    school: School
+
+    def creates(self) -> set[str]:
+        return {self.school.id}
+
+
+class SplitSchool(_Change):
+    """拆分学校 — move part of one section's students into a new school (a new campus, 分校), with a share of the
+    section's teachers and classes and of the school's facilities, or explicit amounts.
+
+    Defaults: teachers and classes in proportion to the students moved (``students ÷ section students``);
+    facilities in proportion to the school's students (all sections); whole-unit counts rounded half up. The new
+    school copies the section's facts (a class moved intact is no larger than the largest class before) but not the
+    school's facts (budgets, rooms and ratings belong to a school): give ``school_facts``.
+    """
+
+    kind: Literal["split_school"] = "split_school"
+    school: SchoolId
+    new_id: SchoolId
+    new_name: str = Field(min_length=1, max_length=200)
+    section: CompulsorySection | None = Field(default=None, description="needed when the school has both")
+    students: PositiveStudents
+    type: Annotated[SchoolType | None, _synonyms(SCHOOL_TYPE_ZH)] = None
+    location: Annotated[Literal["urban", "town", "rural"] | None, _synonyms(LOCATION_ZH)] = None
+    ownership: Annotated[Literal["public", "private"] | None, _synonyms(OWNERSHIP_ZH)] = None
+    teacher_share: Share = None
+    teachers: MovedTeachers | None = None
+    facility_share: Share = None
+    facilities: FacilityAmounts | None = None
+    classes: Classes = None
+    section_facts: Facts | None = None
+    school_facts: Facts = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _exclusive(self) -> SplitSchool:
+        if self.teacher_share is not None and self.teachers is not None:
+            raise ValueError("give teacher_share or teachers, not both")
+        if self.facility_share is not None and self.facilities is not None:
+            raise ValueError("give facility_share or facilities, not both")
+        if self.school == self.new_id:
+            raise ValueError("new_id is the id of the school being split")
+        return self
+
+    def refers_to(self) -> set[str]:
+        return {self.school}
+
+    def creates(self) -> set[str]:
+        return {self.new_id}
+
+
+_FACT_PATH = re.compile(r"^schools\.(?P<id>.+?)\.(?:sections\.(?P<sec>[^.]+)\.)?facts\.(?P<name>[^.]+)$")
+
+
+class SetFact(_Change):
+    """设置数据 — set (or with ``value: null`` remove) one fact: ``facts.NAME`` (county),
+    ``schools.ID.facts.NAME`` (school) or ``schools.ID.sections.SECTION.facts.NAME`` (section)."""
+
+    kind: Literal["set_fact"] = "set_fact"
+    path: str = Field(min_length=1, max_length=300)
+    value: Annotated[Any, BeforeValidator(_finite)] = None
+
+    @model_validator(mode="after")
+    def _parse(self) -> SetFact:
+        self.target()
+        return self
+
+    def target(self) -> tuple[str | None, str | None, str]:
+        """(school id or None for the county, section or None, fact name)."""
+        if self.path.startswith("facts.") and "." not in self.path[len("facts.") :]:
+            return None, None, self.path[len("facts.") :]
+        m = _FACT_PATH.match(self.path)
+        if not m or not m.group("name"):
+            raise ValueError("path must be facts.NAME, schools.ID.facts.NAME or schools.ID.sections.SECTION.facts.NAME")
+        sec = m.group("sec")
+        if sec is not None:
+            sec = SECTION_ZH.get(sec, sec)
+            if sec not in ("primary", "junior", "senior"):
+                raise ValueError(f"unknown section {sec!r} in path (primary, junior, senior)")
+        return m.group("id"), sec, m.group("name")
+
+    def refers_to(self) -> set[str]:
+        sid = self.target()[0]
+        return {sid} if sid is not None else set()
+
+
+class CloseSchool(_Change):
+    """撤并学校 — remove a school. Without ``into`` its sections must have no students left (move them first);
+    with ``into`` its students, teachers and classes join the same sections of that school (facilities stay: the
+    buildings do not move; facts of the receiving school are kept)."""
+
+    kind: Literal["close_school"] = "close_school"
+    school: SchoolId
+    into: SchoolId | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CloseSchool:
+        if self.into == self.school:
+            raise ValueError("a school cannot be closed into itself")
+        return self
+
+    def refers_to(self) -> set[str]:
+        return {self.school} | ({self.into} if self.into else set())
+
+
+Change = Annotated[
+    AddResources | MoveStudents | OpenSchool | SplitSchool | SetFact | CloseSchool,
+    Field(discriminator="kind"),
+]
+"""One change of a scenario (discriminated by ``kind``)."""
+
+
+class Scenario(BaseModel):
+    """A named list of changes to a county, applied in order by :func:`apply_scenario`."""
+
+    model_config = _CFG
+    format: Literal["qbalance-scenario/1"] = SCENARIO_FORMAT
+    name: str = Field(min_length=1, max_length=100, description="short identifier")
+    label_zh: str = Field(min_length=1, max_length=300)
+    label_en: str | None = Field(default=None, max_length=300)
+    county: SchoolId | None = Field(default=None, description="the county code the scenario is written for")
+    note: str | None = None
+    changes: list[Change] = Field(default_factory=list)
+    _source: str = PrivateAttr(default="<scenario>")
+    _where: dict[int, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kinds(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("changes"), list):
+            changes = []
+            for ch in data["changes"]:
+                if isinstance(ch, dict) and isinstance(ch.get("kind"), str) and ch["kind"].strip() in KIND_ZH:
+                    ch = {**ch, "kind": KIND_ZH[ch["kind"].strip()]}
+                changes.append(ch)
+            data = {**data, "changes": changes}
+        return data
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label_zh
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data in canonical units (loads back to an equal scenario)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent, exclude_none=True)
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+
+
+def _validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
+    out: list[Problem] = []
+    changes = data.get("changes") if isinstance(data, dict) else None
+    kinds = {"add_resources", "move_students", "open_school", "split_school", "set_fact", "close_school"}
+    for err in exc.errors():
+        loc = list(err["loc"])
+        school_id = None
+        if len(loc) >= 2 and loc[0] == "changes" and isinstance(loc[1], int):
+            if len(loc) >= 3 and loc[2] in kinds:
+                del loc[2]  # the union tag pydantic inserts
+            i = loc[1]
+            if isinstance(changes, list) and i < len(changes) and isinstance(changes[i], dict):
+                raw = changes[i].get("school") or changes[i].get("from_school")
+                if isinstance(raw, dict):
+                    raw = raw.get("id")
+                school_id = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        elif err["type"] == "union_tag_invalid":
+            message = f"unknown kind of change (one of: {', '.join(sorted(kinds))}; or {', '.join(KIND_ZH)})"
+        elif err["type"] == "union_tag_not_found":
+            message = "every change needs a kind (add_resources, move_students, ...)"
+        value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
+        if isinstance(value, (dict, list)):
+            value = None
+        key = tuple(p for p in loc if isinstance(p, (str, int)))
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in key).lstrip(".")
+        index = key[1] if key[:1] == ("changes",) and len(key) > 1 and isinstance(key[1], int) else None
+        in_change = index is not None
+        field = ".".join(str(p) for p in key[2:]) if in_change and len(key) > 2 else None
+        where = loaded.where(key) if loaded is not None else None
+        if index is not None:
+            raw = changes[index] if isinstance(changes, list) and index < len(changes) else None
+            raw_kind = raw.get("kind") if isinstance(raw, dict) else None
+            label = f"changes[{index}]" + (f" ({raw_kind})" if isinstance(raw_kind, str) else "")
+            where = f"{where}, {label}" if where else label
+            if field is None and err["type"].startswith("union_tag"):
+                field = "kind"
+        out.append(
+            Problem(
+                message,
+                source=source,
+                location=where,
+                path=path,
+                school_id=school_id,
+                field=field or (path if not in_change else None),
+                value=value,
+            )
+        )
+    return out
+
+
+def _from_data(data: Any, source: str, loaded: Loaded | None = None) -> Scenario:
+    if not isinstance(data, dict):
+        raise InputError(Problem("a scenario must be a mapping with name, label_zh and changes", source=source))
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_validation_problems(exc, data, loaded, source)) from None
+    scenario._source = source
+    if loaded is not None:
+        for i in range(len(scenario.changes)):
+            where = loaded.where(("changes", i))
+            if where:
+                scenario._where[i] = where
+    return scenario
+
+
+def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
+    """Read a scenario from a YAML or JSON file (safe loader), a dict, or return a :class:`Scenario` unchanged.
+
+    Raises :class:`InputError` listing every problem (with line numbers for files).
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, dict):
+        return _from_data(source, "<dict>")
+    p = Path(source)
+    name = str(p)
+    loaded = load_document(p, PACK_LIMITS, ".yaml, .yml or .json")
+    return _from_data(loaded.data, name, loaded)
+
+
+# -- applying ----------------------------------------------------------------------------------------------------
+
+
+def _round_half_up(x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
+class _Apply:
+    """Checks and applies the changes of one scenario to a working copy, collecting problems."""
+
+    def __init__(self, county: County, scenario: Scenario) -> None:
+        self.county = county
+        self.scenario = scenario
+        self.problems: list[Problem] = []
+        self.index = 0
+        self.change: _Change | None = None
+
+    # helpers
+    def problem(self, message: str, school: str | None = None, field: str | None = None, value: Any = None) -> None:
+        i = self.index
+        kind = getattr(self.change, "kind", "?")
+        line = self.scenario._where.get(i)
+        where = (f"{line}, " if line else "") + f"changes[{i}] ({kind})"
+        self.problems.append(
+            Problem(
+                message,
+                source=self.scenario._source,
+                location=where,
+                path=f"changes[{i}]",
+                school_id=school,
+                field=field,
+                value=value,
+            )
+        )
+
+    def school(self, sid: str, what: str = "school") -> School | None:
+        for s in self.county.schools:
+            if s.id == sid:
+                return s
+        self.problem(f"unknown school id ({what})", school=sid, field=what, value=sid)
+        return None
+
+    def section(self, school: School, name: str, what: str = "section") -> Section | None:
+        sections = cast(dict[str, Section], school.sections)
+        sec = sections.get(name)
+        if sec is None:
+            have = ", ".join(school.sections) or "none"
+            self.problem(f"the school has no {name} section (it has: {have})", school=school.id, field=what, value=name)
+        return sec
+
+    def adjusted(self, current: float | None, delta: float, school: str, field: str) -> float | None:
+        """current + delta, or None after recording why it cannot be."""
+        if current is None:
+            if delta != 0:
+                self.problem("the county does not give this value: cannot add to an unknown amount", school, field)
+            return None
+        new = current + delta
+        if new < 0:
+            sign = "+" if delta >= 0 else "−"
+            self.problem(f"would become negative ({current:g} {sign} {abs(delta):g})", school, field, new)
+            return None
+        return new
+
+    # one method per kind: check everything, then (only if clean) apply
+    def add_resources(self, ch: AddResources) -> None:
+        school = self.school(ch.school)
+        if school is None:
+            return
+        sec = self.section(school, ch.section) if ch.section is not None else None
+        if ch.section is not None and sec is None:
+            return
+        before = len(self.problems)
+        new_t: dict[str, float | None] = {}
+        new_c: float | None = None
+        if sec is not None:
+            for f, d in ch.teachers.items():
+                new_t[f] = self.adjusted(getattr(sec.teachers, f), d, school.id, f"sections.{ch.section}.teachers.{f}")
+            if ch.classes is not None:
+                new_c = self.adjusted(sec.classes, ch.classes, school.id, f"sections.{ch.section}.classes")
+        new_f = {
+            f: self.adjusted(getattr(school.facilities, f), d, school.id, f"facilities.{f}")
+            for f, d in ch.facilities.amounts().items()
+        }
+        if len(self.problems) > before:
+            return
+        if sec is not None:
+            for tf, tv in new_t.items():
+                setattr(sec.teachers, tf, tv)
+            if ch.classes is not None:
+                sec.classes = new_c
+        for ff, fv in new_f.items():
+            setattr(school.facilities, ff, fv)
+
+    def move_students(self, ch: MoveStudents) -> None:
+        src, dst = self.school(ch.from_school, "from_school"), self.school(ch.to_school, "to_school")
+        s_sec = self.section(src, ch.section) if src is not None else None
+        d_sec = self.section(dst, ch.section) if dst is not None else None
+        if src is None or dst is None or s_sec is None or d_sec is None:
+            return
+        if ch.students > s_sec.students:
+            self.problem(
+                f"moving {ch.students:g} students but the {ch.section} section has only {s_sec.students:g}",
+                src.id,
+                f"sections.{ch.section}.students",
+                ch.students,
+            )
+            return
+        s_sec.students -= ch.students
+        d_sec.students += ch.students
+
+    def open_school(self, ch: OpenSchool) -> None:
+        if any(s.id == ch.school.id for s in self.county.schools):
+            self.problem("a school with this id already exists", ch.school.id, "school.id", ch.school.id)
+            return
+        self.county.schools.append(ch.school.model_copy(deep=True))
+
+    def split_school(self, ch: SplitSchool) -> None:
+        school = self.school(ch.school)
+        if any(s.id == ch.new_id for s in self.county.schools):
+            self.problem("a school with this id already exists", ch.new_id, "new_id", ch.new_id)
+        if school is None:
+            return
+        name = ch.section
+        if name is None:
+            compulsory = [s for s in school.sections if s in ("primary", "junior")]
+            if len(compulsory) != 1:
+                self.problem(
+                    f"the school has sections {', '.join(compulsory)}: say which one to split", school.id, "section"
+                )
+                return
+            name = compulsory[0]
+        assert name is not None
+        sec = self.section(school, name)
+        if sec is None:
+            return
+        before = len(self.problems)
+        if ch.students > sec.students:
+            self.problem(
+                f"splitting off {ch.students:g} students but the {name} section has only {sec.students:g}",
+                school.id,
+                f"sections.{name}.students",
+                ch.students,
+            )
+        share = ch.students / sec.students if sec.students else 0.0
+        t_share = ch.teacher_share if ch.teacher_share is not None else share
+        moved_t: dict[str, float | None] = {}
+        for f in TeacherCounts.model_fields:
+            cur = getattr(sec.teachers, f)
+            if ch.teachers is not None:
+                amount = ch.teachers.get(f, 0.0)  # type: ignore[call-overload]
+                if cur is None and amount:
+                    self.problem("the county does not give this value: cannot move part of it", school.id, f)
+                elif cur is not None and amount > cur:
+                    self.problem(
+                        f"moving {amount:g} but the section has only {cur:g}",
+                        school.id,
+                        f"sections.{name}.teachers.{f}",
+                        amount,
+                    )
+                moved_t[f] = None if cur is None else amount
+            else:
+                moved_t[f] = None if cur is None else _round_half_up(cur * t_share)
+        if ch.classes is not None:
+            moved_c: float | None = ch.classes
+            if sec.classes is None or ch.classes > sec.classes:
+                have = f"{sec.classes:g}" if sec.classes is not None else "none given"
+                self.problem(
+                    f"moving {ch.classes:g} classes but the section has {have}",
+                    school.id,
+                    f"sections.{name}.classes",
+                    ch.classes,
+                )
+        else:
+            moved_c = None if sec.classes is None else _round_half_up(sec.classes * share)
+        total = sum(s.students for s in school.sections.values())
+        f_share = ch.facility_share if ch.facility_share is not None else (ch.students / total if total else 0.0)
+        moved_f: dict[str, float | None] = {}
+        for f, unit in FACILITY_UNITS.items():
+            cur = getattr(school.facilities, f)
+            if ch.facilities is not None:
+                amount = ch.facilities.amounts().get(f, 0.0)
+                if cur is None and amount:
+                    self.problem("the county does not give this value: cannot move part of it", school.id, f)
+                elif cur is not None and amount > cur:
+                    self.problem(
+                        f"moving {amount:g} but the school has only {cur:g}", school.id, f"facilities.{f}", amount
+                    )
+                moved_f[f] = None if cur is None else amount
+            elif cur is None:
+                moved_f[f] = None
+            else:
+                amount = cur * f_share
+                moved_f[f] = _round_half_up(amount) if unit in _WHOLE_UNITS else amount
+        if len(self.problems) > before:
+            return
+        # apply: subtract from the original, build the new school
+        sec.students -= ch.students
+        for f, m in moved_t.items():
+            if m is not None:
+                setattr(sec.teachers, f, getattr(sec.teachers, f) - m)
+        if moved_c is not None and sec.classes is not None:
+            sec.classes = sec.classes - moved_c
+        for f, m in moved_f.items():
+            if m is not None:
+                setattr(school.facilities, f, getattr(school.facilities, f) - m)
+        stype = ch.type or (
+            school.type if school.type in ("primary", "junior", "teaching_point", "special_education") else name
+        )
+        new = School.model_validate(
+            {
+                "id": ch.new_id,
+                "name": ch.new_name,
+                "type": stype,
+                "ownership": ch.ownership or school.ownership,
+                "location": ch.location or school.location,
+                "boarding": school.boarding,
+                "sections": {
+                    name: {
+                        "students": ch.students,
+                        "classes": moved_c,
+                        "teachers": {k: v for k, v in moved_t.items() if v is not None},
+                        "facts": copy.deepcopy(ch.section_facts if ch.section_facts is not None else sec.facts),
+                    }
+                },
+                "facilities": {k: v for k, v in moved_f.items() if v is not None},
+                "facts": copy.deepcopy(ch.school_facts),
+            }
+        )
+        self.county.schools.append(new)
+
+    def set_fact(self, ch: SetFact) -> None:
+        sid, sec_name, fact = ch.target()
+        target: dict[str, Any]
+        if sid is None:
+            target = self.county.facts
+        else:
+            school = self.school(sid)
+            if school is None:
+                return
+            if sec_name is None:
+                target = school.facts
+            else:
+                sec = self.section(school, sec_name)
+                if sec is None:
+                    return
+                target = sec.facts
+        if ch.value is None:
+            target.pop(fact, None)
+        else:
+            target[fact] = copy.deepcopy(ch.value)
+
+    def close_school(self, ch: CloseSchool) -> None:
+        school = self.school(ch.school)
+        into = self.school(ch.into, "into") if ch.into is not None else None
+        if school is None or (ch.into is not None and into is None):
+            return
+        before = len(self.problems)
+        for name, sec in school.sections.items():
+            if into is None:
+                if sec.students > 0:
+                    self.problem(
+                        f"the {name} section still has {sec.students:g} students: move them first, or give into",
+                        school.id,
+                        f"sections.{name}.students",
+                        sec.students,
+                    )
+            elif sec.students > 0 or name in into.sections:
+                self.section(into, name, "into")
+        if len(self.problems) > before:
+            return
+        if into is not None:
+            for name, sec in school.sections.items():
+                into_sections = cast(dict[str, Section], into.sections)
+                dst = into_sections.get(name)
+                if dst is None:
+                    continue
+                dst.students += sec.students
+                if dst.classes is not None or sec.classes is not None:
+                    dst.classes = None if dst.classes is None or sec.classes is None else dst.classes + sec.classes
+                for f in TeacherCounts.model_fields:
+                    a, b = getattr(dst.teachers, f), getattr(sec.teachers, f)
+                    if a is not None or b is not None:
+                        setattr(dst.teachers, f, None if a is None or b is None else a + b)
+        self.county.schools = [s for s in self.county.schools if s is not school]
+
+
+def apply_scenario(county: Any, scenario: Scenario | str | Path | dict[str, Any]) -> County:
+    """A NEW county with every change of ``scenario`` applied in order; ``county`` is never changed.
+
+    ``county`` is a :class:`County`, a path or a dict (as for :func:`qbalance.evaluate`); ``scenario`` a
+    :class:`Scenario`, a path or a dict. Raises :class:`InputError` listing every problem at once: unknown school
+    ids, moving more students than a section has, results that would be negative, and — after all changes — the
+    county-format checks (duplicate ids, sections that fit the school type, teacher counts within full-time ones).
+    A change that refers to a school another change failed to create is skipped (its cause is already reported).
+    """
+    from .._api.evaluate import as_county
+    from .._data.county_file import validate_county
+    from .._data.table import validate_structure
+
+    base, _ = as_county(county)
+    sc = load_scenario(scenario)
+    work = _Apply(base.model_copy(deep=True), sc)
+    if sc.county is not None and sc.county != base.code:
+        work.index = -1
+        work.problems.append(
+            Problem(
+                f"the scenario is written for county {sc.county}, not {base.code} ({base.name})",
+                source=sc._source,
+                field="county",
+                value=sc.county,
+            )
+        )
+    broken: set[str] = set()
+    for i, change in enumerate(sc.changes):
+        work.index, work.change = i, change
+        if change.refers_to() & broken:
+            broken |= change.creates()
+            continue
+        before = len(work.problems)
+        getattr(work, change.kind)(change)
+        if len(work.problems) > before:
+            broken |= change.creates()
+    if work.problems:
+        raise InputError(work.problems)
+    # Re-read the result through the county validator (field and cross-field checks), naming the scenario.
+    where = f"{sc._source} (after applying scenario {sc.name})"
+    out = validate_county(work.county.model_dump(), where)
+    errors, _ = validate_structure(out, where)
+    if errors:
+        raise InputError(errors)
+    return out
+
+
+def _facilities_fields() -> tuple[str, ...]:  # keep FACILITY_UNITS honest against the model
+    return tuple(Facilities.model_fields)
+
+
+assert set(_facilities_fields()) == set(FACILITY_UNITS), "FACILITY_UNITS is out of date with Facilities"

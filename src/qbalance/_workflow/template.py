@@ -1,0 +1,637 @@
+"""The Excel data-entry template (数据填报模板), generated from a rule pack's declared inputs.
+
+Sheets: 说明 (instructions), 县级指标 (county values, one row each), 学校 (one row per school), 学段 (one row per
+school section), 教师名册 (one row per full-time teacher, when the pack defines a roster), and two hidden sheets:
+``_lists`` (drop-down choices) and ``_qbalance`` (the pack the template was made for, and the sheet roles).
+
+Every data sheet has the people's header in row 1 and a hidden row 2 of stable machine keys (``id``,
+``facilities.teaching_aux_area``...): reading back uses the keys, never the label text. Data start in row 3.
+Needs openpyxl (``pip install 'qbalance[excel]'``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._base.optional import require
+from .._base.vocabulary import CATEGORY_LABELS, SECTION_ZH
+from .._data.models import County, Facilities, Section, TeacherCounts
+from .._packs.schema import InputDecl, Pack
+
+__all__ = ["Column", "Layout", "layout", "write_template"]
+
+WORKBOOK_FORMAT = "qbalance-workbook/1"
+HEADER_ROW = 1
+KEY_ROW = 2
+FIRST_ROW = 3
+
+SHEET_NAMES: dict[str, dict[str, str]] = {
+    "zh": {
+        "help": "说明",
+        "county": "县级指标",
+        "schools": "学校",
+        "sections": "学段",
+        "roster": "教师名册",
+        "lists": "_lists",
+        "meta": "_qbalance",
+    },
+    "en": {
+        "help": "Instructions",
+        "county": "County",
+        "schools": "Schools",
+        "sections": "Sections",
+        "roster": "Teacher roster",
+        "lists": "_lists",
+        "meta": "_qbalance",
+    },
+}
+FLAG_WORDS = {"zh": ("是", "否"), "en": ("yes", "no")}
+FLAG_VALUES = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False}
+"""Text accepted in a yes/no cell (case-insensitive); a TRUE/FALSE cell is accepted as it is."""
+
+_UNIT_TEXT = {
+    "m**2": "m²",
+    "yuan": "元",
+    "student": "人",
+    "teacher": "人",
+    "room": "间",
+    "class_": "个",
+    "device": "台",
+    "book": "册",
+    "yuan / student": "元/生",
+    "1": "",
+}
+_UNIT_TEXT_EN = {"m**2": "m²", "yuan": "yuan", "class_": "classes", "yuan / student": "yuan/student", "1": ""}
+
+
+@dataclass
+class Column:
+    """One column of a data sheet (or one row of the county sheet)."""
+
+    key: str
+    label: str
+    kind: str
+    """id, text, integer, number, flag, rating, category, section, school_type, ownership, location, evidence."""
+    unit: str = "1"
+    required: bool = False
+    choices: list[str] = field(default_factory=list)
+    """Drop-down texts (labels in the template's language)."""
+    help: str = ""
+    decl: InputDecl | None = None
+    target: tuple[str, ...] = ()
+    """Where the value goes in the county format, relative to its county/school/section: ('facilities', 'x')."""
+
+
+@dataclass
+class Layout:
+    """The columns of every sheet for one pack and language."""
+
+    lang: str
+    names: dict[str, str]
+    county: list[Column]
+    schools: list[Column]
+    sections: list[Column]
+    roster: list[Column]
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A unit as the people filling the template write it (m², 元, 人)."""
+    if lang == "en":
+        return _UNIT_TEXT_EN.get(unit, unit.replace("**2", "²").replace("_", ""))
+    return _UNIT_TEXT.get(unit, unit.replace("**2", "²"))
+
+
+def _label(label: Any, lang: str) -> str:
+    return str(label.text(lang)) if label is not None else ""
+
+
+def _target(level: str, key: str) -> tuple[str, ...]:
+    """Model field path for a pack input (``facilities.x`` → ('facilities', 'x')), or ('facts', key)."""
+    parts = key.split(".")
+    if level == "section":
+        if len(parts) == 1 and key in Section.model_fields and key not in ("facts", "teachers"):
+            return (key,)
+        if len(parts) == 2 and parts[0] == "teachers" and parts[1] in TeacherCounts.model_fields:
+            return (parts[0], parts[1])
+    elif level == "school":
+        if len(parts) == 2 and parts[0] == "facilities" and parts[1] in Facilities.model_fields:
+            return (parts[0], parts[1])
+        if key == "boarding":
+            return ("boarding",)
+    elif level == "county" and key in County.model_fields and key not in ("facts", "schools", "format"):
+        return (key,)
+    return ("facts", key)
+
+
+def _choices_of(decl: InputDecl, pack: Pack, lang: str) -> list[str]:
+    if decl.type == "flag":
+        return list(FLAG_WORDS[lang if lang in FLAG_WORDS else "zh"])
+    if decl.type == "rating" and decl.scale in pack.scales:
+        scale = pack.scales[decl.scale]
+        return [_label(scale.labels[lv], lang) if lv in scale.labels else lv for lv in scale.levels]
+    if decl.type == "category":
+        return list(decl.categories or ())
+    return []
+
+
+def _input_column(key: str, decl: InputDecl, pack: Pack, lang: str) -> list[Column]:
+    label = _label(decl.label, lang)
+    kind = {"flag": "flag", "rating": "rating", "category": "category"}.get(decl.type, "number")
+    if kind == "number" and decl.integer:
+        kind = "integer"
+    unit = unit_text(decl.unit, lang) if decl.type == "number" else ""
+    if unit:
+        label = f"{label} ({unit})"
+    helps = []
+    if decl.description is not None:
+        helps.append(_label(decl.description, lang))
+    if decl.type == "number":
+        if decl.min is not None and decl.max is not None:
+            helps.append(f"{decl.min:g}–{decl.max:g}")
+        elif decl.min is not None and decl.min != 0:
+            helps.append(f"≥ {decl.min:g}")
+        if decl.integer:
+            helps.append("整数" if lang == "zh" else "whole number")
+    cols = [
+        Column(
+            key,
+            label,
+            kind,
+            decl.unit,
+            False,
+            _choices_of(decl, pack, lang),
+            "; ".join(h for h in helps if h),
+            decl,
+            _target(decl.level, key),
+        )
+    ]
+    if decl.evidence:
+        cols.append(
+            Column(
+                f"{key}.evidence",
+                f"{_label(decl.label, lang)} — {'佐证说明' if lang == 'zh' else 'evidence note'}",
+                "evidence",
+                target=_target(decl.level, key),
+            )
+        )
+    return cols
+
+
+def _cat(name: str, lang: str) -> list[str]:
+    labels = CATEGORY_LABELS[name]
+    return [zh if lang == "zh" else key for key, (zh, _en) in labels.items()]
+
+
+def layout(standard: Any, lang: str = "zh") -> Layout:
+    """The sheets and columns of the template for ``standard`` (a :class:`Standard` or a pack)."""
+    pack: Pack = standard.pack if hasattr(standard, "pack") else standard
+    zh = lang != "en"
+    names = SHEET_NAMES["zh" if zh else "en"]
+    county = [
+        Column("code", "县级行政区划代码" if zh else "county code", "id", required=True),
+        Column("name", "县(市、区)名称" if zh else "county name", "text", required=True),
+        Column("year", "学年(年份)" if zh else "school year", "integer", target=("year",)),
+        Column(
+            "synthetic",
+            "合成数据(非真实)" if zh else "synthetic data",
+            "flag",
+            choices=list(FLAG_WORDS[lang if not zh else "zh"]),
+        ),
+        Column("note", "备注" if zh else "note", "text"),
+    ]
+    for c in county:
+        if not c.target:
+            c.target = (c.key,)
+    schools = [
+        Column("id", "学校标识码" if zh else "school id", "id", required=True, target=("id",)),
+        Column("name", "学校名称" if zh else "school name", "text", required=True, target=("name",)),
+        Column(
+            "type",
+            "学校类型" if zh else "school type",
+            "school_type",
+            required=True,
+            choices=_cat("school_type", lang),
+            target=("type",),
+        ),
+        Column(
+            "ownership",
+            "办学性质" if zh else "ownership",
+            "ownership",
+            required=True,
+            choices=_cat("ownership", lang),
+            target=("ownership",),
+        ),
+        Column(
+            "location",
+            "城乡分类" if zh else "location",
+            "location",
+            required=True,
+            choices=_cat("location", lang),
+            target=("location",),
+        ),
+        Column(
+            "boarding",
+            "寄宿制学校" if zh else "boarding school",
+            "flag",
+            choices=list(FLAG_WORDS["zh" if zh else "en"]),
+            target=("boarding",),
+        ),
+    ]
+    sections = [
+        Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
+        Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
+    ]
+    for key, decl in pack.inputs.items():
+        if key in ("boarding",):
+            continue
+        cols = _input_column(key, decl, pack, lang)
+        if decl.level == "county":
+            county.extend(cols)
+        elif decl.level == "school":
+            schools.extend(cols)
+        else:
+            if key == "students":
+                for c in cols:
+                    c.required = True
+                sections[2:2] = cols
+            else:
+                sections.extend(cols)
+    roster: list[Column] = []
+    if pack.roster is not None:
+        roster = [
+            Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
+            Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
+            Column("teacher_id", "教师编号(可选)" if zh else "teacher id (optional)", "text"),
+            Column("name", "姓名(可选)" if zh else "name (optional)", "text"),
+        ]
+        for fname, spec in pack.roster.fields.items():
+            if spec.type == "flag":
+                choices = list(FLAG_WORDS["zh" if zh else "en"])
+            elif spec.type == "category":
+                choices = [
+                    _label(spec.labels[c], lang) if c in spec.labels and zh else c for c in spec.categories or ()
+                ]
+            else:
+                choices = []
+            roster.append(Column(fname, _label(spec.label, lang), spec.type, required=spec.required, choices=choices))
+    return Layout(lang, names, county, schools, sections, roster)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _instructions(std: Any, lay: Layout) -> list[tuple[str, str]]:
+    pack: Pack = std.pack if hasattr(std, "pack") else std
+    sha = getattr(std, "sha256", "") or ""
+    n = lay.names
+    if lay.lang != "en":
+        rows = [
+            ("qbalance 数据填报模板", ""),
+            ("评估标准", f"{pack.title.zh} ({pack.id} {pack.version})"),
+            ("文件依据", pack.document or ""),
+            ("标准摘要", sha),
+            ("", ""),
+            ("怎么填", ""),
+            (n["county"], "每行一个县级指标:在“填写值”列填写;有“佐证说明”列的,写明依据文件或督导结论。"),
+            (
+                n["schools"],
+                "每行一所学校(含教学点)。学校标识码按文本填写,前导 0 会保留;类型、性质、城乡分类从下拉列表选择。",
+            ),
+            (
+                n["sections"],
+                "每行一所学校的一个学段。九年一贯制学校填小学、初中两行;完全中学、十二年一贯制学校还要填高中在校生数(用于分摊共用校舍)。",
+            ),
+            (n["roster"], "(可选)每行一名专任教师。填写名册后,各学段的教师数按标准的定义由名册统计,不必再填教师数。"),
+            ("单位", "表头括号中是单位:按该单位填写数字,或写带单位的文字,如“96 万元”“2 亩”“85%”。比例填 0.85 或 85%。"),
+            ("是/否", "从下拉列表选“是”或“否”。"),
+            ("空白", "不知道的值留空:缺少评估所需数据时结论为“数据不全”,不会当作达标。"),
+            ("第 2 行", "各表第 2 行(已隐藏)是字段代码,供程序读取,请勿修改或删除。"),
+            ("", ""),
+            ("读回与评估", "qbalance evaluate 本文件.xlsx  (或 Python: qbalance.evaluate('本文件.xlsx'))"),
+            ("出错时", "程序一次列出所有有问题的单元格(工作表!单元格、学校、字段、值、问题),改正后重新运行。"),
+        ]
+    else:
+        rows = [
+            ("qbalance data-entry template", ""),
+            ("standard", f"{pack.title.text('en')} ({pack.id} {pack.version})"),
+            ("document", pack.document or ""),
+            ("pack hash", sha),
+            ("", ""),
+            ("how to fill", ""),
+            (
+                n["county"],
+                "One county value per row: fill the value column; where there is an evidence column, name the "
+                "document or finding.",
+            ),
+            (
+                n["schools"],
+                "One row per school (teaching points included). School ids are text: leading zeros are kept. Pick "
+                "type, ownership and location from the lists.",
+            ),
+            (
+                n["sections"],
+                "One row per school section. A nine-year school has a primary and a junior row; complete middle and "
+                "twelve-year schools also give their senior students (to apportion shared facilities).",
+            ),
+            (
+                n["roster"],
+                "(Optional) One row per full-time teacher. With a roster, the teacher counts are made by the "
+                "standard's own definitions.",
+            ),
+            (
+                "units",
+                "The unit is in the header: write a number in that unit, or text with a unit such as '960000 yuan', "
+                "'85%'.",
+            ),
+            ("yes/no", "Pick yes or no from the list."),
+            ("blank", "Leave unknown values empty: missing data gives the verdict 'incomplete', never a pass."),
+            ("row 2", "Row 2 of each sheet (hidden) holds the field keys the reader uses: do not change or delete it."),
+            ("", ""),
+            ("read back", "qbalance evaluate this-file.xlsx  (Python: qbalance.evaluate('this-file.xlsx'))"),
+            ("problems", "Every bad cell is listed at once (sheet!cell, school, field, value, problem)."),
+        ]
+    return rows
+
+
+def _display(value: Any, col: Column, pack: Pack, lang: str) -> Any:
+    """A county-format value as the template shows it (Chinese category names, 是/否)."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "value" in value:
+        value = value["value"]
+    if col.kind == "flag" and isinstance(value, bool):
+        words = FLAG_WORDS["zh" if lang != "en" else "en"]
+        return words[0] if value else words[1]
+    if col.kind in ("school_type", "ownership", "location", "section") and isinstance(value, str):
+        labels = CATEGORY_LABELS[col.kind]
+        return labels[value][0] if lang != "en" and value in labels else value
+    if col.kind in ("number", "integer") and col.decl is not None and isinstance(value, str):
+        from .._units.registry import parse_quantity
+
+        return parse_quantity(value, col.decl.unit)  # the same conversion the reader applies to the text
+    return value
+
+
+def _exact(value: Any, raw: Any, col: Column) -> Any:
+    """A number that the .xlsx writer would round (openpyxl writes 16 significant digits) as exact text.
+
+    Prefer the text the county wrote (``356.03 万元``), else the full ``repr`` with the canonical unit, so a filled
+    template reads back to exactly the same numbers (and the same input digest).
+    """
+    if not isinstance(value, float) or not math.isfinite(value) or float(f"{value:.16g}") == value:
+        return value
+    if isinstance(raw, dict):
+        raw = raw.get("value")
+    if isinstance(raw, str) and raw.strip():
+        return raw.strip()
+    unit = col.decl.unit if col.decl is not None else col.unit
+    if unit in ("1", ""):
+        return value
+    return f"{value!r} {unit}"
+
+
+def _raw_get(raw: Any, target: tuple[str, ...]) -> Any:
+    cur = raw
+    for part in target:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _raw_section(raw_school: Any, section: str) -> Any:
+    if not isinstance(raw_school, dict) or not isinstance(raw_school.get("sections"), dict):
+        return None
+    for key, value in raw_school["sections"].items():
+        if key == section or SECTION_ZH.get(str(key)) == section:
+            return value
+    return None
+
+
+def _raw_data(county: Any) -> Any:
+    """The county as written (before units were converted), when it was given as a file or a dict."""
+    if isinstance(county, dict):
+        return county
+    if isinstance(county, (str, Path)):
+        from .._base.documents import DATA_LIMITS, YamlRefused, load_json, load_yaml
+
+        p = Path(county)
+        try:
+            if p.suffix.lower() == ".json":
+                return load_json(p.read_bytes(), str(p), DATA_LIMITS).data
+            if p.suffix.lower() in (".yaml", ".yml"):
+                return load_yaml(p.read_bytes(), str(p), DATA_LIMITS).data
+        except (OSError, YamlRefused):
+            return None
+    return None
+
+
+def _evidence(value: Any) -> Any:
+    return value.get("evidence") if isinstance(value, dict) else None
+
+
+def _get(obj: Any, target: tuple[str, ...]) -> Any:
+    cur = obj
+    for part in target:
+        if cur is None:
+            return None
+        cur = cur.get(part) if isinstance(cur, dict) else getattr(cur, part, None)
+    return cur
+
+
+def write_template(standard: Any, path: str | Path, *, lang: str = "zh", county: Any = None) -> Path:
+    """Write an .xlsx data-entry template for ``standard`` (a pack id, path or :class:`Standard`) to ``path``.
+
+    With ``county`` (a :class:`County`, a dict in the county format, or a path to a county file) the template is
+    filled with its data, e.g. to move a YAML county into Excel. Needs openpyxl: ``pip install 'qbalance[excel]'``.
+    """
+    openpyxl = require("openpyxl", "excel")
+    styles = require("openpyxl.styles", "excel")
+    Alignment, Font, PatternFill = styles.Alignment, styles.Font, styles.PatternFill
+    get_column_letter = require("openpyxl.utils", "excel").get_column_letter
+    DataValidation = require("openpyxl.worksheet.datavalidation", "excel").DataValidation
+
+    from .._api.standard import load_standard
+
+    if lang not in ("zh", "en"):
+        raise ValueError("lang must be 'zh' or 'en'")
+    std = load_standard(standard) if not hasattr(standard, "pack") else standard
+    pack: Pack = std.pack
+    lay = layout(std, lang)
+    model: County | None = None
+    raw_county: Any = None
+    if county is not None:
+        from .._api.evaluate import as_county
+
+        model, _ = as_county(county)
+        raw_county = _raw_data(county)
+
+    wb = openpyxl.Workbook()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    req_fill = PatternFill("solid", fgColor="FCE4D6")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    # instructions
+    ws = wb.active
+    ws.title = lay.names["help"]
+    for r, (a, b) in enumerate(_instructions(std, lay), start=1):
+        ws.cell(r, 1, a).font = bold
+        ws.cell(r, 2, b).alignment = wrap
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 110
+
+    # drop-down lists
+    lists = wb.create_sheet(lay.names["lists"])
+    lists.sheet_state = "hidden"
+    list_refs: dict[tuple[str, ...], str] = {}
+
+    def list_ref(choices: list[str]) -> str:
+        key = tuple(choices)
+        if key not in list_refs:
+            col = len(list_refs) + 1
+            for i, text in enumerate(choices, start=1):
+                lists.cell(i, col, text)
+            letter = get_column_letter(col)
+            list_refs[key] = f"'{lay.names['lists']}'!${letter}$1:${letter}${len(choices)}"
+        return list_refs[key]
+
+    def header(ws: Any, cols: list[Column], keys: list[str]) -> None:
+        for j, (c, key) in enumerate(zip(cols, keys, strict=True), start=1):
+            cell = ws.cell(HEADER_ROW, j, c.label)
+            cell.font = bold
+            cell.fill = req_fill if c.required else head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.cell(KEY_ROW, j, key)
+            width = max(10, min(40, int(len(c.label) * 1.8) + 2))
+            ws.column_dimensions[get_column_letter(j)].width = width
+        ws.row_dimensions[KEY_ROW].hidden = True
+        ws.row_dimensions[HEADER_ROW].height = 45
+        ws.freeze_panes = ws.cell(FIRST_ROW, 1)
+
+    def validate(ws: Any, col: Column, cells: str) -> None:
+        if not col.choices:
+            return
+        dv = DataValidation(type="list", formula1=list_ref(col.choices), allow_blank=True)
+        dv.error = "请从下拉列表中选择" if lang == "zh" else "pick a value from the list"
+        dv.showErrorMessage = col.kind not in ("rating", "category")  # labels and ids are both accepted
+        dv.add(cells)
+        ws.add_data_validation(dv)
+
+    max_rows = 2000
+
+    # county sheet: one row per value
+    ws = wb.create_sheet(lay.names["county"])
+    ccols = [
+        Column("key", "字段代码" if lang == "zh" else "key", "text"),
+        Column("label", "指标" if lang == "zh" else "value", "text"),
+        Column("unit", "单位" if lang == "zh" else "unit", "text"),
+        Column("value", "填写值" if lang == "zh" else "value", "text", required=True),
+        Column("evidence", "佐证说明" if lang == "zh" else "evidence note", "text"),
+        Column("help", "填写说明" if lang == "zh" else "notes", "text"),
+    ]
+    header(ws, ccols, [c.key for c in ccols])
+    ws.column_dimensions["A"].hidden = True
+    ws.column_dimensions["B"].width = 46
+    ws.column_dimensions["D"].width = 22
+    ws.column_dimensions["E"].width = 46
+    ws.column_dimensions["F"].width = 40
+    county_rows = [c for c in lay.county if c.kind != "evidence"]
+    for i, c in enumerate(county_rows):
+        r = FIRST_ROW + i
+        ws.cell(r, 1, c.key)
+        ws.cell(r, 2, c.label.split(" (")[0] if c.decl is not None else c.label).alignment = wrap
+        ws.cell(r, 3, unit_text(c.unit, lang) if c.decl is not None and c.decl.type == "number" else "")
+        value_cell = ws.cell(r, 4)
+        if c.kind == "id":
+            value_cell.number_format = "@"
+        if c.required:
+            ws.cell(r, 2).fill = req_fill
+        help_text = c.help
+        if c.choices:
+            help_text = ("; ".join([help_text, " / ".join(c.choices)])).strip("; ")
+        ws.cell(r, 6, help_text).alignment = wrap
+        has_evidence = any(e.key == f"{c.key}.evidence" for e in lay.county)
+        if not has_evidence:
+            ws.cell(r, 5).fill = PatternFill("solid", fgColor="EEEEEE")
+        validate(ws, c, f"D{r}")
+        if model is not None:
+            raw = _get(model, c.target) if c.target else None
+            if c.key == "code":
+                raw = model.code
+            value_cell.value = _exact(_display(raw, c, pack, lang), _raw_get(raw_county, c.target), c)
+            if has_evidence:
+                ws.cell(r, 5, _evidence(raw))
+
+    def table_sheet(name: str, cols: list[Column], rows: list[list[Any]]) -> Any:
+        ws = wb.create_sheet(name)
+        header(ws, cols, [c.key for c in cols])
+        for j, c in enumerate(cols, start=1):
+            letter = get_column_letter(j)
+            rng = f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + max_rows}"
+            if c.kind == "id":
+                for r in range(FIRST_ROW, FIRST_ROW + max(len(rows), 200)):
+                    ws.cell(r, j).number_format = "@"
+            validate(ws, c, rng)
+        for i, values in enumerate(rows):
+            for j, v in enumerate(values, start=1):
+                if v is not None:
+                    cell = ws.cell(FIRST_ROW + i, j, v)
+                    if cols[j - 1].kind == "id":
+                        cell.number_format = "@"
+        return ws
+
+    school_rows: list[list[Any]] = []
+    section_rows: list[list[Any]] = []
+    if model is not None:
+        raw_schools = _raw_get(raw_county, ("schools",))
+        for si, school in enumerate(model.schools):
+            raw_school = raw_schools[si] if isinstance(raw_schools, list) and si < len(raw_schools) else None
+            row = []
+            for c in lay.schools:
+                raw = _get(school, c.target)
+                if c.kind == "evidence":
+                    row.append(_evidence(raw))
+                else:
+                    row.append(_exact(_display(raw, c, pack, lang), _raw_get(raw_school, c.target), c))
+            school_rows.append(row)
+            for sec_name, sec in school.sections.items():
+                raw_sec = _raw_section(raw_school, sec_name)
+                srow: list[Any] = []
+                for c in lay.sections:
+                    if c.key == "school_id":
+                        srow.append(school.id)
+                    elif c.key == "section":
+                        srow.append(_display(sec_name, c, pack, lang))
+                    else:
+                        raw = _get(sec, c.target)
+                        if c.kind == "evidence":
+                            srow.append(_evidence(raw))
+                        else:
+                            srow.append(_exact(_display(raw, c, pack, lang), _raw_get(raw_sec, c.target), c))
+                section_rows.append(srow)
+    table_sheet(lay.names["schools"], lay.schools, school_rows)
+    table_sheet(lay.names["sections"], lay.sections, section_rows)
+    if lay.roster:
+        table_sheet(lay.names["roster"], lay.roster, [])
+
+    # metadata (hidden): the pack and the sheet roles, read back by the reader
+    meta = wb.create_sheet(lay.names["meta"])
+    meta.sheet_state = "hidden"
+    entries = [
+        ("format", WORKBOOK_FORMAT),
+        ("pack", pack.id),
+        ("version", pack.version),
+        ("sha256", getattr(std, "sha256", "")),
+        ("lang", lang),
+    ] + [(f"sheet.{role}", name) for role, name in lay.names.items()]
+    for r, (k, v) in enumerate(entries, start=1):
+        meta.cell(r, 1, k)
+        meta.cell(r, 2, v)
+    wb.move_sheet(lay.names["lists"], offset=len(wb.sheetnames))
+    out = Path(path)
+    wb.save(out)
+    return out

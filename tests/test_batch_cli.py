@@ -15,7 +15,7 @@ import pytest
 import qbalance
 from qbalance._cli.batch import run_batch
 from qbalance._data.columns import county_to_columns
-from qbalance._data.county_file import read_county
+from qbalance._data.intake import as_county as read_county
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))

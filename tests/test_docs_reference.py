@@ -31,9 +31,9 @@ from qbalance._base.errors import PackError
 from qbalance._cli.main import main as cli_main
 from qbalance._dsl.parse import MAX_ARGS, MAX_DEPTH, MAX_LENGTH, MAX_NODES
 from qbalance._packs.resolve import MAX_CHAIN, MAX_INCLUDES
-from qbalance._report.model import Report
+from qbalance._report.plan import Plan
+from qbalance._report.report import Report
 from qbalance._workflow.pack_doc import lint_standard
-from qbalance._workflow.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DOC = ROOT / "docs" / "pack-format.md"

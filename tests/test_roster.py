@@ -10,7 +10,8 @@ import pytest
 
 import qbalance
 from conftest import county, school
-from qbalance._data.roster import aggregate_roster, check_roster, read_roster_csv, roster_rows
+from qbalance._data.roster import aggregate_roster, read_roster_csv, roster_rows
+from qbalance._packs.roster_rules import check_roster
 
 
 def T(sid: str, section: str, qualification: str, backbone: str = "none", subject: str = "chinese", **kw: Any) -> dict:

@@ -13,7 +13,7 @@ import qbalance
 from conftest import county, school
 from qbalance._api.evaluate import as_county
 from qbalance._base.errors import InputError
-from qbalance._report.compare import Comparison, compare_reports, evaluate_scenario
+from qbalance._report.compare import Comparison, compare_reports
 from qbalance._workflow.scenario import (
     AddResources,
     CloseSchool,
@@ -25,6 +25,7 @@ from qbalance._workflow.scenario import (
     apply_scenario,
     load_scenario,
 )
+from qbalance._workflow.scenario_eval import evaluate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 WENSHAN = ROOT / "docs" / "examples" / "wenshan-2026-scenario.yaml"

@@ -27,10 +27,10 @@ _EXPORTS: dict[str, str] = {
     "MoveStudents": "._workflow.scenario",
     "OpenSchool": "._workflow.scenario",
     "PackError": "._base.errors",
-    "Plan": "._workflow.plan",
+    "Plan": "._report.plan",
     "Problem": "._base.errors",
     "QbalanceError": "._base.errors",
-    "Report": "._report.model",
+    "Report": "._report.report",
     "Scenario": "._workflow.scenario",
     "School": "._data.models",
     "Section": "._data.models",
@@ -45,11 +45,11 @@ _EXPORTS: dict[str, str] = {
     "demo_path": "._api.evaluate",
     "evaluate": "._api.evaluate",
     "evaluate_many": "._api.batch",
-    "evaluate_scenario": "._report.compare",
+    "evaluate_scenario": "._workflow.scenario_eval",
     "load_county": "._api.evaluate",
     "load_scenario": "._workflow.scenario",
     "load_standard": "._api.standard",
-    "plan": "._api.evaluate",
+    "plan": "._workflow.plan",
     "read_workbook": "._data.workbook",
     "ureg": "._units.registry",
     "weighted_cv": "._kernels.numeric",
@@ -113,17 +113,18 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._api.batch import BatchResult, evaluate_many
-    from ._api.evaluate import demo_path, evaluate, load_county, plan
+    from ._api.evaluate import demo_path, evaluate, load_county
     from ._api.standard import Standard, load_standard
     from ._base.errors import InputError, PackError, Problem, QbalanceError, UnitError
     from ._data.models import County, Facilities, School, Section, TeacherCounts
     from ._data.roster import aggregate_roster
     from ._data.workbook import read_workbook
     from ._kernels.numeric import weighted_cv
-    from ._report.compare import Comparison, compare_reports, evaluate_scenario
-    from ._report.model import Report
+    from ._report.compare import Comparison, compare_reports
+    from ._report.plan import Plan
+    from ._report.report import Report
     from ._units.registry import ureg
-    from ._workflow.plan import Plan
+    from ._workflow.plan import plan
     from ._workflow.scenario import (
         AddResources,
         CloseSchool,
@@ -135,4 +136,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         apply_scenario,
         load_scenario,
     )
+    from ._workflow.scenario_eval import evaluate_scenario
     from ._workflow.template import write_template

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from .._base.vocabulary import SECTIONS
-from .._data.columns import table_from_columns
+from .._data.columns import read_table_file, table_from_columns
 from .._data.table import Table
 from .._engine.evaluate import Results
-from .._report.model import Report, build_report
+from .._report.build import build_report
+from .._report.report import Report
 from .standard import Standard, load_standard
 
 __all__ = ["BatchResult", "evaluate_many"]
@@ -175,22 +176,9 @@ def evaluate_many(
     std = load_standard(standard, as_of=as_of)
     source = str(data) if isinstance(data, (str, Path)) else None
     if isinstance(data, (str, Path)):
-        data = _read_path(Path(data))
+        data = read_table_file(Path(data))
     counties_source = str(counties) if isinstance(counties, (str, Path)) else None
     if isinstance(counties, (str, Path)):
-        counties = _read_path(Path(counties))
+        counties = read_table_file(Path(counties))
     table = table_from_columns(data, std.compiled, counties=counties, source=source, counties_source=counties_source)
     return BatchResult(std, table, std.run(table))
-
-
-def _read_path(path: Path) -> Any:
-    from .._data.columns import read_csv_fast
-
-    if path.suffix.lower() == ".csv":
-        return read_csv_fast(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        from .._base.optional import require
-
-        pq = require("pyarrow.parquet", "arrow")
-        return pq.read_table(path)
-    raise ValueError(f"unknown table format {path.suffix!r}: use .csv or .parquet")

@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._data.intake import Intake, read_input
 from .._data.models import County
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results, evaluate_table
-from .._packs.catalogue import find_pack
-from .._packs.compile import CompiledPack, compile_pack
-from .._packs.load import validate_pack
-from .._packs.resolve import Resolved, resolve_pack
+from .._packs.compile import CompiledPack
+from .._packs.loading import LoadedPack, load_pack, parse_as_of
+from .._packs.resolve import Resolved
 from .._packs.schema import Pack
-from .._report.model import LabelOut, PackRef, Provenance, Report
+from .._report.build import build_report
+from .._report.model import LabelOut, PackRef, Provenance
+from .._report.report import Report
 from .._version import __version__
 
 __all__ = ["Standard", "load_standard"]
@@ -27,14 +29,15 @@ class Standard:
     Load one with :func:`load_standard`; it is immutable and can be reused for any number of counties.
     """
 
-    def __init__(self, pack: Pack, compiled: CompiledPack, sha256: str, files: list[Path], chain: list[PackRef]):
-        self.pack = pack
-        self.compiled = compiled
-        self.sha256 = sha256
-        self.files = files
-        self.chain = chain
-        self.as_of: dt.date | None = None
-        self.resolved: Resolved | None = None
+    def __init__(self, loaded: LoadedPack):
+        self.loaded = loaded
+        self.pack: Pack = loaded.pack
+        self.compiled: CompiledPack = loaded.compiled
+        self.sha256 = loaded.sha256
+        self.files = loaded.files
+        self.chain = [_pack_ref(c) for c in loaded.chain]
+        self.as_of: dt.date | None = loaded.as_of
+        self.resolved: Resolved | None = loaded.resolved
 
     @property
     def id(self) -> str:
@@ -63,6 +66,10 @@ class Standard:
     def __repr__(self) -> str:
         return f"<Standard {self.id} {self.version} ({self.title})>"
 
+    def read(self, data: Any) -> Intake:
+        """One county's validated table under this pack, from any form of data (raises InputError)."""
+        return read_input(data, self)
+
     def table(self, counties: Sequence[County], sources: Sequence[str | None] | None = None) -> Table:
         """The engine's columnar table for ``counties`` under this pack (raises InputError on bad data)."""
         return build_table(counties, self.compiled, list(sources or [None] * len(counties)))
@@ -70,6 +77,11 @@ class Standard:
     def run(self, table: Table) -> Results:
         """Evaluate a prepared table (all counties in it at once)."""
         return evaluate_table(table, self.compiled)
+
+    def report(self, results: Results, county: int = 0) -> Report:
+        """The report of county number ``county`` of evaluated results."""
+        origins = self.resolved.origins if self.resolved is not None else {}
+        return build_report(results, county, self.provenance(results.table.digest(county)), None, origins)
 
     def provenance(self, digest: str, as_of: dt.date | None = None) -> Provenance:
         when = as_of or self.as_of
@@ -84,9 +96,18 @@ class Standard:
     def evaluate(self, data: Any) -> Report:
         """Evaluate one county (a path — YAML, JSON, .xlsx, one-county CSV/Parquet —, a dict, a :class:`County` or a
         one-county DataFrame) and return its report."""
-        from .evaluate import evaluate_with
+        return self.report(self.run(self.read(data).table))
 
-        return evaluate_with(self, data)
+
+def _pack_ref(c: dict[str, Any]) -> PackRef:
+    return PackRef(
+        id=c["id"],
+        version=c["version"],
+        effective=c["effective"],
+        document=c.get("document") if isinstance(c.get("document"), str) else None,
+        title=LabelOut(**c["title"]) if isinstance(c.get("title"), dict) else LabelOut(zh=c["id"]),
+        sha256=c["sha256"],
+    )
 
 
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:
@@ -98,35 +119,4 @@ def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date 
     """
     if isinstance(ref, Standard):
         return ref
-    try:
-        when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    except ValueError as exc:
-        raise ValueError(f"as_of {as_of!r} is not a date (YYYY-MM-DD): {exc}") from None
-    path = find_pack(str(ref), when)
-    resolved = resolve_pack(path, as_of=when, find=lambda r, d: find_pack(r, d, paths=False))
-    pack = validate_pack(resolved.doc, resolved.locate)
-    pack_dirs = [Path(f).resolve().parent for f in resolved.files]  # base pack first
-
-    def rank(source: str | None) -> int:
-        """Position in the extends chain of the pack whose directory holds ``source`` (fragments included)."""
-        if source is None:
-            return -1
-        where = Path(source).resolve()
-        return max((i for i, d in enumerate(pack_dirs) if d == where or d in where.parents), default=-1)
-
-    compiled = compile_pack(pack, resolved.locate, rank)
-    chain = [
-        PackRef(
-            id=c["id"],
-            version=c["version"],
-            effective=c["effective"],
-            document=c.get("document") if isinstance(c.get("document"), str) else None,
-            title=LabelOut(**c["title"]) if isinstance(c.get("title"), dict) else LabelOut(zh=c["id"]),
-            sha256=c["sha256"],
-        )
-        for c in resolved.chain
-    ]
-    std = Standard(pack, compiled, resolved.chain[-1]["sha256"], resolved.files, chain)
-    std.resolved = resolved
-    std.as_of = when
-    return std
+    return Standard(load_pack(ref, parse_as_of(as_of)))

@@ -65,7 +65,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenario(args: argparse.Namespace) -> int:
-    from .._report.compare import evaluate_scenario
+    from .._workflow.scenario_eval import evaluate_scenario
 
     if args.demo and args.path and not args.scenario:  # `scenario --demo FILE`: the one positional is the scenario
         args.path, args.scenario = None, args.path
@@ -258,8 +258,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
     from .._data.models import County
     from .._packs.schema import Pack
-    from .._report.model import Report
-    from .._workflow.plan import Plan
+    from .._report.plan import Plan
+    from .._report.report import Report
     from .._workflow.scenario import Scenario
 
     models: dict[str, type[BaseModel]] = {

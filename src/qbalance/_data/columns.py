@@ -36,7 +36,7 @@ from .._units.registry import canonical_factor, parse_quantity
 from .models import PLAUSIBLE_MAX, Facilities, TeacherCounts, _show_unit
 from .table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS, Level, Table
 
-__all__ = ["MAX_LISTED_PROBLEMS", "read_csv", "read_csv_fast", "table_from_columns", "to_columns"]
+__all__ = ["MAX_LISTED_PROBLEMS", "read_csv", "read_csv_fast", "read_table_file", "table_from_columns", "to_columns"]
 
 MAX_LISTED_PROBLEMS = 10_000
 ALL_SECTIONS = ("primary", "junior", "senior")
@@ -1051,3 +1051,15 @@ def _put_fact(row: dict[str, Any], key: str, value: Any) -> None:
             row[f"{key}.evidence"] = value["evidence"]
     else:
         row[key] = value
+
+
+def read_table_file(path: Path) -> Any:
+    """A CSV or Parquet file as columns (CSV with the fast reader when pyarrow is there)."""
+    if path.suffix.lower() == ".csv":
+        return read_csv_fast(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        from .._base.optional import require
+
+        pq = require("pyarrow.parquet", "arrow")
+        return pq.read_table(path)
+    raise ValueError(f"unknown table format {path.suffix!r}: use .csv or .parquet")

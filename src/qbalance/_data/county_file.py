@@ -1,4 +1,4 @@
-"""Read county data from YAML/JSON files, dicts or models into validated :class:`County` objects.
+"""Validate county data (as read from YAML/JSON files or built from a workbook) into :class:`County` objects.
 
 All problems are collected and raised together as one :class:`InputError`, each naming the school id, the field,
 the value and (for files) the line.
@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .._base.documents import DATA_LIMITS, Loaded, load_document
+from .._base.documents import Loaded
 from .._base.errors import InputError, Problem
 from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
 from .models import County
 
-__all__ = ["read_county", "validate_county"]
+__all__ = ["COLUMNAR_SUFFIXES", "EXCEL_SUFFIXES", "locate_loaded", "validate_county", "validation_problems"]
 
 _SYNONYM_HINTS = {
     "type": SCHOOL_TYPE_ZH,
@@ -28,7 +27,7 @@ _SYNONYM_HINTS = {
 }
 
 
-def _problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
+def validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
     out: list[Problem] = []
     schools = data.get("schools") if isinstance(data, dict) else None
     for err in exc.errors():
@@ -80,48 +79,19 @@ def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = N
     try:
         return County.model_validate(data)
     except ValidationError as exc:
-        raise InputError(_problems(exc, data, loaded, source)) from None
+        raise InputError(validation_problems(exc, data, loaded, source)) from None
 
 
 COLUMNAR_SUFFIXES = (".csv", ".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_county(path: str | Path, standard: Any = None) -> tuple[County, str]:
-    """Read a county file (.yaml, .yml, .json or a filled .xlsx template). Returns the county and its source name.
-
-    ``standard`` is used by workbooks only (a teacher roster is counted by the pack's definitions).
-    """
-    p = Path(path)
-    source = str(p)
-    if p.suffix.lower() in EXCEL_SUFFIXES:
-        from .workbook import load_workbook_county
-
-        county, source, _ = load_workbook_county(p, standard)
-        return county, source
-    if p.suffix.lower() in COLUMNAR_SUFFIXES:
-        raise InputError(
-            Problem(
-                f"a {p.suffix} table can be evaluated (qbalance evaluate / evaluate-batch) but not loaded as one "
-                "county to change or plan: plans, scenarios and templates need a county file (.yaml, .json or .xlsx)",
-                source=source,
-            )
-        )
-    loaded = load_document(p, DATA_LIMITS, ".yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)")
-    return validate_county(loaded.data, source, loaded), source
-
-
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def locate_problems(error: InputError, path: str | Path) -> InputError:
+def locate_loaded(error: InputError, loaded: Loaded) -> InputError:
     """The same problems with their line in a YAML/JSON county file, for problems found after the models validated
-    it (the pack's facts, cross-field checks): each problem's dotted ``path`` is looked up in the file."""
-    p = Path(path)
-    try:
-        loaded = load_document(p, DATA_LIMITS, ".yaml, .yml or .json")
-    except InputError:
-        return error
+    it (the pack's facts, cross-field checks): each problem's dotted ``path`` is looked up in the loaded document."""
     out = []
     for prob in error.problems:
         if prob.location is None and prob.path:
@@ -132,6 +102,6 @@ def locate_problems(error: InputError, path: str | Path) -> InputError:
                 parts = parts[1:]
             where = loaded.where(parts) if parts else None
             if where is not None:
-                prob = dataclasses.replace(prob, location=where, source=prob.source or str(p))
+                prob = dataclasses.replace(prob, location=where, source=prob.source or loaded.source)
         out.append(prob)
     return InputError(out)

@@ -17,7 +17,7 @@ import numpy as np
 from .._base.errors import InputError, Problem
 from .._base.vocabulary import SECTION_ZH
 from .._packs.compile import STRUCTURAL, CompiledPack
-from .columns import _clean, _flag_value, _read_columns, _wide_to_long, table_from_columns
+from .columns import _clean, _flag_value, _read_columns, _wide_to_long, read_table_file, table_from_columns
 from .models import County, Facilities, TeacherCounts
 
 __all__ = ["county_from_table", "county_model_from_table"]
@@ -54,10 +54,8 @@ def _fact(v: Any, kind: str) -> Any:
 def county_from_table(data: Any, cp: CompiledPack, source: str | None = None) -> dict[str, Any]:
     """The county-file form (a dict) of a one-county table, after the table path has checked every cell."""
     if isinstance(data, (str, Path)):
-        from .._api.batch import _read_path
-
         source = source or str(data)
-        data = _read_path(Path(data))
+        data = read_table_file(Path(data))
     table = table_from_columns(data, cp, source=source)  # raises InputError naming every bad cell
     if len(table.county_codes) != 1:
         raise InputError(

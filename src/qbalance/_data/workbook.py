@@ -35,8 +35,10 @@ from .._base.documents import Loaded
 from .._base.errors import InputError, Problem, _ProblemsError, format_problem_table
 from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
-from .._workflow.template import FIRST_ROW, FLAG_VALUES, HEADER_ROW, KEY_ROW, SHEET_NAMES, Column, Layout, layout
+from .._packs.loading import PackLike, load_pack
+from .county_file import validation_problems
 from .models import County
+from .workbook_layout import FIRST_ROW, FLAG_VALUES, HEADER_ROW, KEY_ROW, SHEET_NAMES, Column, Layout, layout
 
 __all__ = ["WorkbookCells", "load_workbook_county", "problems_table", "read_workbook", "relocate"]
 
@@ -352,6 +354,13 @@ def _meta(wb: Any) -> dict[str, str]:
     return out
 
 
+def _pack_of(standard: Any) -> PackLike | None:
+    """A loaded pack from a Standard or loaded pack (used as is), a pack id or a path; None for None."""
+    if standard is None or hasattr(standard, "compiled"):
+        return standard  # type: ignore[no-any-return]
+    return load_pack(standard)
+
+
 def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County, str, WorkbookCells]:
     """Read a filled template: (county, source name, cell map). Raises :class:`InputError` listing every problem.
 
@@ -360,8 +369,6 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
     pack the template was made for (recorded in the workbook) gives the column layout.
     """
     openpyxl = require("openpyxl", "excel")
-    from .._api.standard import Standard, load_standard
-
     p = Path(path)
     source = str(p)
     try:
@@ -372,16 +379,14 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
     except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
         raise InputError(Problem(f"cannot read the workbook: {exc}", source=source)) from None
     meta = _meta(wb)
-    std: Standard | None = None
-    if standard is not None:
-        std = load_standard(standard)
+    std = _pack_of(standard)
     layout_std: Any = std
     if layout_std is None:
         ref = meta.get("pack", "cn-moe-2017")
         try:
-            layout_std = load_standard(ref)
+            layout_std = load_pack(ref)
         except Exception:
-            layout_std = load_standard("cn-moe-2017")
+            layout_std = load_pack("cn-moe-2017")
     lang = meta.get("lang", "zh")
     lay = layout(layout_std, lang if lang in ("zh", "en") else "zh")
     lay_other = layout(layout_std, "en" if lay.lang == "zh" else "zh")
@@ -417,10 +422,8 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
     try:
         county = County.model_validate(data)
     except ValidationError as exc:
-        from .county_file import _problems
-
         reported = {q.location for q in rd.problems}
-        for prob in _problems(exc, data, loaded, source):
+        for prob in validation_problems(exc, data, loaded, source):
             row_loc = cells.where(_split_path(prob.path or ""))
             if prob.path and prob.path.startswith("schools["):
                 head = _split_path(prob.path)[:2]

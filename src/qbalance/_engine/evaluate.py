@@ -13,18 +13,17 @@ from typing import Any
 import numpy as np
 
 from .._data.table import Table
-from .._dsl.compile import Compiled
 from .._kernels.numeric import (
     GroupStats,
-    apportion_shares,
     compare,
-    group_reduce,
     grouped_weighted_stats,
     k_of_n,
     kleene_all,
     round_half_up,
 )
 from .._packs.compile import STRUCTURAL, CompiledPack
+from .runtime import Runtime
+from .shortfall import indicator_slopes
 
 __all__ = ["IndicatorArrays", "ItemArrays", "Results", "evaluate_table"]
 
@@ -92,81 +91,11 @@ class Results:
     def slopes(self, indicator: str) -> Any:
         """Change of ``indicator`` per unit of its addition input, per section row (cached); None if unknown."""
         if indicator not in self._slopes:
-            from .shortfall import indicator_slopes
-
             self._slopes[indicator] = indicator_slopes(self.table, self.pack, indicator)
         return self._slopes[indicator]
 
 
-class _Runtime:
-    """Implements the DSL runtime protocol over a table, with a memo of computed names."""
-
-    def __init__(self, table: Table, cp: CompiledPack) -> None:
-        self.table = table
-        self.cp = cp
-        self.tol = cp.tolerance
-        self.cache: dict[str, np.ndarray] = {}
-        sec = table.levels["section"]
-        school_of = table.ancestor("school", "section")
-        stype = table.levels["school"].columns["school_type"].astype(np.int64)
-        sec_code = sec.columns["section"].astype(np.int64)
-        weights = cp.apportion_weights
-        row_w = weights[stype[school_of], sec_code] if sec.n else np.zeros(0)
-        senior_w = weights[stype, 2] * table.levels["school"].columns["senior_students"]
-        self.shares = apportion_shares(sec.columns["students"], row_w, school_of, senior_w)
-
-    def level_of(self, name: str) -> str:
-        sym = self.cp.table.symbols.get(name)
-        if sym is None:
-            raise KeyError(name)
-        return sym.level
-
-    def full(self, c: Compiled, level: str) -> np.ndarray:
-        v = np.asarray(c.fn(self), dtype=np.float64)
-        n = self.table.levels[level].n
-        if v.ndim == 0:
-            return np.full(n, float(v))
-        return v
-
-    def value(self, name: str) -> np.ndarray:
-        cached = self.cache.get(name)
-        if cached is not None:
-            return cached
-        if name in self.cp.derived:
-            c = self.cp.derived[name]
-            out = self.full(c, self.level_of(name))
-        elif name in self.cp.indicators:
-            out = self.full(self.cp.indicators[name].value, "section")
-        else:
-            out = self.table.levels[self.level_of(name)].columns[name]
-        self.cache[name] = out
-        return out
-
-    def param(self, name: str) -> Any:
-        sym = self.cp.table.params[name]
-        if sym.by is None:
-            return sym.value
-        table = self.cp.param_tables[name]
-        codes = self.value(sym.by)
-        out = np.full(codes.shape, np.nan)
-        ok = ~np.isnan(codes)
-        out[ok] = table[codes[ok].astype(np.int64)]
-        return out
-
-    def down(self, values: np.ndarray, src: str, dst: str) -> np.ndarray:
-        out: np.ndarray = np.asarray(values)[self.table.ancestor(src, dst)]
-        return out
-
-    def share(self, name: str, dst: str) -> np.ndarray:
-        whole = self.value(name)
-        out = whole[self.table.ancestor("school", "section")] * self.shares
-        return out if dst == "section" else self.down(out, "section", dst)
-
-    def up(self, values: np.ndarray, src: str, dst: str, op: str) -> np.ndarray:
-        return group_reduce(values, self.table.ancestor(dst, src), self.table.levels[dst].n, op)
-
-
-def _scopes(rt: _Runtime) -> dict[str, ScopeArrays]:
+def _scopes(rt: Runtime) -> dict[str, ScopeArrays]:
     table, cp = rt.table, rt.cp
     students = table.levels["section"].columns["students"]
     school_of = table.ancestor("school", "section")
@@ -187,7 +116,7 @@ def _scopes(rt: _Runtime) -> dict[str, ScopeArrays]:
     return out
 
 
-def _indicators(rt: _Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, IndicatorArrays]:
+def _indicators(rt: Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, IndicatorArrays]:
     table, cp = rt.table, rt.cp
     sec_code = table.levels["section"].columns["section"].astype(np.int64)
     students = table.levels["section"].columns["students"]
@@ -208,7 +137,7 @@ def _indicators(rt: _Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, Indic
     return out
 
 
-def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
+def _cv_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
     table, cp = rt.table, rt.cp
     ci = cp.items[item_id]
     spec = ci.spec
@@ -276,7 +205,7 @@ def _cv_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays])
     return ItemArrays(status, detail={"cv": per, "composite": composite, "applicable_any": any_applicable})
 
 
-def _k_of_n_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
+def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
     table, cp = rt.table, rt.cp
     ci = cp.items[item_id]
     ids = ci.spec.indicators or []
@@ -307,7 +236,7 @@ def _k_of_n_item(rt: _Runtime, item_id: str, indicators: dict[str, IndicatorArra
     )
 
 
-def _every_item(rt: _Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> ItemArrays:
+def _every_item(rt: Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> ItemArrays:
     table, cp = rt.table, rt.cp
     ci = cp.items[item_id]
     level = ci.spec.level or "school"
@@ -332,7 +261,7 @@ def _every_item(rt: _Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> I
 
 def evaluate_table(table: Table, cp: CompiledPack) -> Results:
     """Evaluate every rule of ``cp`` for every county in ``table``."""
-    rt = _Runtime(table, cp)
+    rt = Runtime(table, cp)
     n_c = table.levels["county"].n
     scopes = _scopes(rt)
     indicators = _indicators(rt, scopes)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._data.table import Level, Table
 from .._packs.compile import CompiledPack
-from .evaluate import _Runtime
+from .runtime import Runtime
 
 __all__ = ["Slopes", "indicator_slopes", "needed_addition"]
 
@@ -54,7 +54,7 @@ def indicator_slopes(table: Table, cp: CompiledPack, indicator: str) -> Slopes |
 
     def value_with(delta: float) -> np.ndarray:
         t = _with_column(table, decl.level, name, base_col + delta * factor)
-        rt = _Runtime(t, cp)
+        rt = Runtime(t, cp)
         return rt.full(ind.value, "section") / ind.factor
 
     v0, v1, v2 = value_with(0.0), value_with(1.0), value_with(2.0)

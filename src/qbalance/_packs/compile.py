@@ -28,6 +28,7 @@ from .._dsl.compile import (
 )
 from .._dsl.parse import DslSyntaxError, Name, parse
 from .._units.registry import canonical_factor, dims_of, format_dims
+from .roster_rules import check_roster
 from .schema import Indicator, Item, Pack
 
 __all__ = ["LEVEL_PARENTS", "STRUCTURAL", "CompiledIndicator", "CompiledItem", "CompiledPack", "compile_pack"]
@@ -399,8 +400,6 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
         items[item_id] = ci
 
     if pack.roster is not None:
-        from .._data.roster import check_roster
-
         for rpath, message in check_roster(pack.roster):
             col.add(rpath, message)
     _check_cites(pack, col)

@@ -8,19 +8,16 @@ tolerance (relative to the larger magnitude), a school section that appears or d
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from pathlib import Path
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._base.errors import InputError
 from .labels import STATUS, VERDICT, category
-from .model import LabelOut, Report
+from .model import LabelOut
+from .report import Report
 from .text import _table, _width
 
-__all__ = ["COMPARISON_FORMAT", "Comparison", "compare_reports", "evaluate_scenario"]
+__all__ = ["COMPARISON_FORMAT", "Comparison", "compare_reports"]
 
 COMPARISON_FORMAT: Final = "qbalance-comparison/1"
 _CFG = ConfigDict(extra="forbid", frozen=True)
@@ -280,54 +277,6 @@ def compare_reports(before: Report, after: Report, *, tolerance: float = 1e-9, t
         notes=notes,
     )
 
-
-def evaluate_scenario(
-    data: Any,
-    scenario: Any,
-    standard: Any = "cn-moe-2017",
-    *,
-    as_of: dt.date | str | None = None,
-    tolerance: float = 1e-9,
-) -> Comparison:
-    """Evaluate ``data`` (a path, dict or County) before and after ``scenario`` (a Scenario, path or dict) under
-    ``standard`` and compare the two reports. The input county is not changed."""
-    from .._api.evaluate import as_county
-    from .._api.standard import load_standard
-    from .._workflow.scenario import apply_scenario, load_scenario
-
-    std = load_standard(standard, as_of=as_of)
-    county, _ = as_county(str(data) if isinstance(data, Path) else data)
-    sc = load_scenario(scenario)
-    before = std.evaluate(county)
-    try:
-        after = std.evaluate(apply_scenario(county, sc))
-    except InputError as exc:
-        raise _locate_set_facts(exc, sc) from None
-    return compare_reports(before, after, tolerance=tolerance, title=sc)
-
-
-def _locate_set_facts(error: InputError, sc: Any) -> InputError:
-    """Problems the pack finds in a fact a scenario set, located at that ``set_fact`` change of the scenario file."""
-    from .._workflow.scenario import SetFact
-
-    sources: dict[tuple[str | None, str], int] = {}
-    for i, change in enumerate(sc.changes):
-        if isinstance(change, SetFact):
-            sid, sec, name = change.target()
-            sources[(sid, f"sections.{sec}.facts.{name}" if sec else f"facts.{name}")] = i  # the last change wins
-    out = []
-    for p in error.problems:
-        j = sources.get((p.school_id, p.field or ""))
-        if j is None:
-            out.append(p)
-            continue
-        line = sc._where.get(j)
-        where = (f"{line}, " if line else "") + f"changes[{j}] (set_fact)"
-        out.append(dataclasses.replace(p, source=sc._source, location=where, path=f"changes[{j}]"))
-    return InputError(out)
-
-
-# -- rendering ---------------------------------------------------------------------------------------------------
 
 _W = {
     "title": ("方案对比", "Scenario comparison"),

@@ -38,10 +38,10 @@ from .frames import (
     warning_records,
 )
 from .labels import VERDICT, category, status_word, veto_word, word
-from .model import Report
+from .model import ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._workflow.plan import Plan
+    from .plan import Plan
 
 __all__ = ["SHEETS", "render_xlsx"]
 
@@ -132,7 +132,7 @@ class _Writer:
 
 
 def render_xlsx(
-    report: Report, path_or_buffer: str | os.PathLike[str] | Any = None, lang: str = "zh", plan: Plan | None = None
+    report: ReportData, path_or_buffer: str | os.PathLike[str] | Any = None, lang: str = "zh", plan: Plan | None = None
 ) -> bytes | None:
     """Write the report as an .xlsx workbook to a path or a binary file object; with no target, return the bytes.
 
@@ -161,7 +161,7 @@ def render_xlsx(
     return None
 
 
-def _summary(openpyxl: Any, ws: Any, report: Report, lang: str, plan: Plan | None) -> None:
+def _summary(openpyxl: Any, ws: Any, report: ReportData, lang: str, plan: Plan | None) -> None:
     ws.title = _sheet_name("summary", lang)
     w = _Writer(openpyxl, ws)
     pack = report.provenance.pack
@@ -197,7 +197,7 @@ def _summary(openpyxl: Any, ws: Any, report: Report, lang: str, plan: Plan | Non
     w.finish(openpyxl, None, 2, 0)
 
 
-def _items(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
+def _items(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     recs = item_records(report, lang)
     heads = [word("area", lang), "ID", word("item", lang), word("status", lang), word("source", lang)]
@@ -218,7 +218,7 @@ def _items(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _indicators(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
+def _indicators(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [
         "ID", word("indicator", lang), word("unit", lang), word("section", lang), word("schools_n", lang),
@@ -261,7 +261,7 @@ def _indicators(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _problems(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
+def _problems(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [
         word("school_id", lang), word("school_name", lang), word("section", lang), "ID", word("indicator", lang),
@@ -298,7 +298,7 @@ def _problems(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _plan(openpyxl: Any, ws: Any, report: Report, plan: Plan, lang: str) -> None:
+def _plan(openpyxl: Any, ws: Any, report: ReportData, plan: Plan, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [
         word("school_id", lang), word("school_name", lang), word("section", lang), "ID", word("indicator", lang),
@@ -337,7 +337,7 @@ def _plan(openpyxl: Any, ws: Any, report: Report, plan: Plan, lang: str) -> None
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _excluded(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
+def _excluded(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [word(h, lang) for h in ("school_id", "school_name", "section", "scope", "reason")]
     rows = [
@@ -348,7 +348,7 @@ def _excluded(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _warnings(openpyxl: Any, ws: Any, report: Report, lang: str) -> None:
+def _warnings(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [word("school_id", lang), word("field", lang), word("value", lang), word("message", lang)]
     rows = [[r["school_id"], r["field"], r["value"], r["message"]] for r in warning_records(report)]

@@ -1,6 +1,6 @@
 """A report as tables: plain records shared by every tabular renderer, pandas DataFrames, and a short Jupyter view.
 
-The record builders here are the one place that turns a :class:`Report` (and a :class:`Plan`) into rows, so the
+The record builders here are the one place that turns a :class:`ReportData` (and a :class:`Plan`) into rows, so the
 Markdown, HTML and Excel reports and the DataFrames show the same numbers. They use plain Python only; pandas is
 imported by :func:`report_frames` alone (the ``frames`` extra), never at import time.
 
@@ -17,8 +17,8 @@ from .._base.optional import require
 from .labels import category, input_label, status_word, unit_word, veto_word, word
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._workflow.plan import Plan
-    from .model import IndicatorOut, Report
+    from .model import IndicatorOut, ReportData
+    from .plan import Plan
 
 __all__ = [
     "area_status_word",
@@ -76,7 +76,7 @@ def fmt_short(v: object) -> str:
 # -- what the report says, as records ---------------------------------------------------------------------------
 
 
-def floor_ratio(report: Report) -> float | None:
+def floor_ratio(report: ReportData) -> float | None:
     """The k-of-n floor (e.g. 0.85: the tolerated indicator must reach 85% of its threshold), if the pack has one.
 
     The report carries it as a parameter of the k-of-n item; the first parameter there whose name mentions
@@ -91,7 +91,7 @@ def floor_ratio(report: Report) -> float | None:
     return None
 
 
-def _indicator_map(report: Report) -> dict[str, IndicatorOut]:
+def _indicator_map(report: ReportData) -> dict[str, IndicatorOut]:
     return {ind.id: ind for ind in report.indicators}
 
 
@@ -113,7 +113,7 @@ def area_status_word(status: str, veto: bool, lang: str = "zh") -> str:
     return veto_word(status, lang) if veto else status_word(status, lang)
 
 
-def item_records(report: Report, lang: str = "zh") -> list[Record]:
+def item_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """One row per item, in the pack's order: area, status (veto items read 'not found'/'FOUND'), citation."""
     areas = {a.id: a for a in report.areas}
     out: list[Record] = []
@@ -140,7 +140,7 @@ def item_records(report: Report, lang: str = "zh") -> list[Record]:
     return out
 
 
-def indicator_records(report: Report, lang: str = "zh", top: int = 3) -> list[Record]:
+def indicator_records(report: ReportData, lang: str = "zh", top: int = 3) -> list[Record]:
     """One row per indicator × section: county value, CV (unrounded and as compared), limit, result, and the
     school sections that pull the CV up most."""
     out: list[Record] = []
@@ -174,7 +174,7 @@ def indicator_records(report: Report, lang: str = "zh", top: int = 3) -> list[Re
     return out
 
 
-def school_records(report: Report, lang: str = "zh") -> list[Record]:
+def school_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """Long form: one row per school section × indicator, with the school's k-of-n result repeated on each row."""
     inds = _indicator_map(report)
     out: list[Record] = []
@@ -211,7 +211,7 @@ def school_records(report: Report, lang: str = "zh") -> list[Record]:
     return out
 
 
-def problem_records(report: Report, lang: str = "zh") -> list[Record]:
+def problem_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """The problem list (问题清单): every unmet or unevaluated indicator of a school section, with its shortfall in
     real units (whole teachers and rooms, rounded up) and whether the k-of-n rule tolerates it."""
     out: list[Record] = []
@@ -229,7 +229,7 @@ def problem_records(report: Report, lang: str = "zh") -> list[Record]:
     return out
 
 
-def item_row_records(report: Report, lang: str = "zh") -> list[Record]:
+def item_row_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """Schools (or sections) that an item checked one by one and found wanting, e.g. a school over 2000 students."""
     out: list[Record] = []
     for item in report.items:
@@ -249,7 +249,7 @@ def item_row_records(report: Report, lang: str = "zh") -> list[Record]:
     return out
 
 
-def excluded_records(report: Report, lang: str = "zh") -> list[Record]:
+def excluded_records(report: ReportData, lang: str = "zh") -> list[Record]:
     return [
         {
             "school_id": e.school_id,
@@ -263,7 +263,7 @@ def excluded_records(report: Report, lang: str = "zh") -> list[Record]:
     ]
 
 
-def warning_records(report: Report) -> list[Record]:
+def warning_records(report: ReportData) -> list[Record]:
     return [
         {
             "school_id": w.school_id,
@@ -275,13 +275,13 @@ def warning_records(report: Report) -> list[Record]:
     ]
 
 
-def check_plan(report: Report, plan: Plan | None) -> None:
+def check_plan(report: ReportData, plan: Plan | None) -> None:
     """Refuse a plan made for another county than the report (an easy mistake when rendering many)."""
     if plan is not None and plan.county.code != report.county.code:
         raise ValueError(f"{word('plan_mismatch', 'en')}: plan {plan.county.code}, report {report.county.code}")
 
 
-def plan_records(plan: Plan, report: Report | None = None, lang: str = "zh") -> list[Record]:
+def plan_records(plan: Plan, report: ReportData | None = None, lang: str = "zh") -> list[Record]:
     """One row per addition of the plan: school, section, indicator, input, amount in its unit, and why."""
     from .labels import PLAN_REASON
 
@@ -326,7 +326,7 @@ def plan_total_records(plan: Plan, lang: str = "zh") -> list[Record]:
 _BOOL_COLUMNS = ("met", "floor_ok", "tolerated", "school_floor_ok", "veto")
 
 
-def report_frames(report: Report, *, lang: str = "zh") -> dict[str, Any]:
+def report_frames(report: ReportData, *, lang: str = "zh") -> dict[str, Any]:
     """The report as pandas DataFrames: ``items``, ``indicators`` (indicator × section), ``schools`` (long: one
     row per school section × indicator), ``excluded`` and ``warnings``. Needs the ``frames`` extra (pandas).
 
@@ -378,7 +378,7 @@ VERDICT_COLOURS = {"pass": "#1b7f3b", "fail": "#b3261e", "incomplete": "#8a6d00"
 STATUS_COLOURS = {"pass": "#1b7f3b", "fail": "#b3261e", "not_evaluated": "#8a6d00", "not_applicable": "#666"}
 
 
-def report_html_repr(report: Report, lang: str = "zh") -> str:
+def report_html_repr(report: ReportData, lang: str = "zh") -> str:
     """A compact rich view for Jupyter (``_repr_html_``): verdict banner, areas, and the items not passed.
 
     Short on purpose; :func:`qbalance._render_html.render_html` gives the full page. All text is escaped.

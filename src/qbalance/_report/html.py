@@ -38,10 +38,10 @@ from .frames import (
     problem_records,
 )
 from .labels import VERDICT, category, status_word, word
-from .model import CvOut, IndicatorOut, Report
+from .model import CvOut, IndicatorOut, ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._workflow.plan import Plan
+    from .plan import Plan
 
 __all__ = ["render_html"]
 
@@ -154,7 +154,7 @@ def _tick(v: float, step: float) -> str:
 # -- charts ------------------------------------------------------------------------------------------------------
 
 
-def _value_chart(report: Report, ind: IndicatorOut, cv: CvOut, lang: str, floor: float | None, n_id: int) -> str:
+def _value_chart(report: ReportData, ind: IndicatorOut, cv: CvOut, lang: str, floor: float | None, n_id: int) -> str:
     """Every school section's value of one indicator in one section, lowest first, against the threshold line and
     the floor line; failing schools in red, tolerated ones in amber. One ``<svg>``."""
     name = indicator_name(ind, ind.id, lang)
@@ -260,7 +260,7 @@ def _value_chart(report: Report, ind: IndicatorOut, cv: CvOut, lang: str, floor:
     return "".join(parts)
 
 
-def _cv_chart(report: Report, lang: str) -> str:
+def _cv_chart(report: ReportData, lang: str) -> str:
     """One bar per indicator × section CV, with a marker at its limit; bars over the limit in red."""
     rows = [(ind, cv) for ind in report.indicators for cv in ind.sections]
     if not rows:
@@ -325,7 +325,7 @@ def _legend(lang: str, floor: float | None) -> str:
 # -- page ----------------------------------------------------------------------------------------------------------
 
 
-def render_html(report: Report, lang: str = "zh", plan: Plan | None = None) -> str:
+def render_html(report: ReportData, lang: str = "zh", plan: Plan | None = None) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG, no scripts, no network)."""
     check_plan(report, plan)
     en = lang == "en"
@@ -489,7 +489,7 @@ def render_html(report: Report, lang: str = "zh", plan: Plan | None = None) -> s
     )
 
 
-def _item_details(report: Report, lang: str) -> str:
+def _item_details(report: ReportData, lang: str) -> str:
     details = [i for i in report.items if i.status in ("fail", "not_evaluated") and (i.inputs or i.rows or i.value)]
     if not details:
         return ""
@@ -521,7 +521,7 @@ def _item_details(report: Report, lang: str) -> str:
     return "".join(out)
 
 
-def _composites(report: Report, lang: str) -> str:
+def _composites(report: ReportData, lang: str) -> str:
     comps = [(i, c) for i in report.items for c in i.composite]
     if not comps:
         return ""
@@ -543,7 +543,7 @@ def _amount(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def _problems(report: Report, lang: str, floor: float | None) -> str:
+def _problems(report: ReportData, lang: str, floor: float | None) -> str:
     probs = problem_records(report, lang)
     others = item_row_records(report, lang)
     out = []
@@ -597,7 +597,7 @@ def _problems(report: Report, lang: str, floor: float | None) -> str:
     return "".join(out)
 
 
-def _plan(report: Report, plan: Plan, lang: str) -> str:
+def _plan(report: ReportData, plan: Plan, lang: str) -> str:
     en = lang == "en"
     vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
     before = (vb[1] if en else vb[0]) if vb else plan.verdict_before

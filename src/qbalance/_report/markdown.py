@@ -29,10 +29,10 @@ from .frames import (
     problem_records,
 )
 from .labels import VERDICT, category, status_word, word
-from .model import Report
+from .model import ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._workflow.plan import Plan
+    from .plan import Plan
 
 __all__ = ["render_markdown"]
 
@@ -79,7 +79,7 @@ def _amount(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def render_markdown(report: Report, lang: str = "zh", plan: Plan | None = None) -> str:
+def render_markdown(report: ReportData, lang: str = "zh", plan: Plan | None = None) -> str:
     """The report as a Markdown document (GitHub-flavoured tables); with ``plan``, the rectification plan too."""
     check_plan(report, plan)
     out: list[str] = []
@@ -196,7 +196,7 @@ def render_markdown(report: Report, lang: str = "zh", plan: Plan | None = None) 
     return "\n".join(out) + "\n"
 
 
-def _item_details(report: Report, lang: str) -> list[str]:
+def _item_details(report: ReportData, lang: str) -> list[str]:
     """County-level evidence and failing rows of every item that did not pass."""
     out: list[str] = []
     details = [i for i in report.items if i.status in ("fail", "not_evaluated") and (i.inputs or i.rows or i.value)]
@@ -225,7 +225,7 @@ def _item_details(report: Report, lang: str) -> list[str]:
     return out
 
 
-def _composites(report: Report, lang: str) -> list[str]:
+def _composites(report: ReportData, lang: str) -> list[str]:
     comps = [(i, c) for i in report.items for c in i.composite]
     if not comps:
         return []
@@ -244,7 +244,7 @@ def _composites(report: Report, lang: str) -> list[str]:
     return out
 
 
-def _problems(report: Report, lang: str) -> list[str]:
+def _problems(report: ReportData, lang: str) -> list[str]:
     """The problem list (问题清单): unmet indicators per school section, then items failed at single schools."""
     probs = problem_records(report, lang)
     others = item_row_records(report, lang)
@@ -306,7 +306,7 @@ def _problems(report: Report, lang: str) -> list[str]:
     return out
 
 
-def _plan(report: Report, plan: Plan, lang: str) -> list[str]:
+def _plan(report: ReportData, plan: Plan, lang: str) -> list[str]:
     out = [f"## {word('plan', lang)}", ""]
     vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
     before = (vb[1] if lang == "en" else vb[0]) if vb else plan.verdict_before

@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from .._workflow.plan import Plan
 from .labels import PLAN_REASON, STATUS, VERDICT, _pick, category, input_label, unit_word, word
-from .model import Report
+from .model import ReportData
+from .plan import Plan
 
 __all__ = ["render_plan_text", "render_text"]
 
@@ -58,7 +58,7 @@ def _veto_status(s: str, lang: str) -> str:
     return (pair[1] if lang == "en" else pair[0]) if pair else _status(s, lang)
 
 
-def render_text(report: Report, lang: str = "zh") -> str:
+def render_text(report: ReportData, lang: str = "zh") -> str:
     """The report as text: verdict, areas and items, indicator CVs, per-school results, exclusions, warnings."""
     en = lang == "en"
     out: list[str] = []

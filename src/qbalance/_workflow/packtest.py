@@ -35,7 +35,7 @@ from .._base.errors import InputError, PackError, Problem
 if TYPE_CHECKING:
     from .._api.standard import Standard
     from .._base.documents import Limits, Loaded
-    from .._report.model import Report
+    from .._report.report import Report
 
 __all__ = [
     "TEST_FORMAT",

@@ -25,122 +25,24 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from .._api.standard import Standard, load_standard
 from .._base.vocabulary import SECTIONS
-from .._data.models import County
+from .._data.edits import add_to_table
 from .._engine.evaluate import Results
 from .._engine.shortfall import Slopes, needed_addition
 from .._kernels.numeric import compare, grouped_weighted_stats, round_half_up
-from .._report.model import CountyOut, LabelOut, Provenance, Report
+from .._report.model import LabelOut
+from .._report.plan import IndicatorPlan, Plan, PlanRow, SchoolPlan
+from .._report.report import Report
 
-__all__ = ["Plan", "make_plan"]
+__all__ = ["make_plan", "plan"]
 
-PLAN_FORMAT: Final = "qbalance-plan/1"
 MAX_ROUNDS = 12
-_CFG = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlanRow(BaseModel):
-    """One addition at one school, and why."""
-
-    model_config = _CFG
-    school_id: str
-    school_name: str
-    section: str | None = Field(description="the section the addition is for (None: a shared school facility)")
-    input: str
-    unit: str
-    amount: float
-    reason: Literal["threshold", "floor", "balance"]
-    indicator: str
-
-
-class IndicatorPlan(BaseModel):
-    """What the plan does for one indicator in one section."""
-
-    model_config = _CFG
-    indicator: str
-    label: LabelOut
-    section: str
-    input: str
-    unit: str
-    cv_before: float | None
-    cv_after: float | None
-    limit: float | None
-    threshold_additions: float
-    balance_additions: float
-    level: float | None = Field(default=None, description="the common level the lowest schools were raised to")
-
-
-class SchoolPlan(BaseModel):
-    """Everything one school needs, summed per input."""
-
-    model_config = _CFG
-    school_id: str
-    school_name: str
-    additions: dict[str, float]
-    reasons: list[str]
-
-
-class Plan(BaseModel):
-    """A rectification plan for one county under one standard, with the evaluation before and after."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: Literal["qbalance-plan/1"] = PLAN_FORMAT
-    provenance: Provenance
-    county: CountyOut
-    units: dict[str, str] = Field(description="unit of each input the plan adds to")
-    totals: dict[str, float] = Field(description="total addition per input, whole county")
-    rows: list[PlanRow]
-    schools: list[SchoolPlan]
-    indicators: list[IndicatorPlan]
-    verdict_before: str
-    verdict_after: str
-    items_before: dict[str, str]
-    items_after: dict[str, str] = Field(description="status of the items the plan addresses, after applying it")
-    not_planned: list[str] = Field(default_factory=list, description="gaps the plan cannot close, and why")
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The plan as JSON (deterministic)."""
-        return self.model_dump_json(indent=indent)
-
-    def apply(self, county: County) -> County:
-        """A copy of ``county`` with every addition made (the input is not changed)."""
-        return apply_additions(county, self.rows)
-
-
-def apply_additions(county: County, rows: list[PlanRow]) -> County:
-    """Add plan rows to a copy of the county. New teachers also raise the section's full-time count (by the largest
-    addition among its teacher categories: one new hire may count in several)."""
-    out = county.model_copy(deep=True)
-    by_id = {s.id: s for s in out.schools}
-    teacher_adds: dict[tuple[str, str], float] = {}
-    for row in rows:
-        school = by_id[row.school_id]
-        parts = row.input.split(".")
-        if parts[0] == "teachers" and row.section is not None:
-            sec = school.sections[row.section]  # type: ignore[index]
-            current = getattr(sec.teachers, parts[1]) or 0.0
-            setattr(sec.teachers, parts[1], current + row.amount)
-            key = (row.school_id, row.section)
-            teacher_adds[key] = max(teacher_adds.get(key, 0.0), row.amount)
-        elif parts[0] == "facilities":
-            current = getattr(school.facilities, parts[1]) or 0.0
-            setattr(school.facilities, parts[1], current + row.amount)
-        else:
-            target = school.facts
-            raw = target.get(row.input, 0.0)
-            raw = raw.get("value", 0.0) if isinstance(raw, dict) else raw
-            target[row.input] = float(raw or 0.0) + row.amount
-    for (sid, sec_name), extra in teacher_adds.items():
-        sec = by_id[sid].sections[sec_name]  # type: ignore[index]
-        if sec.teachers.full_time is not None:
-            sec.teachers.full_time = sec.teachers.full_time + extra
-    return out
 
 
 @dataclass
@@ -157,19 +59,17 @@ def _status_map(report: Report, item_ids: list[str]) -> dict[str, str]:
 
 
 def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
-    """Plan the smallest additions that fix the resource items of ``data`` (a path, dict or County).
+    """Plan the smallest additions that fix the resource items of ``data`` (any form :func:`qbalance.evaluate` takes).
 
     ``costs`` (optional, yuan per unit of each input, e.g. ``{"teachers.backbone": 150000}``) decides which indicator
     a school leaves as its tolerated one: the one whose full closing costs most beyond the floor. Without it the
     largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
     """
-    from .._api.evaluate import as_county
-
     std = load_standard(standard)
-    county, _ = as_county(data)
-    before = std.evaluate(county)
+    table = std.read(data).table
+    results = std.run(table)
+    before = std.report(results)
     cp = std.compiled
-    results = std.run(std.table([county]))
     k_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
     cv_items = [i for i, ci in cp.items.items() if ci.spec.kind == "cv_limit"]
     addressed = k_items + cv_items
@@ -234,14 +134,13 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
                     )
                 )
     rows = _merge_school_rows(rows)
-    current = apply_additions(county, rows)
+    current = add_to_table(table, rows)
 
     # Step 2: balance, indicator by indicator, topped up until every CV meets its limit
     indicator_plans: dict[tuple[str, str], dict[str, Any]] = {}
     for _ in range(MAX_ROUNDS):
-        report = std.evaluate(current)
-        table = std.table([current])
-        results = std.run(table)
+        results = std.run(current)
+        report = std.report(results)
         new_rows: list[PlanRow] = []
         for item_id in cv_items:
             ci = cp.items[item_id]
@@ -260,8 +159,8 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
         if not new_rows:
             break
         rows = _merge_school_rows(rows + new_rows)
-        current = apply_additions(county, rows)
-    after = std.evaluate(current)
+        current = add_to_table(table, rows)
+    after = std.report(std.run(current))
 
     # summaries
     units: dict[str, str] = {}
@@ -451,3 +350,12 @@ def _continuous_fill(x: np.ndarray, s: np.ndarray, ok: Any) -> tuple[np.ndarray 
             return units, level
         level += (float(np.max(x)) - level) * 1e-6 + 1e-9
     return None, None
+
+
+def plan(data: Any, standard: str | Path | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
+    """The rectification plan (整改方案) for one county: the smallest additions that fix its resource items.
+
+    Returns a :class:`Plan` (per-school additions in real units, totals, and the evaluation before and after).
+    ``costs`` optionally gives yuan per unit of each input, to choose which indicator a school may leave short.
+    """
+    return make_plan(data, load_standard(standard), costs=costs)

@@ -1,0 +1,84 @@
+"""The runtime that compiled pack expressions run against: a table's columns, the pack's parameters, a memo of
+computed names, and the movement of values between levels (down to sections, up by aggregation, apportioned shares).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._data.table import Table
+from .._dsl.compile import Compiled
+from .._kernels.numeric import apportion_shares, group_reduce
+from .._packs.compile import CompiledPack
+
+__all__ = ["Runtime"]
+
+
+class Runtime:
+    """Implements the DSL runtime protocol over a table, with a memo of computed names."""
+
+    def __init__(self, table: Table, cp: CompiledPack) -> None:
+        self.table = table
+        self.cp = cp
+        self.tol = cp.tolerance
+        self.cache: dict[str, np.ndarray] = {}
+        sec = table.levels["section"]
+        school_of = table.ancestor("school", "section")
+        stype = table.levels["school"].columns["school_type"].astype(np.int64)
+        sec_code = sec.columns["section"].astype(np.int64)
+        weights = cp.apportion_weights
+        row_w = weights[stype[school_of], sec_code] if sec.n else np.zeros(0)
+        senior_w = weights[stype, 2] * table.levels["school"].columns["senior_students"]
+        self.shares = apportion_shares(sec.columns["students"], row_w, school_of, senior_w)
+
+    def level_of(self, name: str) -> str:
+        sym = self.cp.table.symbols.get(name)
+        if sym is None:
+            raise KeyError(name)
+        return sym.level
+
+    def full(self, c: Compiled, level: str) -> np.ndarray:
+        v = np.asarray(c.fn(self), dtype=np.float64)
+        n = self.table.levels[level].n
+        if v.ndim == 0:
+            return np.full(n, float(v))
+        return v
+
+    def value(self, name: str) -> np.ndarray:
+        cached = self.cache.get(name)
+        if cached is not None:
+            return cached
+        if name in self.cp.derived:
+            c = self.cp.derived[name]
+            out = self.full(c, self.level_of(name))
+        elif name in self.cp.indicators:
+            out = self.full(self.cp.indicators[name].value, "section")
+        else:
+            out = self.table.levels[self.level_of(name)].columns[name]
+        self.cache[name] = out
+        return out
+
+    def param(self, name: str) -> Any:
+        sym = self.cp.table.params[name]
+        if sym.by is None:
+            return sym.value
+        table = self.cp.param_tables[name]
+        codes = self.value(sym.by)
+        out = np.full(codes.shape, np.nan)
+        ok = ~np.isnan(codes)
+        out[ok] = table[codes[ok].astype(np.int64)]
+        return out
+
+    def down(self, values: np.ndarray, src: str, dst: str) -> np.ndarray:
+        out: np.ndarray = np.asarray(values)[self.table.ancestor(src, dst)]
+        return out
+
+    def share(self, name: str, dst: str) -> np.ndarray:
+        whole = self.value(name)
+        out = whole[self.table.ancestor("school", "section")] * self.shares
+        return out if dst == "section" else self.down(out, "section", dst)
+
+    def up(self, values: np.ndarray, src: str, dst: str, op: str) -> np.ndarray:
+        return group_reduce(values, self.table.ancestor(dst, src), self.table.levels[dst].n, op)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Problem
+from .files import read_input_file
 
 __all__ = ["Limits", "Loaded", "load_document", "load_json", "load_yaml"]
 
@@ -173,6 +174,28 @@ class _Builder:
         raise _Refused(f"unsupported YAML node {type(node).__name__}", None)
 
 
+ALIAS_VALUES = 100_000
+"""How many values aliases may add to a document beyond the values written in it."""
+
+
+def _distinct_nodes(root: Any) -> int:
+    """The number of distinct nodes of a composed YAML graph (an alias is a second reference to the same node)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return len(seen)
+
+
 def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> Loaded:
     """Load one YAML document safely; raises ``ValueError`` carrying a :class:`Problem` on any refusal."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
@@ -190,11 +213,12 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
         raise YamlRefused(Problem("document nested too deeply", source=source)) from None
     if root is None:
         return Loaded(None, source, positions)
-    # A legitimate document has about one value per few bytes; far more means aliases multiplying ("billion laughs").
+    # Aliases may repeat what the document holds, but only by ALIAS_VALUES values in all: a "billion laughs"
+    # document (a few KB, or 5 MB of aliases) is refused after that many values instead of expanded to millions.
     effective = Limits(
         max_bytes=limits.max_bytes,
         max_depth=limits.max_depth,
-        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw))),
+        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw)), _distinct_nodes(root) + ALIAS_VALUES),
         max_scalar_chars=limits.max_scalar_chars,
     )
     builder = _Builder(effective, positions)
@@ -264,10 +288,7 @@ def load_document(path: Path, limits: Limits, kinds: str) -> Loaded:
     ``kinds`` completes the message for an unknown suffix ("use .yaml, .yml or .json").
     """
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=source)) from None
+    raw = read_input_file(path, limits.max_bytes)
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":

@@ -129,7 +129,7 @@ Node = Number | Text | Literal | Name | Unary | Binary | Compare | InList | Logi
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<string>"[^"\\\n]*"|'[^'\\\n]*')
   | (?P<unit>\[[^\[\]\n]{1,80}\])
@@ -161,6 +161,8 @@ def _tokenize(text: str) -> list[_Tok]:
                 hint = " (a unit in brackets must follow a number, e.g. 96 [m**2])"
             elif ch in "_.":
                 hint = ""
+            elif ch.isdigit():
+                hint = " (numbers are written with the digits 0-9)"
             elif ch in "{}:;=!@#$%^&|~`?\\":
                 hint = " (only + - * / comparisons, and/or/not, in [...] and function calls are allowed)"
             raise DslSyntaxError(f"unexpected character {ch!r}{hint}", i + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from .._base.documents import PACK_LIMITS, Loaded, YamlRefused, load_yaml
 from .._base.errors import PackError, Problem
+from .._base.files import FileRefused, read_bounded
 from .schema import Pack
 
 __all__ = ["PackFile", "read_pack_file", "validate_pack"]
@@ -34,11 +36,10 @@ class PackFile:
 def read_pack_file(path: Path) -> PackFile:
     """Load a pack file with the safe, bounded YAML loader; refuse anything that is not a mapping."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PackError(Problem(f"cannot read pack: {exc.strerror}", source=str(path))) from None
-    if len(raw) > PACK_LIMITS.max_bytes:
-        raise PackError(Problem(f"pack file larger than {PACK_LIMITS.max_bytes} bytes", source=str(path)))
+        raw = read_bounded(path, PACK_LIMITS.max_bytes)  # size checked before reading; FIFOs and devices refused
+    except FileRefused as exc:
+        message = exc.problem.message.replace("file", "pack file", 1)
+        raise PackError(dataclasses.replace(exc.problem, message=message)) from None
     try:
         loaded = load_yaml(raw, str(path), PACK_LIMITS)
     except YamlRefused as exc:

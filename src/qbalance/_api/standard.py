@@ -11,6 +11,7 @@ from .._data.intake import Intake, read_input
 from .._data.models import County
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results, evaluate_table
+from .._packs.catalogue import origin_of
 from .._packs.compile import CompiledPack
 from .._packs.loading import LoadedPack, load_pack, parse_as_of
 from .._packs.resolve import Resolved
@@ -53,7 +54,7 @@ class Standard:
 
     @property
     def ref(self) -> PackRef:
-        """This pack's identity as recorded in report provenance."""
+        """This pack's identity as recorded in report provenance, with where it was found."""
         return PackRef(
             id=self.pack.id,
             version=self.pack.version,
@@ -61,6 +62,8 @@ class Standard:
             document=self.pack.document,
             title=LabelOut(zh=self.pack.title.zh, en=self.pack.title.en),
             sha256=self.sha256,
+            origin=self.chain[-1].origin,
+            file=self.chain[-1].file,
         )
 
     def __repr__(self) -> str:
@@ -100,6 +103,7 @@ class Standard:
 
 
 def _pack_ref(c: dict[str, Any]) -> PackRef:
+    origin, file = origin_of(Path(c["file"]))
     return PackRef(
         id=c["id"],
         version=c["version"],
@@ -107,6 +111,8 @@ def _pack_ref(c: dict[str, Any]) -> PackRef:
         document=c.get("document") if isinstance(c.get("document"), str) else None,
         title=LabelOut(**c["title"]) if isinstance(c.get("title"), dict) else LabelOut(zh=c["id"]),
         sha256=c["sha256"],
+        origin=origin,
+        file=file,
     )
 
 

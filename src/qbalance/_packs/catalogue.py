@@ -17,7 +17,7 @@ from pathlib import Path
 from .._base.errors import PackError, Problem
 from .load import read_pack_file
 
-__all__ = ["ENV_VAR", "PackEntry", "find_pack", "list_packs", "shipped_dir"]
+__all__ = ["ENV_VAR", "PackEntry", "find_pack", "list_packs", "looks_like_path", "origin_of", "shipped_dir"]
 
 ENV_VAR = "QBALANCE_STANDARDS_PATH"
 ENTRY_POINT_GROUP = "qbalance.standards"
@@ -151,20 +151,23 @@ def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:
     return out
 
 
-def find_pack(ref: str, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True) -> Path:
+def find_pack(
+    ref: str | Path, as_of: dt.date | None = None, extra: list[Path] | None = None, *, paths: bool = True
+) -> Path:
     """The pack file for ``ref``: a path, ``id``, or ``id@version``; with ``as_of``, the version in force that day.
 
-    Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen. ``paths=False``
-    looks in the catalogue only: a pack's ``extends`` must never reach a directory that happens to sit in the
-    working directory.
+    Without ``as_of`` (and without ``@version``) the newest version by effective date is chosen. A bare id is always
+    looked up in the catalogue, never in the working directory: a path must look like one (``./cn-moe-2017``,
+    ``packs/x/pack.yaml``) or be a :class:`~pathlib.Path`. A shipped id always means the shipped pack: another pack
+    in the catalogue with the same id is an error naming both files. ``paths=False`` looks in the catalogue only (a
+    pack's ``extends``).
     """
-    candidate = Path(ref)
-    if paths and candidate.suffix in (".yaml", ".yml") and candidate.is_file():
-        return candidate
-    if paths and candidate.is_dir() and (candidate / PACK_FILE).is_file():
-        return candidate / PACK_FILE
+    if paths and (isinstance(ref, Path) or looks_like_path(ref)):
+        return _pack_path(Path(ref))
+    ref = str(ref)
     pid, _, version = ref.partition("@")
     entries = [e for e in list_packs(extra) if e.id == pid]
+    _refuse_shadowed(pid, entries)
     if not entries:
         known = sorted({e.id for e in list_packs(extra)})
         hint = f"; known packs: {', '.join(known)}" if known else ""
@@ -186,6 +189,57 @@ def find_pack(ref: str, as_of: dt.date | None = None, extra: list[Path] | None =
     entries = [e for e in entries if e.origin == first_origin] or entries  # earlier search dirs take precedence
     entries.sort(key=lambda e: (e.effective or dt.date.min, _version_key(e.version)))
     return entries[-1].path
+
+
+def looks_like_path(ref: str) -> bool:
+    """Whether ``ref`` names a file or directory rather than a pack id: it has a path separator, a YAML suffix, or
+    starts with ``.`` or ``~``. A bare ``cn-moe-2017`` is an id, even if a folder of that name is in the working
+    directory."""
+    return (
+        "/" in ref
+        or os.sep in ref
+        or (os.altsep is not None and os.altsep in ref)
+        or ref.startswith((".", "~"))
+        or ref.lower().endswith((".yaml", ".yml"))
+    )
+
+
+def _pack_path(candidate: Path) -> Path:
+    """The pack file named by a path: a .yaml/.yml file, or a directory holding pack.yaml."""
+    candidate = candidate.expanduser()
+    if candidate.suffix.lower() in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    if candidate.is_dir() and (candidate / PACK_FILE).is_file():
+        return candidate / PACK_FILE
+    raise PackError(Problem(f"no pack at {str(candidate)!r}: not a .yaml file, nor a directory with {PACK_FILE}"))
+
+
+def _refuse_shadowed(pid: str, entries: list[PackEntry]) -> None:
+    """A shipped id belongs to the shipped pack: the same id elsewhere in the catalogue is an error naming both."""
+    shipped = [e for e in entries if e.origin == "shipped"]
+    others = [e for e in entries if e.origin != "shipped"]
+    if shipped and others:
+        listed = "; ".join(f"{e.path} ({e.origin})" for e in others)
+        raise PackError(
+            Problem(
+                f"pack id {pid!r} belongs to the pack shipped with qbalance ({shipped[0].path}), but another pack "
+                f"uses it too: {listed}. Give that pack its own id, or load it by its path",
+                source=str(others[0].path),
+            )
+        )
+
+
+def origin_of(path: Path) -> tuple[str, str]:
+    """Where a pack file came from, for report provenance: ``("shipped", "cn-moe-2017/pack.yaml")``, or
+    (``QBALANCE_STANDARDS_PATH``, ``entry point NAME`` or ``path``, the absolute file)."""
+    real = Path(path).resolve()
+    shipped = shipped_dir().resolve()
+    if shipped in real.parents:
+        return "shipped", real.relative_to(shipped).as_posix()
+    for origin, directory in search_dirs():
+        if origin != "shipped" and (directory.resolve() == real.parent or directory.resolve() in real.parents):
+            return origin, str(real)
+    return "path", str(real)
 
 
 def _version_key(version: str) -> tuple[tuple[int, str], ...]:

@@ -64,7 +64,7 @@ def parse_as_of(as_of: dt.date | str | None) -> dt.date | None:
 
 def load_pack(ref: str | Path, as_of: dt.date | None = None) -> LoadedPack:
     """Load the pack ``ref`` (an id, ``id@version`` or a path) as in force on ``as_of``."""
-    path = find_pack(str(ref), as_of)
+    path = find_pack(ref, as_of)
     resolved = resolve_pack(path, as_of=as_of, find=lambda r, d: find_pack(r, d, paths=False))
     pack = validate_pack(resolved.doc, resolved.locate)
     pack_dirs = [Path(f).resolve().parent for f in resolved.files]  # base pack first

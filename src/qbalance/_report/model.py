@@ -54,6 +54,10 @@ class PackRef(BaseModel):
     document: str | None = None
     title: LabelOut
     sha256: str
+    origin: str | None = Field(
+        default=None, description="where the pack file was found: shipped, QBALANCE_STANDARDS_PATH, entry point, path"
+    )
+    file: str | None = Field(default=None, description="the pack file: relative to the shipped packs, else absolute")
 
 
 class Provenance(BaseModel):

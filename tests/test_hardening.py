@@ -1,0 +1,330 @@
+"""What an outside attack (and a careless user) tried, refused: hostile unit text, shadowed standards, oversized and
+endless input, unusual numbers and ids. Each payload must end in a clear error naming where it is, within a bounded
+time, with nothing run and nothing changed.
+
+Times are bounds, not benchmarks: each payload gets ``LIMIT_S`` seconds of wall time (the attacks took minutes and
+gigabytes before), and the process-level cases run in a subprocess with an address-space limit so that a regression
+fails instead of exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import qbalance
+from qbalance._packs.catalogue import ENV_VAR, shipped_dir
+
+LIMIT_S = 3.0
+DEMO = qbalance.demo_path()
+
+
+def _timed(fn: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    try:
+        out: Any = fn()
+    except Exception as exc:
+        out = exc
+    return out, time.perf_counter() - start
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# -- 1. unit text never reaches pint's parser --------------------------------------------------------------------
+
+HOSTILE_UNITS = [
+    "m**4_000_000",  # digit separators: pint would read 4000000
+    "999999999**4_000_000",
+    "m**4(99)",  # pint's implicit product after a power
+    "m**4e9",  # a float exponent
+    "m**2**2",
+    "m**9",
+    "m**0",
+    "2**4**4**4",
+    "(((m)))",
+    "m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m*m",
+    "1234567890 m",
+    "1/0",
+    "m ** 4 ** 4",
+    "__import__",
+    "٣ m",  # an Arabic-Indic digit is not a number here
+    "m²²",
+]
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_hostile_unit_text_in_a_pack_is_refused_quickly(unit: str) -> None:
+    from qbalance._units.registry import dims_of
+
+    out, seconds = _timed(lambda: dims_of(unit))
+    assert isinstance(out, qbalance.UnitError), out
+    assert seconds < LIMIT_S
+    assert repr(unit) in str(out) or "not a unit expression" in str(out)
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_hostile_unit_text_in_a_data_cell_is_refused_quickly(unit: str) -> None:
+    from qbalance._units.registry import parse_quantity
+
+    out, seconds = _timed(lambda: parse_quantity(f"12 {unit}", "m**2"))
+    assert isinstance(out, qbalance.UnitError), out
+    assert seconds < LIMIT_S
+
+
+@pytest.mark.parametrize(
+    ("unit", "dims"),
+    [
+        ("m**2", "[length] ** 2"),
+        ("m ** 2", "[length] ** 2"),
+        ("m²", "[length] ** 2"),
+        ("m**-1", "1 / [length]"),
+        ("teacher / (100 student)", "[teacher] / [student]"),
+        ("yuan / student", "[currency] / [student]"),
+        ("万元", "[currency]"),
+        ("1 / student", "1 / [student]"),
+        ("%", "dimensionless"),
+    ],
+)
+def test_real_units_still_read(unit: str, dims: str) -> None:
+    from qbalance._units.registry import dims_of, format_dims
+
+    assert format_dims(dims_of(unit)) == dims
+
+
+def test_a_hostile_unit_in_a_pack_is_a_pack_error_with_its_line(tmp_path: Path) -> None:
+    base = (shipped_dir() / "cn-moe-2017" / "pack.yaml").read_text(encoding="utf-8")
+    assert "    unit: m**2 / student\n" in base
+    bad = base.replace("    unit: m**2 / student\n", "    unit: m**4_000_000 / student\n", 1)
+    pack = _write(tmp_path / "p" / "pack.yaml", bad)
+    out, seconds = _timed(lambda: qbalance.load_standard(pack))
+    assert isinstance(out, qbalance.PackError), out
+    assert seconds < LIMIT_S
+    problem = next(p for p in out.problems if "m**4_000_000" in p.message)
+    assert problem.source == str(pack) and problem.location is not None and problem.location.startswith("line ")
+
+
+def test_a_hostile_bracketed_literal_in_an_overlay_is_refused(tmp_path: Path) -> None:
+    overlay = _write(
+        tmp_path / "o" / "pack.yaml",
+        """\
+        format: qbalance-pack/1
+        id: cn-xx-hostile
+        version: "1"
+        effective: 2025-01-01
+        extends: cn-moe-2017
+        title: {zh: 恶意覆盖, en: hostile overlay}
+        sources:
+          s: {title: {zh: 测试, en: test}}
+        changes:
+          - set: parameters.school_size_limit.value
+            value: 2000
+            cite: {source: s, clause: x}
+        derived:
+          big:
+            level: school
+            unit: m**2
+            expr: "facilities.teaching_aux_area + 1 [m**4(99)]"
+        """,
+    )
+    out, seconds = _timed(lambda: qbalance.load_standard(overlay))
+    assert isinstance(out, qbalance.PackError), out
+    assert seconds < LIMIT_S
+
+
+# -- 2. the national standard cannot be silently replaced ------------------------------------------------------------
+
+
+def _shipped_sha() -> str:
+    """The hash of the shipped national pack, loaded by its path: an independent route to the same file."""
+    return qbalance.load_standard(shipped_dir() / "cn-moe-2017").sha256
+
+
+def _lenient_copy(directory: Path) -> Path:
+    """A copy of the national pack with the primary CV limit raised to 5.0: the attack's pack."""
+    text = (shipped_dir() / "cn-moe-2017" / "pack.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    assert doc["parameters"]["cv_limit"]["value"]["primary"] == 0.5
+    lenient = text.replace("value: {primary: 0.50, junior: 0.45}", "value: {primary: 5.0, junior: 5.0}", 1)
+    assert lenient != text
+    return _write(directory / "cn-moe-2017" / "pack.yaml", lenient)
+
+
+def test_a_folder_named_like_the_national_pack_in_the_working_directory_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _lenient_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    report = qbalance.evaluate(DEMO)
+    assert report.provenance.pack.sha256 == _shipped_sha()
+    assert report.provenance.pack.origin == "shipped"
+    assert report.provenance.pack.file == "cn-moe-2017/pack.yaml"
+    assert report.item("resource_balance").status == "fail"  # the shipped limit still applies
+    # naming the folder as a path is the user's explicit choice, and the report says so
+    named = qbalance.evaluate(DEMO, "./cn-moe-2017")
+    assert named.provenance.pack.origin == "path"
+    assert named.provenance.pack.sha256 != _shipped_sha()
+    assert named.item("resource_balance").status == "pass"  # what the attack would have gained
+
+
+def test_the_cli_ignores_the_working_directory_too(tmp_path: Path) -> None:
+    _lenient_copy(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    run = subprocess.run(
+        [sys.executable, "-m", "qbalance._cli.main", "evaluate", "--demo", "-f", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr  # the demo county fails under the shipped standard
+    assert f'"sha256": "{_shipped_sha()}"' in run.stdout
+
+
+def test_a_shipped_id_on_the_search_path_is_refused_naming_both_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = _lenient_copy(tmp_path / "packs")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "packs"))
+    with pytest.raises(qbalance.PackError) as info:
+        qbalance.evaluate(DEMO)
+    message = str(info.value)
+    assert str(copy) in message and str(shipped_dir() / "cn-moe-2017" / "pack.yaml") in message
+    # an overlay that extends the shipped id is refused the same way
+    with pytest.raises(qbalance.PackError, match="belongs to the pack shipped with qbalance"):
+        qbalance.load_standard("cn-yn-wenshan-2024")
+
+
+def test_a_shipped_id_from_an_entry_point_is_refused_naming_both_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    copy = _lenient_copy(site / "qb_evil" / "standards")
+    _write(site / "qb_evil" / "__init__.py", "raise RuntimeError('pack discovery must not import me')\n")
+    dist = site / "qb_evil-1.0.0.dist-info"
+    _write(dist / "METADATA", "Metadata-Version: 2.1\nName: qb-evil\nVersion: 1.0.0\n")
+    _write(dist / "entry_points.txt", "[qbalance.standards]\nevil = qb_evil:standards\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(qbalance.PackError) as info:
+        qbalance.load_standard()
+    assert str(copy.resolve()) in str(info.value) or str(copy) in str(info.value)
+    assert "entry point evil" in str(info.value)
+
+
+# -- 4. oversized and endless input -----------------------------------------------------------------------------------
+
+
+def test_a_400_digit_integer_is_an_input_error_not_a_traceback(tmp_path: Path) -> None:
+    text = DEMO.read_text(encoding="utf-8")
+    for key in ("students: ", "teaching_aux_area: ", "equipment_value: "):
+        bad = text.replace(key, key + "9" * 400 + "  # ", 1)
+        path = _write(tmp_path / f"{key.strip(': ')}.yaml", bad)
+        with pytest.raises(qbalance.InputError) as info:
+            qbalance.evaluate(path)
+        assert any(p.location and p.location.startswith("line ") for p in info.value.problems)
+
+
+def test_a_fifo_named_as_an_include_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "p" / "rules.yaml"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    pack = _write(
+        tmp_path / "p" / "pack.yaml",
+        """\
+        format: qbalance-pack/1
+        id: cn-xx-fifo
+        version: "1"
+        effective: 2025-01-01
+        extends: cn-moe-2017
+        title: {zh: 管道, en: fifo}
+        include: [rules.yaml]
+        """,
+    )
+    out, seconds = _timed(lambda: qbalance.load_standard(pack))
+    assert isinstance(out, qbalance.PackError), out
+    assert "not a regular file" in str(out)
+    assert seconds < LIMIT_S
+
+
+def test_a_huge_include_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "p" / "rules.yaml"
+    big.parent.mkdir()
+    with big.open("wb") as fh:  # a sparse 3 GB file: reading it would need 3 GB of memory
+        fh.truncate(3 * 1024**3)
+    pack = _write(
+        tmp_path / "p" / "pack.yaml",
+        """\
+        format: qbalance-pack/1
+        id: cn-xx-big
+        version: "1"
+        effective: 2025-01-01
+        extends: cn-moe-2017
+        title: {zh: 大文件, en: big}
+        include: [rules.yaml]
+        """,
+    )
+    out, seconds = _timed(lambda: qbalance.load_standard(pack))
+    assert isinstance(out, qbalance.PackError), out
+    assert "larger than" in str(out) and str(big) in str(out)
+    assert seconds < LIMIT_S
+
+
+def test_five_megabytes_of_aliases_are_refused_fast(tmp_path: Path) -> None:
+    body = "".join("  - *row\n" for _ in range(600_000))
+    path = tmp_path / "aliases.yaml"
+    path.write_text("format: qbalance-county/1\nrow: &row [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nschools:\n" + body)
+    assert path.stat().st_size > 5_000_000
+    out, seconds = _timed(lambda: qbalance.evaluate(path))
+    assert isinstance(out, qbalance.InputError), out
+    assert "after expanding aliases" in str(out)
+    assert seconds < LIMIT_S * 2  # composing 5 MB of YAML is itself about a second
+
+
+def _limited(code: str, tmp_path: Path, gigabytes: float = 1.5) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter that may not use more than ``gigabytes`` of address space."""
+
+    def limit() -> None:
+        cap = int(gigabytes * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=limit
+    )
+
+
+def test_a_document_of_aliases_stays_within_bounded_memory(tmp_path: Path) -> None:
+    body = "".join(f"  - *r{i % 4}\n" for i in range(300_000))
+    anchors = "".join(f"a{i}: &r{i} [{', '.join(['1'] * 50)}]\n" for i in range(4))
+    (tmp_path / "bomb.yaml").write_text(anchors + "schools:\n" + body)
+    run = _limited(
+        "import qbalance\ntry:\n    qbalance.evaluate('bomb.yaml')\nexcept qbalance.InputError as e:\n    print(e)\n",
+        tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "after expanding aliases" in run.stdout
+
+
+# -- 6. numbers in expressions are ASCII -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("expr", ["students * ٣", "٣", "students > ١٠٠", "students * ３"])
+def test_unicode_digits_in_expressions_are_refused(expr: str) -> None:
+    from qbalance._dsl.parse import DslSyntaxError, parse
+
+    with pytest.raises(DslSyntaxError, match="digits 0-9"):
+        parse(expr)

@@ -328,3 +328,53 @@ def test_unicode_digits_in_expressions_are_refused(expr: str) -> None:
 
     with pytest.raises(DslSyntaxError, match="digits 0-9"):
         parse(expr)
+
+
+# -- 5. identifiers are kept as written, and ids that read alike are duplicates -------------------------------------
+
+
+def _demo_with(tmp_path: Path, old: str, new: str, name: str = "c.yaml") -> Path:
+    text = DEMO.read_text(encoding="utf-8")
+    assert old in text
+    return _write(tmp_path / name, text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("written", ["+123", "-0", "+0"])
+def test_an_id_that_would_not_read_back_as_written_is_refused(tmp_path: Path, written: str) -> None:
+    path = _demo_with(tmp_path, "- id: '9999010001'", f"- id: {written}")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    problem = next(p for p in info.value.problems if p.field == "id")
+    assert written in problem.message and f'"{written}"' in problem.message  # says how to keep it: quote it
+    assert problem.location is not None and problem.location.startswith("line ")
+    assert problem.school_id == written
+
+
+def test_a_county_code_in_json_written_as_minus_zero_is_refused(tmp_path: Path) -> None:
+    import json
+
+    data = json.loads(json.dumps(yaml.safe_load(DEMO.read_text(encoding="utf-8")), default=str))
+    text = json.dumps(data, ensure_ascii=False).replace(f'"code": "{data["code"]}"', '"code": -0', 1)
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    assert any(p.field == "code" and "-0" in p.message for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "９９９９０１０００１",  # full-width digits
+        "9999\u200b010001",  # a zero-width space inside
+        "\ufeff9999010001",  # a byte-order mark in front
+        "9999010001\u2060",  # a word joiner behind
+    ],
+)
+def test_ids_that_read_alike_are_a_duplicate_naming_both_rows(tmp_path: Path, lookalike: str) -> None:
+    path = _demo_with(tmp_path, "- id: '9999010002'", f"- id: '{lookalike}'")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(path)
+    problem = next(p for p in info.value.problems if "duplicate school id" in p.message)
+    assert "schools[0]" in problem.message and problem.path == "schools[1].id"
+    assert "'9999010001'" in problem.message

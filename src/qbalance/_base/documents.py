@@ -68,6 +68,9 @@ class Loaded:
     data: Any
     source: str
     positions: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    written: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    """The text of integers not written in their plain form (``+123``, ``-0``), by path: they are read as numbers,
+    and an identifier written so can be refused instead of silently becoming ``123`` or ``0``."""
 
     def where(self, path: tuple[str | int, ...]) -> str | None:
         """The position of ``path`` or of its nearest ancestor that has one."""
@@ -90,6 +93,33 @@ class _Refused(Exception):
 def _pos(node: Any) -> str:
     mark = node.start_mark
     return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+class _JsonInt(int):
+    """An integer of a JSON document not written in its plain form (``-0``), until its path is recorded."""
+
+    text: str
+
+
+def _json_int(text: str) -> int:
+    number = int(text)
+    if str(number) == text:
+        return number
+    out = _JsonInt(number)
+    out.text = text
+    return out
+
+
+def _record_json_ints(value: Any, path: tuple[str | int, ...], written: dict[tuple[str | int, ...], str]) -> Any:
+    """``value`` with every :class:`_JsonInt` made a plain int, its text recorded in ``written`` by path."""
+    if isinstance(value, _JsonInt):
+        written[path] = value.text
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _record_json_ints(v, (*path, k), written) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_record_json_ints(v, (*path, i), written) for i, v in enumerate(value)]
+    return value
 
 
 def _plain(text: str) -> Any:
@@ -118,6 +148,7 @@ class _Builder:
     def __init__(self, limits: Limits, positions: dict[tuple[str | int, ...], str]) -> None:
         self.limits = limits
         self.positions = positions
+        self.written: dict[tuple[str | int, ...], str] = {}
         self.nodes = 0
 
     def build(self, node: Any, path: tuple[str | int, ...], depth: int) -> Any:
@@ -142,7 +173,10 @@ class _Builder:
                     if node.tag == "tag:yaml.org,2002:str":
                         return node.value  # !!str 123 is the text "123"
                     raise _Refused(f"YAML tag {node.tag!r} is not allowed (quote the value instead)", _pos(node))
-                return _plain(node.value)
+                value = _plain(node.value)
+                if type(value) is int and str(value) != node.value:
+                    self.written[path] = node.value
+                return value
             if node.tag != "tag:yaml.org,2002:str" and node.style not in ("'", '"', "|", ">"):
                 raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
             return node.value
@@ -228,7 +262,7 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
         raise YamlRefused(Problem(exc.message, source=source, location=exc.location)) from None
     except RecursionError:
         raise YamlRefused(Problem("document nested too deeply", source=source)) from None
-    return Loaded(data, source, positions)
+    return Loaded(data, source, positions, builder.written)
 
 
 def _no_constants(name: str) -> Any:
@@ -250,13 +284,14 @@ def load_json(text: str | bytes, source: str, limits: Limits = DATA_LIMITS) -> L
     if len(raw) > limits.max_bytes:
         raise YamlRefused(Problem(f"file larger than {limits.max_bytes} bytes", source=source))
     try:
-        data = json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+        data = json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_no_duplicates, parse_int=_json_int)
     except (ValueError, RecursionError) as exc:
         raise YamlRefused(Problem(f"not valid JSON: {exc}", source=source)) from None
     depth = _depth(data, limits.max_depth)
     if depth > limits.max_depth:
         raise YamlRefused(Problem(f"document nested deeper than {limits.max_depth} levels", source=source))
-    return Loaded(data, source, {})
+    written: dict[tuple[str | int, ...], str] = {}
+    return Loaded(_record_json_ints(data, (), written), source, {}, written)
 
 
 def _depth(value: Any, cap: int) -> int:

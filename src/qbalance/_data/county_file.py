@@ -76,10 +76,39 @@ def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = N
     """Validate plain data (as loaded from YAML/JSON) into a :class:`County`, reporting every problem at once."""
     if not isinstance(data, dict):
         raise InputError(Problem("county data must be a mapping with 'code', 'name' and 'schools'", source=source))
+    rewritten = _rewritten_ids(data, loaded, source)
     try:
-        return County.model_validate(data)
+        county = County.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_problems(exc, data, loaded, source)) from None
+        raise InputError(rewritten + validation_problems(exc, data, loaded, source)) from None
+    if rewritten:
+        raise InputError(rewritten)
+    return county
+
+
+def _rewritten_ids(data: dict[str, Any], loaded: Loaded | None, source: str) -> list[Problem]:
+    """Ids written as numbers that do not read back as written (``+123`` is 123, ``-0`` is 0): refused, since an id
+    is kept exactly as written."""
+    if loaded is None or not loaded.written:
+        return []
+    out: list[Problem] = []
+    for path, text in sorted(loaded.written.items(), key=lambda kv: str(kv[0])):
+        is_code = path == ("code",)
+        is_school_id = len(path) == 3 and path[0] == "schools" and path[2] == "id"
+        if not (is_code or is_school_id):
+            continue
+        out.append(
+            Problem(
+                f'an id is kept as written: {text} would read as {int(text)}; quote it: "{text}"',
+                source=source,
+                location=loaded.where(path),
+                path=".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "["),
+                school_id=None if is_code else text,
+                field="code" if is_code else "id",
+                value=text,
+            )
+        )
+    return out
 
 
 COLUMNAR_SUFFIXES = (".csv", ".parquet", ".pq")

@@ -28,6 +28,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from .._base.errors import UnitError
+from .._base.text import id_key
 from .._base.vocabulary import (
     ALLOWED_SECTIONS,
     LOCATION_ZH,
@@ -197,6 +198,9 @@ def _school_id(value: Any) -> Any:
     if isinstance(value, (bool, float)):
         raise ValueError('a school id must be text (quote it in YAML, e.g. id: "0123")')
     if isinstance(value, int):
+        written = getattr(value, "text", None)  # the loader keeps the text of an int not written canonically
+        if written is not None:
+            raise ValueError(f'an id is kept as written: {written} would read as {int(value)}; quote it: "{written}"')
         return str(value)  # lossless: an unquoted id without leading zeros
     if isinstance(value, str) and not value.strip():
         raise ValueError("a school id must not be blank")
@@ -388,16 +392,22 @@ class County(BaseModel):
     def _structure(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         early: list[InitErrorDetails] = []
         if isinstance(data, dict) and isinstance(data.get("schools"), list):
-            seen: dict[str, int] = {}
+            seen: dict[str, tuple[int, str]] = {}
             for i, raw in enumerate(data["schools"]):
                 sid = raw.get("id") if isinstance(raw, dict) else getattr(raw, "id", None)
                 if isinstance(sid, bool) or not isinstance(sid, (str, int)):
                     continue
-                key = str(sid).strip()
+                text = str(sid).strip()
+                key = id_key(text)
                 if key in seen:
-                    early.append(
-                        _structure_error(("schools", i, "id"), f"duplicate school id (also schools[{seen[key]}])", key)
-                    )
+                    j, first = seen[key]
+                    message = f"duplicate school id (also schools[{j}])"
+                    if first != text:
+                        message = (
+                            f"duplicate school id: {text!r} reads as {first!r} (schools[{j}]) once full-width and "
+                            "invisible characters are set aside; give each school its own id"
+                        )
+                    early.append(_structure_error(("schools", i, "id"), message, text))
                 else:
-                    seen[key] = i
+                    seen[key] = (i, text)
         return _validate_with(cls, data, handler, early, _no_problems)

@@ -1,0 +1,26 @@
+"""Text that crosses a trust boundary: ids compared as people read them, and names from data made safe for the
+terminal. (Markup and spreadsheet formulas are escaped by the renderers that write them.)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["id_key", "terminal_safe"]
+
+_INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}
+"""Unicode categories that show nothing: format characters (zero-width space and joiners, BOM, bidi marks) and
+control characters."""
+
+
+def id_key(text: str) -> str:
+    """An id as a person reads it: NFKC-normalised (full-width ``１２３`` is ``123``), without invisible characters
+    and surrounding blanks. Two ids with the same key are the same school to a reader, so they are a duplicate."""
+    normal = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in normal if unicodedata.category(ch) not in _INVISIBLE).strip()
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without control and format characters (escape sequences, bidi overrides), newlines and tabs kept:
+    names from data must not drive the user's terminal."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._base.text import spreadsheet_safe
 from .._base.vocabulary import SECTIONS
 from .._data.columns import read_table_file, table_from_columns
 from .._data.table import Table
@@ -126,8 +127,13 @@ class BatchResult:
         pd = require("pandas", "frames")
         return pd.DataFrame(self.counties()), pd.DataFrame(self.schools())
 
-    def write(self, directory: str | Path, fmt: str = "csv") -> list[Path]:
-        """Write counties and schools tables to ``directory`` as CSV (or Parquet, which needs pyarrow)."""
+    def write(self, directory: str | Path, fmt: str = "csv", *, spreadsheet_safe: bool = True) -> list[Path]:
+        """Write counties and schools tables to ``directory`` as CSV (or Parquet, which needs pyarrow).
+
+        CSV is written for spreadsheets by default: a text cell (a school or county name from the data) that starts
+        with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so Excel, WPS or
+        LibreOffice shows it instead of running it as a formula. ``spreadsheet_safe=False`` writes text exactly, for
+        programs. Numbers are never changed; Parquet is typed and always exact."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
@@ -140,28 +146,32 @@ class BatchResult:
                 pq = require("pyarrow.parquet", "arrow")
                 pq.write_table(pa.table({k: list(v) if v.dtype == object else v for k, v in cols.items()}), path)
             else:
-                _write_csv(path, cols)
+                _write_csv(path, cols, spreadsheet_safe)
             written.append(path)
         return written
 
 
-def _csv_cells(col: np.ndarray) -> list[Any]:
-    """One column as CSV cells: floats written exactly (repr), missing values as empty cells."""
+def _csv_cells(col: np.ndarray, spreadsheet: bool) -> list[Any]:
+    """One column as CSV cells: floats written exactly (repr), missing values as empty cells; with ``spreadsheet``,
+    text that a spreadsheet would run as a formula is neutralised (numbers never change)."""
     if col.dtype.kind == "f":
         return ["" if r == "nan" else r for r in map(repr, col.tolist())]
     if col.dtype == object:
-        return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in col.tolist()]
+        cells = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in col.tolist()]
+        if spreadsheet:
+            cells = [spreadsheet_safe(v) if isinstance(v, str) else v for v in cells]
+        return cells
     return list(col.tolist())
 
 
-def _write_csv(path: Path, cols: dict[str, np.ndarray]) -> None:
+def _write_csv(path: Path, cols: dict[str, np.ndarray], spreadsheet: bool) -> None:
     import csv
 
     names = list(cols)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(_csv_cells(cols[k]) for k in names), strict=True))
+        w.writerow([spreadsheet_safe(n) if spreadsheet else n for n in names])
+        w.writerows(zip(*(_csv_cells(cols[k], spreadsheet) for k in names), strict=True))
 
 
 def evaluate_many(

@@ -1,12 +1,12 @@
-"""Text that crosses a trust boundary: ids compared as people read them, and names from data made safe for the
-terminal. (Markup and spreadsheet formulas are escaped by the renderers that write them.)
+"""Text that crosses a trust boundary: ids compared as people read them, names from data made safe for the terminal
+and for spreadsheets that open a CSV file. (Markup is escaped by the renderers that write it.)
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["id_key", "terminal_safe"]
+__all__ = ["FORMULA_STARTS", "id_key", "spreadsheet_safe", "terminal_safe"]
 
 _INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}
 """Unicode categories that show nothing: format characters (zero-width space and joiners, BOM, bidi marks) and
@@ -24,3 +24,13 @@ def terminal_safe(text: str) -> str:
     """``text`` without control and format characters (escape sequences, bidi overrides), newlines and tabs kept:
     names from data must not drive the user's terminal."""
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is run as a formula by Excel, WPS or LibreOffice when a CSV is opened."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet shows instead of running: a leading apostrophe before a cell that would
+    start a formula (``=cmd|...``, ``+1``, ``@SUM(...)``), the usual neutralisation; other text unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -33,6 +33,7 @@ def run_batch(
     *,
     counties_path: str | Path | None = None,
     as_of: str | None = None,
+    plain_csv: bool = False,
 ) -> int:
     """Evaluate every county in ``input_path``, write the result tables to ``output_dir``; returns the exit status."""
     from .._api.batch import evaluate_many
@@ -49,7 +50,7 @@ def run_batch(
         return EXIT_INVALID
     try:
         result = evaluate_many(src, standard, counties=counties_path, as_of=as_of)
-        written = result.write(output_dir, fmt)
+        written = result.write(output_dir, fmt, spreadsheet_safe=not plain_csv)
     except _ProblemsError as exc:
         problems = exc.problems
         print(f"qbalance: {len(problems)} problem(s) in the {exc.kind.split()[0]}:", file=sys.stderr)

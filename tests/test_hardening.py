@@ -378,3 +378,33 @@ def test_ids_that_read_alike_are_a_duplicate_naming_both_rows(tmp_path: Path, lo
     problem = next(p for p in info.value.problems if "duplicate school id" in p.message)
     assert "schools[0]" in problem.message and problem.path == "schools[1].id"
     assert "'9999010001'" in problem.message
+
+
+# -- 4. exit statuses: 1 means only "evaluated and fails" ------------------------------------------------------------
+
+
+def test_an_internal_error_exits_4_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qbalance._api.standard import Standard
+    from qbalance._cli.main import EXIT_INTERNAL, main
+
+    def broken(self: Any, table: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(Standard, "run", broken)
+    monkeypatch.delenv("QBALANCE_DEBUG", raising=False)
+    assert main(["evaluate", "--demo"]) == EXIT_INTERNAL == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "simulated bug" in err
+    assert "Traceback" not in err
+
+
+def test_exit_statuses_are_documented_and_distinct() -> None:
+    from qbalance._cli import main as cli
+
+    assert (cli.EXIT_PASS, cli.EXIT_FAIL, cli.EXIT_INVALID, cli.EXIT_INCOMPLETE, cli.EXIT_INTERNAL) == (0, 1, 2, 3, 4)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code in ("`0`", "`1`", "`2`", "`3`", "`4`"):
+        assert code in readme
+    assert "internal error" in (cli.__doc__ or "")

@@ -5,7 +5,8 @@ Exit status of ``evaluate`` and ``scenario`` (after the scenario): 0 the county 
 problems are printed on stderr). ``evaluate-batch``: 0 every county passes, 1 some county fails, 3 none fails but
 some are incomplete, 2 invalid input. ``plan``: 0 the plan closes every gap it addresses, 1 some gap cannot be
 closed by adding resources. ``qbalance test`` exits 0 when every pack test passes, 1 when one fails, 2 when a test
-file or pack is invalid.
+file or pack is invalid. Every command exits 4 on an unexpected internal error (a bug in qbalance, never a verdict),
+printing one line; set ``QBALANCE_DEBUG=1`` to see the traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from .._base.errors import QbalanceError, _ProblemsError
 
-EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _write(text: str, output: str | None) -> None:
@@ -421,6 +422,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"qbalance: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
+    except MemoryError:
+        print("qbalance: out of memory: the input is too large for this machine", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # a bug: never exit 1, which scripts read as "the county fails"
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """One line for an unexpected error (the traceback with ``QBALANCE_DEBUG=1``); exit status 4."""
+    import os
+    import traceback
+
+    if os.environ.get("QBALANCE_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
+    print(
+        f"qbalance: internal error ({type(exc).__name__}{at}: {exc}); this is a bug in qbalance, not a verdict - "
+        "please report it (QBALANCE_DEBUG=1 shows the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,12 +8,13 @@ tolerance (relative to the larger magnitude), a school section that appears or d
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from collections.abc import Hashable, Mapping
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .labels import STATUS, VERDICT, category
-from .model import LabelOut
+from .model import IndicatorOut, LabelOut, SchoolSectionOut
 from .report import Report
 from .text import _table, _width
 
@@ -21,6 +22,7 @@ __all__ = ["COMPARISON_FORMAT", "Comparison", "compare_reports"]
 
 COMPARISON_FORMAT: Final = "qbalance-comparison/1"
 _CFG = ConfigDict(extra="forbid", frozen=True)
+_K = TypeVar("_K", bound=Hashable)
 
 
 class StatusChange(BaseModel):
@@ -146,123 +148,20 @@ def _delta(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else b - a
 
 
+def _union(before: Mapping[_K, Any], after: Mapping[_K, Any]) -> list[_K]:
+    """The keys of ``before`` in order, then those only in ``after`` in theirs."""
+    return list(before) + [k for k in after if k not in before]
+
+
 def compare_reports(before: Report, after: Report, *, tolerance: float = 1e-9, title: Any = None) -> Comparison:
     """What changed from ``before`` to ``after``.
 
     ``tolerance`` is relative: a CV or value counts as changed when it moved by more than ``tolerance`` × the larger
     magnitude. ``title`` (a :class:`~qbalance.Scenario`, a :class:`LabelOut` or text) names what was compared.
     """
-    notes: list[str] = []
-    if before.provenance.pack.id != after.provenance.pack.id or (
-        before.provenance.pack.sha256 != after.provenance.pack.sha256
-    ):
-        notes.append("the two reports use different standards: differences may come from the rules, not the data")
-    if before.county.code != after.county.code:
-        notes.append("the two reports are of different counties")
-    # data warnings that appear only after (e.g. a fact set by a scenario that the pack does not read)
-    seen = {(w.school_id, w.field, w.message) for w in before.warnings}
-    for w in after.warnings:
-        if (w.school_id, w.field, w.message) not in seen:
-            who = f"{w.school_id} " if w.school_id else ""
-            notes.append(f"new warning: {who}{w.field + ': ' if w.field else ''}{w.message}")
-
-    def statuses(b: list[Any], a: list[Any], with_area: bool) -> list[StatusChange]:
-        bmap, amap = {x.id: x for x in b}, {x.id: x for x in a}
-        out = []
-        for key in list(bmap) + [k for k in amap if k not in bmap]:
-            xb, xa = bmap.get(key), amap.get(key)
-            sb, sa = (xb.status if xb else None), (xa.status if xa else None)
-            if sb != sa:
-                ref = xa or xb
-                assert ref is not None
-                out.append(
-                    StatusChange(id=key, label=ref.label, area=ref.area if with_area else None, before=sb, after=sa)
-                )
-        return out
-
-    cvs: list[CvChange] = []
-    ind_after = {i.id: i for i in after.indicators}
-    ind_before = {i.id: i for i in before.indicators}
-    for iid in list(ind_before) + [k for k in ind_after if k not in ind_before]:
-        ib, ia = ind_before.get(iid), ind_after.get(iid)
-        ref = ia or ib
-        assert ref is not None
-        secs_b = {c.section: c for c in ib.sections} if ib else {}
-        secs_a = {c.section: c for c in ia.sections} if ia else {}
-        for sec in list(secs_b) + [s for s in secs_a if s not in secs_b]:
-            cb, ca = secs_b.get(sec), secs_a.get(sec)
-            vb, va = (cb.cv if cb else None), (ca.cv if ca else None)
-            rb, ra = (cb.result if cb else None), (ca.result if ca else None)
-            if _close(vb, va, tolerance) and rb == ra:
-                continue
-            cvs.append(
-                CvChange(
-                    indicator=iid,
-                    label=ref.short or ref.label,
-                    section=sec,
-                    before=vb,
-                    after=va,
-                    delta=_delta(vb, va),
-                    limit=ca.limit if ca is not None else (cb.limit if cb is not None else None),
-                    result_before=rb,
-                    result_after=ra,
-                )
-            )
-
-    schools: list[SchoolChange] = []
-    sb_map = {(s.school_id, s.section): s for s in before.schools}
-    sa_map = {(s.school_id, s.section): s for s in after.schools}
-    for key in list(sb_map) + [k for k in sa_map if k not in sb_map]:
-        xb, xa = sb_map.get(key), sa_map.get(key)
-        vals_b = {v.indicator: v for v in xb.values} if xb else {}
-        vals_a = {v.indicator: v for v in xa.values} if xa else {}
-        values: list[ValueChange] = []
-        for iid in list(vals_b) + [k for k in vals_a if k not in vals_b]:
-            vb_, va_ = vals_b.get(iid), vals_a.get(iid)
-            b_val, a_val = (vb_.value if vb_ else None), (va_.value if va_ else None)
-            mb, ma = (vb_.met if vb_ else None), (va_.met if va_ else None)
-            if _close(b_val, a_val, tolerance) and mb == ma:
-                continue
-            values.append(
-                ValueChange(
-                    indicator=iid,
-                    before=b_val,
-                    after=a_val,
-                    delta=_delta(b_val, a_val),
-                    threshold=va_.threshold if va_ is not None else (vb_.threshold if vb_ is not None else None),
-                    met_before=mb,
-                    met_after=ma,
-                )
-            )
-        rb, ra = (xb.result if xb else None), (xa.result if xa else None)
-        pb, pa = (xb.students if xb else None), (xa.students if xa else None)
-        if rb == ra and not values and pb == pa:
-            continue
-        ref_s = xa or xb
-        assert ref_s is not None
-        schools.append(
-            SchoolChange(
-                school_id=key[0],
-                school_name=ref_s.school_name,
-                section=key[1],
-                result_before=rb,
-                result_after=ra,
-                students_before=pb,
-                students_after=pa,
-                met_before=xb.met_count if xb else None,
-                met_after=xa.met_count if xa else None,
-                values=values,
-            )
-        )
-
-    if title is None or isinstance(title, LabelOut):
-        label = title
-    elif isinstance(title, str):
-        label = LabelOut(zh=title)
-    else:  # a Scenario (duck-typed, to keep this module free of the scenario model)
-        label = LabelOut(zh=title.label_zh, en=title.label_en)
+    notes = _notes(before, after)
     return Comparison(
-        title=label,
+        title=_title_label(title),
         county_before=f"{before.county.name} ({before.county.code})",
         county_after=f"{after.county.name} ({after.county.code})",
         standard_before=f"{before.provenance.pack.id} {before.provenance.pack.version}",
@@ -270,12 +169,157 @@ def compare_reports(before: Report, after: Report, *, tolerance: float = 1e-9, t
         tolerance=tolerance,
         verdict_before=before.verdict,
         verdict_after=after.verdict,
-        areas=statuses(before.areas, after.areas, False),
-        items=statuses(before.items, after.items, True),
-        cvs=cvs,
-        schools=schools,
+        areas=_status_changes(before.areas, after.areas, False),
+        items=_status_changes(before.items, after.items, True),
+        cvs=_cv_changes(before, after, tolerance),
+        schools=_school_changes(before, after, tolerance),
         notes=notes,
     )
+
+
+def _notes(before: Report, after: Report) -> list[str]:
+    """Warnings about the comparison itself: different standards or counties, and data warnings that appear only
+    after (e.g. a fact set by a scenario that the pack does not read)."""
+    notes: list[str] = []
+    if before.provenance.pack.id != after.provenance.pack.id or (
+        before.provenance.pack.sha256 != after.provenance.pack.sha256
+    ):
+        notes.append("the two reports use different standards: differences may come from the rules, not the data")
+    if before.county.code != after.county.code:
+        notes.append("the two reports are of different counties")
+    seen = {(w.school_id, w.field, w.message) for w in before.warnings}
+    for w in after.warnings:
+        if (w.school_id, w.field, w.message) not in seen:
+            who = f"{w.school_id} " if w.school_id else ""
+            notes.append(f"new warning: {who}{w.field + ': ' if w.field else ''}{w.message}")
+    return notes
+
+
+def _title_label(title: Any) -> LabelOut | None:
+    """The label of what was compared: a label as is, text as a Chinese label, or a scenario's label."""
+    if title is None or isinstance(title, LabelOut):
+        return title
+    if isinstance(title, str):
+        return LabelOut(zh=title)
+    # a Scenario (duck-typed, to keep this module free of the scenario model)
+    return LabelOut(zh=title.label_zh, en=title.label_en)
+
+
+def _status_changes(b: list[Any], a: list[Any], with_area: bool) -> list[StatusChange]:
+    """The areas or items (by id) whose status differs, in the order of ``b`` then of those new in ``a``."""
+    bmap, amap = {x.id: x for x in b}, {x.id: x for x in a}
+    out = []
+    for key in _union(bmap, amap):
+        xb, xa = bmap.get(key), amap.get(key)
+        sb, sa = (xb.status if xb else None), (xa.status if xa else None)
+        if sb != sa:
+            ref = xa or xb
+            assert ref is not None
+            out.append(StatusChange(id=key, label=ref.label, area=ref.area if with_area else None, before=sb, after=sa))
+    return out
+
+
+def _cv_changes(before: Report, after: Report, tolerance: float) -> list[CvChange]:
+    """Every indicator's section CVs that moved beyond ``tolerance`` or changed result, indicator by indicator."""
+    ind_before = {i.id: i for i in before.indicators}
+    ind_after = {i.id: i for i in after.indicators}
+    cvs: list[CvChange] = []
+    for iid in _union(ind_before, ind_after):
+        cvs.extend(_indicator_cv_changes(iid, ind_before.get(iid), ind_after.get(iid), tolerance))
+    return cvs
+
+
+def _indicator_cv_changes(
+    iid: str, ib: IndicatorOut | None, ia: IndicatorOut | None, tolerance: float
+) -> list[CvChange]:
+    """One indicator's section CVs that changed (``None``: the indicator is absent from that report)."""
+    ref = ia or ib
+    assert ref is not None
+    secs_b = {c.section: c for c in ib.sections} if ib else {}
+    secs_a = {c.section: c for c in ia.sections} if ia else {}
+    out: list[CvChange] = []
+    for sec in _union(secs_b, secs_a):
+        cb, ca = secs_b.get(sec), secs_a.get(sec)
+        vb, va = (cb.cv if cb else None), (ca.cv if ca else None)
+        rb, ra = (cb.result if cb else None), (ca.result if ca else None)
+        if _close(vb, va, tolerance) and rb == ra:
+            continue
+        out.append(
+            CvChange(
+                indicator=iid,
+                label=ref.short or ref.label,
+                section=sec,
+                before=vb,
+                after=va,
+                delta=_delta(vb, va),
+                limit=ca.limit if ca is not None else (cb.limit if cb is not None else None),
+                result_before=rb,
+                result_after=ra,
+            )
+        )
+    return out
+
+
+def _school_changes(before: Report, after: Report, tolerance: float) -> list[SchoolChange]:
+    """The school sections (by school and section) that changed, appeared or disappeared."""
+    sb_map = {(s.school_id, s.section): s for s in before.schools}
+    sa_map = {(s.school_id, s.section): s for s in after.schools}
+    schools: list[SchoolChange] = []
+    for key in _union(sb_map, sa_map):
+        change = _school_change(key, sb_map.get(key), sa_map.get(key), tolerance)
+        if change is not None:
+            schools.append(change)
+    return schools
+
+
+def _school_change(
+    key: tuple[str, str], xb: SchoolSectionOut | None, xa: SchoolSectionOut | None, tolerance: float
+) -> SchoolChange | None:
+    """How one school section changed; None when its result, students and values all stayed."""
+    values = _value_changes(xb, xa, tolerance)
+    rb, ra = (xb.result if xb else None), (xa.result if xa else None)
+    pb, pa = (xb.students if xb else None), (xa.students if xa else None)
+    if rb == ra and not values and pb == pa:
+        return None
+    ref_s = xa or xb
+    assert ref_s is not None
+    return SchoolChange(
+        school_id=key[0],
+        school_name=ref_s.school_name,
+        section=key[1],
+        result_before=rb,
+        result_after=ra,
+        students_before=pb,
+        students_after=pa,
+        met_before=xb.met_count if xb else None,
+        met_after=xa.met_count if xa else None,
+        values=values,
+    )
+
+
+def _value_changes(xb: SchoolSectionOut | None, xa: SchoolSectionOut | None, tolerance: float) -> list[ValueChange]:
+    """The indicator values of a school section that moved beyond ``tolerance`` or changed met/unmet."""
+    vals_b = {v.indicator: v for v in xb.values} if xb else {}
+    vals_a = {v.indicator: v for v in xa.values} if xa else {}
+    values: list[ValueChange] = []
+    for iid in _union(vals_b, vals_a):
+        vb_, va_ = vals_b.get(iid), vals_a.get(iid)
+        b_val, a_val = (vb_.value if vb_ else None), (va_.value if va_ else None)
+        mb, ma = (vb_.met if vb_ else None), (va_.met if va_ else None)
+        if _close(b_val, a_val, tolerance) and mb == ma:
+            continue
+        values.append(
+            ValueChange(
+                indicator=iid,
+                before=b_val,
+                after=a_val,
+                delta=_delta(b_val, a_val),
+                threshold=va_.threshold if va_ is not None else (vb_.threshold if vb_ is not None else None),
+                met_before=mb,
+                met_after=ma,
+            )
+        )
+    return values
 
 
 _W = {
@@ -333,106 +377,139 @@ def _signed(x: float | None, digits: int = 4) -> str:
     return "—" if x is None else f"{x:+,.{digits}f}"
 
 
-def _render(c: Comparison, lang: str, markdown: bool) -> str:
-    out: list[str] = []
+class _Lines:
+    """The lines of a rendering being written, with headings and tables as plain text or as Markdown."""
 
-    def heading(text: str, level: int) -> None:
-        if markdown:
-            out.extend(["#" * level + " " + text, ""])
+    def __init__(self, markdown: bool) -> None:
+        self.markdown = markdown
+        self.out: list[str] = []
+
+    def heading(self, text: str, level: int) -> None:
+        """A heading: ``#`` in Markdown; underlined (level 1) or ``## `` after a blank line in text."""
+        if self.markdown:
+            self.out.extend(["#" * level + " " + text, ""])
         elif level == 1:
-            out.extend([text, "=" * _width(text)])
+            self.out.extend([text, "=" * _width(text)])
         else:
-            out.extend(["", "## " + text])
+            self.out.extend(["", "## " + text])
 
-    def table(headers: list[str], rows: list[list[str]], right: set[int]) -> None:
-        if markdown:
-            out.append("| " + " | ".join(headers) + " |")
-            out.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
-            out.extend("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows)
-            out.append("")
+    def table(self, headers: list[str], rows: list[list[str]], right: set[int]) -> None:
+        """A table, columns in ``right`` right-aligned: a pipe table in Markdown, aligned columns in text."""
+        if self.markdown:
+            self.out.append("| " + " | ".join(headers) + " |")
+            self.out.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
+            self.out.extend("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows)
+            self.out.append("")
         else:
-            out.extend(_table(headers, rows, right))
+            self.out.extend(_table(headers, rows, right))
 
+    def text(self) -> str:
+        """The rendering, ending in exactly one newline."""
+        return "\n".join(self.out).rstrip() + "\n"
+
+
+def _render(c: Comparison, lang: str, markdown: bool) -> str:
+    """The comparison as text or Markdown: the summary, the notes, then each kind of change that occurred."""
+    lines = _Lines(markdown)
+    _write_summary(lines, c, lang)
+    if c.notes:
+        lines.heading(_w("notes", lang), 2)
+        lines.out.extend(f"- {n}" for n in c.notes)
+    if not c.changed:
+        lines.out.extend(["", _w("nothing", lang)])
+        return lines.text()
+    if c.areas:
+        _write_statuses(lines, "areas", c.areas, lang)
+    if c.items:
+        _write_statuses(lines, "items", c.items, lang)
+    if c.cvs:
+        _write_cvs(lines, c.cvs, lang)
+    if c.schools:
+        _write_schools(lines, c.schools, lang)
+    return lines.text()
+
+
+def _write_summary(lines: _Lines, c: Comparison, lang: str) -> None:
+    """The title, then the county, the standard and the verdict (each as before → after when it changed)."""
     title = _w("title", lang)
     if c.title is not None:
         title += ": " + c.title.text(lang)
-    heading(title, 1)
+    lines.heading(title, 1)
     county = c.county_after if c.county_after == c.county_before else f"{c.county_before} → {c.county_after}"
     std = c.standard_after if c.standard_after == c.standard_before else f"{c.standard_before} → {c.standard_after}"
     verdict = f"{_verdict(c.verdict_before, lang)} → {_verdict(c.verdict_after, lang)}"
     if not c.verdict_changed:
         verdict = f"{_verdict(c.verdict_after, lang)} ({_w('no_change', lang)})"
-    lines = [
+    summary = [
         f"{_w('county', lang)}: {county}",
         f"{_w('standard', lang)}: {std}",
         f"{_w('verdict', lang)}: {verdict}",
     ]
-    out.extend([f"- {x}" for x in lines] + [""] if markdown else lines)
-    if c.notes:
-        heading(_w("notes", lang), 2)
-        out.extend(f"- {n}" for n in c.notes)
-    if not c.changed:
-        out.extend(["", _w("nothing", lang)])
-        return "\n".join(out).rstrip() + "\n"
-    if c.areas:
-        heading(_w("areas", lang), 2)
-        rows = [[a.id, a.label.text(lang), _st(a.before, lang), _st(a.after, lang)] for a in c.areas]
-        table([_w("id", lang), _w("name", lang), _w("before", lang), _w("after", lang)], rows, set())
-    if c.items:
-        heading(_w("items", lang), 2)
-        rows = [[i.id, i.label.text(lang), _st(i.before, lang), _st(i.after, lang)] for i in c.items]
-        table([_w("id", lang), _w("name", lang), _w("before", lang), _w("after", lang)], rows, set())
-    if c.cvs:
-        heading(_w("cvs", lang), 2)
-        rows = [
-            [
-                f"{v.indicator} {v.label.text(lang)}",
-                category("section", v.section, lang),
-                _num(v.before),
-                _num(v.after),
-                _signed(v.delta),
-                _num(v.limit, 2),
-                f"{_st(v.result_before, lang)} → {_st(v.result_after, lang)}"
-                if v.result_changed
-                else _st(v.result_after, lang),
-            ]
-            for v in c.cvs
+    lines.out.extend([f"- {x}" for x in summary] + [""] if lines.markdown else summary)
+
+
+def _write_statuses(lines: _Lines, key: str, changes: list[StatusChange], lang: str) -> None:
+    """The areas or items (``key``) whose status changed, as a table."""
+    lines.heading(_w(key, lang), 2)
+    rows = [[x.id, x.label.text(lang), _st(x.before, lang), _st(x.after, lang)] for x in changes]
+    lines.table([_w("id", lang), _w("name", lang), _w("before", lang), _w("after", lang)], rows, set())
+
+
+def _write_cvs(lines: _Lines, cvs: list[CvChange], lang: str) -> None:
+    """The CVs that changed, as a table: before, after, change, limit and result."""
+    lines.heading(_w("cvs", lang), 2)
+    rows = [
+        [
+            f"{v.indicator} {v.label.text(lang)}",
+            category("section", v.section, lang),
+            _num(v.before),
+            _num(v.after),
+            _signed(v.delta),
+            _num(v.limit, 2),
+            _result(v.result_before, v.result_after, lang),
         ]
-        headers = [_w(k, lang) for k in ("indicator", "section", "before", "after", "delta", "limit")]
-        table([*headers, "Result" if lang == "en" else "结果"], rows, {2, 3, 4, 5})
-    if c.schools:
-        heading(_w("schools", lang), 2)
-        rows = []
-        for s in c.schools:
-            if s.result_before is None or s.result_after is None:
-                vals = _w("appeared" if s.result_before is None else "gone", lang)
-            else:
-                vals = "; ".join(
-                    f"{v.indicator} {_num(v.before, 2)}→{_num(v.after, 2)}"
-                    + (
-                        f" ({_st(_met(v.met_before), lang)}→{_st(_met(v.met_after), lang)})"
-                        if v.met_before != v.met_after
-                        else ""
-                    )
-                    for v in s.values
-                )
-            students = (
-                _num(s.students_after, 0)
-                if s.students_before == s.students_after
-                else f"{_num(s.students_before, 0)}→{_num(s.students_after, 0)}"
-            )
-            met = "—" if s.met_after is None else str(s.met_after)
-            if s.met_before != s.met_after:
-                met = f"{'—' if s.met_before is None else s.met_before}→{met}"
-            result = (
-                f"{_st(s.result_before, lang)} → {_st(s.result_after, lang)}"
-                if s.result_changed
-                else _st(s.result_after, lang)
-            )
-            rows.append([s.school_id, s.school_name, category("section", s.section, lang), students, met, result, vals])
-        headers = [_w(k, lang) for k in ("id", "school", "section", "students", "met")]
-        table([*headers, "Result" if lang == "en" else "结果", _w("values", lang)], rows, {3})
-    return "\n".join(out).rstrip() + "\n"
+        for v in cvs
+    ]
+    headers = [_w(k, lang) for k in ("indicator", "section", "before", "after", "delta", "limit")]
+    lines.table([*headers, "Result" if lang == "en" else "结果"], rows, {2, 3, 4, 5})
+
+
+def _write_schools(lines: _Lines, schools: list[SchoolChange], lang: str) -> None:
+    """The school sections that changed, as a table: students, indicators met, result and the values that moved."""
+    lines.heading(_w("schools", lang), 2)
+    rows = [_school_row(s, lang) for s in schools]
+    headers = [_w(k, lang) for k in ("id", "school", "section", "students", "met")]
+    lines.table([*headers, "Result" if lang == "en" else "结果", _w("values", lang)], rows, {3})
+
+
+def _school_row(s: SchoolChange, lang: str) -> list[str]:
+    """One school section's row of the schools table."""
+    students = (
+        _num(s.students_after, 0)
+        if s.students_before == s.students_after
+        else f"{_num(s.students_before, 0)}→{_num(s.students_after, 0)}"
+    )
+    met = "—" if s.met_after is None else str(s.met_after)
+    if s.met_before != s.met_after:
+        met = f"{'—' if s.met_before is None else s.met_before}→{met}"
+    result = _result(s.result_before, s.result_after, lang)
+    return [s.school_id, s.school_name, category("section", s.section, lang), students, met, result, _values(s, lang)]
+
+
+def _values(s: SchoolChange, lang: str) -> str:
+    """The values of a school section that moved (with met/unmet when that changed), or that it appeared or went."""
+    if s.result_before is None or s.result_after is None:
+        return _w("appeared" if s.result_before is None else "gone", lang)
+    return "; ".join(
+        f"{v.indicator} {_num(v.before, 2)}→{_num(v.after, 2)}"
+        + (f" ({_st(_met(v.met_before), lang)}→{_st(_met(v.met_after), lang)})" if v.met_before != v.met_after else "")
+        for v in s.values
+    )
+
+
+def _result(before: str | None, after: str | None, lang: str) -> str:
+    """A result as ``before → after`` when it changed, else just the result."""
+    return f"{_st(before, lang)} → {_st(after, lang)}" if before != after else _st(after, lang)
 
 
 def _met(m: bool | None) -> str | None:

@@ -1,0 +1,173 @@
+"""The schools section of a report: each school section's indicator values against their thresholds, what it
+would take to close each shortfall, and the k-of-n result; and the school sections left out of the evaluation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._base.vocabulary import SECTIONS
+from .._engine.evaluate import ItemArrays
+from .._engine.shortfall import needed_addition
+from .county_view import CountyView, as_bool, as_num, as_status
+from .model import ExcludedOut, LabelOut, SchoolSectionOut, Status, ValueOut
+
+__all__ = ["excluded_section", "schools_section"]
+
+
+@dataclass(frozen=True)
+class _KOfN:
+    """The pack's k-of-n item (None when it has none) and the indicators each school section is shown with."""
+
+    arrays: ItemArrays | None
+    indicators: list[str]
+
+    @classmethod
+    def of(cls, view: CountyView) -> _KOfN:
+        """The first k-of-n item of the pack, or the pack's indicators when it has none."""
+        kn_items = [i for i, ci in view.cp.items.items() if ci.spec.kind == "k_of_n"]
+        kn = view.results.items[kn_items[0]] if kn_items else None
+        ids: list[str] = kn.detail["indicators"] if kn is not None else list(view.cp.indicators)
+        return cls(kn, ids)
+
+    def listed(self, view: CountyView) -> np.ndarray:
+        """Which section rows are shown: those the k-of-n item applies to, or else those every indicator counts."""
+        kn = self.arrays
+        if kn is not None and kn.applicable is not None:
+            return kn.applicable
+        if self.indicators:
+            counted: np.ndarray = np.logical_and.reduce([view.results.indicators[i].in_scope for i in self.indicators])
+            return counted
+        return np.zeros(view.table.levels["section"].n, dtype=bool)
+
+
+def schools_section(view: CountyView) -> list[SchoolSectionOut]:
+    """The county's school sections that the k-of-n rule lists, in row order."""
+    kn = _KOfN.of(view)
+    listed = kn.listed(view)
+    return [_school_section(view, kn, int(r)) for r in view.rows if listed[r]]
+
+
+def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
+    """One school section: its values, how many indicators it meets, and the k-of-n result."""
+    raw_values = [_raw_value(view, kn, iid, j, r) for j, iid in enumerate(kn.indicators)]
+    floor_ok, result, required = _row_result(kn.arrays, r)
+    s_idx = int(view.school_of[r])
+    return SchoolSectionOut(
+        school_id=view.school_id(s_idx),
+        school_name=view.school_name(s_idx),
+        section=SECTIONS[int(view.sec_codes[r])],
+        school_type=view.school_type(s_idx),
+        location=view.location(s_idx),
+        students=float(view.students[r]),
+        values=_values(raw_values, kn),
+        met_count=sum(1 if v["met"] else 0 for v in raw_values),
+        required=required,
+        floor_ok=floor_ok,
+        result=result,
+        missing=_missing(view, kn.indicators, r),
+    )
+
+
+def _raw_value(view: CountyView, kn: _KOfN, iid: str, j: int, r: int) -> dict[str, Any]:
+    """The fields of one indicator value of row ``r`` (``j``: the indicator's position in the k-of-n item), all
+    but whether a shortfall is tolerated."""
+    arr = view.results.indicators[iid]
+    met = as_bool(float(arr.met[r])) if math.isfinite(float(arr.threshold[r])) else None
+    shortfall, shortfall_input, shortfall_unit = _shortfall(view, iid, r) if met is False else (None, None, None)
+    return {
+        "indicator": iid,
+        "value": as_num(arr.value[r]),
+        "threshold": as_num(arr.threshold[r]),
+        "ratio": as_num(arr.ratio[r]),
+        "met": met,
+        "floor_ok": as_bool(float(kn.arrays.detail["floor_ok"][r, j])) if kn.arrays is not None else None,
+        "shortfall": shortfall,
+        "shortfall_input": shortfall_input,
+        "shortfall_unit": shortfall_unit,
+    }
+
+
+def _shortfall(view: CountyView, iid: str, r: int) -> tuple[float | None, str | None, str | None]:
+    """How much of which input (and its unit) brings an unmet indicator of row ``r`` to its threshold; all None
+    when the pack names no input that closes the gap."""
+    slopes = view.results.slopes(iid)
+    if slopes is None:
+        return None, None, None
+    arr = view.results.indicators[iid]
+    amount = needed_addition(float(arr.threshold[r] - arr.value[r]), float(slopes.per_unit[r]), slopes.integer)
+    return amount, slopes.input, slopes.unit
+
+
+def _values(raw_values: list[dict[str, Any]], kn: _KOfN) -> list[ValueOut]:
+    """The values of a row, each unmet one marked tolerated or not by the k-of-n rule."""
+    tolerated = _tolerated(raw_values, kn.arrays.detail["k"] if kn.arrays is not None else None)
+    return [ValueOut(**v, tolerated=(v["indicator"] in tolerated) if v["met"] is False else None) for v in raw_values]
+
+
+def _tolerated(values: list[dict[str, Any]], k: float | None) -> set[str]:
+    """Which unmet indicators the k-of-n rule lets fall short: up to n − k of those at or above their floor,
+    preferring the largest gaps (the costliest to close)."""
+    if k is None:
+        return set()
+    n = len(values)
+    allowed = max(0, n - math.ceil(k))
+    candidates = [v for v in values if v["met"] is False and v["floor_ok"] is True and v["ratio"] is not None]
+    candidates.sort(key=lambda v: v["ratio"])
+    return {v["indicator"] for v in candidates[:allowed]}
+
+
+def _missing(view: CountyView, indicators: list[str], r: int) -> list[str]:
+    """``indicator: input`` for every input missing behind an indicator value that row ``r`` lacks."""
+    out: list[str] = []
+    for iid in indicators:
+        if math.isnan(view.results.indicators[iid].value[r]):
+            deps = view.cp.indicators[iid].value.deps
+            out.extend(f"{iid}: {m}" for m in view.missing_inputs(deps, r, "section"))
+    return out
+
+
+def _row_result(kn: ItemArrays | None, r: int) -> tuple[bool | None, Status, float | None]:
+    """Whether row ``r`` has every value at or above its floor, its k-of-n result and the k it needed."""
+    if kn is None:
+        return None, "not_applicable", None
+    floor_vals = kn.detail["floor_ok"][r]
+    if np.any(floor_vals == 0):
+        floor_ok: bool | None = False
+    else:
+        floor_ok = None if np.any(np.isnan(floor_vals)) else True
+    assert kn.row_status is not None
+    required: float | None = kn.detail["k"]
+    return floor_ok, as_status(float(kn.row_status[r])), required
+
+
+def excluded_section(view: CountyView) -> list[ExcludedOut]:
+    """The county's school sections each scope leaves out, with the reason: by scope, then row, then reason."""
+    out: list[ExcludedOut] = []
+    for sid, scope in view.results.scopes.items():
+        for r in view.rows:
+            for reason_id, mask in scope.reasons.items():
+                if mask[r]:
+                    out.append(_excluded(view, sid, reason_id, int(r)))
+    return out
+
+
+def _excluded(view: CountyView, sid: str, reason_id: str, r: int) -> ExcludedOut:
+    """Section row ``r`` left out by scope ``sid`` for reason ``reason_id``."""
+    if reason_id == "no_students":
+        reason = LabelOut(zh="该学段无在校学生", en="no students in this section")
+    else:
+        spec = view.pack.scopes[sid].exclude[reason_id]
+        reason = LabelOut(zh=spec.reason.zh, en=spec.reason.en)
+    s_idx = int(view.school_of[r])
+    return ExcludedOut(
+        school_id=view.school_id(s_idx),
+        school_name=view.school_name(s_idx),
+        section=SECTIONS[int(view.sec_codes[r])],
+        scope=sid,
+        reason_id=reason_id,
+        reason=reason,
+    )

@@ -7,7 +7,7 @@ naming the pack file and the rule. All problems in a pack are collected and repo
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from .._dsl.compile import (
 from .._dsl.parse import DslSyntaxError, Name, parse
 from .._units.registry import canonical_factor, dims_of, format_dims
 from .roster_rules import check_roster
-from .schema import Indicator, Item, Pack
+from .schema import Indicator, Item, Pack, Parameter
 
 __all__ = ["LEVEL_PARENTS", "STRUCTURAL", "CompiledIndicator", "CompiledItem", "CompiledPack", "compile_pack"]
 
@@ -137,16 +137,12 @@ def _referenced_names(text: str) -> set[str]:
     return out
 
 
-def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] | None = None) -> CompiledPack:
-    """Check every rule of ``pack`` and compile its expressions; raise :class:`PackError` listing all problems.
-
-    ``rank(file)`` orders the files of an extends chain (base first); when two places of one rule disagree (an
-    expression and its declared unit), the problem is reported at the later one — the change that caused it."""
-    col = _Collector(locate)
+def _input_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, Symbol], dict[str, float]]:
+    """The symbols every expression can see (built-in fields and declared inputs) and each number input's factor to
+    base units; checks that inputs do not redefine built-in fields and that apportioned fields are school numbers."""
     symbols: dict[str, Symbol] = dict(STRUCTURAL)
     apportioned = set(pack.apportionment.fields) if pack.apportionment else set()
     input_factors: dict[str, float] = {}
-
     for name, decl in pack.inputs.items():
         dtype = _dtype_of_input(pack, name, col)
         if name in STRUCTURAL:
@@ -162,10 +158,22 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
     for name in apportioned:
         if name not in pack.inputs:
             col.add(("apportionment", "fields"), f"apportioned field {name!r} is not a declared input")
+    return symbols, input_factors
 
+
+_PARAMETER_DOMAINS: dict[str, tuple[str, ...]] = {
+    "section": SECTIONS,
+    "school_type": SCHOOL_TYPES,
+    "ownership": OWNERSHIPS,
+    "location": LOCATIONS,
+}
+"""The category codes a keyed parameter (``by: section`` …) gives one value each, in code order."""
+
+
+def _parameter_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, ParamSym], dict[str, np.ndarray]]:
+    """The pack's parameters as symbols (values in base units) and, for keyed parameters, their value tables."""
     params: dict[str, ParamSym] = {}
     param_tables: dict[str, np.ndarray] = {}
-    domains = {"section": SECTIONS, "school_type": SCHOOL_TYPES, "ownership": OWNERSHIPS, "location": LOCATIONS}
     for pname, spec in pack.parameters.items():
         if isinstance(spec.value, bool):
             params[pname] = ParamSym(pname, BOOL, None, 1.0 if spec.value else 0.0)
@@ -178,142 +186,34 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
             continue
         if isinstance(spec.value, dict):
             assert spec.by is not None
-            domain = domains[spec.by]
-            unknown = sorted(set(spec.value) - set(domain))
-            if unknown:
-                col.add(("parameters", pname, "value"), f"unknown {spec.by} keys: {', '.join(unknown)}")
-            ptable = np.array(
-                [spec.value.get(key, spec.default if spec.default is not None else np.nan) for key in domain],
-                dtype=np.float64,
-            )
-            param_tables[pname] = ptable * factor
+            param_tables[pname] = _keyed_parameter_table(pname, spec, col) * factor
             params[pname] = ParamSym(pname, dtype, spec.by, None)
         else:
             params[pname] = ParamSym(pname, dtype, None, float(spec.value) * factor)
+    return params, param_tables
 
-    table = SymbolTable(LEVEL_PARENTS, symbols, params)
 
-    def comp(path: tuple[str | int, ...], text: str, level: str | None, want: str | None = None) -> Compiled | None:
-        try:
-            c = compile_expression(text, table, level=level)
-        except (DslSyntaxError, DslTypeError) as exc:
-            col.add(path, f"expression {text!r}: {exc}")
-            return None
-        if want == "bool" and c.dtype.kind != "bool":
-            col.add(path, f"expression {text!r} must be a yes/no condition, but it is {c.dtype.describe()}")
-            return None
-        return c
+def _keyed_parameter_table(pname: str, spec: Parameter, col: _Collector) -> np.ndarray:
+    """A keyed parameter's value per category code of its ``by`` field (default or NaN where missing), in its
+    declared unit; reports keys that are not codes of that field."""
+    assert isinstance(spec.value, dict) and spec.by is not None
+    domain = _PARAMETER_DOMAINS[spec.by]
+    unknown = sorted(set(spec.value) - set(domain))
+    if unknown:
+        col.add(("parameters", pname, "value"), f"unknown {spec.by} keys: {', '.join(unknown)}")
+    return np.array(
+        [spec.value.get(key, spec.default if spec.default is not None else np.nan) for key in domain],
+        dtype=np.float64,
+    )
 
-    def check_unit(
-        path: tuple[str | int, ...], c: Compiled, unit: str, what: str, expr_path: tuple[str | int, ...] | None = None
-    ) -> float | None:
-        try:
-            dims = dims_of(unit)
-            factor = canonical_factor(unit)
-        except ValueError as exc:
-            col.add(path, str(exc))
-            return None
-        if c.dtype.kind != "number":
-            col.add(path, f"{what} must be a number, but it is {c.dtype.describe()}")
-            return None
-        if c.dtype.dims != dims:
-            message = f"{what} gives {format_dims(c.dtype.dims)}, but its declared unit {unit!r} is {format_dims(dims)}"
-            if expr_path is not None:
-                # the expression and the unit may come from different packs of the chain: report at the later one
-                # (the change that broke the rule) and name the other place
-                e_src, e_loc = col.locate(expr_path)
-                u_src, u_loc = col.locate(path)
-                if (e_src, e_loc) != (u_src, u_loc) and e_src is not None and u_src is not None:
-                    order = rank or (lambda _src: 0)
-                    if order(e_src) > order(u_src):
-                        col.add(expr_path, message + f" (the unit is declared at {u_src}:{u_loc})")
-                    else:
-                        col.add(path, message + f" (the expression is at {e_src}:{e_loc})")
-                    return None
-            col.add(path, message)
-            return None
-        return factor
 
-    # derived values, in dependency order
-    derived: dict[str, Compiled] = {}
-    order: list[str] = []
-    pending = dict(pack.derived)
-    visiting: set[str] = set()
+def _per_section(values: Mapping[Any, float]) -> np.ndarray:
+    """A per-section mapping (threshold or limit) as an array indexed by section code, NaN where it gives none."""
+    return np.array([values.get(s, np.nan) for s in SECTIONS], dtype=np.float64)
 
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in derived or name not in pending:
-            return
-        if name in visiting:
-            col.add(("derived", name), f"derived values refer to each other in a cycle: {' -> '.join((*trail, name))}")
-            return
-        visiting.add(name)
-        spec = pending[name]
-        for dep in _referenced_names(spec.expression):
-            if dep in pending:
-                visit(dep, (*trail, name))
-        visiting.discard(name)
-        if name in STRUCTURAL or name in pack.inputs:
-            col.add(("derived", name), f"{name!r} is already an input")
-            return
-        c = comp(("derived", name, "expression"), spec.expression, spec.level)
-        if c is None:
-            return
-        if (
-            c.dtype.kind == "number"
-            and check_unit(
-                ("derived", name, "unit"), c, spec.unit, f"derived {name!r}", ("derived", name, "expression")
-            )
-            is None
-        ):
-            return
-        derived[name] = c
-        order.append(name)
-        symbols[name] = Symbol(name, spec.level, c.dtype)
 
-    for name in pack.derived:
-        visit(name, ())
-
-    # indicators (section level)
-    indicators: dict[str, CompiledIndicator] = {}
-    for iid, ind in pack.indicators.items():
-        base: tuple[str | int, ...] = ("indicators", iid)
-        if iid in symbols:
-            col.add(base, f"indicator id {iid!r} is already the name of an input or derived value")
-            continue
-        if ind.scope is not None and ind.scope not in pack.scopes:
-            col.add((*base, "scope"), f"unknown scope {ind.scope!r}")
-        value = comp((*base, "expression"), ind.expression, "section")
-        weight = comp((*base, "weight"), ind.weight, "section")
-        if value is None or weight is None:
-            continue
-        ind_factor = check_unit((*base, "unit"), value, ind.unit, f"indicator {iid}", (*base, "expression"))
-        if weight.dtype.kind != "number":
-            col.add((*base, "weight"), "the weight must be a number (usually students)")
-            continue
-        if ind_factor is None:
-            continue
-        if isinstance(ind.threshold, dict):
-            thr = np.array([ind.threshold.get(s, np.nan) for s in SECTIONS], dtype=np.float64)  # type: ignore[call-overload]
-            missing = [s for s in pack.sections if s not in ind.threshold]
-            if missing:
-                col.add((*base, "threshold"), f"no threshold for {', '.join(missing)}")
-        elif ind.threshold is None:
-            thr = np.full(len(SECTIONS), np.nan)
-        else:
-            thr = np.full(len(SECTIONS), float(ind.threshold))
-        indicators[iid] = CompiledIndicator(iid, ind, value, weight, ind_factor, thr)
-        symbols[iid] = Symbol(iid, "section", value.dtype)
-
-    # scopes
-    exclusions: dict[str, dict[str, Compiled]] = {}
-    for sid, scope in pack.scopes.items():
-        exclusions[sid] = {}
-        for eid, exc_spec in scope.exclude.items():
-            c = comp(("scopes", sid, "exclude", eid, "when"), exc_spec.when, exc_spec.level, want="bool")
-            if c is not None:
-                exclusions[sid][eid] = c
-
-    # tolerance
+def _tolerance(pack: Pack, col: _Collector) -> float:
+    """The comparison tolerance: the ``comparison_tolerance`` parameter when it is a sane plain number, else 1e-9."""
     tol_param = pack.parameters.get("comparison_tolerance")
     tolerance = 1e-9
     if tol_param is not None:
@@ -321,84 +221,306 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
             col.add(("parameters", "comparison_tolerance"), "must be a plain number between 0 and 0.001")
         else:
             tolerance = float(tol_param.value)
+    return tolerance
 
-    # areas and items
-    items: dict[str, CompiledItem] = {}
-    for item_id, item in pack.items.items():
-        base = ("items", item_id)
-        if item.area not in pack.areas:
-            col.add((*base, "area"), f"unknown area {item.area!r}")
+
+class _RuleCompiler:
+    """Compiles and checks the rules of one pack against its symbol table, reporting every problem to ``col``.
+
+    Derived values and indicators become symbols as they compile, so later rules can refer to them."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        col: _Collector,
+        symbols: dict[str, Symbol],
+        params: dict[str, ParamSym],
+        param_tables: dict[str, np.ndarray],
+        rank: Callable[[str | None], int] | None,
+    ) -> None:
+        self.pack = pack
+        self.col = col
+        self.symbols = symbols
+        self.table = SymbolTable(LEVEL_PARENTS, symbols, params)
+        self.param_tables = param_tables
+        self.rank = rank
+        self.derived: dict[str, Compiled] = {}
+        self.derived_order: list[str] = []
+        self._visiting: set[str] = set()
+
+    # -- expressions and units -------------------------------------------------------------------------------------
+
+    def expression(
+        self, path: tuple[str | int, ...], text: str, level: str | None, want: str | None = None
+    ) -> Compiled | None:
+        """Compile ``text`` at ``level``; report a syntax or type error (or a non-condition where ``want`` is
+        ``"bool"``) at ``path`` and return None."""
+        try:
+            c = compile_expression(text, self.table, level=level)
+        except (DslSyntaxError, DslTypeError) as exc:
+            self.col.add(path, f"expression {text!r}: {exc}")
+            return None
+        if want == "bool" and c.dtype.kind != "bool":
+            self.col.add(path, f"expression {text!r} must be a yes/no condition, but it is {c.dtype.describe()}")
+            return None
+        return c
+
+    def unit_factor(
+        self,
+        path: tuple[str | int, ...],
+        c: Compiled,
+        unit: str,
+        what: str,
+        expr_path: tuple[str | int, ...] | None = None,
+    ) -> float | None:
+        """The factor from base units to ``unit`` when the compiled number ``c`` has the unit's dimensions; else
+        report the mismatch (at ``path``, the unit's place, or at ``expr_path``, see below) and return None."""
+        try:
+            dims = dims_of(unit)
+            factor = canonical_factor(unit)
+        except ValueError as exc:
+            self.col.add(path, str(exc))
+            return None
+        if c.dtype.kind != "number":
+            self.col.add(path, f"{what} must be a number, but it is {c.dtype.describe()}")
+            return None
+        if c.dtype.dims != dims:
+            message = f"{what} gives {format_dims(c.dtype.dims)}, but its declared unit {unit!r} is {format_dims(dims)}"
+            self._report_unit_mismatch(path, expr_path, message)
+            return None
+        return factor
+
+    def _report_unit_mismatch(
+        self, unit_path: tuple[str | int, ...], expr_path: tuple[str | int, ...] | None, message: str
+    ) -> None:
+        """Report a unit mismatch. The expression and the unit may come from different packs of the chain: then the
+        problem is reported at the later one (the change that broke the rule) and names the other place."""
+        if expr_path is not None:
+            e_src, e_loc = self.col.locate(expr_path)
+            u_src, u_loc = self.col.locate(unit_path)
+            if (e_src, e_loc) != (u_src, u_loc) and e_src is not None and u_src is not None:
+                order = self.rank or (lambda _src: 0)
+                if order(e_src) > order(u_src):
+                    self.col.add(expr_path, message + f" (the unit is declared at {u_src}:{u_loc})")
+                else:
+                    self.col.add(unit_path, message + f" (the expression is at {e_src}:{e_loc})")
+                return
+        self.col.add(unit_path, message)
+
+    # -- derived values --------------------------------------------------------------------------------------------
+
+    def derived_values(self) -> None:
+        """Compile the derived values in dependency order (into ``derived`` and ``derived_order``), reporting cycles."""
+        for name in self.pack.derived:
+            self._visit_derived(name, ())
+
+    def _visit_derived(self, name: str, trail: tuple[str, ...]) -> None:
+        """Compile the derived values ``name`` refers to, then ``name`` itself; ``trail`` is the path that led here."""
+        pending = self.pack.derived
+        if name in self.derived or name not in pending:
+            return
+        if name in self._visiting:
+            self.col.add(
+                ("derived", name), f"derived values refer to each other in a cycle: {' -> '.join((*trail, name))}"
+            )
+            return
+        self._visiting.add(name)
+        for dep in _referenced_names(pending[name].expression):
+            if dep in pending:
+                self._visit_derived(dep, (*trail, name))
+        self._visiting.discard(name)
+        self._compile_derived(name)
+
+    def _compile_derived(self, name: str) -> None:
+        """Compile one derived value whose dependencies are done, check its unit and make it a symbol."""
+        spec = self.pack.derived[name]
+        if name in STRUCTURAL or name in self.pack.inputs:
+            self.col.add(("derived", name), f"{name!r} is already an input")
+            return
+        c = self.expression(("derived", name, "expression"), spec.expression, spec.level)
+        if c is None:
+            return
+        if (
+            c.dtype.kind == "number"
+            and self.unit_factor(
+                ("derived", name, "unit"), c, spec.unit, f"derived {name!r}", ("derived", name, "expression")
+            )
+            is None
+        ):
+            return
+        self.derived[name] = c
+        self.derived_order.append(name)
+        self.symbols[name] = Symbol(name, spec.level, c.dtype)
+
+    # -- indicators and scopes -------------------------------------------------------------------------------------
+
+    def indicators(self) -> dict[str, CompiledIndicator]:
+        """Compile every indicator (section level) and make each a symbol, in the pack's order."""
+        out: dict[str, CompiledIndicator] = {}
+        for iid, ind in self.pack.indicators.items():
+            compiled = self._indicator(iid, ind)
+            if compiled is not None:
+                out[iid] = compiled
+                self.symbols[iid] = Symbol(iid, "section", compiled.value.dtype)
+        return out
+
+    def _indicator(self, iid: str, ind: Indicator) -> CompiledIndicator | None:
+        """Compile one indicator's value and weight and check its id, scope, unit and thresholds."""
+        base: tuple[str | int, ...] = ("indicators", iid)
+        if iid in self.symbols:
+            self.col.add(base, f"indicator id {iid!r} is already the name of an input or derived value")
+            return None
+        if ind.scope is not None and ind.scope not in self.pack.scopes:
+            self.col.add((*base, "scope"), f"unknown scope {ind.scope!r}")
+        value = self.expression((*base, "expression"), ind.expression, "section")
+        weight = self.expression((*base, "weight"), ind.weight, "section")
+        if value is None or weight is None:
+            return None
+        ind_factor = self.unit_factor((*base, "unit"), value, ind.unit, f"indicator {iid}", (*base, "expression"))
+        if weight.dtype.kind != "number":
+            self.col.add((*base, "weight"), "the weight must be a number (usually students)")
+            return None
+        if ind_factor is None:
+            return None
+        return CompiledIndicator(iid, ind, value, weight, ind_factor, self._thresholds(base, ind))
+
+    def _thresholds(self, base: tuple[str | int, ...], ind: Indicator) -> np.ndarray:
+        """An indicator's threshold per section code; reports sections of the pack a per-section threshold omits."""
+        if isinstance(ind.threshold, dict):
+            missing = [s for s in self.pack.sections if s not in ind.threshold]
+            if missing:
+                self.col.add((*base, "threshold"), f"no threshold for {', '.join(missing)}")
+            return _per_section(ind.threshold)
+        if ind.threshold is None:
+            return np.full(len(SECTIONS), np.nan)
+        return np.full(len(SECTIONS), float(ind.threshold))
+
+    def exclusions(self) -> dict[str, dict[str, Compiled]]:
+        """Compile each scope's exclusion conditions (yes/no expressions), by scope and exclusion id."""
+        out: dict[str, dict[str, Compiled]] = {}
+        for sid, scope in self.pack.scopes.items():
+            out[sid] = {}
+            for eid, exc_spec in scope.exclude.items():
+                c = self.expression(("scopes", sid, "exclude", eid, "when"), exc_spec.when, exc_spec.level, want="bool")
+                if c is not None:
+                    out[sid][eid] = c
+        return out
+
+    # -- items -----------------------------------------------------------------------------------------------------
+
+    def items(self) -> dict[str, CompiledItem]:
+        """Compile every item, in the pack's order (an item with problems is kept; the problems stop the load)."""
+        return {item_id: self._item(item_id, item) for item_id, item in self.pack.items.items()}
+
+    def _item(self, item_id: str, item: Item) -> CompiledItem:
+        """Check one item's references and compile its numbers, limits and expressions."""
+        base: tuple[str | int, ...] = ("items", item_id)
+        if item.area not in self.pack.areas:
+            self.col.add((*base, "area"), f"unknown area {item.area!r}")
         ci = CompiledItem(item_id, item)
         if item.indicators is not None:
-            for ref in item.indicators:
-                if ref not in pack.indicators:
-                    col.add((*base, "indicators"), f"unknown indicator {ref!r}")
-                elif item.kind == "k_of_n" and pack.indicators[ref].compare != ">=":
-                    # "the rest at least 85% of the requirement" is defined for floors (达到…以上), not for ceilings
-                    col.add(
-                        (*base, "indicators"),
-                        f"indicator {ref!r} is an upper limit (compare '<='): a k_of_n floor is defined only for '>='",
-                    )
+            self._check_item_indicators(base, item, item.indicators)
         for key in ("k", "floor", "target"):
-            raw = getattr(item, key)
-            if raw is None:
-                continue
-            if isinstance(raw, (int, float)):
-                scale = 1.0
-                if key == "target" and item.unit:
-                    try:
-                        scale = canonical_factor(item.unit)
-                    except ValueError as exc:
-                        col.add((*base, "unit"), str(exc))
-                ci.scalars[key] = float(raw) * scale
-                continue
-            c = comp((*base, key), raw, None)
-            if c is None:
-                continue
-            if c.const is None:
-                col.add((*base, key), f"{key} must be a constant number or an unkeyed parameter")
-                continue
-            ci.scalars[key] = c.const
+            scalar = self._item_scalar(base, item, key)
+            if scalar is not None:
+                ci.scalars[key] = scalar
         if item.limit is not None:
-            if isinstance(item.limit, dict):
-                ci.limits = np.array([item.limit.get(s, np.nan) for s in SECTIONS], dtype=np.float64)  # type: ignore[call-overload]
-            elif isinstance(item.limit, (int, float)):
-                ci.limits = np.full(len(SECTIONS), float(item.limit))
-            else:
-                ref = item.limit.removeprefix("params.")
-                if ref in param_tables and pack.parameters[ref].by == "section":
-                    ci.limits = param_tables[ref] / canonical_factor(pack.parameters[ref].unit)
-                elif ref in params and params[ref].value is not None:
-                    ci.limits = np.full(len(SECTIONS), float(params[ref].value or 0.0))
-                else:
-                    col.add((*base, "limit"), "limit must be a number, a per-section table or params.<name>")
+            ci.limits = self._item_limits(base, item.limit)
+        self._item_expressions(base, item, ci)
+        for ev in item.evidence or ():
+            if ev not in self.symbols:
+                self.col.add((*base, "evidence"), f"unknown input {ev!r}")
+        return ci
+
+    def _check_item_indicators(self, base: tuple[str | int, ...], item: Item, refs: list[str]) -> None:
+        """Every indicator an item lists must exist; a k_of_n item takes only floors (compare '>=')."""
+        for ref in refs:
+            if ref not in self.pack.indicators:
+                self.col.add((*base, "indicators"), f"unknown indicator {ref!r}")
+            elif item.kind == "k_of_n" and self.pack.indicators[ref].compare != ">=":
+                # "the rest at least 85% of the requirement" is defined for floors (达到…以上), not for ceilings
+                self.col.add(
+                    (*base, "indicators"),
+                    f"indicator {ref!r} is an upper limit (compare '<='): a k_of_n floor is defined only for '>='",
+                )
+
+    def _item_scalar(self, base: tuple[str | int, ...], item: Item, key: str) -> float | None:
+        """An item's ``k``, ``floor`` or ``target`` as a number (a target in base units), from a literal or a
+        constant expression; None when absent or not constant."""
+        raw = getattr(item, key)
+        if raw is None:
+            return None
+        if isinstance(raw, (int, float)):
+            scale = 1.0
+            if key == "target" and item.unit:
+                try:
+                    scale = canonical_factor(item.unit)
+                except ValueError as exc:
+                    self.col.add((*base, "unit"), str(exc))
+            return float(raw) * scale
+        c = self.expression((*base, key), raw, None)
+        if c is None:
+            return None
+        if c.const is None:
+            self.col.add((*base, key), f"{key} must be a constant number or an unkeyed parameter")
+            return None
+        return c.const
+
+    def _item_limits(self, base: tuple[str | int, ...], limit: float | str | dict[Any, float]) -> np.ndarray | None:
+        """An item's limit per section code: a number, a per-section table or a parameter (``params.<name>``)."""
+        if isinstance(limit, dict):
+            return _per_section(limit)
+        if isinstance(limit, (int, float)):
+            return np.full(len(SECTIONS), float(limit))
+        ref = limit.removeprefix("params.")
+        params = self.table.params
+        if ref in self.param_tables and self.pack.parameters[ref].by == "section":
+            return self.param_tables[ref] / canonical_factor(self.pack.parameters[ref].unit)
+        if ref in params and params[ref].value is not None:
+            return np.full(len(SECTIONS), float(params[ref].value or 0.0))
+        self.col.add((*base, "limit"), "limit must be a number, a per-section table or params.<name>")
+        return None
+
+    def _item_expressions(self, base: tuple[str | int, ...], item: Item, ci: CompiledItem) -> None:
+        """Compile the expressions of an ``every``, ``county`` or ``progress`` item into ``ci.exprs``."""
         if item.kind == "every":
             assert item.level is not None and item.require is not None
-            if item.scope is not None and item.scope not in pack.scopes:
-                col.add((*base, "scope"), f"unknown scope {item.scope!r}")
-            c = comp((*base, "require"), item.require, item.level, want="bool")
+            if item.scope is not None and item.scope not in self.pack.scopes:
+                self.col.add((*base, "scope"), f"unknown scope {item.scope!r}")
+            c = self.expression((*base, "require"), item.require, item.level, want="bool")
             if c is not None:
                 ci.exprs["require"] = c
             if item.where is not None:
-                w = comp((*base, "where"), item.where, item.level, want="bool")
+                w = self.expression((*base, "where"), item.where, item.level, want="bool")
                 if w is not None:
                     ci.exprs["where"] = w
         elif item.kind == "county":
             assert item.require is not None
-            c = comp((*base, "require"), item.require, "county", want="bool")
+            c = self.expression((*base, "require"), item.require, "county", want="bool")
             if c is not None:
                 ci.exprs["require"] = c
         elif item.kind == "progress":
             assert item.value is not None
-            c = comp((*base, "value"), item.value, "county")
+            c = self.expression((*base, "value"), item.value, "county")
             if c is not None:
                 ci.exprs["value"] = c
-                check_unit((*base, "unit"), c, item.unit or "1", f"item {item_id}", (*base, "value"))
-        for ev in item.evidence or ():
-            if ev not in symbols:
-                col.add((*base, "evidence"), f"unknown input {ev!r}")
-        items[item_id] = ci
+                self.unit_factor((*base, "unit"), c, item.unit or "1", f"item {ci.id}", (*base, "value"))
 
+
+def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] | None = None) -> CompiledPack:
+    """Check every rule of ``pack`` and compile its expressions; raise :class:`PackError` listing all problems.
+
+    ``rank(file)`` orders the files of an extends chain (base first); when two places of one rule disagree (an
+    expression and its declared unit), the problem is reported at the later one — the change that caused it."""
+    col = _Collector(locate)
+    symbols, input_factors = _input_symbols(pack, col)
+    params, param_tables = _parameter_symbols(pack, col)
+    rules = _RuleCompiler(pack, col, symbols, params, param_tables, rank)
+    rules.derived_values()
+    indicators = rules.indicators()
+    exclusions = rules.exclusions()
+    tolerance = _tolerance(pack, col)
+    items = rules.items()
     if pack.roster is not None:
         for rpath, message in check_roster(pack.roster):
             col.add(rpath, message)
@@ -408,9 +530,9 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
         raise PackError(col.problems)
     return CompiledPack(
         pack=pack,
-        table=table,
-        derived=derived,
-        derived_order=order,
+        table=rules.table,
+        derived=rules.derived,
+        derived_order=rules.derived_order,
         indicators=indicators,
         exclusions=exclusions,
         items=items,

@@ -179,213 +179,291 @@ def resolve_pack(
     Raises :class:`PackError` with every problem found at this level.
     """
     pf = read_pack_file(path)
-    doc = pf.doc
-    pid = str(doc.get("id", path.parent.name))
-    problems: list[Problem] = []
-    if pid in _trail:
-        raise PackError(Problem(f"packs extend each other in a cycle: {' -> '.join((*_trail, pid))}", str(path)))
-    if len(_trail) >= MAX_CHAIN:
+    pid = str(pf.doc.get("id", path.parent.name))
+    _check_chain_length(path, pid, _trail)
+    result = _inherited(pf, pid, as_of, find, _trail)
+    result.files.append(path)
+    level = _Level(pf, pid, result)
+    parts = _level_parts(pf, level.problems)
+    for part in parts:
+        level.define_rule_blocks(part)
+        level.define_single_blocks(part)
+    changes = level.read_changes(parts)
+    level.check_change_conflicts(changes)
+    level.raise_problems()
+    for change in changes:
+        level.apply_change(*change)
+    level.raise_problems()
+    level.take_metadata()
+    result.chain.append(level.chain_entry())
+    return result
+
+
+def _check_chain_length(path: Path, pid: str, trail: tuple[str, ...]) -> None:
+    """Refuse a pack that (through its bases) extends itself, or a chain longer than :data:`MAX_CHAIN`."""
+    if pid in trail:
+        raise PackError(Problem(f"packs extend each other in a cycle: {' -> '.join((*trail, pid))}", str(path)))
+    if len(trail) >= MAX_CHAIN:
         raise PackError(Problem(f"extends chain longer than {MAX_CHAIN} packs", str(path)))
 
+
+def _inherited(pf: PackFile, pid: str, as_of: dt.date | None, find: Any, trail: tuple[str, ...]) -> Resolved:
+    """What this level starts from: a copy of the resolved pack it extends (checked and found with ``find``), or an
+    empty document for a pack that extends none."""
+    doc = pf.doc
     extends = doc.get("extends")
-    if extends is not None:
-        if not isinstance(extends, str) or "/" in extends or "\\" in extends or extends.endswith((".yaml", ".yml")):
-            raise PackError(
-                Problem("extends names a pack id (optionally id@version), not a file", *pf.locate(("extends",)))
-            )
-        if find is None:
-            raise PackError(Problem("cannot resolve extends without a catalogue", str(path)))
-        missing = [k for k in ("id", "version", "effective", "title") if k not in doc]
-        if missing:
-            # an overlay that inherited these would publish its reports under the name of the pack it extends
-            raise PackError(
-                Problem(
-                    f"a pack that extends another states its own {', '.join(missing)} (they are not inherited)",
-                    *pf.locate(("extends",)),
-                )
-            )
-        base_path = find(extends, as_of)
-        base = resolve_pack(base_path, as_of=as_of, find=find, _trail=(*_trail, pid))
-        result = Resolved(
-            copy.deepcopy(base.doc),
-            dict(base.origins),
-            list(base.chain),
-            list(base.files),
-            list(base.spans),
-            list(base.retired),
+    if extends is None:
+        return Resolved({})
+    if not isinstance(extends, str) or "/" in extends or "\\" in extends or extends.endswith((".yaml", ".yml")):
+        raise PackError(
+            Problem("extends names a pack id (optionally id@version), not a file", *pf.locate(("extends",)))
         )
-    else:
-        result = Resolved({})
-    result.files.append(path)
-    version = str(doc.get("version", "?"))
+    if find is None:
+        raise PackError(Problem("cannot resolve extends without a catalogue", str(pf.path)))
+    missing = [k for k in ("id", "version", "effective", "title") if k not in doc]
+    if missing:
+        # an overlay that inherited these would publish its reports under the name of the pack it extends
+        raise PackError(
+            Problem(
+                f"a pack that extends another states its own {', '.join(missing)} (they are not inherited)",
+                *pf.locate(("extends",)),
+            )
+        )
+    base_path = find(extends, as_of)
+    base = resolve_pack(base_path, as_of=as_of, find=find, _trail=(*trail, pid))
+    return Resolved(
+        copy.deepcopy(base.doc),
+        dict(base.origins),
+        list(base.chain),
+        list(base.files),
+        list(base.spans),
+        list(base.retired),
+    )
 
-    def origin(part: _Part, where: tuple[str | int, ...], op: str, **kw: Any) -> Origin:
+
+_PendingChange = tuple[_Part, int, Change, Path_]
+"""A validated change: the file part it is written in, its index under ``changes``, the change and its target."""
+
+
+class _Level:
+    """One level of an extends chain (a main file and its fragments) applied onto ``result``, the resolved document
+    of the packs below; problems are collected in ``problems`` and raised together between the stages."""
+
+    def __init__(self, pf: PackFile, pid: str, result: Resolved) -> None:
+        self.pf = pf
+        self.doc = pf.doc
+        self.pid = pid
+        self.version = str(self.doc.get("version", "?"))
+        self.extends = self.doc.get("extends")
+        self.result = result
+        self.problems: list[Problem] = []
+        self.defined_here: dict[str, _Part] = {}
+
+    def origin(self, part: _Part, where: tuple[str | int, ...], op: str, **kw: Any) -> Origin:
+        """The origin of a rule or change written at ``where`` in ``part``."""
         src, loc = part.file.locate(where)
-        return Origin(pid, version, src or str(part.file.path), loc, op, **kw)
+        return Origin(self.pid, self.version, src or str(part.file.path), loc, op, **kw)
 
-    parts = _level_parts(pf, problems)
+    def raise_problems(self) -> None:
+        """Stop with every problem found so far, if any."""
+        if self.problems:
+            raise PackError(self.problems)
 
-    # 1. additions in the level's own blocks
-    defined_here: dict[str, _Part] = {}
-    for part in parts:
+    # -- 1. additions in the level's own blocks --------------------------------------------------------------------
+
+    def define_rule_blocks(self, part: _Part) -> None:
+        """Add the new rules ``part`` writes in its rule blocks (``parameters``, ``items`` …)."""
         for block in RULE_BLOCKS:
             entries = part.doc.get(block)
             if entries is None:
                 continue
             if not isinstance(entries, dict):
-                problems.append(Problem(f"{block} must be a mapping", *part.file.locate((block,))))
+                self.problems.append(Problem(f"{block} must be a mapping", *part.file.locate((block,))))
                 continue
-            target = result.doc.setdefault(block, {})
+            target = self.result.doc.setdefault(block, {})
             for key, value in entries.items():
-                rule = f"{block}.{key}"
-                if rule in defined_here:
-                    first = defined_here[rule].file.locate((block, key))
-                    here = part.file.locate((block, key))
-                    problems.append(
-                        Problem(
-                            f"conflict: {rule} is defined twice at the same level "
-                            f"({first[0]}:{first[1]} and {here[0]}:{here[1]})",
-                            *here,
-                        )
-                    )
-                    continue
-                if key in target:
-                    prev = result.origins.get(rule)
-                    by = f" by {prev.pack} ({prev.file}:{prev.location})" if prev else ""
-                    problems.append(
-                        Problem(
-                            f"{rule} is already defined{by}; to change an inherited rule write a `changes:` entry "
-                            f"(set/retire {rule}) citing your source",
-                            *part.file.locate((block, key)),
-                        )
-                    )
-                    continue
-                target[key] = copy.deepcopy(value)
-                defined_here[rule] = part
-                result.origins[rule] = origin(part, (block, key), "define")
-                result.spans.append(((block, key), part.file.loaded, (block, key)))
-        for block in SINGLE_BLOCKS:
-            if block in part.doc:
-                if block in result.doc and extends is not None:
-                    problems.append(
-                        Problem(
-                            f"{block} is inherited; change it with `changes: - set: {block}...`",
-                            *part.file.locate((block,)),
-                        )
-                    )
-                    continue
-                if f"{block}" in defined_here:
-                    problems.append(Problem(f"conflict: {block} is defined twice", *part.file.locate((block,))))
-                    continue
-                result.doc[block] = copy.deepcopy(part.doc[block])
-                defined_here[block] = part
-                result.origins[block] = origin(part, (block,), "define")
-                result.spans.append(((block,), part.file.loaded, (block,)))
+                self._define_rule(part, block, key, value, target)
 
-    # 2. explicit changes, checked for same-level conflicts before any is applied
-    changes: list[tuple[_Part, int, Change, Path_]] = []
-    for part in parts:
-        raw = part.doc.get("changes") or []
-        if not isinstance(raw, list):
-            problems.append(Problem("changes must be a list", *part.file.locate(("changes",))))
-            continue
-        if len(raw) > MAX_CHANGES:
-            problems.append(Problem(f"more than {MAX_CHANGES} changes in one file", *part.file.locate(("changes",))))
-            continue
-        if raw and extends is None:
-            problems.append(
-                Problem("only a pack that extends another can have changes", *part.file.locate(("changes",)))
+    def _define_rule(self, part: _Part, block: str, key: str, value: Any, target: dict[str, Any]) -> None:
+        """Add one rule to its block ``target``; a rule defined twice at this level or inherited is a problem."""
+        rule = f"{block}.{key}"
+        if rule in self.defined_here:
+            first = self.defined_here[rule].file.locate((block, key))
+            here = part.file.locate((block, key))
+            self.problems.append(
+                Problem(
+                    f"conflict: {rule} is defined twice at the same level "
+                    f"({first[0]}:{first[1]} and {here[0]}:{here[1]})",
+                    *here,
+                )
             )
-            continue
-        for i, item in enumerate(raw):
-            try:
-                change = Change.model_validate(item)
-            except ValidationError as exc:
-                problems.extend(pydantic_problems(exc, part.file.locate, ("changes", i)))
-                continue
-            try:
-                target = parse_target(change.target)
-            except ValueError as exc:
-                problems.append(Problem(str(exc), *part.file.locate(("changes", i, change.op))))
-                continue
-            cite_source = change.cite.source
-            known_sources = set(result.doc.get("sources", {}))
-            if cite_source not in known_sources:
-                problems.append(
-                    Problem(f"cite.source {cite_source!r} is not in sources", *part.file.locate(("changes", i, "cite")))
+            return
+        if key in target:
+            prev = self.result.origins.get(rule)
+            by = f" by {prev.pack} ({prev.file}:{prev.location})" if prev else ""
+            self.problems.append(
+                Problem(
+                    f"{rule} is already defined{by}; to change an inherited rule write a `changes:` entry "
+                    f"(set/retire {rule}) citing your source",
+                    *part.file.locate((block, key)),
                 )
-            changes.append((part, i, change, target))
-    for a in range(len(changes)):
-        for b in range(a + 1, len(changes)):
-            pa, ia, ca, ta = changes[a]
-            pb, ib, cb, tb = changes[b]
-            n = min(len(ta), len(tb))
-            if ta[:n] == tb[:n]:
-                la = pa.file.locate(("changes", ia))
-                lb = pb.file.locate(("changes", ib))
-                problems.append(
+            )
+            return
+        target[key] = copy.deepcopy(value)
+        self.defined_here[rule] = part
+        self.result.origins[rule] = self.origin(part, (block, key), "define")
+        self.result.spans.append(((block, key), part.file.loaded, (block, key)))
+
+    def define_single_blocks(self, part: _Part) -> None:
+        """Take the whole-block rules (``apportionment``, ``sections``, ``roster``) ``part`` writes; an inherited
+        one can only be changed with ``changes``."""
+        for block in SINGLE_BLOCKS:
+            if block not in part.doc:
+                continue
+            if block in self.result.doc and self.extends is not None:
+                self.problems.append(
                     Problem(
-                        f"conflict at the same level: `{ca.op} {_dotted(ta)}` ({la[0]}:{la[1]}) and "
-                        f"`{cb.op} {_dotted(tb)}` ({lb[0]}:{lb[1]}) change the same rule; make one the exception "
-                        "of the other by moving it to a pack that extends this one",
-                        *lb,
+                        f"{block} is inherited; change it with `changes: - set: {block}...`",
+                        *part.file.locate((block,)),
                     )
                 )
-    if problems:
-        raise PackError(problems)
+                continue
+            if f"{block}" in self.defined_here:
+                self.problems.append(Problem(f"conflict: {block} is defined twice", *part.file.locate((block,))))
+                continue
+            self.result.doc[block] = copy.deepcopy(part.doc[block])
+            self.defined_here[block] = part
+            self.result.origins[block] = self.origin(part, (block,), "define")
+            self.result.spans.append(((block,), part.file.loaded, (block,)))
 
-    for part, i, change, target in changes:
+    # -- 2. explicit changes ---------------------------------------------------------------------------------------
+
+    def read_changes(self, parts: list[_Part]) -> list[_PendingChange]:
+        """Validate the ``changes`` of every part of this level, in file order, without applying any."""
+        changes: list[_PendingChange] = []
+        for part in parts:
+            raw = part.doc.get("changes") or []
+            if not isinstance(raw, list):
+                self.problems.append(Problem("changes must be a list", *part.file.locate(("changes",))))
+                continue
+            if len(raw) > MAX_CHANGES:
+                self.problems.append(
+                    Problem(f"more than {MAX_CHANGES} changes in one file", *part.file.locate(("changes",)))
+                )
+                continue
+            if raw and self.extends is None:
+                self.problems.append(
+                    Problem("only a pack that extends another can have changes", *part.file.locate(("changes",)))
+                )
+                continue
+            for i, item in enumerate(raw):
+                change = self._read_change(part, i, item)
+                if change is not None:
+                    changes.append(change)
+        return changes
+
+    def _read_change(self, part: _Part, i: int, item: Any) -> _PendingChange | None:
+        """Validate change ``i`` of ``part`` and parse its target; its cited source must be declared (a problem that
+        does not drop the change)."""
+        try:
+            change = Change.model_validate(item)
+        except ValidationError as exc:
+            self.problems.extend(pydantic_problems(exc, part.file.locate, ("changes", i)))
+            return None
+        try:
+            target = parse_target(change.target)
+        except ValueError as exc:
+            self.problems.append(Problem(str(exc), *part.file.locate(("changes", i, change.op))))
+            return None
+        cite_source = change.cite.source
+        known_sources = set(self.result.doc.get("sources", {}))
+        if cite_source not in known_sources:
+            self.problems.append(
+                Problem(f"cite.source {cite_source!r} is not in sources", *part.file.locate(("changes", i, "cite")))
+            )
+        return part, i, change, target
+
+    def check_change_conflicts(self, changes: list[_PendingChange]) -> None:
+        """Two changes at this level touching the same rule (or one inside the other) conflict: report each pair at
+        the later one, naming both."""
+        for a in range(len(changes)):
+            for b in range(a + 1, len(changes)):
+                pa, ia, ca, ta = changes[a]
+                pb, ib, cb, tb = changes[b]
+                n = min(len(ta), len(tb))
+                if ta[:n] == tb[:n]:
+                    la = pa.file.locate(("changes", ia))
+                    lb = pb.file.locate(("changes", ib))
+                    self.problems.append(
+                        Problem(
+                            f"conflict at the same level: `{ca.op} {_dotted(ta)}` ({la[0]}:{la[1]}) and "
+                            f"`{cb.op} {_dotted(tb)}` ({lb[0]}:{lb[1]}) change the same rule; make one the exception "
+                            "of the other by moving it to a pack that extends this one",
+                            *lb,
+                        )
+                    )
+
+    def apply_change(self, part: _Part, i: int, change: Change, target: Path_) -> None:
+        """Apply one change (``set``, ``add`` or ``retire``) to the inherited document and record its origin; a
+        target that does not exist (or, for ``add``, already exists) is a problem."""
         where = part.file.locate(("changes", i))
-        parent: Any = result.doc
-        ok = True
-        for key in target[:-1]:
-            if isinstance(parent, dict) and key in parent:
-                parent = parent[key]
-            else:
-                ok = False
-                break
+        parent = _parent_of(self.result.doc, target)
         last = target[-1]
-        if not ok or not isinstance(parent, dict):
-            problems.append(Problem(f"{change.op} {_dotted(target)}: no such rule in the pack it extends", *where))
-            continue
+        if parent is None:
+            self.problems.append(Problem(f"{change.op} {_dotted(target)}: no such rule in the pack it extends", *where))
+            return
         if change.op == "add":
             if last in parent:
-                problems.append(Problem(f"add {_dotted(target)}: it already exists (use set)", *where))
-                continue
+                self.problems.append(Problem(f"add {_dotted(target)}: it already exists (use set)", *where))
+                return
             parent[last] = copy.deepcopy(change.value)
         elif last not in parent:
-            problems.append(Problem(f"{change.op} {_dotted(target)}: no such rule in the pack it extends", *where))
-            continue
+            self.problems.append(Problem(f"{change.op} {_dotted(target)}: no such rule in the pack it extends", *where))
+            return
         elif change.op == "set":
             parent[last] = copy.deepcopy(change.value)
         else:
             del parent[last]
-            result.retired.append(_dotted(target))
+            self.result.retired.append(_dotted(target))
         cite = change.cite.model_dump(exclude_none=True)
-        result.origins[_dotted(target)] = origin(part, ("changes", i), change.op, cite=cite, reason=change.reason)
+        self.result.origins[_dotted(target)] = self.origin(
+            part, ("changes", i), change.op, cite=cite, reason=change.reason
+        )
         if change.op != "retire":
-            result.spans.append((target, part.file.loaded, ("changes", i, "value")))
-    if problems:
-        raise PackError(problems)
+            self.result.spans.append((target, part.file.loaded, ("changes", i, "value")))
 
-    # 3. the level's own metadata
-    for key in META_KEYS:
-        if key in ("changes", "include"):
-            continue
-        if key in doc:
-            result.doc[key] = copy.deepcopy(doc[key])
-            result.spans.append(((key,), pf.loaded, (key,)))
-        elif key in ("expires", "description", "tests", "extends", "issuer", "document"):
-            result.doc.pop(key, None)
-    result.chain.append(
-        {
-            "sha256": canonical_hash(result.doc),
-            "id": pid,
-            "version": version,
-            "effective": str(doc.get("effective")),
-            "file": str(path),
-            "title": doc.get("title"),
-            "document": doc.get("document"),
+    # -- 3. the level's own metadata -------------------------------------------------------------------------------
+
+    def take_metadata(self) -> None:
+        """Take this level's metadata (id, version, title …); drop inherited metadata that belongs to one pack only."""
+        for key in META_KEYS:
+            if key in ("changes", "include"):
+                continue
+            if key in self.doc:
+                self.result.doc[key] = copy.deepcopy(self.doc[key])
+                self.result.spans.append(((key,), self.pf.loaded, (key,)))
+            elif key in ("expires", "description", "tests", "extends", "issuer", "document"):
+                self.result.doc.pop(key, None)
+
+    def chain_entry(self) -> dict[str, Any]:
+        """This level's entry in the chain: its identity and the hash of the document resolved so far."""
+        return {
+            "sha256": canonical_hash(self.result.doc),
+            "id": self.pid,
+            "version": self.version,
+            "effective": str(self.doc.get("effective")),
+            "file": str(self.pf.path),
+            "title": self.doc.get("title"),
+            "document": self.doc.get("document"),
         }
-    )
-    return result
+
+
+def _parent_of(doc: dict[str, Any], target: Path_) -> dict[str, Any] | None:
+    """The mapping that holds ``target``'s last key, or None when a key on the way is missing or not a mapping."""
+    parent: Any = doc
+    for key in target[:-1]:
+        if isinstance(parent, dict) and key in parent:
+            parent = parent[key]
+        else:
+            return None
+    return parent if isinstance(parent, dict) else None

@@ -155,7 +155,7 @@ def _input_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, Symbol], dict
         if name in apportioned and (decl.level != "school" or decl.type != "number"):
             col.add(("apportionment", "fields"), f"{name!r} must be a number input at school level to be apportioned")
         symbols[name] = Symbol(name, decl.level, dtype, apportioned=name in apportioned)
-    for name in apportioned:
+    for name in sorted(apportioned):  # a set: sorted, so problems come in the same order every run
         if name not in pack.inputs:
             col.add(("apportionment", "fields"), f"apportioned field {name!r} is not a declared input")
     return symbols, input_factors

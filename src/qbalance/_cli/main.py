@@ -280,6 +280,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     from .._version import __version__
+    from .._workflow.packtest import add_test_command
 
     parser = argparse.ArgumentParser(
         prog="qbalance",
@@ -287,7 +288,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"qbalance {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_evaluate(sub)
+    _add_evaluate_batch(sub)
+    _add_plan(sub)
+    _add_template(sub)
+    _add_scenario(sub)
+    _add_standards(sub)
+    _add_schema(sub)
+    add_test_command(sub)
+    return parser
 
+
+def _add_evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance evaluate``: one county file (or the demo county) in any report format."""
     ev = sub.add_parser("evaluate", help="evaluate one county file (or the demo county)")
     ev.add_argument(
         "path",
@@ -312,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
     ev.set_defaults(func=_cmd_evaluate)
 
+
+def _add_evaluate_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance evaluate-batch``: every county of a columnar table in one vectorised pass."""
     eb = sub.add_parser(
         "evaluate-batch", help="evaluate every county of a columnar table (CSV, Parquet) in one vectorised pass"
     )
@@ -323,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     eb.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
     eb.set_defaults(func=_cmd_evaluate_batch)
 
+
+def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance plan``: the rectification plan (整改方案) of one county, optionally costed."""
     pl = sub.add_parser("plan", help="the smallest additions that close the resource gaps (整改方案)")
     pl.add_argument("path", nargs="?", help="county file")
     pl.add_argument("--demo", action="store_true", help="plan for the built-in synthetic demo county")
@@ -339,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--lang", choices=["zh", "en"], default="zh")
     pl.set_defaults(func=_cmd_plan)
 
+
+def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance template``: the data-entry workbook of a pack, optionally prefilled."""
     tp = sub.add_parser("template", help="write a data-entry Excel workbook generated from a pack (needs openpyxl)")
     tp.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
     tp.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
@@ -347,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--prefill", metavar="FILE", help="fill it from a county file (or 'demo' for the demo county)")
     tp.set_defaults(func=_cmd_template)
 
+
+def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance scenario``: apply a scenario to a county and compare the reports before and after."""
     sn = sub.add_parser("scenario", help="apply a scenario (changes to the county) and compare the two reports")
     sn.add_argument("path", nargs="?", help="county file")
     sn.add_argument("scenario", nargs="?", help="scenario file (.yaml/.json)")
@@ -358,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--lang", choices=["zh", "en"], default="zh")
     sn.set_defaults(func=_cmd_scenario)
 
+
+def _add_standards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance standards list|show|doc|lint``: find and inspect rule packs."""
     st = sub.add_parser("standards", help="list and inspect rule packs")
     st_sub = st.add_subparsers(dest="standards_command", required=True)
     ls = st_sub.add_parser("list", help="list the packs qbalance can find")
@@ -382,15 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     li.set_defaults(func=_cmd_standards_lint)
 
+
+def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``qbalance schema``: print the JSON schema of a document type."""
     sc = sub.add_parser("schema", help="print a JSON schema (report, county input, pack)")
     sc.add_argument("what", choices=["report", "county", "pack", "plan", "scenario"])
     sc.add_argument("--output", "-o")
     sc.set_defaults(func=_cmd_schema)
-
-    from .._workflow.packtest import add_test_command
-
-    add_test_command(sub)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

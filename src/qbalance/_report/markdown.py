@@ -61,6 +61,7 @@ def md(text: object) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> list[str]:
+    """A GitHub-flavoured table; cells are already escaped, headers are escaped here; ``right`` columns align right."""
     right = right or set()
     out = ["| " + " | ".join(md(h) for h in headers) + " |"]
     out.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
@@ -70,59 +71,91 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int
 
 
 def _yes(flag: bool | None, lang: str) -> str:
+    """Yes or no in the report language; empty when the flag does not apply."""
     if flag is None:
         return ""
     return word("yes" if flag else "no", lang)
 
 
 def _amount(x: float | None) -> str:
+    """An amount to add: whole numbers without decimals, others with two; "—" when unknown."""
     return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
 def render_markdown(report: ReportData, lang: str = "zh", plan: Plan | None = None) -> str:
     """The report as a Markdown document (GitHub-flavoured tables); with ``plan``, the rectification plan too."""
     check_plan(report, plan)
-    out: list[str] = []
+    out = [
+        *_header(report, lang),
+        *_vetoes(report, lang),
+        *_missing(report, lang),
+        *_areas(report, lang),
+        *_items(report, lang),
+        *_item_details(report, lang),
+        *_indicators(report, lang),
+        *_problems(report, lang),
+        *_excluded(report, lang),
+        *_warnings(report, lang),
+        *(_plan(report, plan, lang) if plan is not None else []),
+        *_footer(report, lang),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _header(report: ReportData, lang: str) -> list[str]:
+    """The title and the county, the standard and the verdict as a short list."""
     pack = report.provenance.pack
     v = VERDICT[report.verdict]
     verdict = v[1] if lang == "en" else v[0]
-    out.append(f"# {md(pack.title.text(lang))} — {word('title', lang)}")
-    out.append("")
     year = f" {report.county.year}" if report.county.year else ""
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
-    out.append(f"- **{word('county', lang)}**: {md(report.county.name)} ({md(report.county.code)}){year}{synthetic}")
     doc = f" {md(pack.document)}" if pack.document else ""
-    out.append(f"- **{word('standard', lang)}**: {md(pack.title.text(lang))}{doc} (`{pack.id}` {md(pack.version)})")
-    out.append(f"- **{word('verdict', lang)}**: **{verdict}**")
-    out.append("")
+    return [
+        f"# {md(pack.title.text(lang))} — {word('title', lang)}",
+        "",
+        f"- **{word('county', lang)}**: {md(report.county.name)} ({md(report.county.code)}){year}{synthetic}",
+        f"- **{word('standard', lang)}**: {md(pack.title.text(lang))}{doc} (`{pack.id}` {md(pack.version)})",
+        f"- **{word('verdict', lang)}**: **{verdict}**",
+        "",
+    ]
 
-    if report.vetoes:
-        out.append(f"## {word('vetoes', lang)}")
-        out.append("")
-        for veto in report.vetoes:
-            notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
-            out.append(f"- {md(veto.label.text(lang))}" + (f" — {md(notes)}" if notes else ""))
-        out.append("")
 
-    if report.missing:
-        out.append(f"## {word('missing', lang)}")
-        out.append("")
-        for m in report.missing:
-            out.append(f"- {md(m.label.text(lang))}: {md('; '.join(m.what)) if m.what else ''}")
-        out.append("")
+def _vetoes(report: ReportData, lang: str) -> list[str]:
+    """The veto findings (一票否决) with their evidence; nothing when there are none."""
+    if not report.vetoes:
+        return []
+    out = [f"## {word('vetoes', lang)}", ""]
+    for veto in report.vetoes:
+        notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
+        out.append(f"- {md(veto.label.text(lang))}" + (f" — {md(notes)}" if notes else ""))
+    out.append("")
+    return out
 
-    out.append(f"## {word('areas', lang)}")
-    out.append("")
-    out.extend(
-        _table(
-            [word("area", lang), word("status", lang)],
-            [[md(a.label.text(lang)), area_status_word(a.status, a.veto, lang)] for a in report.areas],
-        )
-    )
-    out.append("")
 
-    out.append(f"## {word('items', lang)}")
+def _missing(report: ReportData, lang: str) -> list[str]:
+    """The items that could not be decided and the data each lacks; nothing when no data is missing."""
+    if not report.missing:
+        return []
+    out = [f"## {word('missing', lang)}", ""]
+    for m in report.missing:
+        out.append(f"- {md(m.label.text(lang))}: {md('; '.join(m.what)) if m.what else ''}")
     out.append("")
+    return out
+
+
+def _areas(report: ReportData, lang: str) -> list[str]:
+    """The status of every area (veto areas worded as findings)."""
+    rows = [[md(a.label.text(lang)), area_status_word(a.status, a.veto, lang)] for a in report.areas]
+    return [
+        f"## {word('areas', lang)}",
+        "",
+        *_table([word("area", lang), word("status", lang)], rows),
+        "",
+    ]
+
+
+def _items(report: ReportData, lang: str) -> list[str]:
+    """Every item with its area, status (bold when it did not pass) and source."""
     rows = [
         [
             md(r["area_label"]),
@@ -133,67 +166,77 @@ def render_markdown(report: ReportData, lang: str = "zh", plan: Plan | None = No
         ]
         for r in item_records(report, lang)
     ]
-    out.extend(_table([word("area", lang), "ID", word("item", lang), word("status", lang), word("source", lang)], rows))
-    out.append("")
-    out.extend(_item_details(report, lang))
+    heads = [word("area", lang), "ID", word("item", lang), word("status", lang), word("source", lang)]
+    return [f"## {word('items', lang)}", "", *_table(heads, rows), ""]
 
-    if report.indicators:
-        out.append(f"## {word('indicators', lang)}")
-        out.append("")
-        recs = indicator_records(report, lang)
-        rounded = any(r["cv"] != r["cv_compared"] for r in recs)
-        heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv"]
-        heads += ["cv_compared"] if rounded else []
-        heads += ["limit", "result", "top_contributors"]
-        rows = []
-        for r in recs:
-            row = [
-                md(f"{r['indicator']} {r['label']}"),
-                md(r["section_label"]),
-                str(r["schools"]),
-                md(f"{fmt_num(r['county_value'])} {r['unit']}"),
-                fmt_num(r["threshold"]),
-                fmt_num(r["cv"], 4),
-            ]
-            row += [fmt_num(r["cv_compared"], 4)] if rounded else []
-            result = f"**{r['result_label']}**" if r["result"] == "fail" else r["result_label"]
-            row += [fmt_num(r["limit"]), result, md(r["top_contributors"])]
-            rows.append(row)
-        right = {2, 3, 4, 5, 6} | ({7} if rounded else set())
-        out.extend(_table([word(h, lang) for h in heads], rows, right=right))
-        out.extend(_composites(report, lang))
-        out.append("")
 
-    out.extend(_problems(report, lang))
-
-    if report.excluded:
-        out.append(f"## {word('excluded', lang)}")
-        out.append("")
-        rows = [
-            [md(e["school_id"]), md(e["school_name"]), category("section", e["section"], lang), md(e["reason"])]
-            for e in excluded_records(report, lang)
+def _indicators(report: ReportData, lang: str) -> list[str]:
+    """The indicator × section CV table (with the rounded CV when the pack rounds) and the composite CVs."""
+    if not report.indicators:
+        return []
+    recs = indicator_records(report, lang)
+    rounded = any(r["cv"] != r["cv_compared"] for r in recs)
+    heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv"]
+    heads += ["cv_compared"] if rounded else []
+    heads += ["limit", "result", "top_contributors"]
+    rows = []
+    for r in recs:
+        row = [
+            md(f"{r['indicator']} {r['label']}"),
+            md(r["section_label"]),
+            str(r["schools"]),
+            md(f"{fmt_num(r['county_value'])} {r['unit']}"),
+            fmt_num(r["threshold"]),
+            fmt_num(r["cv"], 4),
         ]
-        heads = [word(h, lang) for h in ("school_id", "school_name", "section", "reason")]
-        out.extend(_table(heads, rows))
-        out.append("")
+        row += [fmt_num(r["cv_compared"], 4)] if rounded else []
+        result = f"**{r['result_label']}**" if r["result"] == "fail" else r["result_label"]
+        row += [fmt_num(r["limit"]), result, md(r["top_contributors"])]
+        rows.append(row)
+    right = {2, 3, 4, 5, 6} | ({7} if rounded else set())
+    return [
+        f"## {word('indicators', lang)}",
+        "",
+        *_table([word(h, lang) for h in heads], rows, right=right),
+        *_composites(report, lang),
+        "",
+    ]
 
-    if report.warnings:
-        out.append(f"## {word('warnings', lang)}")
-        out.append("")
-        for w in report.warnings:
-            who = f"{md(w.school_id)} " if w.school_id else ""
-            fld = f"`{md(w.field)}`: " if w.field else ""
-            out.append(f"- {who}{fld}{md(w.message)}")
-        out.append("")
 
-    if plan is not None:
-        out.extend(_plan(report, plan, lang))
+def _excluded(report: ReportData, lang: str) -> list[str]:
+    """The schools left out of the calculation and why; nothing when none were."""
+    if not report.excluded:
+        return []
+    rows = [
+        [md(e["school_id"]), md(e["school_name"]), category("section", e["section"], lang), md(e["reason"])]
+        for e in excluded_records(report, lang)
+    ]
+    heads = [word(h, lang) for h in ("school_id", "school_name", "section", "reason")]
+    return [f"## {word('excluded', lang)}", "", *_table(heads, rows), ""]
 
-    out.append("---")
+
+def _warnings(report: ReportData, lang: str) -> list[str]:
+    """The data warnings, each with its school and field when known; nothing when there are none."""
+    if not report.warnings:
+        return []
+    out = [f"## {word('warnings', lang)}", ""]
+    for w in report.warnings:
+        who = f"{md(w.school_id)} " if w.school_id else ""
+        fld = f"`{md(w.field)}`: " if w.field else ""
+        out.append(f"- {who}{fld}{md(w.message)}")
     out.append("")
-    out.append(f"{word('input_digest', lang)}: `{report.provenance.input_digest}`  ")
-    out.append(f"{word('pack_hash', lang)}: `{pack.sha256}` · qbalance {md(report.provenance.qbalance_version)}")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _footer(report: ReportData, lang: str) -> list[str]:
+    """The provenance lines after a rule: digest of the input, hash of the pack and the qbalance version."""
+    return [
+        "---",
+        "",
+        f"{word('input_digest', lang)}: `{report.provenance.input_digest}`  ",
+        f"{word('pack_hash', lang)}: `{report.provenance.pack.sha256}` · qbalance "
+        f"{md(report.provenance.qbalance_version)}",
+    ]
 
 
 def _item_details(report: ReportData, lang: str) -> list[str]:
@@ -226,6 +269,7 @@ def _item_details(report: ReportData, lang: str) -> list[str]:
 
 
 def _composites(report: ReportData, lang: str) -> list[str]:
+    """The composite CVs (several indicators combined) of the items that have them; nothing when none do."""
     comps = [(i, c) for i in report.items for c in i.composite]
     if not comps:
         return []
@@ -307,6 +351,7 @@ def _problems(report: ReportData, lang: str) -> list[str]:
 
 
 def _plan(report: ReportData, plan: Plan, lang: str) -> list[str]:
+    """The rectification plan: verdicts before and after, additions per school, totals, CVs after, what is left."""
     out = [f"## {word('plan', lang)}", ""]
     vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
     before = (vb[1] if lang == "en" else vb[0]) if vb else plan.verdict_before

@@ -60,91 +60,131 @@ def _veto_status(s: str, lang: str) -> str:
 
 def render_text(report: ReportData, lang: str = "zh") -> str:
     """The report as text: verdict, areas and items, indicator CVs, per-school results, exclusions, warnings."""
-    en = lang == "en"
-    out: list[str] = []
+    out = [
+        *_header(report, lang),
+        *_vetoes(report, lang),
+        *_areas(report, lang),
+        *_indicators(report, lang),
+        *_schools(report, lang),
+        *_item_blocks(report, lang),
+        *_missing(report, lang),
+        *_excluded(report, lang),
+        *_warnings(report, lang),
+        *_footer(report, lang),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _header(report: ReportData, lang: str) -> list[str]:
+    """The underlined title, then the county, the standard and the verdict."""
     v = VERDICT[report.verdict]
-    title = f"{report.provenance.pack.title.text(lang)} — {word('title', lang)}"
-    out.append(title)
-    out.append("=" * _width(title))
+    pack = report.provenance.pack
+    title = f"{pack.title.text(lang)} — {word('title', lang)}"
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
     year = f" {report.county.year}" if report.county.year else ""
-    out.append(f"{word('county', lang)}: {report.county.name} ({report.county.code}){year}{synthetic}")
-    pack = report.provenance.pack
-    out.append(f"{word('standard', lang)}: {pack.title.text(lang)} {pack.document or ''} [{pack.id} {pack.version}]")
-    out.append(f"{word('verdict', lang)}: {v[1] if en else v[0]}")
+    return [
+        title,
+        "=" * _width(title),
+        f"{word('county', lang)}: {report.county.name} ({report.county.code}){year}{synthetic}",
+        f"{word('standard', lang)}: {pack.title.text(lang)} {pack.document or ''} [{pack.id} {pack.version}]",
+        f"{word('verdict', lang)}: {v[1] if lang == 'en' else v[0]}",
+        "",
+    ]
+
+
+def _vetoes(report: ReportData, lang: str) -> list[str]:
+    """The veto findings (一票否决) with their evidence; nothing when there are none."""
+    if not report.vetoes:
+        return []
+    out = [f"## {word('vetoes', lang)}"]
+    for veto in report.vetoes:
+        notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
+        out.append(f"- {veto.label.text(lang)}" + (f" — {notes}" if notes else ""))
     out.append("")
+    return out
 
-    if report.vetoes:
-        out.append(f"## {word('vetoes', lang)}")
-        for veto in report.vetoes:
-            notes = "; ".join(e.evidence for e in veto.evidence if e.evidence)
-            out.append(f"- {veto.label.text(lang)}" + (f" — {notes}" if notes else ""))
-        out.append("")
 
-    out.append(f"## {word('areas', lang)}")
+def _areas(report: ReportData, lang: str) -> list[str]:
+    """Every item under its area with its status (veto items worded as found / not found)."""
     rows = []
     for area in report.areas:
         for item_id in area.items:
             item = report.item(item_id)
             status = _veto_status(item.status, lang) if area.veto else _status(item.status, lang)
             rows.append([area.label.text(lang), item.label.text(lang), status])
-    out.extend(_table([word("area", lang), word("item", lang), word("status", lang)], rows))
-    out.append("")
+    return [
+        f"## {word('areas', lang)}",
+        *_table([word("area", lang), word("item", lang), word("status", lang)], rows),
+        "",
+    ]
 
-    if report.indicators:
-        out.append(f"## {word('indicators', lang)}")
-        rows = []
-        for ind in report.indicators:
-            unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
-            name = (ind.short or ind.label).text(lang)
-            for cv in ind.sections:
-                rows.append(
-                    [
-                        f"{ind.id} {name}",
-                        category("section", cv.section, lang),
-                        str(cv.schools),
-                        f"{_fmt(cv.county_value)} {unit}",
-                        _fmt(ind.threshold.get(cv.section)),
-                        _fmt(cv.cv, 4),
-                        _fmt(cv.limit),
-                        _status(cv.result, lang),
-                    ]
-                )
-        heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv", "limit", "result"]
-        out.extend(_table([word(h, lang) for h in heads], rows, right={2, 3, 4, 5, 6}))
-        out.append("")
 
-    # a pack without per-school thresholds (e.g. the 2012 basic standard) has no per-school table to show
-    if any(v.threshold is not None for s in report.schools for v in s.values):
-        out.append(f"## {word('schools', lang)}")
-        rows = []
-        for s in report.schools:
-            short = []
-            for val in s.values:
-                if val.met is False:
-                    mark = f" {word('below_floor', lang)}" if val.floor_ok is False else ""
-                    short.append(f"{val.indicator} {_fmt(val.value)}/{_fmt(val.threshold)}{mark}")
-                elif val.met is None:
-                    short.append(f"{val.indicator} —")
+def _indicators(report: ReportData, lang: str) -> list[str]:
+    """The indicator × section table: schools, county value, threshold, CV, limit, result."""
+    if not report.indicators:
+        return []
+    rows = []
+    for ind in report.indicators:
+        unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
+        name = (ind.short or ind.label).text(lang)
+        for cv in ind.sections:
             rows.append(
                 [
-                    s.school_id,
-                    s.school_name,
-                    category("section", s.section, lang),
-                    f"{s.students:,.0f}",
-                    f"{s.met_count}/{len(s.values)}",
-                    _status(s.result, lang),
-                    "; ".join(short),
+                    f"{ind.id} {name}",
+                    category("section", cv.section, lang),
+                    str(cv.schools),
+                    f"{_fmt(cv.county_value)} {unit}",
+                    _fmt(ind.threshold.get(cv.section)),
+                    _fmt(cv.cv, 4),
+                    _fmt(cv.limit),
+                    _status(cv.result, lang),
                 ]
             )
-        heads = ["school", "school", "section", "students", "met", "result", "shortfalls"]
-        labels = [("ID" if i == 0 else word(h, lang)) for i, h in enumerate(heads)]
-        out.extend(_table(labels, rows, right={3}))
-        out.append("")
+    heads = ["indicator", "section", "schools_n", "county_value", "threshold", "cv", "limit", "result"]
+    return [
+        f"## {word('indicators', lang)}",
+        *_table([word(h, lang) for h in heads], rows, right={2, 3, 4, 5, 6}),
+        "",
+    ]
 
-    other = [i for i in report.items if i.rows or i.inputs]
-    for item in other:
-        if item.status == "pass" and not item.rows:
+
+def _schools(report: ReportData, lang: str) -> list[str]:
+    """One row per school section: students, indicators met, result and the shortfalls.
+
+    A pack without per-school thresholds (e.g. the 2012 basic standard) has no per-school table to show.
+    """
+    if not any(v.threshold is not None for s in report.schools for v in s.values):
+        return []
+    rows = []
+    for s in report.schools:
+        short = []
+        for val in s.values:
+            if val.met is False:
+                mark = f" {word('below_floor', lang)}" if val.floor_ok is False else ""
+                short.append(f"{val.indicator} {_fmt(val.value)}/{_fmt(val.threshold)}{mark}")
+            elif val.met is None:
+                short.append(f"{val.indicator} —")
+        rows.append(
+            [
+                s.school_id,
+                s.school_name,
+                category("section", s.section, lang),
+                f"{s.students:,.0f}",
+                f"{s.met_count}/{len(s.values)}",
+                _status(s.result, lang),
+                "; ".join(short),
+            ]
+        )
+    heads = ["school", "school", "section", "students", "met", "result", "shortfalls"]
+    labels = [("ID" if i == 0 else word(h, lang)) for i, h in enumerate(heads)]
+    return [f"## {word('schools', lang)}", *_table(labels, rows, right={3}), ""]
+
+
+def _item_blocks(report: ReportData, lang: str) -> list[str]:
+    """A block per item with evidence or school rows (passing items only when they have rows): inputs, rows."""
+    out: list[str] = []
+    for item in report.items:
+        if not (item.rows or item.inputs) or (item.status == "pass" and not item.rows):
             continue
         out.append(f"### {item.label.text(lang)} — {_status(item.status, lang)}")
         for inp in item.inputs:
@@ -156,33 +196,50 @@ def render_text(report: ReportData, lang: str = "zh") -> str:
             sec = f" {category('section', row.section, lang)}" if row.section else ""
             out.append(f"- {row.school_id} {row.school_name}{sec}: {_status(row.result, lang)} ({vals})")
         out.append("")
+    return out
 
-    if report.missing:
-        out.append(f"## {word('missing', lang)}")
-        for m in report.missing:
-            out.append(f"- {m.label.text(lang)}: {'; '.join(m.what) if m.what else ''}")
-        out.append("")
 
-    if report.excluded:
-        out.append(f"## {word('excluded', lang)}")
-        rows = [
-            [e.school_id, e.school_name, category("section", e.section, lang), e.reason.text(lang)]
-            for e in report.excluded
-        ]
-        out.extend(_table(["ID", word("school", lang), word("section", lang), word("reason", lang)], rows))
-        out.append("")
+def _missing(report: ReportData, lang: str) -> list[str]:
+    """The items that could not be decided and the data each lacks; nothing when no data is missing."""
+    if not report.missing:
+        return []
+    out = [f"## {word('missing', lang)}"]
+    for m in report.missing:
+        out.append(f"- {m.label.text(lang)}: {'; '.join(m.what) if m.what else ''}")
+    out.append("")
+    return out
 
-    if report.warnings:
-        out.append(f"## {word('warnings', lang)}")
-        for w in report.warnings:
-            who = f"{w.school_id} " if w.school_id else ""
-            fld = f"{w.field}: " if w.field else ""
-            out.append(f"- {who}{fld}{w.message}")
-        out.append("")
 
-    out.append(f"{word('input_digest', lang)}: {report.provenance.input_digest}")
-    out.append(f"{word('pack_hash', lang)}: {pack.sha256}  qbalance {report.provenance.qbalance_version}")
-    return "\n".join(out) + "\n"
+def _excluded(report: ReportData, lang: str) -> list[str]:
+    """The schools left out of the calculation and why; nothing when none were."""
+    if not report.excluded:
+        return []
+    rows = [
+        [e.school_id, e.school_name, category("section", e.section, lang), e.reason.text(lang)] for e in report.excluded
+    ]
+    heads = ["ID", word("school", lang), word("section", lang), word("reason", lang)]
+    return [f"## {word('excluded', lang)}", *_table(heads, rows), ""]
+
+
+def _warnings(report: ReportData, lang: str) -> list[str]:
+    """The data warnings, each with its school and field when known; nothing when there are none."""
+    if not report.warnings:
+        return []
+    out = [f"## {word('warnings', lang)}"]
+    for w in report.warnings:
+        who = f"{w.school_id} " if w.school_id else ""
+        fld = f"{w.field}: " if w.field else ""
+        out.append(f"- {who}{fld}{w.message}")
+    out.append("")
+    return out
+
+
+def _footer(report: ReportData, lang: str) -> list[str]:
+    """The provenance lines: digest of the input, hash of the pack and the qbalance version."""
+    return [
+        f"{word('input_digest', lang)}: {report.provenance.input_digest}",
+        f"{word('pack_hash', lang)}: {report.provenance.pack.sha256}  qbalance {report.provenance.qbalance_version}",
+    ]
 
 
 _PLAN_WORDS = {

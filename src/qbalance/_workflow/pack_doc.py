@@ -15,6 +15,9 @@ from .._packs.schema import Cite, Label
 
 __all__ = ["lint_standard", "render_markdown", "render_resolved"]
 
+_Lint = tuple[tuple[str | int, ...], str]
+"""A lint finding before it is located in the pack files: the rule's path and the message."""
+
 BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
 
 
@@ -108,6 +111,23 @@ def _origin_md(std: Standard, rule: str, lang: str) -> list[str]:
 
 def render_markdown(std: Standard, lang: str = "zh") -> str:
     """A literate rendering of the resolved pack for review by supervision experts."""
+    out = [
+        *_header_md(std, lang),
+        *_sources_md(std, lang),
+        *_areas_md(std, lang),
+        *_indicators_md(std, lang),
+        *_scopes_md(std, lang),
+        *_apportionment_md(std, lang),
+        *_parameter_table_md(std, lang),
+        *_input_table_md(std, lang),
+        *_roster_md(std, lang),
+        *_retired_md(std, lang),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _header_md(std: Standard, lang: str) -> list[str]:
+    """The title, the pack's identity (id, document, effective date, chain, hash) and its description."""
     pack = std.pack
     zh = lang == "zh"
     out: list[str] = [f"# {pack.title.text(lang)}", ""]
@@ -119,14 +139,24 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
     out.append(f"- **sha256**: `{std.sha256}`")
     if pack.description:
         out += ["", pack.description.text(lang).strip()]
-    out += ["", f"## {'依据文件' if zh else 'Sources'}", ""]
-    for sid, src in pack.sources.items():
+    return out
+
+
+def _sources_md(std: Standard, lang: str) -> list[str]:
+    """The documents the pack cites, by source id."""
+    out = ["", f"## {'依据文件' if lang == 'zh' else 'Sources'}", ""]
+    for sid, src in std.pack.sources.items():
         doc = f" {src.document}" if src.document else ""
         out.append(f"- `{sid}`: {src.title.text(lang)}{doc}" + (f" — {src.note.strip()}" if src.note else ""))
+    return out
 
-    areas = sorted(pack.areas.items(), key=lambda kv: kv[1].order)
-    for aid, area in areas:
-        req = "" if area.required else (" (不计入认定)" if zh else " (not part of the verdict)")
+
+def _areas_md(std: Standard, lang: str) -> list[str]:
+    """Each area in order with its citation, then each of its items: clause, rule, parameters and local changes."""
+    pack = std.pack
+    out: list[str] = []
+    for aid, area in sorted(pack.areas.items(), key=lambda kv: kv[1].order):
+        req = "" if area.required else (" (不计入认定)" if lang == "zh" else " (not part of the verdict)")
         out += ["", f"## {area.label.text(lang)}{req}", ""]
         out += _cite_md(std, area.cite, lang)
         items = sorted(((i, it) for i, it in pack.items.items() if it.area == aid), key=lambda kv: kv[1].order)
@@ -137,93 +167,133 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
             out += _item_rule_md(std, iid, lang)
             out += _params_md(std, iid, lang)
             out += _origin_md(std, f"items.{iid}", lang)
-            if item.indicators:
-                for ind_id in item.indicators:
-                    out += _origin_md(std, f"indicators.{ind_id}", lang)
+            for ind_id in item.indicators or ():
+                out += _origin_md(std, f"indicators.{ind_id}", lang)
+    return out
 
-    if pack.indicators:
-        out += ["", f"## {'资源配置指标' if zh else 'Indicators'}", ""]
-        secs = pack.sections
-        head = (
-            "| ID | " + ("指标" if zh else "Indicator") + " | " + " | ".join(secs) + " | " + ("单位" if zh else "Unit")
-        )
-        out += [head + " | " + ("计算式" if zh else "Expression") + " |", "|" + "---|" * (len(secs) + 4)]
-        for iid, ind in pack.indicators.items():
-            thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
-            cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
-            unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
-            out.append(f"| {iid} | {ind.label.text(lang)} | {cells} | {unit} | `{ind.expression}` |")
-        for iid, ind in pack.indicators.items():
-            if ind.cite and ind.cite.text:
-                out += ["", f"**{iid}**", "", *_cite_md(std, ind.cite, lang)]
-                out += _origin_md(std, f"indicators.{iid}", lang)
 
-    if pack.scopes:
-        out += ["", f"## {'计算范围' if zh else 'Scopes'}", ""]
-        for sid, scope in pack.scopes.items():
-            out.append(f"**{scope.label.text(lang)}** (`{sid}`)")
-            out.append("")
-            for eid, exc in scope.exclude.items():
-                out.append(f"- `{eid}`: {exc.reason.text(lang)} — `{exc.when}`")
-            out.append("")
-    if pack.apportionment:
-        ap = pack.apportionment
-        out += [f"## {'共用设施分摊' if zh else 'Apportionment of shared facilities'}", ""]
-        for key, table in ap.weights.items():
-            out.append(f"- {key}: " + " : ".join(f"{s} {w:g}" for s, w in table.items()))
-        out.append(f"- {'分摊字段' if zh else 'fields'}: " + ", ".join(f"`{f}`" for f in ap.fields))
-        out += ["", *_cite_md(std, ap.cite, lang)]
+def _indicators_md(std: Standard, lang: str) -> list[str]:
+    """The indicator table (threshold per section, unit, expression), then the clause of each cited indicator."""
+    pack = std.pack
+    if not pack.indicators:
+        return []
+    zh = lang == "zh"
+    out = ["", f"## {'资源配置指标' if zh else 'Indicators'}", ""]
+    secs = pack.sections
+    head = "| ID | " + ("指标" if zh else "Indicator") + " | " + " | ".join(secs) + " | " + ("单位" if zh else "Unit")
+    out += [head + " | " + ("计算式" if zh else "Expression") + " |", "|" + "---|" * (len(secs) + 4)]
+    for iid, ind in pack.indicators.items():
+        thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
+        cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
+        unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
+        out.append(f"| {iid} | {ind.label.text(lang)} | {cells} | {unit} | `{ind.expression}` |")
+    for iid, ind in pack.indicators.items():
+        if ind.cite and ind.cite.text:
+            out += ["", f"**{iid}**", "", *_cite_md(std, ind.cite, lang)]
+            out += _origin_md(std, f"indicators.{iid}", lang)
+    return out
 
-    out += ["", f"## {'参数' if zh else 'Parameters'}", ""]
+
+def _scopes_md(std: Standard, lang: str) -> list[str]:
+    """Each calculation scope with the schools it excludes, why and when."""
+    if not std.pack.scopes:
+        return []
+    out = ["", f"## {'计算范围' if lang == 'zh' else 'Scopes'}", ""]
+    for sid, scope in std.pack.scopes.items():
+        out.append(f"**{scope.label.text(lang)}** (`{sid}`)")
+        out.append("")
+        for eid, exc in scope.exclude.items():
+            out.append(f"- `{eid}`: {exc.reason.text(lang)} — `{exc.when}`")
+        out.append("")
+    return out
+
+
+def _apportionment_md(std: Standard, lang: str) -> list[str]:
+    """How shared facilities of a multi-section school are apportioned: weights, fields and citation."""
+    ap = std.pack.apportionment
+    if not ap:
+        return []
+    zh = lang == "zh"
+    out = [f"## {'共用设施分摊' if zh else 'Apportionment of shared facilities'}", ""]
+    for key, table in ap.weights.items():
+        out.append(f"- {key}: " + " : ".join(f"{s} {w:g}" for s, w in table.items()))
+    out.append(f"- {'分摊字段' if zh else 'fields'}: " + ", ".join(f"`{f}`" for f in ap.fields))
+    out += ["", *_cite_md(std, ap.cite, lang)]
+    return out
+
+
+def _parameter_table_md(std: Standard, lang: str) -> list[str]:
+    """Every parameter with its value, unit and the pack that set it (and how)."""
+    zh = lang == "zh"
+    out = ["", f"## {'参数' if zh else 'Parameters'}", ""]
     out += [
         "| " + " | ".join(["参数", "取值", "单位", "来源"] if zh else ["Parameter", "Value", "Unit", "Set by"]) + " |",
         "|---|---|---|---|",
     ]
     assert std.resolved is not None
-    for pid, p in pack.parameters.items():
+    for pid, p in std.pack.parameters.items():
         o = std.resolved.origins.get(f"parameters.{pid}.value") or std.resolved.origins.get(f"parameters.{pid}")
         by = f"{o.pack} ({o.op})" if o else ""
         value = p.value if not isinstance(p.value, dict) else ", ".join(f"{k} {v:g}" for k, v in p.value.items())
         out.append(f"| `{pid}` {_lbl(p.label, lang)} | {value} | {p.unit} | {by} |")
+    return out
 
-    out += ["", f"## {'输入数据' if zh else 'Inputs'}", ""]
+
+def _input_table_md(std: Standard, lang: str) -> list[str]:
+    """Every input field the pack reads: level, type, unit and meaning."""
+    zh = lang == "zh"
+    out = ["", f"## {'输入数据' if zh else 'Inputs'}", ""]
     out += [
         "| "
         + " | ".join(["字段", "层级", "类型", "单位", "含义"] if zh else ["Field", "Level", "Type", "Unit", "Meaning"])
         + " |",
         "|---|---|---|---|---|",
     ]
-    for name, decl in pack.inputs.items():
+    for name, decl in std.pack.inputs.items():
         out.append(f"| `{name}` | {decl.level} | {decl.type} | {decl.unit} | {decl.label.text(lang)} |")
-    if pack.roster is not None and pack.roster.counts:
-        out += ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
-        for cname, count in pack.roster.counts.items():
-            label = f" {count.label.text(lang)}" if count.label else ""
-            rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
-            ccite = count.cite
-            csrc = pack.sources.get(ccite.source) if ccite else None
-            where_from = ""
-            if csrc is not None and ccite is not None:
-                where_from = f" ({csrc.document or csrc.title.text(lang)} {ccite.clause or ''}".rstrip() + ")"
-            out.append(f"- `{cname}`{label}: {rule}{where_from}")
-        blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
-        if blanks:
-            out.append(f"- {'空白单元格的含义' if zh else 'Empty cells mean'}: " + ", ".join(blanks))
+    return out
+
+
+def _roster_md(std: Standard, lang: str) -> list[str]:
+    """How the teacher roster is counted: each count's rule and clause, and what empty cells mean."""
+    pack = std.pack
+    if pack.roster is None or not pack.roster.counts:
+        return []
+    zh = lang == "zh"
+    out = ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
+    for cname, count in pack.roster.counts.items():
+        label = f" {count.label.text(lang)}" if count.label else ""
+        rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
+        ccite = count.cite
+        csrc = pack.sources.get(ccite.source) if ccite else None
+        where_from = ""
+        if csrc is not None and ccite is not None:
+            where_from = f" ({csrc.document or csrc.title.text(lang)} {ccite.clause or ''}".rstrip() + ")"
+        out.append(f"- `{cname}`{label}: {rule}{where_from}")
+    blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
+    if blanks:
+        out.append(f"- {'空白单元格的含义' if zh else 'Empty cells mean'}: " + ", ".join(blanks))
+    return out
+
+
+def _retired_md(std: Standard, lang: str) -> list[str]:
+    """The rules an overlay retired, each with the overlay, its citation and its reason."""
     retired = std.resolved.retired if std.resolved is not None else []
-    if retired:
-        out += ["", f"## {'叠加包废止的规则' if zh else 'Rules retired by an overlay'}", ""]
-        for target in retired:
-            o = std.resolved.origins.get(target) if std.resolved is not None else None
-            why = ""
-            if o is not None:
-                rcite: dict[str, Any] = o.cite or {}
-                rsrc = pack.sources.get(str(rcite.get("source", "")))
-                doc = (rsrc.document or rsrc.title.text(lang)) if rsrc else str(rcite.get("source", ""))
-                why = f" — {o.pack} {o.version}; {doc} {rcite.get('clause', '')}".rstrip()
-                if o.reason:
-                    why += f": {o.reason}"
-            out.append(f"- `{target}`{why}")
-    return "\n".join(out) + "\n"
+    if not retired:
+        return []
+    out = ["", f"## {'叠加包废止的规则' if lang == 'zh' else 'Rules retired by an overlay'}", ""]
+    for target in retired:
+        o = std.resolved.origins.get(target) if std.resolved is not None else None
+        why = ""
+        if o is not None:
+            rcite: dict[str, Any] = o.cite or {}
+            rsrc = std.pack.sources.get(str(rcite.get("source", "")))
+            doc = (rsrc.document or rsrc.title.text(lang)) if rsrc else str(rcite.get("source", ""))
+            why = f" — {o.pack} {o.version}; {doc} {rcite.get('clause', '')}".rstrip()
+            if o.reason:
+                why += f": {o.reason}"
+        out.append(f"- `{target}`{why}")
+    return out
 
 
 def _params_md(std: Standard, iid: str, lang: str) -> list[str]:
@@ -291,16 +361,18 @@ def _item_rule_md(std: Standard, iid: str, lang: str) -> list[str]:
 def lint_standard(std: Standard) -> list[Problem]:
     """Warnings about a pack that loads cleanly: unused inputs, parameters and sources, rules without citations,
     and shared school amounts used per section without apportionment (the "nine-year school counted twice" bug)."""
-    cp = std.compiled
-    pack = std.pack
     assert std.resolved is not None
     locate = std.resolved.locate
     warnings: list[Problem] = []
-
-    def warn(path: tuple[str | int, ...], message: str) -> None:
+    for path, message in [*_unused_declarations(std), *_missing_citations(std), *_unapportioned_amounts(std)]:
         src, loc = locate(path)
         warnings.append(Problem(message, source=src, location=loc, path=".".join(str(p) for p in path)))
+    return warnings
 
+
+def _used_names_and_params(std: Standard) -> tuple[set[str], set[str]]:
+    """The input/derived names and the parameters that some rule of the compiled pack reads."""
+    cp = std.compiled
     exprs: list[Any] = list(cp.derived.values())
     for ind in cp.indicators.values():
         exprs += [ind.value, ind.weight]
@@ -313,23 +385,38 @@ def lint_standard(std: Standard) -> list[Problem]:
     for c in exprs:
         used_names |= set(c.deps)
         used_params |= set(c.params)
-    for spec_item in pack.items.values():
+    for spec_item in std.pack.items.values():
         used_names |= set(spec_item.evidence or ())
         for key in ("k", "floor", "target", "limit"):
             raw = getattr(spec_item, key)
             if isinstance(raw, str) and raw.startswith("params."):
                 used_params.add(raw.removeprefix("params."))
     used_params.add("comparison_tolerance")
+    return used_names, used_params
+
+
+def _unused_declarations(std: Standard) -> list[_Lint]:
+    """Inputs and parameters that the pack declares but no rule uses."""
+    pack = std.pack
+    used_names, used_params = _used_names_and_params(std)
+    out: list[_Lint] = []
     for name in pack.inputs:
         if (
             name not in used_names
             and name not in STRUCTURAL
             and not any(name in (i.addition or "") for i in pack.indicators.values())
         ):
-            warn(("inputs", name), f"input {name!r} is declared but no rule uses it")
+            out.append((("inputs", name), f"input {name!r} is declared but no rule uses it"))
     for name in pack.parameters:
         if name not in used_params:
-            warn(("parameters", name), f"parameter {name!r} is declared but no rule uses it")
+            out.append((("parameters", name), f"parameter {name!r} is declared but no rule uses it"))
+    return out
+
+
+def _cited_sources(std: Standard) -> set[str]:
+    """The source ids cited anywhere: by rules, scope exclusions, the apportionment or an overlay's change."""
+    pack = std.pack
+    assert std.resolved is not None
     cited: set[str] = set()
     for coll in (pack.parameters, pack.indicators, pack.items, pack.areas):
         for v in coll.values():
@@ -344,16 +431,32 @@ def lint_standard(std: Standard) -> list[Problem]:
     for o in std.resolved.origins.values():
         if o.cite and o.cite.get("source"):
             cited.add(str(o.cite["source"]))
+    return cited
+
+
+def _missing_citations(std: Standard) -> list[_Lint]:
+    """Sources never cited, and items and indicators without a citation."""
+    pack = std.pack
+    cited = _cited_sources(std)
+    out: list[_Lint] = []
     for sid in pack.sources:
         if sid not in cited:
-            warn(("sources", sid), f"source {sid!r} is never cited")
+            out.append((("sources", sid), f"source {sid!r} is never cited"))
     for iid, it in pack.items.items():
         if it.cite is None:
-            warn(("items", iid), f"item {iid!r} has no citation")
+            out.append((("items", iid), f"item {iid!r} has no citation"))
     for iid, ind_spec in pack.indicators.items():
         if ind_spec.cite is None:
-            warn(("indicators", iid), f"indicator {iid!r} has no citation")
+            out.append((("indicators", iid), f"indicator {iid!r} has no citation"))
+    return out
+
+
+def _unapportioned_amounts(std: Standard) -> list[_Lint]:
+    """School-level amounts (area, money, rooms, people) read per section without apportionment: a school with two
+    sections would count them in full for each."""
+    cp = std.compiled
     amount_dims = {"[length] ** 2", "[currency]", "[room]", "[teacher]", "[student]"}
+    out: list[_Lint] = []
     for iid, ind in cp.indicators.items():
         for dep in ind.value.deps:
             sym = cp.table.symbols.get(dep)
@@ -364,9 +467,11 @@ def lint_standard(std: Standard) -> list[Problem]:
                 and not sym.apportioned
                 and str(sym.dtype.dims) in amount_dims
             ):
-                warn(
-                    ("indicators", iid, "expression"),
-                    f"{dep!r} is a school-level amount used per section without apportionment: a school with two "
-                    "sections would count it in full for each (add it to apportionment.fields)",
+                out.append(
+                    (
+                        ("indicators", iid, "expression"),
+                        f"{dep!r} is a school-level amount used per section without apportionment: a school with "
+                        "two sections would count it in full for each (add it to apportionment.fields)",
+                    )
                 )
-    return warnings
+    return out

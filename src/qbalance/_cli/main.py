@@ -139,7 +139,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_evaluate_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    return run_batch(args.input, args.output, args.standard, args.format, counties_path=args.counties, as_of=args.as_of)
+    return run_batch(
+        args.input,
+        args.output,
+        args.standard,
+        args.format,
+        counties_path=args.counties,
+        as_of=args.as_of,
+        plain_csv=args.plain_csv,
+    )
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -337,6 +345,12 @@ def _add_evaluate_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     eb.add_argument("--format", "-f", choices=["csv", "parquet"], default="csv")
     eb.add_argument("--counties", metavar="FILE", help="county-level facts, one row per county_code (CSV/Parquet)")
     eb.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
+    eb.add_argument(
+        "--plain-csv",
+        action="store_true",
+        help="write text cells exactly, for programs (by default a cell starting with = + - @ gets a leading ' so "
+        "that a spreadsheet shows it instead of running it as a formula)",
+    )
     eb.set_defaults(func=_cmd_evaluate_batch)
 
 

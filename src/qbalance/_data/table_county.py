@@ -17,7 +17,9 @@ import numpy as np
 from .._base.errors import InputError, Problem
 from .._base.vocabulary import SECTION_ZH
 from .._packs.compile import STRUCTURAL, CompiledPack
-from .columns import _clean, _flag_value, _read_columns, _wide_to_long, read_table_file, table_from_columns
+from .column_cells import _clean, _flag_value
+from .column_sources import _read_columns, _wide_to_long
+from .columns import read_table_file, table_from_columns
 from .models import County, Facilities, TeacherCounts
 
 __all__ = ["county_from_table", "county_model_from_table"]

@@ -12,13 +12,16 @@ printing one line; set ``QBALANCE_DEBUG=1`` to see the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .._base.errors import QbalanceError, _ProblemsError
+from .._base.text import terminal_safe
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -439,6 +442,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8")
+    with _terminal_safe_streams():
+        return _run(argv)
+
+
+class _TerminalSafe(io.TextIOBase):
+    """A text stream that drops control characters (escape sequences, bidi overrides) from everything written to it:
+    school and county names in reports and messages come from data, and must not drive the user's terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal_safe(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _terminal_safe_streams() -> Iterator[None]:
+    """Standard output and error through :class:`_TerminalSafe` while the command runs."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(out), _TerminalSafe(err)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run the command; every failure becomes its documented exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._base.text import terminal_safe
 from .labels import STATUS, VERDICT, category
 from .model import IndicatorOut, LabelOut, SchoolSectionOut
 from .report import Report
@@ -131,7 +132,7 @@ class Comparison(BaseModel):
 
     def to_text(self, lang: str = "zh") -> str:
         """A plain-text rendering for the terminal (Chinese labels by default, ``lang="en"`` for English)."""
-        return _render(self, lang, markdown=False)
+        return terminal_safe(_render(self, lang, markdown=False))
 
     def to_markdown(self, lang: str = "zh") -> str:
         """A Markdown rendering (headings and pipe tables)."""

@@ -60,6 +60,12 @@ def md(text: object) -> str:
     return str(text).translate(_MD_SPECIAL)
 
 
+def md_block(text: str) -> str:
+    """Paragraphs of text, each made safe with :func:`md`, kept apart by blank lines."""
+    paragraphs = [" ".join(p.split()) for p in text.replace("\r", "\n").split("\n\n")]
+    return "\n\n".join(md(p) for p in paragraphs if p)
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] | None = None) -> list[str]:
     """A GitHub-flavoured table; cells are already escaped, headers are escaped here; ``right`` columns align right."""
     right = right or set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from .._base.text import terminal_safe
 from .labels import PLAN_REASON, STATUS, VERDICT, _pick, category, input_label, unit_word, word
 from .model import ReportData
 from .plan import Plan
@@ -72,7 +73,7 @@ def render_text(report: ReportData, lang: str = "zh") -> str:
         *_warnings(report, lang),
         *_footer(report, lang),
     ]
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n")  # names from data must not drive the terminal
 
 
 def _header(report: ReportData, lang: str) -> list[str]:
@@ -310,4 +311,4 @@ def render_plan_text(plan: Plan, lang: str = "zh") -> str:
         out += [*_table([*heads, word("limit", lang)], rows, right={3, 4, 5}), ""]
     if plan.not_planned:
         out += [f"## {w('not_planned')}"] + [f"- {x}" for x in plan.not_planned]
-    return "\n".join(out).rstrip() + "\n"
+    return terminal_safe("\n".join(out).rstrip() + "\n")

@@ -12,6 +12,7 @@ from .._base.errors import Problem
 from .._packs.compile import STRUCTURAL
 from .._packs.resolve import Origin
 from .._packs.schema import Cite, Label
+from .._report.markdown import md, md_block
 
 __all__ = ["lint_standard", "render_markdown", "render_resolved"]
 
@@ -72,26 +73,31 @@ def _changed_lines(origins: dict[str, Origin], rule: str) -> list[str]:
     return lines
 
 
+def _code(text: str) -> str:
+    """A code span (units, expressions): Markdown inside it is shown as written; a backtick cannot close it early."""
+    return "`" + text.replace("`", "'") + "`"
+
+
 def _lbl(label: Label | None, lang: str) -> str:
-    return label.text(lang) if label else ""
+    return md(label.text(lang)) if label else ""
 
 
 def _cite_md(std: Standard, cite: Cite | None, lang: str) -> list[str]:
     if cite is None:
         return []
     src = std.pack.sources.get(cite.source)
-    doc = (src.document or src.title.text(lang)) if src else cite.source
-    clause = f" {cite.clause}" if cite.clause else ""
+    doc = md(src.document or src.title.text(lang)) if src else md(cite.source)
+    clause = f" {md(cite.clause)}" if cite.clause else ""
     out = []
     if cite.text:
-        out.append(f"> {cite.text}")
+        out.append(f"> {md(cite.text)}")
         out.append(">")
         out.append(f"> — {doc}{clause}")
     else:
         out.append(f"*{'来源' if lang == 'zh' else 'Source'}: {doc}{clause}*")
     if cite.note:
         out.append("")
-        out.append(f"*{'说明' if lang == 'zh' else 'Note'}: {cite.note.strip()}*")
+        out.append(f"*{'说明' if lang == 'zh' else 'Note'}: {md(cite.note.strip())}*")
     return out
 
 
@@ -102,10 +108,10 @@ def _origin_md(std: Standard, rule: str, lang: str) -> list[str]:
         if (path.startswith(rule + ".") or path == rule) and o.op != "define":
             cite = o.cite or {}
             src = std.pack.sources.get(str(cite.get("source")))
-            doc = (src.document or src.title.text(lang)) if src else cite.get("source")
+            doc = md(src.document or src.title.text(lang)) if src else md(cite.get("source"))
             word = "地方调整" if lang == "zh" else "Local change"
-            text = f": {cite['text']}" if cite.get("text") else ""
-            out.append(f"- **{word}** ({o.pack} {o.op} `{path}`; {doc} {cite.get('clause') or ''}){text}")
+            text = f": {md(cite['text'])}" if cite.get("text") else ""
+            out.append(f"- **{word}** ({o.pack} {o.op} `{path}`; {doc} {md(cite.get('clause') or '')}){text}")
     return out
 
 
@@ -130,15 +136,15 @@ def _header_md(std: Standard, lang: str) -> list[str]:
     """The title, the pack's identity (id, document, effective date, chain, hash) and its description."""
     pack = std.pack
     zh = lang == "zh"
-    out: list[str] = [f"# {pack.title.text(lang)}", ""]
+    out: list[str] = [f"# {md(pack.title.text(lang))}", ""]
     out.append(f"- **{'标识' if zh else 'Pack'}**: `{pack.id}` {pack.version}")
     if pack.document:
-        out.append(f"- **{'文号' if zh else 'Document'}**: {pack.document}")
+        out.append(f"- **{'文号' if zh else 'Document'}**: {md(pack.document)}")
     out.append(f"- **{'生效日期' if zh else 'Effective'}**: {pack.effective.isoformat()}")
     out.append(f"- **{'继承链' if zh else 'Chain'}**: " + " → ".join(f"`{c.id}` {c.version}" for c in std.chain))
     out.append(f"- **sha256**: `{std.sha256}`")
     if pack.description:
-        out += ["", pack.description.text(lang).strip()]
+        out += ["", md_block(pack.description.text(lang))]
     return out
 
 
@@ -146,8 +152,8 @@ def _sources_md(std: Standard, lang: str) -> list[str]:
     """The documents the pack cites, by source id."""
     out = ["", f"## {'依据文件' if lang == 'zh' else 'Sources'}", ""]
     for sid, src in std.pack.sources.items():
-        doc = f" {src.document}" if src.document else ""
-        out.append(f"- `{sid}`: {src.title.text(lang)}{doc}" + (f" — {src.note.strip()}" if src.note else ""))
+        doc = f" {md(src.document)}" if src.document else ""
+        out.append(f"- `{sid}`: {md(src.title.text(lang))}{doc}" + (f" — {md(src.note.strip())}" if src.note else ""))
     return out
 
 
@@ -157,11 +163,11 @@ def _areas_md(std: Standard, lang: str) -> list[str]:
     out: list[str] = []
     for aid, area in sorted(pack.areas.items(), key=lambda kv: kv[1].order):
         req = "" if area.required else (" (不计入认定)" if lang == "zh" else " (not part of the verdict)")
-        out += ["", f"## {area.label.text(lang)}{req}", ""]
+        out += ["", f"## {md(area.label.text(lang))}{req}", ""]
         out += _cite_md(std, area.cite, lang)
         items = sorted(((i, it) for i, it in pack.items.items() if it.area == aid), key=lambda kv: kv[1].order)
         for iid, item in items:
-            out += ["", f"### {iid} {item.label.text(lang)}", ""]
+            out += ["", f"### {iid} {md(item.label.text(lang))}", ""]
             out += _cite_md(std, item.cite, lang)
             out.append("")
             out += _item_rule_md(std, iid, lang)
@@ -185,8 +191,8 @@ def _indicators_md(std: Standard, lang: str) -> list[str]:
     for iid, ind in pack.indicators.items():
         thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
         cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
-        unit = ind.unit_label.text(lang) if ind.unit_label else ind.unit
-        out.append(f"| {iid} | {ind.label.text(lang)} | {cells} | {unit} | `{ind.expression}` |")
+        unit = md(ind.unit_label.text(lang)) if ind.unit_label else _code(ind.unit)
+        out.append(f"| {iid} | {md(ind.label.text(lang))} | {cells} | {unit} | `{ind.expression}` |")
     for iid, ind in pack.indicators.items():
         if ind.cite and ind.cite.text:
             out += ["", f"**{iid}**", "", *_cite_md(std, ind.cite, lang)]
@@ -200,10 +206,10 @@ def _scopes_md(std: Standard, lang: str) -> list[str]:
         return []
     out = ["", f"## {'计算范围' if lang == 'zh' else 'Scopes'}", ""]
     for sid, scope in std.pack.scopes.items():
-        out.append(f"**{scope.label.text(lang)}** (`{sid}`)")
+        out.append(f"**{md(scope.label.text(lang))}** (`{sid}`)")
         out.append("")
         for eid, exc in scope.exclude.items():
-            out.append(f"- `{eid}`: {exc.reason.text(lang)} — `{exc.when}`")
+            out.append(f"- `{eid}`: {md(exc.reason.text(lang))} — `{exc.when}`")
         out.append("")
     return out
 
@@ -250,7 +256,7 @@ def _input_table_md(std: Standard, lang: str) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for name, decl in std.pack.inputs.items():
-        out.append(f"| `{name}` | {decl.level} | {decl.type} | {decl.unit} | {decl.label.text(lang)} |")
+        out.append(f"| `{name}` | {decl.level} | {decl.type} | {_code(decl.unit)} | {md(decl.label.text(lang))} |")
     return out
 
 
@@ -262,13 +268,13 @@ def _roster_md(std: Standard, lang: str) -> list[str]:
     zh = lang == "zh"
     out = ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
     for cname, count in pack.roster.counts.items():
-        label = f" {count.label.text(lang)}" if count.label else ""
+        label = f" {md(count.label.text(lang))}" if count.label else ""
         rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
         ccite = count.cite
         csrc = pack.sources.get(ccite.source) if ccite else None
         where_from = ""
         if csrc is not None and ccite is not None:
-            where_from = f" ({csrc.document or csrc.title.text(lang)} {ccite.clause or ''}".rstrip() + ")"
+            where_from = f" ({md(csrc.document or csrc.title.text(lang))} {md(ccite.clause or '')}".rstrip() + ")"
         out.append(f"- `{cname}`{label}: {rule}{where_from}")
     blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
     if blanks:
@@ -288,10 +294,10 @@ def _retired_md(std: Standard, lang: str) -> list[str]:
         if o is not None:
             rcite: dict[str, Any] = o.cite or {}
             rsrc = std.pack.sources.get(str(rcite.get("source", "")))
-            doc = (rsrc.document or rsrc.title.text(lang)) if rsrc else str(rcite.get("source", ""))
-            why = f" — {o.pack} {o.version}; {doc} {rcite.get('clause', '')}".rstrip()
+            doc = md(rsrc.document or rsrc.title.text(lang)) if rsrc else md(rcite.get("source", ""))
+            why = f" — {o.pack} {o.version}; {doc} {md(rcite.get('clause', ''))}".rstrip()
             if o.reason:
-                why += f": {o.reason}"
+                why += f": {md(o.reason)}"
         out.append(f"- `{target}`{why}")
     return out
 
@@ -313,13 +319,13 @@ def _params_md(std: Standard, iid: str, lang: str) -> list[str]:
         if p is None:
             continue
         value = p.value if not isinstance(p.value, dict) else ", ".join(f"{k} {v:g}" for k, v in p.value.items())
-        unit = f" {p.unit}" if p.unit not in ("1", "") else ""
+        unit = f" {_code(p.unit)}" if p.unit not in ("1", "") else ""
         o = std.resolved.origins.get(f"parameters.{name}.value") or std.resolved.origins.get(f"parameters.{name}")
         cite = (Cite.model_validate(o.cite) if o and o.cite else None) if o and o.op != "define" else p.cite
         src = std.pack.sources.get(cite.source) if cite else None
-        doc = (src.document or src.title.text(lang)) if src else ""
+        doc = md(src.document or src.title.text(lang)) if src else ""
         by = f"{o.pack}" if o else ""
-        clause = f" {cite.clause}" if cite and cite.clause else ""
+        clause = f" {md(cite.clause)}" if cite and cite.clause else ""
         out.append(f"- `params.{name}` = {value}{unit} ({by}; {doc}{clause})")
     return out
 

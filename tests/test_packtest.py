@@ -26,14 +26,9 @@ import pytest
 
 from qbalance import PackError
 from qbalance._workflow.packtest import (
-    _COMPOSITE_FIELDS,
-    _CV_FIELDS,
-    _SCHOOL_FIELDS,
-    _VALUE_FIELDS,
     Approx,
     CaseResult,
     Expect,
-    _compare_report,
     add_test_command,
     coverage,
     coverage_gaps,
@@ -44,6 +39,8 @@ from qbalance._workflow.packtest import (
     run_case,
     sniff,
 )
+from qbalance._workflow.packtest.compare_report import _compare_report
+from qbalance._workflow.packtest.fields import _COMPOSITE_FIELDS, _CV_FIELDS, _SCHOOL_FIELDS, _VALUE_FIELDS
 
 pytest_plugins = ["pytester"]
 

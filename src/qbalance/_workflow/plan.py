@@ -33,10 +33,11 @@ import numpy as np
 from .._api.standard import Standard, load_standard
 from .._base.vocabulary import SECTIONS
 from .._data.edits import add_to_table
+from .._data.table import Table
 from .._engine.evaluate import Results
 from .._engine.shortfall import Slopes, needed_addition
 from .._kernels.numeric import compare, grouped_weighted_stats, round_half_up
-from .._report.model import LabelOut
+from .._report.model import LabelOut, SchoolSectionOut, ValueOut
 from .._report.plan import IndicatorPlan, Plan, PlanRow, SchoolPlan
 from .._report.report import Report
 
@@ -73,52 +74,68 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
     k_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
     cv_items = [i for i, ci in cp.items.items() if ci.spec.kind == "cv_limit"]
     addressed = k_items + cv_items
-    rows: list[PlanRow] = []
     not_planned: list[str] = []
     floor = _floor(std, k_items)
-    row_of = _section_rows(results)
+    step = _ThresholdStep(results, floor, costs, not_planned)
+    rows = _merge_school_rows(step.rows(before))
+    rows, current, levels = _balance_rounds(std, table, rows, cv_items, not_planned)
+    after = std.report(std.run(current))
+    units, totals = _units_and_totals(rows)
+    return Plan(
+        provenance=before.provenance,
+        county=before.county,
+        units=units,
+        totals=totals,
+        rows=rows,
+        schools=_school_plans(rows),
+        indicators=_indicator_plans(std, before, after, rows, levels),
+        verdict_before=before.verdict,
+        verdict_after=after.verdict,
+        items_before=_status_map(before, addressed),
+        items_after=_status_map(after, addressed),
+        not_planned=not_planned,
+    )
 
-    # Step 1: per-school thresholds
-    for srow in before.schools:
-        if srow.result == "not_evaluated":
-            not_planned.append(f"{srow.school_id} {srow.section}: missing data ({', '.join(srow.missing)})")
-            continue
-        if srow.result != "fail" or srow.required is None:
-            continue
-        r = row_of[(srow.school_id, srow.section)]
-        unmet = [v for v in srow.values if v.met is False]
-        allowed = max(0, len(srow.values) - math.ceil(srow.required))
 
-        def saving(v: Any, srow: Any = srow, r: int = r) -> float:
-            """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
-            ratio = v.ratio if v.ratio is not None else 0.0
-            if not costs:
-                return float(min(1.0 - ratio, 1.0 - floor))
-            slopes = results.slopes(v.indicator)
-            if slopes is None or v.value is None or v.threshold is None:
-                return 0.0
-            if slopes.input not in costs:
-                raise ValueError(
-                    f"costs: no unit cost for {slopes.input!r} (needed to choose the tolerated indicator of "
-                    f"{srow.school_id} {srow.section}); give a cost for every input or none"
-                )
-            per_unit = float(slopes.per_unit[r])
-            full = needed_addition(v.threshold - v.value, per_unit, slopes.integer)
-            part = needed_addition(floor * v.threshold - v.value, per_unit, slopes.integer)
-            if full is None or part is None:
-                return 0.0
-            return float((full - part) * costs[slopes.input])
+@dataclass
+class _ThresholdStep:
+    """Step 1, per school: the additions that make each failing section pass its k-of-n rule, the tolerated
+    indicators raised only to the floor. Problems that block a school's plan are appended to ``not_planned``."""
 
-        tolerated = {v.indicator for v in sorted(unmet, key=saving, reverse=True)[:allowed]}
-        for v in unmet:
-            slopes = results.slopes(v.indicator)
-            if slopes is None or v.value is None or v.threshold is None:
-                not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: no linear addition input")
+    results: Results
+    floor: float
+    costs: dict[str, float] | None
+    not_planned: list[str]
+
+    def rows(self, before: Report) -> list[PlanRow]:
+        """The threshold and floor additions of every failing section of ``before`` (not yet merged per school)."""
+        row_of = _section_rows(self.results)
+        rows: list[PlanRow] = []
+        for srow in before.schools:
+            if srow.result == "not_evaluated":
+                self.not_planned.append(f"{srow.school_id} {srow.section}: missing data ({', '.join(srow.missing)})")
                 continue
-            target = floor * v.threshold if v.indicator in tolerated else v.threshold
+            if srow.result != "fail" or srow.required is None:
+                continue
+            allowed = max(0, len(srow.values) - math.ceil(srow.required))
+            rows.extend(self._section_additions(srow, row_of[(srow.school_id, srow.section)], allowed))
+        return rows
+
+    def _section_additions(self, srow: SchoolSectionOut, r: int, allowed: int) -> list[PlanRow]:
+        """One failing section's additions: every unmet indicator to its threshold, or to the floor if tolerated."""
+        unmet = [v for v in srow.values if v.met is False]
+        by_saving = sorted(unmet, key=lambda u: self._saving(u, srow, r), reverse=True)
+        tolerated = {v.indicator for v in by_saving[:allowed]}
+        rows: list[PlanRow] = []
+        for v in unmet:
+            slopes = self.results.slopes(v.indicator)
+            if slopes is None or v.value is None or v.threshold is None:
+                self.not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: no linear addition input")
+                continue
+            target = self.floor * v.threshold if v.indicator in tolerated else v.threshold
             amount = needed_addition(target - v.value, float(slopes.per_unit[r]), slopes.integer)
             if amount is None:
-                not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: cannot be reached by adding")
+                self.not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: cannot be reached by adding")
                 continue
             if amount > 0:
                 rows.append(
@@ -133,55 +150,106 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
                         indicator=v.indicator,
                     )
                 )
-    rows = _merge_school_rows(rows)
-    current = add_to_table(table, rows)
+        return rows
 
-    # Step 2: balance, indicator by indicator, topped up until every CV meets its limit
-    indicator_plans: dict[tuple[str, str], dict[str, Any]] = {}
+    def _saving(self, v: ValueOut, srow: SchoolSectionOut, r: int) -> float:
+        """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
+        ratio = v.ratio if v.ratio is not None else 0.0
+        costs = self.costs
+        if not costs:
+            return float(min(1.0 - ratio, 1.0 - self.floor))
+        slopes = self.results.slopes(v.indicator)
+        if slopes is None or v.value is None or v.threshold is None:
+            return 0.0
+        if slopes.input not in costs:
+            raise ValueError(
+                f"costs: no unit cost for {slopes.input!r} (needed to choose the tolerated indicator of "
+                f"{srow.school_id} {srow.section}); give a cost for every input or none"
+            )
+        per_unit = float(slopes.per_unit[r])
+        full = needed_addition(v.threshold - v.value, per_unit, slopes.integer)
+        part = needed_addition(self.floor * v.threshold - v.value, per_unit, slopes.integer)
+        if full is None or part is None:
+            return 0.0
+        return float((full - part) * costs[slopes.input])
+
+
+def _balance_rounds(
+    std: Standard, table: Table, rows: list[PlanRow], cv_items: list[str], not_planned: list[str]
+) -> tuple[list[PlanRow], Table, dict[tuple[str, str], float | None]]:
+    """Step 2: balancing rounds on the county with ``rows`` added, topped up until every CV meets its limit (at most
+    ``MAX_ROUNDS``). Returns the merged rows, the county with them added, and the level per (indicator, section)."""
+    current = add_to_table(table, rows)
+    levels: dict[tuple[str, str], float | None] = {}
     for _ in range(MAX_ROUNDS):
-        results = std.run(current)
-        report = std.report(results)
-        new_rows: list[PlanRow] = []
-        for item_id in cv_items:
-            ci = cp.items[item_id]
-            for iid in ci.spec.indicators or []:
-                ind_report = report.indicator(iid)
-                for cvo in ind_report.sections:
-                    if cvo.result != "fail":
-                        continue
-                    add, level = _balance(std, results, iid, cvo.section, float(cvo.limit or 0.0), ci.spec)
-                    if add is None:
-                        not_planned.append(f"{iid} {cvo.section}: the CV cannot be lowered by adding to schools")
-                        continue
-                    info = indicator_plans.setdefault((iid, cvo.section), {"level": level})
-                    info["level"] = level
-                    new_rows.extend(add)
+        new_rows = _balance_round(std, std.run(current), cv_items, levels, not_planned)
         if not new_rows:
             break
         rows = _merge_school_rows(rows + new_rows)
         current = add_to_table(table, rows)
-    after = std.report(std.run(current))
+    return rows, current, levels
 
-    # summaries
+
+def _balance_round(
+    std: Standard,
+    results: Results,
+    cv_items: list[str],
+    levels: dict[tuple[str, str], float | None],
+    not_planned: list[str],
+) -> list[PlanRow]:
+    """One balancing round: water-filling additions for every section whose CV fails its limit in ``results``;
+    records the level reached in ``levels`` and the CVs that adding cannot lower in ``not_planned``."""
+    report = std.report(results)
+    new_rows: list[PlanRow] = []
+    for item_id in cv_items:
+        ci = std.compiled.items[item_id]
+        for iid in ci.spec.indicators or []:
+            for cvo in report.indicator(iid).sections:
+                if cvo.result != "fail":
+                    continue
+                add, level = _balance(std, results, iid, cvo.section, float(cvo.limit or 0.0), ci.spec)
+                if add is None:
+                    not_planned.append(f"{iid} {cvo.section}: the CV cannot be lowered by adding to schools")
+                    continue
+                levels[(iid, cvo.section)] = level
+                new_rows.extend(add)
+    return new_rows
+
+
+def _units_and_totals(rows: list[PlanRow]) -> tuple[dict[str, str], dict[str, float]]:
+    """The unit of each input and the total added of it, inputs in the order they first appear in ``rows``."""
     units: dict[str, str] = {}
     totals: dict[str, float] = {}
-    per_school: dict[str, dict[str, Any]] = {}
     for prow in rows:
         units[prow.input] = prow.unit
         totals[prow.input] = totals.get(prow.input, 0.0) + prow.amount
+    return units, totals
+
+
+def _school_plans(rows: list[PlanRow]) -> list[SchoolPlan]:
+    """The summary per school: what it gets of each input and why (indicator, section, reason), in row order."""
+    per_school: dict[str, dict[str, Any]] = {}
+    for prow in rows:
         entry = per_school.setdefault(prow.school_id, {"name": prow.school_name, "add": {}, "why": []})
         entry["add"][prow.input] = entry["add"].get(prow.input, 0.0) + prow.amount
         sec = f" {prow.section}" if prow.section else ""
         entry["why"].append(f"{prow.indicator}{sec} {prow.reason}")
-    schools = [
+    return [
         SchoolPlan(school_id=sid, school_name=e["name"], additions=e["add"], reasons=sorted(set(e["why"])))
         for sid, e in per_school.items()
     ]
-    indicators: list[IndicatorPlan] = []
+
+
+def _indicator_plans(
+    std: Standard, before: Report, after: Report, rows: list[PlanRow], levels: dict[tuple[str, str], float | None]
+) -> list[IndicatorPlan]:
+    """The summary per indicator and section that gets additions: the CV before and after, the threshold and
+    balancing additions, and the water level reached."""
     sections_of: dict[str, set[str]] = {}
     for srow in before.schools:
         sections_of.setdefault(srow.school_id, set()).add(srow.section)
-    for iid, ind in cp.indicators.items():
+    indicators: list[IndicatorPlan] = []
+    for iid, ind in std.compiled.indicators.items():
         for section in std.pack.sections:
             rows_i = [
                 r
@@ -205,23 +273,10 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
                     limit=cv_b.limit,
                     threshold_additions=sum(r.amount for r in rows_i if r.reason != "balance"),
                     balance_additions=sum(r.amount for r in rows_i if r.reason == "balance"),
-                    level=indicator_plans.get((iid, section), {}).get("level"),
+                    level=levels.get((iid, section)),
                 )
             )
-    return Plan(
-        provenance=before.provenance,
-        county=before.county,
-        units=units,
-        totals=totals,
-        rows=rows,
-        schools=schools,
-        indicators=indicators,
-        verdict_before=before.verdict,
-        verdict_after=after.verdict,
-        items_before=_status_map(before, addressed),
-        items_after=_status_map(after, addressed),
-        not_planned=not_planned,
-    )
+    return indicators
 
 
 def _floor(std: Standard, k_items: list[str]) -> float:

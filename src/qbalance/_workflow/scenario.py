@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, cast
 
@@ -486,6 +487,75 @@ def _round_half_up(x: float) -> float:
     return float(math.floor(x + 0.5))
 
 
+@dataclass
+class _Moved:
+    """What a split moves from one section (and its school) into the new school; None where the county gives no
+    value, so nothing is moved or set for it."""
+
+    section: str
+    students: float
+    teachers: dict[str, float | None]
+    classes: float | None
+    facilities: dict[str, float | None]
+
+    def take_from(self, school: School, sec: Section) -> None:
+        """Subtract the moved amounts from the original section and school, so totals are conserved exactly."""
+        sec.students -= self.students
+        for f, m in self.teachers.items():
+            if m is not None:
+                setattr(sec.teachers, f, getattr(sec.teachers, f) - m)
+        if self.classes is not None and sec.classes is not None:
+            sec.classes = sec.classes - self.classes
+        for f, m in self.facilities.items():
+            if m is not None:
+                setattr(school.facilities, f, getattr(school.facilities, f) - m)
+
+    def new_school(self, ch: SplitSchool, school: School, sec: Section) -> School:
+        """The new school: the moved amounts in one section, the section's facts (unless given) and the given school
+        facts; type, ownership and location default to the original school's."""
+        name = self.section
+        stype = ch.type or (
+            school.type if school.type in ("primary", "junior", "teaching_point", "special_education") else name
+        )
+        return School.model_validate(
+            {
+                "id": ch.new_id,
+                "name": ch.new_name,
+                "type": stype,
+                "ownership": ch.ownership or school.ownership,
+                "location": ch.location or school.location,
+                "boarding": school.boarding,
+                "sections": {
+                    name: {
+                        "students": ch.students,
+                        "classes": self.classes,
+                        "teachers": {k: v for k, v in self.teachers.items() if v is not None},
+                        "facts": copy.deepcopy(ch.section_facts if ch.section_facts is not None else sec.facts),
+                    }
+                },
+                "facilities": {k: v for k, v in self.facilities.items() if v is not None},
+                "facts": copy.deepcopy(ch.school_facts),
+            }
+        )
+
+
+def _join_sections(school: School, into: School) -> None:
+    """Add a closing school's students, classes and teachers to the same sections of ``into`` (a sum with an
+    unknown count stays unknown); sections ``into`` lacks are skipped (they had no students, as checked)."""
+    into_sections = cast(dict[str, Section], into.sections)
+    for name, sec in school.sections.items():
+        dst = into_sections.get(name)
+        if dst is None:
+            continue
+        dst.students += sec.students
+        if dst.classes is not None or sec.classes is not None:
+            dst.classes = None if dst.classes is None or sec.classes is None else dst.classes + sec.classes
+        for f in TeacherCounts.model_fields:
+            a, b = getattr(dst.teachers, f), getattr(sec.teachers, f)
+            if a is not None or b is not None:
+                setattr(dst.teachers, f, None if a is None or b is None else a + b)
+
+
 class _Apply:
     """Checks and applies the changes of one scenario to a working copy, collecting problems."""
 
@@ -544,6 +614,7 @@ class _Apply:
 
     # one method per kind: check everything, then (only if clean) apply
     def add_resources(self, ch: AddResources) -> None:
+        """Check every amount of an addition against the county, then (only if clean) add them all."""
         school = self.school(ch.school)
         if school is None:
             return
@@ -573,6 +644,7 @@ class _Apply:
             setattr(school.facilities, ff, fv)
 
     def move_students(self, ch: MoveStudents) -> None:
+        """Move students between the same section of two schools, if the source section has that many."""
         src, dst = self.school(ch.from_school, "from_school"), self.school(ch.to_school, "to_school")
         s_sec = self.section(src, ch.section) if src is not None else None
         d_sec = self.section(dst, ch.section) if dst is not None else None
@@ -590,27 +662,22 @@ class _Apply:
         d_sec.students += ch.students
 
     def open_school(self, ch: OpenSchool) -> None:
+        """Add a copy of the new school, if its id is not taken."""
         if any(s.id == ch.school.id for s in self.county.schools):
             self.problem("a school with this id already exists", ch.school.id, "school.id", ch.school.id)
             return
         self.county.schools.append(ch.school.model_copy(deep=True))
 
     def split_school(self, ch: SplitSchool) -> None:
+        """Check a split, then (only if clean) take the moved share from the section and school and open the new one."""
         school = self.school(ch.school)
         if any(s.id == ch.new_id for s in self.county.schools):
             self.problem("a school with this id already exists", ch.new_id, "new_id", ch.new_id)
         if school is None:
             return
-        name = ch.section
+        name = self._split_section(school, ch)
         if name is None:
-            compulsory = [s for s in school.sections if s in ("primary", "junior")]
-            if len(compulsory) != 1:
-                self.problem(
-                    f"the school has sections {', '.join(compulsory)}: say which one to split", school.id, "section"
-                )
-                return
-            name = compulsory[0]
-        assert name is not None
+            return
         sec = self.section(school, name)
         if sec is None:
             return
@@ -623,39 +690,77 @@ class _Apply:
                 ch.students,
             )
         share = ch.students / sec.students if sec.students else 0.0
+        moved = _Moved(
+            section=name,
+            students=ch.students,
+            teachers=self._moved_teachers(ch, school, sec, name, share),
+            classes=self._moved_classes(ch, school, sec, name, share),
+            facilities=self._moved_facilities(ch, school),
+        )
+        if len(self.problems) > before:
+            return
+        moved.take_from(school, sec)
+        self.county.schools.append(moved.new_school(ch, school, sec))
+
+    def _split_section(self, school: School, ch: SplitSchool) -> str | None:
+        """The section a split takes students from: the one given, or the school's only compulsory section."""
+        if ch.section is not None:
+            return ch.section
+        compulsory = [s for s in school.sections if s in ("primary", "junior")]
+        if len(compulsory) != 1:
+            self.problem(
+                f"the school has sections {', '.join(compulsory)}: say which one to split", school.id, "section"
+            )
+            return None
+        return compulsory[0]
+
+    def _moved_teachers(
+        self, ch: SplitSchool, school: School, sec: Section, name: str, share: float
+    ) -> dict[str, float | None]:
+        """The teachers a split moves, per field: the amounts given (checked against the section) or the students'
+        share of each count, rounded half up; None where the county gives no count."""
         t_share = ch.teacher_share if ch.teacher_share is not None else share
-        moved_t: dict[str, float | None] = {}
+        given = None if ch.teachers is None else {str(f): amount for f, amount in ch.teachers.items()}
+        moved: dict[str, float | None] = {}
         for f in TeacherCounts.model_fields:
             cur = getattr(sec.teachers, f)
-            if ch.teachers is not None:
-                amount = ch.teachers.get(f, 0.0)  # type: ignore[call-overload]
-                if cur is None and amount:
-                    self.problem("the county does not give this value: cannot move part of it", school.id, f)
-                elif cur is not None and amount > cur:
-                    self.problem(
-                        f"moving {amount:g} but the section has only {cur:g}",
-                        school.id,
-                        f"sections.{name}.teachers.{f}",
-                        amount,
-                    )
-                moved_t[f] = None if cur is None else amount
-            else:
-                moved_t[f] = None if cur is None else _round_half_up(cur * t_share)
-        if ch.classes is not None:
-            moved_c: float | None = ch.classes
-            if sec.classes is None or ch.classes > sec.classes:
-                have = f"{sec.classes:g}" if sec.classes is not None else "none given"
+            if given is None:
+                moved[f] = None if cur is None else _round_half_up(cur * t_share)
+                continue
+            amount = given.get(f, 0.0)
+            if cur is None and amount:
+                self.problem("the county does not give this value: cannot move part of it", school.id, f)
+            elif cur is not None and amount > cur:
                 self.problem(
-                    f"moving {ch.classes:g} classes but the section has {have}",
+                    f"moving {amount:g} but the section has only {cur:g}",
                     school.id,
-                    f"sections.{name}.classes",
-                    ch.classes,
+                    f"sections.{name}.teachers.{f}",
+                    amount,
                 )
-        else:
-            moved_c = None if sec.classes is None else _round_half_up(sec.classes * share)
+            moved[f] = None if cur is None else amount
+        return moved
+
+    def _moved_classes(self, ch: SplitSchool, school: School, sec: Section, name: str, share: float) -> float | None:
+        """The classes a split moves: the number given (checked against the section) or the students' share,
+        rounded half up; None where the county gives no class count."""
+        if ch.classes is None:
+            return None if sec.classes is None else _round_half_up(sec.classes * share)
+        if sec.classes is None or ch.classes > sec.classes:
+            have = f"{sec.classes:g}" if sec.classes is not None else "none given"
+            self.problem(
+                f"moving {ch.classes:g} classes but the section has {have}",
+                school.id,
+                f"sections.{name}.classes",
+                ch.classes,
+            )
+        return ch.classes
+
+    def _moved_facilities(self, ch: SplitSchool, school: School) -> dict[str, float | None]:
+        """The facilities a split moves, per field: the amounts given (checked against the school) or the moved
+        students' share of the whole school (whole units rounded half up); None where the county gives none."""
         total = sum(s.students for s in school.sections.values())
         f_share = ch.facility_share if ch.facility_share is not None else (ch.students / total if total else 0.0)
-        moved_f: dict[str, float | None] = {}
+        moved: dict[str, float | None] = {}
         for f, unit in FACILITY_UNITS.items():
             cur = getattr(school.facilities, f)
             if ch.facilities is not None:
@@ -666,50 +771,16 @@ class _Apply:
                     self.problem(
                         f"moving {amount:g} but the school has only {cur:g}", school.id, f"facilities.{f}", amount
                     )
-                moved_f[f] = None if cur is None else amount
+                moved[f] = None if cur is None else amount
             elif cur is None:
-                moved_f[f] = None
+                moved[f] = None
             else:
                 amount = cur * f_share
-                moved_f[f] = _round_half_up(amount) if unit in _WHOLE_UNITS else amount
-        if len(self.problems) > before:
-            return
-        # apply: subtract from the original, build the new school
-        sec.students -= ch.students
-        for f, m in moved_t.items():
-            if m is not None:
-                setattr(sec.teachers, f, getattr(sec.teachers, f) - m)
-        if moved_c is not None and sec.classes is not None:
-            sec.classes = sec.classes - moved_c
-        for f, m in moved_f.items():
-            if m is not None:
-                setattr(school.facilities, f, getattr(school.facilities, f) - m)
-        stype = ch.type or (
-            school.type if school.type in ("primary", "junior", "teaching_point", "special_education") else name
-        )
-        new = School.model_validate(
-            {
-                "id": ch.new_id,
-                "name": ch.new_name,
-                "type": stype,
-                "ownership": ch.ownership or school.ownership,
-                "location": ch.location or school.location,
-                "boarding": school.boarding,
-                "sections": {
-                    name: {
-                        "students": ch.students,
-                        "classes": moved_c,
-                        "teachers": {k: v for k, v in moved_t.items() if v is not None},
-                        "facts": copy.deepcopy(ch.section_facts if ch.section_facts is not None else sec.facts),
-                    }
-                },
-                "facilities": {k: v for k, v in moved_f.items() if v is not None},
-                "facts": copy.deepcopy(ch.school_facts),
-            }
-        )
-        self.county.schools.append(new)
+                moved[f] = _round_half_up(amount) if unit in _WHOLE_UNITS else amount
+        return moved
 
     def set_fact(self, ch: SetFact) -> None:
+        """Set (or, with a null value, remove) one fact of the county, a school or a section."""
         sid, sec_name, fact = ch.target()
         target: dict[str, Any]
         if sid is None:
@@ -731,6 +802,7 @@ class _Apply:
             target[fact] = copy.deepcopy(ch.value)
 
     def close_school(self, ch: CloseSchool) -> None:
+        """Remove a school: empty, or (with ``into``) after its students, teachers and classes join that school."""
         school = self.school(ch.school)
         into = self.school(ch.into, "into") if ch.into is not None else None
         if school is None or (ch.into is not None and into is None):
@@ -750,18 +822,7 @@ class _Apply:
         if len(self.problems) > before:
             return
         if into is not None:
-            for name, sec in school.sections.items():
-                into_sections = cast(dict[str, Section], into.sections)
-                dst = into_sections.get(name)
-                if dst is None:
-                    continue
-                dst.students += sec.students
-                if dst.classes is not None or sec.classes is not None:
-                    dst.classes = None if dst.classes is None or sec.classes is None else dst.classes + sec.classes
-                for f in TeacherCounts.model_fields:
-                    a, b = getattr(dst.teachers, f), getattr(sec.teachers, f)
-                    if a is not None or b is not None:
-                        setattr(dst.teachers, f, None if a is None or b is None else a + b)
+            _join_sections(school, into)
         self.county.schools = [s for s in self.county.schools if s is not school]
 
 

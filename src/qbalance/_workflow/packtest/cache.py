@@ -36,10 +36,10 @@ class StandardCache:
             key = (*key, os.environ.get("QBALANCE_STANDARDS_PATH", ""))
         hit = self._items.get(key)
         if hit is None:
-            import qbalance
+            from ..._api.standard import load_standard  # here, so that reading test files stays cheap
 
             try:
-                hit = qbalance.load_standard(test_file.pack, as_of=test_file.as_of)
+                hit = load_standard(test_file.pack, as_of=test_file.as_of)
             except PackError as exc:
                 hit = exc
             self._items[key] = hit

@@ -151,80 +151,81 @@ def roster_rows(
     roster = _roster_of(standard)
     problems: list[Problem] = []
     out: list[RosterRow] = []
-    allowed = set(roster.fields) | set(BUILTIN_COLUMNS)
     for i, raw in enumerate(rows):
         locs = locations[i] if locations is not None and i < len(locations) else None
-
-        def where(column: str, i: int = i, locs: Mapping[str, str] | None = locs) -> str:
-            if locs is not None and column in locs:
-                return locs[column]
-            if locs is not None and locs:
-                return next(iter(locs.values()))
-            return f"row {i + 2}"
-
-        bad = False
-        for col, v in raw.items():
-            if col not in allowed and v is not None and not (isinstance(v, str) and not v.strip()):
-                problems.append(
-                    Problem(f"unknown roster column {col!r}", source=source, location=where(col), field=col, value=v)
-                )
-                bad = True
-        sid_raw = raw.get("school_id")
-        sid = sid_raw.strip() if isinstance(sid_raw, str) else None
-        if isinstance(sid_raw, int) and not isinstance(sid_raw, bool):
-            sid = str(sid_raw)
-        if not sid:
-            problems.append(
-                Problem(
-                    "school id is missing" if sid_raw is None else "school id must be text",
-                    source=source,
-                    location=where("school_id"),
-                    field="school_id",
-                    value=sid_raw,
-                )
-            )
-            bad = True
-        sec_raw = _cell_text(raw.get("section"))
-        sec = SECTION_ZH.get(sec_raw, sec_raw) if sec_raw else None
-        if sec not in ROSTER_SECTIONS:
-            problems.append(
-                Problem(
-                    "section is missing"
-                    if sec_raw is None
-                    else "not a section: primary, junior, senior (小学, 初中, 高中)",
-                    source=source,
-                    location=where("section"),
-                    school_id=sid,
-                    field="section",
-                    value=raw.get("section"),
-                )
-            )
-            bad = True
-        values: dict[str, Any] = {}
-        for name, spec in roster.fields.items():
-            v, err = _read_value(raw.get(name), spec)
-            if err:
-                problems.append(
-                    Problem(
-                        err if err != "required" else f"{spec.label.zh} ({name}) is required",
-                        source=source,
-                        location=where(name),
-                        school_id=sid,
-                        field=name,
-                        value=raw.get(name),
-                    )
-                )
-                bad = True
-            values[name] = v
-        if not bad:
-            assert sid is not None and sec is not None
-            loc = where("school_id") if locs is not None else f"row {i + 2}"
-            out.append(RosterRow(sid, sec, values, loc))
+        row, found = _check_row(raw, roster, _RowCells(i, locs, source))
+        problems.extend(found)
+        if row is not None:
+            out.append(row)
     if schools is not None:
         problems.extend(_unknown(out, schools, source, locations is not None))
     if problems:
         raise InputError(problems)
     return out
+
+
+@dataclass
+class _RowCells:
+    """Where the cells of one raw roster row are, for its problems: the given cell of a column, else any cell of
+    the row, else ``row N`` counted as in a CSV file with a header."""
+
+    index: int
+    locs: Mapping[str, str] | None
+    source: str | None
+
+    def where(self, column: str) -> str:
+        """The place of the row's cell in ``column``."""
+        if self.locs is not None and column in self.locs:
+            return self.locs[column]
+        if self.locs is not None and self.locs:
+            return next(iter(self.locs.values()))
+        return f"row {self.index + 2}"
+
+    def row_location(self) -> str:
+        """The place that names the whole row: its school-id cell, or ``row N``."""
+        return self.where("school_id") if self.locs is not None else f"row {self.index + 2}"
+
+    def problem(self, message: str, column: str, value: Any, school_id: str | None = None) -> Problem:
+        """A problem located at the row's cell in ``column``."""
+        return Problem(
+            message, source=self.source, location=self.where(column), school_id=school_id, field=column, value=value
+        )
+
+
+def _check_row(raw: Mapping[str, Any], roster: Roster, cells: _RowCells) -> tuple[RosterRow | None, list[Problem]]:
+    """One raw row as a :class:`RosterRow`, or None with every problem of the row (unknown columns, school id,
+    section, then the pack's fields in order)."""
+    allowed = set(roster.fields) | set(BUILTIN_COLUMNS)
+    problems = [
+        cells.problem(f"unknown roster column {col!r}", col, v)
+        for col, v in raw.items()
+        if col not in allowed and v is not None and not (isinstance(v, str) and not v.strip())
+    ]
+    sid_raw = raw.get("school_id")
+    sid = sid_raw.strip() if isinstance(sid_raw, str) else None
+    if isinstance(sid_raw, int) and not isinstance(sid_raw, bool):
+        sid = str(sid_raw)
+    if not sid:
+        message = "school id is missing" if sid_raw is None else "school id must be text"
+        problems.append(cells.problem(message, "school_id", sid_raw))
+    sec_raw = _cell_text(raw.get("section"))
+    sec = SECTION_ZH.get(sec_raw, sec_raw) if sec_raw else None
+    if sec not in ROSTER_SECTIONS:
+        message = (
+            "section is missing" if sec_raw is None else "not a section: primary, junior, senior (小学, 初中, 高中)"
+        )
+        problems.append(cells.problem(message, "section", raw.get("section"), sid))
+    values: dict[str, Any] = {}
+    for name, spec in roster.fields.items():
+        v, err = _read_value(raw.get(name), spec)
+        if err:
+            message = err if err != "required" else f"{spec.label.zh} ({name}) is required"
+            problems.append(cells.problem(message, name, raw.get(name), sid))
+        values[name] = v
+    if problems:
+        return None, problems
+    assert sid is not None and sec is not None
+    return RosterRow(sid, sec, values, cells.row_location()), []
 
 
 def _unknown(

@@ -27,9 +27,9 @@ from .._base.vocabulary import (
     SECTIONS,
 )
 from .._packs.compile import STRUCTURAL, CompiledPack
-from .._packs.schema import InputDecl
+from .._packs.schema import InputDecl, Pack
 from .._units.registry import canonical_factor, parse_quantity
-from .models import County
+from .models import County, School, Section
 
 __all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
 
@@ -134,105 +134,133 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
             )
         else:
             seen[school.id] = i
-        must, may = ALLOWED_SECTIONS[school.type]
-        have: set[str] = set(school.sections)
-        for extra in sorted(have - may):
-            errors.append(
-                Problem(
-                    f"a {school.type} school cannot have a {extra} section",
-                    source=source,
-                    path=f"{path}.sections.{extra}",
-                    school_id=school.id,
-                    field=f"sections.{extra}",
-                )
-            )
-        for missing in sorted(must - have):
-            why = " (senior students are needed to apportion shared facilities)" if missing == "senior" else ""
-            errors.append(
-                Problem(
-                    f"a {school.type} school needs a {missing} section{why}",
-                    source=source,
-                    path=f"{path}.sections",
-                    school_id=school.id,
-                    field=f"sections.{missing}",
-                )
-            )
-        if not have & set(SECTIONS):
-            errors.append(
-                Problem(
-                    "no primary or junior section",
-                    source=source,
-                    path=f"{path}.sections",
-                    school_id=school.id,
-                    field="sections",
-                )
-            )
+        errors.extend(_section_set_problems(school, path, source))
         for sec_name, sec in school.sections.items():
             spath = f"{path}.sections.{sec_name}"
-            if sec.students > MAX_SECTION_STUDENTS:
-                errors.append(
-                    Problem(
-                        f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)",
-                        source=source,
-                        path=f"{spath}.students",
-                        school_id=school.id,
-                        field=f"sections.{sec_name}.students",
-                        value=sec.students,
-                    )
-                )
-            t = sec.teachers
-            if t.full_time is not None:
-                for name in ("above_qualified", "backbone", "pe_art", "mid_title"):
-                    v = getattr(t, name)
-                    if v is not None and v > t.full_time:
-                        errors.append(
-                            Problem(
-                                f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})",
-                                source=source,
-                                path=f"{spath}.teachers.{name}",
-                                school_id=school.id,
-                                field=f"sections.{sec_name}.teachers.{name}",
-                                value=v,
-                            )
-                        )
-                if sec_name != "senior" and sec.students > 0 and t.full_time == 0:
-                    warnings.append(
-                        Problem(
-                            "section has students but no full-time teachers",
-                            source=source,
-                            path=f"{spath}.teachers.full_time",
-                            school_id=school.id,
-                            field=f"sections.{sec_name}.teachers.full_time",
-                            value=0,
-                        )
-                    )
-            if sec_name == "senior":
-                ignored = [name for name in ("classes",) if getattr(sec, name) is not None]
-                ignored += [f"teachers.{k}" for k, v in sec.teachers.model_dump().items() if v is not None]
-                ignored += [f"facts.{k}" for k in sec.facts]
-                if ignored:
-                    warnings.append(
-                        Problem(
-                            f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
-                            "indicators; only the senior students are read, to apportion shared facilities",
-                            source=source,
-                            path=spath,
-                            school_id=school.id,
-                            field="sections.senior",
-                        )
-                    )
-            if sec_name != "senior" and sec.students == 0:
-                warnings.append(
-                    Problem(
-                        "section has no students: it is left out of every per-student indicator",
-                        source=source,
-                        path=f"{spath}.students",
-                        school_id=school.id,
-                        field=f"sections.{sec_name}.students",
-                        value=0,
-                    )
-                )
+            errors.extend(_section_errors(school.id, sec_name, sec, spath, source))
+            warnings.extend(_section_warnings(school.id, sec_name, sec, spath, source))
     return errors, warnings
+
+
+def _section_set_problems(school: School, path: str, source: str | None) -> list[Problem]:
+    """Sections the school's type does not allow, sections it needs but lacks, and neither primary nor junior."""
+    out: list[Problem] = []
+    must, may = ALLOWED_SECTIONS[school.type]
+    have: set[str] = set(school.sections)
+    for extra in sorted(have - may):
+        out.append(
+            Problem(
+                f"a {school.type} school cannot have a {extra} section",
+                source=source,
+                path=f"{path}.sections.{extra}",
+                school_id=school.id,
+                field=f"sections.{extra}",
+            )
+        )
+    for missing in sorted(must - have):
+        why = " (senior students are needed to apportion shared facilities)" if missing == "senior" else ""
+        out.append(
+            Problem(
+                f"a {school.type} school needs a {missing} section{why}",
+                source=source,
+                path=f"{path}.sections",
+                school_id=school.id,
+                field=f"sections.{missing}",
+            )
+        )
+    if not have & set(SECTIONS):
+        out.append(
+            Problem(
+                "no primary or junior section",
+                source=source,
+                path=f"{path}.sections",
+                school_id=school.id,
+                field="sections",
+            )
+        )
+    return out
+
+
+def _section_errors(school_id: str, sec_name: str, sec: Section, spath: str, source: str | None) -> list[Problem]:
+    """Impossible numbers in one section: an implausible enrolment, or a teacher subgroup above the full-time count."""
+    out: list[Problem] = []
+    if sec.students > MAX_SECTION_STUDENTS:
+        out.append(
+            Problem(
+                f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)",
+                source=source,
+                path=f"{spath}.students",
+                school_id=school_id,
+                field=f"sections.{sec_name}.students",
+                value=sec.students,
+            )
+        )
+    t = sec.teachers
+    if t.full_time is None:
+        return out
+    for name in ("above_qualified", "backbone", "pe_art", "mid_title"):
+        v = getattr(t, name)
+        if v is not None and v > t.full_time:
+            out.append(
+                Problem(
+                    f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})",
+                    source=source,
+                    path=f"{spath}.teachers.{name}",
+                    school_id=school_id,
+                    field=f"sections.{sec_name}.teachers.{name}",
+                    value=v,
+                )
+            )
+    return out
+
+
+def _section_warnings(school_id: str, sec_name: str, sec: Section, spath: str, source: str | None) -> list[Problem]:
+    """Doubtful but usable section data: students without teachers, senior data that is never read, no students."""
+    out: list[Problem] = []
+    if sec.teachers.full_time is not None and sec_name != "senior" and sec.students > 0 and sec.teachers.full_time == 0:
+        out.append(
+            Problem(
+                "section has students but no full-time teachers",
+                source=source,
+                path=f"{spath}.teachers.full_time",
+                school_id=school_id,
+                field=f"sections.{sec_name}.teachers.full_time",
+                value=0,
+            )
+        )
+    if sec_name == "senior":
+        out.extend(_ignored_senior_data(school_id, sec, spath, source))
+    if sec_name != "senior" and sec.students == 0:
+        out.append(
+            Problem(
+                "section has no students: it is left out of every per-student indicator",
+                source=source,
+                path=f"{spath}.students",
+                school_id=school_id,
+                field=f"sections.{sec_name}.students",
+                value=0,
+            )
+        )
+    return out
+
+
+def _ignored_senior_data(school_id: str, sec: Section, spath: str, source: str | None) -> list[Problem]:
+    """A warning naming the senior-section values given but never read (only senior students are used)."""
+    ignored = [name for name in ("classes",) if getattr(sec, name) is not None]
+    ignored += [f"teachers.{k}" for k, v in sec.teachers.model_dump().items() if v is not None]
+    ignored += [f"facts.{k}" for k in sec.facts]
+    if not ignored:
+        return []
+    return [
+        Problem(
+            f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
+            "indicators; only the senior students are read, to apportion shared facilities",
+            source=source,
+            path=spath,
+            school_id=school_id,
+            field="sections.senior",
+        )
+    ]
 
 
 def _path_value(obj: Any, path: str) -> tuple[bool, Any]:
@@ -298,37 +326,103 @@ def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float,
     raise ValueError(f"must be one of {', '.join(cats)}")
 
 
-def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[str | None]) -> Table:
-    """Build the columnar table for ``counties`` under pack ``cp``; raises InputError listing every bad value."""
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
-    pack = cp.pack
-    county_cols: dict[str, list[float]] = {}
-    school_cols: dict[str, list[float]] = {k: [] for k in ("school_type", "ownership", "location", "boarding")}
-    school_cols["senior_students"] = []
-    section_cols: dict[str, list[float]] = {"section": [], "students": []}
-    school_parent: list[int] = []
-    section_parent: list[int] = []
-    school_ids: list[str] = []
-    school_names: list[str] = []
-    evidence: dict[tuple[str, str], dict[int, str]] = {}
-    inputs = {n: d for n, d in pack.inputs.items() if n not in STRUCTURAL}
+def _inputs_by_level(pack: Pack) -> dict[str, dict[str, InputDecl]]:
+    """The pack's declared inputs that are not structural (read from the county format itself), per level."""
     by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
-    for name, decl in inputs.items():
-        by_level[decl.level][name] = decl
-    for name in by_level["county"]:
-        county_cols[name] = []
-    for name in by_level["school"]:
-        school_cols[name] = []
-    for name in by_level["section"]:
-        section_cols[name] = []
-    scales = dict(pack.scales)
+    for name, decl in pack.inputs.items():
+        if name not in STRUCTURAL:
+            by_level[decl.level][name] = decl
+    return by_level
 
-    def take(
-        obj: Any, level: str, row: int, decls: dict[str, InputDecl], cols: dict[str, list[float]], ctx: dict[str, Any]
-    ) -> None:
+
+@dataclass
+class _Place:
+    """Where a county, school or section being read sits in its input, for the problems about its values."""
+
+    source: str | None
+    path: str
+    county: int
+    school_id: str | None = None
+    section: str | None = None
+
+    @property
+    def field_prefix(self) -> str:
+        """What a field name of this place starts with: ``sections.junior.`` for a section, nothing otherwise."""
+        return f"sections.{self.section}." if self.section else ""
+
+
+class _TableBuilder:
+    """Collects the table's columns row by row (county, its schools, their sections), with every problem found
+    and every evidence note, so that one pass over the counties reports all bad values at once."""
+
+    def __init__(self, cp: CompiledPack) -> None:
+        self.pack = cp.pack
+        self.scales = dict(self.pack.scales)
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.evidence: dict[tuple[str, str], dict[int, str]] = {}
+        self.meta: list[dict[str, Any]] = []
+        self.school_ids: list[str] = []
+        self.school_names: list[str] = []
+        self.school_parent: list[int] = []
+        self.section_parent: list[int] = []
+        self.decls = _inputs_by_level(self.pack)
+        school_cols: dict[str, list[float]] = {k: [] for k in ("school_type", "ownership", "location", "boarding")}
+        school_cols["senior_students"] = []
+        self.cols: dict[str, dict[str, list[float]]] = {
+            "county": {},
+            "school": school_cols,
+            "section": {"section": [], "students": []},
+        }
+        for level in ("county", "school", "section"):
+            for name in self.decls[level]:
+                self.cols[level][name] = []
+
+    def add_county(self, ci: int, county: County, source: str | None) -> None:
+        """Add one county's row, then its schools; its structural problems come first, as the report lists them."""
+        errs, warns = validate_structure(county, source)
+        self.errors.extend(errs)
+        self.warnings.extend(dataclasses.replace(w, extra={"county": ci}) for w in warns)
+        self.meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
+        self.take(county, "county", ci, _Place(source, "county", ci))
+        for si, school in enumerate(county.schools):
+            self.add_school(ci, si, school, source)
+
+    def add_school(self, ci: int, si: int, school: School, source: str | None) -> None:
+        """Add one school's row (its categories as integer codes) and the rows of the sections the pack reads."""
+        srow = len(self.school_ids)
+        self.school_ids.append(school.id)
+        self.school_names.append(school.name)
+        self.school_parent.append(ci)
+        cols = self.cols["school"]
+        cols["school_type"].append(float(SCHOOL_TYPES.index(school.type)))
+        cols["ownership"].append(float(OWNERSHIPS.index(school.ownership)))
+        cols["location"].append(float(LOCATIONS.index(school.location)))
+        cols["boarding"].append(np.nan if school.boarding is None else float(school.boarding))
+        senior = school.sections.get("senior")
+        cols["senior_students"].append(float(senior.students) if senior is not None else 0.0)
+        self.take(school, "school", srow, _Place(source, f"schools[{si}]", ci, school.id))
+        for sec_code, sec_name in enumerate(SECTIONS):
+            if sec_name not in self.pack.sections:
+                continue
+            sec = school.sections.get(sec_name)
+            if sec is not None:
+                place = _Place(source, f"schools[{si}].sections.{sec_name}", ci, school.id, sec_name)
+                self.add_section(srow, sec_code, sec, place)
+
+    def add_section(self, srow: int, sec_code: int, sec: Section, place: _Place) -> None:
+        """Add one section's row under school row ``srow``."""
+        rrow = len(self.section_parent)
+        self.section_parent.append(srow)
+        self.cols["section"]["section"].append(float(sec_code))
+        self.cols["section"]["students"].append(float(sec.students))
+        self.take(sec, "section", rrow, place)
+
+    def take(self, obj: Any, level: str, row: int, place: _Place) -> None:
+        """Append one row's value of every input the pack declares at ``level``: a model field as it is, a fact
+        read by :func:`read_fact` (a bad one is an error and NaN); facts the pack does not declare are warnings."""
+        decls, cols = self.decls[level], self.cols[level]
         facts = getattr(obj, "facts", {}) or {}
-        prefix = f"sections.{ctx['section']}." if ctx.get("section") else ""
         for name, decl in decls.items():
             found, value = _path_value(obj, name)
             if found:
@@ -336,96 +430,76 @@ def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[
                 continue
             raw = facts.get(name)
             try:
-                number, note = read_fact(raw, decl, scales)
+                number, note = read_fact(raw, decl, self.scales)
             except ValueError as exc:
-                errors.append(
+                self.errors.append(
                     Problem(
                         str(exc),
-                        source=ctx.get("source"),
-                        path=ctx["path"] + f".facts.{name}",
-                        school_id=ctx.get("school_id"),
-                        field=f"{prefix}facts.{name}",
+                        source=place.source,
+                        path=place.path + f".facts.{name}",
+                        school_id=place.school_id,
+                        field=f"{place.field_prefix}facts.{name}",
                         value=raw,
                     )
                 )
                 number, note = np.nan, None
             cols[name].append(number)
             if note:
-                evidence.setdefault((level, name), {})[row] = note
-        where = f"the {ctx['section']} section" if ctx.get("section") else f"{level} level"
+                self.evidence.setdefault((level, name), {})[row] = note
+        self.warn_unused_facts(facts, level, place)
+
+    def warn_unused_facts(self, facts: dict[str, Any], level: str, place: _Place) -> None:
+        """A warning for each fact that the pack does not declare at this level: it would silently be ignored."""
+        where = f"the {place.section} section" if place.section else f"{level} level"
         for key in facts:
-            if key not in decls:
-                warnings.append(
+            if key not in self.decls[level]:
+                self.warnings.append(
                     Problem(
-                        f"fact {key!r} is not an input of pack {pack.id} at {where}; it is not used",
-                        source=ctx.get("source"),
-                        path=ctx["path"] + f".facts.{key}",
-                        school_id=ctx.get("school_id"),
-                        field=f"{prefix}facts.{key}",
-                        extra={"county": ctx["county"]},
+                        f"fact {key!r} is not an input of pack {self.pack.id} at {where}; it is not used",
+                        source=place.source,
+                        path=place.path + f".facts.{key}",
+                        school_id=place.school_id,
+                        field=f"{place.field_prefix}facts.{key}",
+                        extra={"county": place.county},
                     )
                 )
 
-    meta: list[dict[str, Any]] = []
+    def table(self, counties: Sequence[County]) -> Table:
+        """The finished table: the collected columns as float64 arrays, with the parents of each row."""
+        levels = {
+            "county": Level(len(counties), None, _arrays(self.cols["county"])),
+            "school": Level(
+                len(self.school_ids), np.asarray(self.school_parent, dtype=np.int64), _arrays(self.cols["school"])
+            ),
+            "section": Level(
+                len(self.section_parent), np.asarray(self.section_parent, dtype=np.int64), _arrays(self.cols["section"])
+            ),
+        }
+        return Table(
+            county_codes=[c.code for c in counties],
+            county_names=[c.name for c in counties],
+            school_ids=self.school_ids,
+            school_names=self.school_names,
+            levels=levels,
+            evidence=self.evidence,
+            warnings=self.warnings,
+            meta=self.meta,
+        )
+
+
+def _arrays(cols: dict[str, list[float]]) -> dict[str, np.ndarray]:
+    """Columns of Python floats as float64 arrays."""
+    return {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
+
+
+def build_table(counties: Sequence[County], cp: CompiledPack, sources: Sequence[str | None]) -> Table:
+    """Build the columnar table for ``counties`` under pack ``cp``; raises InputError listing every bad value."""
+    builder = _TableBuilder(cp)
     for ci, county in enumerate(counties):
-        source = sources[ci] if ci < len(sources) else None
-        errs, warns = validate_structure(county, source)
-        errors.extend(errs)
-        warnings.extend(dataclasses.replace(w, extra={"county": ci}) for w in warns)
-        meta.append({"code": county.code, "name": county.name, "year": county.year, "synthetic": county.synthetic})
-        take(county, "county", ci, by_level["county"], county_cols, {"source": source, "path": "county", "county": ci})
-        for si, school in enumerate(county.schools):
-            srow = len(school_ids)
-            school_ids.append(school.id)
-            school_names.append(school.name)
-            school_parent.append(ci)
-            school_cols["school_type"].append(float(SCHOOL_TYPES.index(school.type)))
-            school_cols["ownership"].append(float(OWNERSHIPS.index(school.ownership)))
-            school_cols["location"].append(float(LOCATIONS.index(school.location)))
-            school_cols["boarding"].append(np.nan if school.boarding is None else float(school.boarding))
-            senior = school.sections.get("senior")
-            school_cols["senior_students"].append(float(senior.students) if senior is not None else 0.0)
-            ctx = {"source": source, "path": f"schools[{si}]", "school_id": school.id, "county": ci}
-            take(school, "school", srow, by_level["school"], school_cols, ctx)
-            for sec_code, sec_name in enumerate(SECTIONS):
-                if sec_name not in pack.sections:
-                    continue
-                sec = school.sections.get(sec_name)
-                if sec is None:
-                    continue
-                rrow = len(section_parent)
-                section_parent.append(srow)
-                section_cols["section"].append(float(sec_code))
-                section_cols["students"].append(float(sec.students))
-                sctx = {
-                    "source": source,
-                    "section": sec_name,
-                    "path": f"schools[{si}].sections.{sec_name}",
-                    "school_id": school.id,
-                    "county": ci,
-                }
-                take(sec, "section", rrow, by_level["section"], section_cols, sctx)
-    if errors:
-        raise InputError(errors)
-
-    def arrays(cols: dict[str, list[float]]) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
-
-    levels = {
-        "county": Level(len(counties), None, arrays(county_cols)),
-        "school": Level(len(school_ids), np.asarray(school_parent, dtype=np.int64), arrays(school_cols)),
-        "section": Level(len(section_parent), np.asarray(section_parent, dtype=np.int64), arrays(section_cols)),
-    }
-    return Table(
-        county_codes=[c.code for c in counties],
-        county_names=[c.name for c in counties],
-        school_ids=school_ids,
-        school_names=school_names,
-        levels=levels,
-        evidence=evidence,
-        warnings=warnings,
-        meta=meta,
-    )
+        builder.add_county(ci, county, sources[ci] if ci < len(sources) else None)
+    if builder.errors:
+        raise InputError(builder.errors)
+    return builder.table(counties)
 
 
 def raw_fact_problems(data: Any, pack: Any, source: str | None) -> list[Problem]:
@@ -436,10 +510,7 @@ def raw_fact_problems(data: Any, pack: Any, source: str | None) -> list[Problem]
     if not isinstance(data, dict):
         return out
     scales = dict(pack.scales)
-    by_level: dict[str, dict[str, InputDecl]] = {"county": {}, "school": {}, "section": {}}
-    for name, decl in pack.inputs.items():
-        if name not in STRUCTURAL:
-            by_level[decl.level][name] = decl
+    by_level = _inputs_by_level(pack)
 
     def check(facts: Any, level: str, path: str, school_id: str | None, field_prefix: str) -> None:
         if not isinstance(facts, dict):

@@ -628,27 +628,92 @@ def _read_sections(
     data: dict[str, Any],
     index: dict[str, int],
 ) -> None:
+    """Read the sections sheet into the schools of ``data`` (``index``: school id → position), every problem at
+    its cell."""
     cols = _columns(lay, other, "sections")
-    by_key = {c.key: c for c in cols}
     keys, rows = rd.rows(sh, cols)
     digits = max(_id_digits([v.get("school_id") for _, v in rows]), _id_digits([s.get("id") for s in data["schools"]]))
-    seen: dict[tuple[str, str], int] = {}
+    reader = _SectionRows(rd, sh.name, keys, {c.key: c for c in cols}, lay.names["schools"], index)
     for r, values in rows:
+        found = reader.school_and_section(r, values, digits)
+        if found is None:
+            continue
+        sid, sec = found
+        i = index[sid]
+        section = reader.section_values(r, values, ("schools", i, "sections", sec), sid)
+        section.setdefault("_row", r)
+        data["schools"][i]["sections"][sec] = section
+    for school in data["schools"]:
+        for sec in school["sections"].values():
+            sec.pop("_row", None)
+
+
+@dataclasses.dataclass
+class _SectionRows:
+    """Reads the rows of the sections sheet, each into a section of a school read from the schools sheet."""
+
+    rd: _Reader
+    sheet: str
+    keys: dict[str, int]
+    """Column index of each machine key present."""
+    by_key: dict[str, Column]
+    schools_sheet: str
+    index: dict[str, int]
+    """School id → its position in the county's schools."""
+    seen: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+    """(school id, section) → the row that gave it."""
+
+    def school_and_section(self, r: int, values: dict[str, Any], digits: int) -> tuple[str, str] | None:
+        """The (school id, section) a row gives, or None when either is missing or unreadable, the school is not on
+        the schools sheet or the section was given before (each reported)."""
+        sid, sec = self.id_and_section(r, values, digits)
+        if sid is None:
+            return None
+        if sid not in self.index:
+            self.rd.add(
+                self.sheet,
+                r,
+                self.keys["school_id"],
+                f"unknown school id: not on sheet {self.schools_sheet!r}",
+                school=sid,
+                field="school_id",
+                value=sid,
+            )
+            return None
+        if sec is None:
+            return None
+        if (sid, sec) in self.seen:
+            self.rd.add(
+                self.sheet,
+                r,
+                self.keys["section"],
+                f"duplicate section of this school (also row {self.seen[(sid, sec)]})",
+                school=sid,
+                field="section",
+                value=values.get("section"),
+            )
+            return None
+        self.seen[(sid, sec)] = r
+        return sid, sec
+
+    def id_and_section(self, r: int, values: dict[str, Any], digits: int) -> tuple[str | None, str | None]:
+        """The school id and section of a row as written, each None when missing or unreadable (reported)."""
+        rd, sheet, keys = self.rd, self.sheet, self.keys
         raw_id = values.get("school_id")
         sid = None
         if raw_id is None:
             rd.add(
-                sh.name, r, keys.get("school_id"), "school id is missing (the row has other values)", field="school_id"
+                sheet, r, keys.get("school_id"), "school id is missing (the row has other values)", field="school_id"
             )
         else:
-            sid = rd.text_id(sh.name, r, keys["school_id"], raw_id, "school_id", digits)
+            sid = rd.text_id(sheet, r, keys["school_id"], raw_id, "school_id", digits)
         raw_sec = values.get("section")
         sec = _category(raw_sec, "section") if raw_sec is not None else None
         if raw_sec is None:
-            rd.add(sh.name, r, keys.get("section"), "section is missing", school=sid, field="section")
+            rd.add(sheet, r, keys.get("section"), "section is missing", school=sid, field="section")
         elif sec not in _SECTIONS:
             rd.add(
-                sh.name,
+                sheet,
                 r,
                 keys["section"],
                 "not a section: 小学, 初中, 高中 (primary, junior, senior)",
@@ -657,40 +722,17 @@ def _read_sections(
                 value=raw_sec,
             )
             sec = None
-        if sid is None:
-            continue
-        if sid not in index:
-            rd.add(
-                sh.name,
-                r,
-                keys["school_id"],
-                f"unknown school id: not on sheet {lay.names['schools']!r}",
-                school=sid,
-                field="school_id",
-                value=sid,
-            )
-            continue
-        if sec is None:
-            continue
-        if (sid, sec) in seen:
-            rd.add(
-                sh.name,
-                r,
-                keys["section"],
-                f"duplicate section of this school (also row {seen[(sid, sec)]})",
-                school=sid,
-                field="section",
-                value=raw_sec,
-            )
-            continue
-        seen[(sid, sec)] = r
-        i = index[sid]
+        return sid, sec
+
+    def section_values(self, r: int, values: dict[str, Any], base: tuple[str | int, ...], sid: str) -> dict[str, Any]:
+        """One row's values in the county format, recording the cell of every value (blank cells too, so that a
+        missing required value is reported at its cell); yes/no cells are read, evidence notes attached."""
+        rd, sheet, keys, by_key = self.rd, self.sheet, self.keys, self.by_key
         section: dict[str, Any] = {}
-        base: tuple[str | int, ...] = ("schools", i, "sections", sec)
-        rd.cells.positions[base] = f"{sh.name}!{_letter(keys['section'])}{r}"
+        rd.cells.positions[base] = f"{sheet}!{_letter(keys['section'])}{r}"
         for key, j in keys.items():
             if key not in ("school_id", "section") and by_key[key].kind != "evidence":
-                rd.cells.positions[base + by_key[key].target] = f"{sh.name}!{_letter(j)}{r}"
+                rd.cells.positions[base + by_key[key].target] = f"{sheet}!{_letter(j)}{r}"
         ev_of: dict[str, Any] = {}
         for key, v in values.items():
             if key in ("school_id", "section"):
@@ -700,18 +742,14 @@ def _read_sections(
             if col.kind == "evidence":
                 ev_of[key[: -len(".evidence")]] = (v, j)
                 continue
-            rd.cells.positions[base + col.target] = f"{sh.name}!{_letter(j)}{r}"
+            rd.cells.positions[base + col.target] = f"{sheet}!{_letter(j)}{r}"
             if col.kind == "flag":
-                v = rd.flag(sh.name, r, j, v, key, sid)
+                v = rd.flag(sheet, r, j, v, key, sid)
                 if v is None:
                     continue
             _set(section, col.target, v)
-        _attach_evidence(rd, sh.name, r, section, ev_of, by_key, sid)
-        section.setdefault("_row", r)
-        data["schools"][i]["sections"][sec] = section
-    for school in data["schools"]:
-        for sec in school["sections"].values():
-            sec.pop("_row", None)
+        _attach_evidence(rd, sheet, r, section, ev_of, by_key, sid)
+        return section
 
 
 def _read_roster(
@@ -723,13 +761,11 @@ def _read_roster(
     index: dict[str, int],
     std: Any,
 ) -> None:
+    """Count the teacher roster by the standard's definitions into the sections' teacher counts (a typed count
+    that disagrees is an error); a roster is refused without a standard or when the standard defines none."""
     cols = _columns(lay, other, "roster")
     if not cols:
-        ws = sh.ws
-        for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
-            if any(not _blank(c.value) for c in ws[r]):
-                rd.add(sh.name, r, None, "this standard defines no teacher roster: its rows cannot be counted")
-                return
+        _refuse_roster_rows(rd, sh)
         return
     keys, rows = rd.rows(sh, cols)
     if not rows:
@@ -745,15 +781,45 @@ def _read_roster(
         return
     from .roster import aggregate_roster, roster_rows
 
-    by_key = {c.key: c for c in cols}
     digits = max(_id_digits([v.get("school_id") for _, v in rows]), _id_digits(list(index)))
+    raw_rows, locations, ok = _roster_raw_rows(rd, sh.name, keys, rows, {c.key: c for c in cols}, digits)
+    schools = {s["id"]: list(s["sections"]) for s in data["schools"] if isinstance(s.get("id"), str)}
+    try:
+        checked = roster_rows(raw_rows, std, source=rd.source, locations=locations, schools=schools)
+        counts = aggregate_roster(checked, std, source=rd.source)
+    except InputError as exc:
+        rd.problems.extend(_located(p, p.location) for p in exc.problems)
+        return
+    if ok:
+        _apply_roster_counts(rd, sh.name, data, index, counts)
+
+
+def _refuse_roster_rows(rd: _Reader, sh: _Sheet) -> None:
+    """A roster sheet for a standard without roster definitions: its first filled row is an error (not counted)."""
+    ws = sh.ws
+    for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
+        if any(not _blank(c.value) for c in ws[r]):
+            rd.add(sh.name, r, None, "this standard defines no teacher roster: its rows cannot be counted")
+            return
+
+
+def _roster_raw_rows(
+    rd: _Reader,
+    sheet: str,
+    keys: dict[str, int],
+    rows: list[tuple[int, dict[str, Any]]],
+    by_key: dict[str, Column],
+    digits: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], bool]:
+    """The roster rows as raw rows for :func:`roster_rows` (school ids as text, yes/no words as booleans) with the
+    cell of each value; False when a school id was refused (reported), so that no count is applied."""
     raw_rows: list[dict[str, Any]] = []
     locations: list[dict[str, str]] = []
     ok = True
     for r, values in rows:
         row = dict(values)
         if "school_id" in row:
-            sid = rd.text_id(sh.name, r, keys["school_id"], row["school_id"], "school_id", digits)
+            sid = rd.text_id(sheet, r, keys["school_id"], row["school_id"], "school_id", digits)
             if sid is None:
                 ok = False
                 continue
@@ -763,16 +829,19 @@ def _read_roster(
             if col is not None and col.kind == "flag" and isinstance(v, str) and v.strip().lower() in FLAG_VALUES:
                 row[key] = FLAG_VALUES[v.strip().lower()]
         raw_rows.append(row)
-        locations.append({k: f"{sh.name}!{_letter(j)}{r}" for k, j in keys.items()})
-    schools = {s["id"]: list(s["sections"]) for s in data["schools"] if isinstance(s.get("id"), str)}
-    try:
-        checked = roster_rows(raw_rows, std, source=rd.source, locations=locations, schools=schools)
-        counts = aggregate_roster(checked, std, source=rd.source)
-    except InputError as exc:
-        rd.problems.extend(_located(p, p.location) for p in exc.problems)
-        return
-    if not ok:
-        return
+        locations.append({k: f"{sheet}!{_letter(j)}{r}" for k, j in keys.items()})
+    return raw_rows, locations, ok
+
+
+def _apply_roster_counts(
+    rd: _Reader,
+    sheet: str,
+    data: dict[str, Any],
+    index: dict[str, int],
+    counts: dict[tuple[str, str], dict[str, int | None]],
+) -> None:
+    """Put the roster's teacher counts into their sections; a typed count that differs from the roster's is an
+    error at its cell, and a count the roster cannot make (blank cells) leaves the typed one in place."""
     for (sid, sec), tally in counts.items():
         i = index[sid]
         section = data["schools"][i]["sections"][sec]
@@ -783,24 +852,26 @@ def _read_roster(
             if n is None and given is not None:
                 continue  # the roster cannot count this (blank cells); the typed count supplies the number
             if given is not None and given != n:
-                loc = rd.cells.positions.get((*base, name))
-                sheet, row_no, column = _cell_parts(loc)
-                rd.problems.append(
-                    Problem(
-                        f"differs from the count of the teacher roster ({n}): leave it empty or correct it",
-                        source=rd.source,
-                        location=loc,
-                        school_id=sid,
-                        field=f"teachers.{name}",
-                        value=given,
-                        sheet=sheet,
-                        row=row_no,
-                        column=column,
-                    )
-                )
+                rd.problems.append(_roster_conflict(rd, rd.cells.positions.get((*base, name)), sid, name, n, given))
                 continue
             teachers[name] = n
-            rd.cells.positions.setdefault((*base, name), f"{sh.name}")
+            rd.cells.positions.setdefault((*base, name), f"{sheet}")
+
+
+def _roster_conflict(rd: _Reader, loc: str | None, sid: str, name: str, n: int | None, given: Any) -> Problem:
+    """The problem of a typed teacher count (at ``loc``) that differs from the roster's count ``n``."""
+    sheet, row_no, column = _cell_parts(loc)
+    return Problem(
+        f"differs from the count of the teacher roster ({n}): leave it empty or correct it",
+        source=rd.source,
+        location=loc,
+        school_id=sid,
+        field=f"teachers.{name}",
+        value=given,
+        sheet=sheet,
+        row=row_no,
+        column=column,
+    )
 
 
 def _check_facts(rd: _Reader, data: dict[str, Any], std: Any) -> None:

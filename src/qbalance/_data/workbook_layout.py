@@ -183,6 +183,32 @@ def layout(standard: Any, lang: str = "zh") -> Layout:
     pack: Pack = standard.pack if hasattr(standard, "pack") else standard
     zh = lang != "en"
     names = SHEET_NAMES["zh" if zh else "en"]
+    county = _county_columns(lang)
+    schools = _school_columns(lang)
+    sections = [
+        Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
+        Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
+    ]
+    for key, decl in pack.inputs.items():
+        if key in ("boarding",):
+            continue
+        cols = _input_column(key, decl, pack, lang)
+        if decl.level == "county":
+            county.extend(cols)
+        elif decl.level == "school":
+            schools.extend(cols)
+        elif key == "students":
+            for c in cols:
+                c.required = True
+            sections[2:2] = cols
+        else:
+            sections.extend(cols)
+    return Layout(lang, names, county, schools, sections, _roster_columns(pack, lang))
+
+
+def _county_columns(lang: str) -> list[Column]:
+    """The fixed rows of the county sheet (code, name, year, synthetic, note), before the pack's county inputs."""
+    zh = lang != "en"
     county = [
         Column("code", "县级行政区划代码" if zh else "county code", "id", required=True),
         Column("name", "县(市、区)名称" if zh else "county name", "text", required=True),
@@ -198,7 +224,13 @@ def layout(standard: Any, lang: str = "zh") -> Layout:
     for c in county:
         if not c.target:
             c.target = (c.key,)
-    schools = [
+    return county
+
+
+def _school_columns(lang: str) -> list[Column]:
+    """The fixed columns of the schools sheet (id, name, the three categories, boarding), before the pack's inputs."""
+    zh = lang != "en"
+    return [
         Column("id", "学校标识码" if zh else "school id", "id", required=True, target=("id",)),
         Column("name", "学校名称" if zh else "school name", "text", required=True, target=("name",)),
         Column(
@@ -233,41 +265,25 @@ def layout(standard: Any, lang: str = "zh") -> Layout:
             target=("boarding",),
         ),
     ]
-    sections = [
+
+
+def _roster_columns(pack: Pack, lang: str) -> list[Column]:
+    """The columns of the teacher roster: who and where, then the pack's roster fields; none without a roster."""
+    if pack.roster is None:
+        return []
+    zh = lang != "en"
+    roster = [
         Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
         Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
+        Column("teacher_id", "教师编号(可选)" if zh else "teacher id (optional)", "text"),
+        Column("name", "姓名(可选)" if zh else "name (optional)", "text"),
     ]
-    for key, decl in pack.inputs.items():
-        if key in ("boarding",):
-            continue
-        cols = _input_column(key, decl, pack, lang)
-        if decl.level == "county":
-            county.extend(cols)
-        elif decl.level == "school":
-            schools.extend(cols)
+    for fname, spec in pack.roster.fields.items():
+        if spec.type == "flag":
+            choices = list(FLAG_WORDS["zh" if zh else "en"])
+        elif spec.type == "category":
+            choices = [_label(spec.labels[c], lang) if c in spec.labels and zh else c for c in spec.categories or ()]
         else:
-            if key == "students":
-                for c in cols:
-                    c.required = True
-                sections[2:2] = cols
-            else:
-                sections.extend(cols)
-    roster: list[Column] = []
-    if pack.roster is not None:
-        roster = [
-            Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
-            Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
-            Column("teacher_id", "教师编号(可选)" if zh else "teacher id (optional)", "text"),
-            Column("name", "姓名(可选)" if zh else "name (optional)", "text"),
-        ]
-        for fname, spec in pack.roster.fields.items():
-            if spec.type == "flag":
-                choices = list(FLAG_WORDS["zh" if zh else "en"])
-            elif spec.type == "category":
-                choices = [
-                    _label(spec.labels[c], lang) if c in spec.labels and zh else c for c in spec.categories or ()
-                ]
-            else:
-                choices = []
-            roster.append(Column(fname, _label(spec.label, lang), spec.type, required=spec.required, choices=choices))
-    return Layout(lang, names, county, schools, sections, roster)
+            choices = []
+        roster.append(Column(fname, _label(spec.label, lang), spec.type, required=spec.required, choices=choices))
+    return roster

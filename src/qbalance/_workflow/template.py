@@ -12,12 +12,13 @@ Needs openpyxl (``pip install 'qbalance[excel]'``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, SECTION_ZH
-from .._data.models import County
+from .._data.models import County, School, Section
 from .._data.workbook_layout import (
     FIRST_ROW,
     FLAG_WORDS,
@@ -195,24 +196,24 @@ def _get(obj: Any, target: tuple[str, ...]) -> Any:
     return cur
 
 
+_VALIDATED_ROWS = 2000
+"""Data rows (after the first) of a table sheet that get the drop-down list of their column."""
+_ID_TEXT_ROWS = 200
+"""At least this many rows of an id column are formatted as text, so that typed ids keep their leading zeros."""
+
+
 def write_template(standard: Any, path: str | Path, *, lang: str = "zh", county: Any = None) -> Path:
     """Write an .xlsx data-entry template for ``standard`` (a pack id, path or :class:`Standard`) to ``path``.
 
     With ``county`` (a :class:`County`, a dict in the county format, or a path to a county file) the template is
     filled with its data, e.g. to move a YAML county into Excel. Needs openpyxl: ``pip install 'qbalance[excel]'``.
     """
-    openpyxl = require("openpyxl", "excel")
-    styles = require("openpyxl.styles", "excel")
-    Alignment, Font, PatternFill = styles.Alignment, styles.Font, styles.PatternFill
-    get_column_letter = require("openpyxl.utils", "excel").get_column_letter
-    DataValidation = require("openpyxl.worksheet.datavalidation", "excel").DataValidation
-
+    excel = _Excel.load()
     from .._api.standard import load_standard
 
     if lang not in ("zh", "en"):
         raise ValueError("lang must be 'zh' or 'en'")
     std = load_standard(standard) if not hasattr(standard, "pack") else standard
-    pack: Pack = std.pack
     lay = layout(std, lang)
     model: County | None = None
     raw_county: Any = None
@@ -221,170 +222,238 @@ def write_template(standard: Any, path: str | Path, *, lang: str = "zh", county:
 
         model, _ = as_county(county)
         raw_county = _raw_data(county)
+    writer = _TemplateWriter(excel, std, lay)
+    writer.write_instructions()
+    writer.write_county_sheet(model, raw_county)
+    school_rows, section_rows = _filled_rows(model, raw_county, lay, std.pack)
+    writer.write_table_sheet(lay.names["schools"], lay.schools, school_rows)
+    writer.write_table_sheet(lay.names["sections"], lay.sections, section_rows)
+    if lay.roster:
+        writer.write_table_sheet(lay.names["roster"], lay.roster, [])
+    writer.write_meta()
+    return writer.save(Path(path))
 
-    wb = openpyxl.Workbook()
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-    req_fill = PatternFill("solid", fgColor="FCE4D6")
-    wrap = Alignment(wrap_text=True, vertical="top")
 
-    # instructions
-    ws = wb.active
-    ws.title = lay.names["help"]
-    for r, (a, b) in enumerate(_instructions(std, lay), start=1):
-        ws.cell(r, 1, a).font = bold
-        ws.cell(r, 2, b).alignment = wrap
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 110
+@dataclass
+class _Excel:
+    """The parts of openpyxl the writer uses, imported on demand (openpyxl is an optional dependency)."""
 
-    # drop-down lists
-    lists = wb.create_sheet(lay.names["lists"])
-    lists.sheet_state = "hidden"
-    list_refs: dict[tuple[str, ...], str] = {}
+    openpyxl: Any
+    styles: Any
+    get_column_letter: Any
+    DataValidation: Any
 
-    def list_ref(choices: list[str]) -> str:
+    @classmethod
+    def load(cls) -> _Excel:
+        """Import openpyxl, or raise the error that says how to install it."""
+        openpyxl = require("openpyxl", "excel")
+        styles = require("openpyxl.styles", "excel")
+        get_column_letter = require("openpyxl.utils", "excel").get_column_letter
+        data_validation = require("openpyxl.worksheet.datavalidation", "excel").DataValidation
+        return cls(openpyxl, styles, get_column_letter, data_validation)
+
+
+class _TemplateWriter:
+    """One template workbook being written: its shared styles, the hidden sheet of drop-down lists (one column per
+    distinct list, shared by every column that offers it) and the sheets, in the order they are added."""
+
+    def __init__(self, excel: _Excel, std: Any, lay: Layout) -> None:
+        self.excel = excel
+        self.std = std
+        self.pack: Pack = std.pack
+        self.lay = lay
+        self.lang = lay.lang
+        self.wb = excel.openpyxl.Workbook()
+        styles = excel.styles
+        self.bold = styles.Font(bold=True)
+        self.head_fill = styles.PatternFill("solid", fgColor="DDEBF7")
+        self.req_fill = styles.PatternFill("solid", fgColor="FCE4D6")
+        self.wrap = styles.Alignment(wrap_text=True, vertical="top")
+        self.lists = self.wb.create_sheet(lay.names["lists"])
+        self.lists.sheet_state = "hidden"
+        self.list_refs: dict[tuple[str, ...], str] = {}
+
+    def write_instructions(self) -> None:
+        """The instructions sheet, the workbook's first."""
+        ws = self.wb.active
+        ws.title = self.lay.names["help"]
+        for r, (a, b) in enumerate(_instructions(self.std, self.lay), start=1):
+            ws.cell(r, 1, a).font = self.bold
+            ws.cell(r, 2, b).alignment = self.wrap
+        ws.column_dimensions["A"].width = 18
+        ws.column_dimensions["B"].width = 110
+
+    def list_ref(self, choices: list[str]) -> str:
+        """The cell range of a drop-down list on the lists sheet, written there the first time it is asked for."""
         key = tuple(choices)
-        if key not in list_refs:
-            col = len(list_refs) + 1
+        if key not in self.list_refs:
+            col = len(self.list_refs) + 1
             for i, text in enumerate(choices, start=1):
-                lists.cell(i, col, text)
-            letter = get_column_letter(col)
-            list_refs[key] = f"'{lay.names['lists']}'!${letter}$1:${letter}${len(choices)}"
-        return list_refs[key]
+                self.lists.cell(i, col, text)
+            letter = self.excel.get_column_letter(col)
+            self.list_refs[key] = f"'{self.lay.names['lists']}'!${letter}$1:${letter}${len(choices)}"
+        return self.list_refs[key]
 
-    def header(ws: Any, cols: list[Column], keys: list[str]) -> None:
-        for j, (c, key) in enumerate(zip(cols, keys, strict=True), start=1):
+    def header(self, ws: Any, cols: list[Column]) -> None:
+        """Row 1 of a sheet: the labels (required ones highlighted), and hidden row 2 of machine keys; panes frozen."""
+        for j, c in enumerate(cols, start=1):
             cell = ws.cell(HEADER_ROW, j, c.label)
-            cell.font = bold
-            cell.fill = req_fill if c.required else head_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.cell(KEY_ROW, j, key)
+            cell.font = self.bold
+            cell.fill = self.req_fill if c.required else self.head_fill
+            cell.alignment = self.excel.styles.Alignment(wrap_text=True, vertical="center")
+            ws.cell(KEY_ROW, j, c.key)
             width = max(10, min(40, int(len(c.label) * 1.8) + 2))
-            ws.column_dimensions[get_column_letter(j)].width = width
+            ws.column_dimensions[self.excel.get_column_letter(j)].width = width
         ws.row_dimensions[KEY_ROW].hidden = True
         ws.row_dimensions[HEADER_ROW].height = 45
         ws.freeze_panes = ws.cell(FIRST_ROW, 1)
 
-    def validate(ws: Any, col: Column, cells: str) -> None:
+    def validate(self, ws: Any, col: Column, cells: str) -> None:
+        """A drop-down list on ``cells`` when the column has choices; ratings and categories also accept ids."""
         if not col.choices:
             return
-        dv = DataValidation(type="list", formula1=list_ref(col.choices), allow_blank=True)
-        dv.error = "请从下拉列表中选择" if lang == "zh" else "pick a value from the list"
+        dv = self.excel.DataValidation(type="list", formula1=self.list_ref(col.choices), allow_blank=True)
+        dv.error = "请从下拉列表中选择" if self.lang == "zh" else "pick a value from the list"
         dv.showErrorMessage = col.kind not in ("rating", "category")  # labels and ids are both accepted
         dv.add(cells)
         ws.add_data_validation(dv)
 
-    max_rows = 2000
+    def write_county_sheet(self, model: County | None, raw_county: Any) -> None:
+        """The county sheet: one row per county value (key, label, unit, value, evidence note, help)."""
+        ws = self.wb.create_sheet(self.lay.names["county"])
+        self.header(ws, _county_sheet_columns(self.lang))
+        ws.column_dimensions["A"].hidden = True
+        ws.column_dimensions["B"].width = 46
+        ws.column_dimensions["D"].width = 22
+        ws.column_dimensions["E"].width = 46
+        ws.column_dimensions["F"].width = 40
+        county_rows = [c for c in self.lay.county if c.kind != "evidence"]
+        for i, c in enumerate(county_rows):
+            self.county_row(ws, FIRST_ROW + i, c, model, raw_county)
 
-    # county sheet: one row per value
-    ws = wb.create_sheet(lay.names["county"])
-    ccols = [
-        Column("key", "字段代码" if lang == "zh" else "key", "text"),
-        Column("label", "指标" if lang == "zh" else "value", "text"),
-        Column("unit", "单位" if lang == "zh" else "unit", "text"),
-        Column("value", "填写值" if lang == "zh" else "value", "text", required=True),
-        Column("evidence", "佐证说明" if lang == "zh" else "evidence note", "text"),
-        Column("help", "填写说明" if lang == "zh" else "notes", "text"),
-    ]
-    header(ws, ccols, [c.key for c in ccols])
-    ws.column_dimensions["A"].hidden = True
-    ws.column_dimensions["B"].width = 46
-    ws.column_dimensions["D"].width = 22
-    ws.column_dimensions["E"].width = 46
-    ws.column_dimensions["F"].width = 40
-    county_rows = [c for c in lay.county if c.kind != "evidence"]
-    for i, c in enumerate(county_rows):
-        r = FIRST_ROW + i
+    def county_row(self, ws: Any, r: int, c: Column, model: County | None, raw_county: Any) -> None:
+        """Row ``r`` of the county sheet for value ``c``, filled from ``model`` when there is one."""
+        lang = self.lang
         ws.cell(r, 1, c.key)
-        ws.cell(r, 2, c.label.split(" (")[0] if c.decl is not None else c.label).alignment = wrap
+        ws.cell(r, 2, c.label.split(" (")[0] if c.decl is not None else c.label).alignment = self.wrap
         ws.cell(r, 3, unit_text(c.unit, lang) if c.decl is not None and c.decl.type == "number" else "")
         value_cell = ws.cell(r, 4)
         if c.kind == "id":
             value_cell.number_format = "@"
         if c.required:
-            ws.cell(r, 2).fill = req_fill
+            ws.cell(r, 2).fill = self.req_fill
         help_text = c.help
         if c.choices:
             help_text = ("; ".join([help_text, " / ".join(c.choices)])).strip("; ")
-        ws.cell(r, 6, help_text).alignment = wrap
-        has_evidence = any(e.key == f"{c.key}.evidence" for e in lay.county)
+        ws.cell(r, 6, help_text).alignment = self.wrap
+        has_evidence = any(e.key == f"{c.key}.evidence" for e in self.lay.county)
         if not has_evidence:
-            ws.cell(r, 5).fill = PatternFill("solid", fgColor="EEEEEE")
-        validate(ws, c, f"D{r}")
+            ws.cell(r, 5).fill = self.excel.styles.PatternFill("solid", fgColor="EEEEEE")
+        self.validate(ws, c, f"D{r}")
         if model is not None:
             raw = _get(model, c.target) if c.target else None
             if c.key == "code":
                 raw = model.code
-            value_cell.value = _exact(_display(raw, c, pack, lang), _raw_get(raw_county, c.target), c)
+            value_cell.value = _exact(_display(raw, c, self.pack, lang), _raw_get(raw_county, c.target), c)
             if has_evidence:
                 ws.cell(r, 5, _evidence(raw))
 
-    def table_sheet(name: str, cols: list[Column], rows: list[list[Any]]) -> Any:
-        ws = wb.create_sheet(name)
-        header(ws, cols, [c.key for c in cols])
+    def write_table_sheet(self, name: str, cols: list[Column], rows: list[list[Any]]) -> None:
+        """A sheet of one row per school, section or teacher: header, id columns as text, drop-downs, the rows."""
+        ws = self.wb.create_sheet(name)
+        self.header(ws, cols)
         for j, c in enumerate(cols, start=1):
-            letter = get_column_letter(j)
-            rng = f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + max_rows}"
+            letter = self.excel.get_column_letter(j)
+            rng = f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + _VALIDATED_ROWS}"
             if c.kind == "id":
-                for r in range(FIRST_ROW, FIRST_ROW + max(len(rows), 200)):
+                for r in range(FIRST_ROW, FIRST_ROW + max(len(rows), _ID_TEXT_ROWS)):
                     ws.cell(r, j).number_format = "@"
-            validate(ws, c, rng)
+            self.validate(ws, c, rng)
         for i, values in enumerate(rows):
             for j, v in enumerate(values, start=1):
                 if v is not None:
                     cell = ws.cell(FIRST_ROW + i, j, v)
                     if cols[j - 1].kind == "id":
                         cell.number_format = "@"
-        return ws
 
+    def write_meta(self) -> None:
+        """The hidden metadata sheet: the pack and the sheet roles, read back by the reader."""
+        meta = self.wb.create_sheet(self.lay.names["meta"])
+        meta.sheet_state = "hidden"
+        pack = self.pack
+        entries = [
+            ("format", WORKBOOK_FORMAT),
+            ("pack", pack.id),
+            ("version", pack.version),
+            ("sha256", getattr(self.std, "sha256", "")),
+            ("lang", self.lang),
+        ] + [(f"sheet.{role}", name) for role, name in self.lay.names.items()]
+        for r, (k, v) in enumerate(entries, start=1):
+            meta.cell(r, 1, k)
+            meta.cell(r, 2, v)
+
+    def save(self, out: Path) -> Path:
+        """Move the lists sheet last and write the workbook to ``out``."""
+        self.wb.move_sheet(self.lay.names["lists"], offset=len(self.wb.sheetnames))
+        self.wb.save(out)
+        return out
+
+
+def _county_sheet_columns(lang: str) -> list[Column]:
+    """The columns of the county sheet, which lists the county values as rows."""
+    zh = lang == "zh"
+    return [
+        Column("key", "字段代码" if zh else "key", "text"),
+        Column("label", "指标" if zh else "value", "text"),
+        Column("unit", "单位" if zh else "unit", "text"),
+        Column("value", "填写值" if zh else "value", "text", required=True),
+        Column("evidence", "佐证说明" if zh else "evidence note", "text"),
+        Column("help", "填写说明" if zh else "notes", "text"),
+    ]
+
+
+def _filled_rows(
+    model: County | None, raw_county: Any, lay: Layout, pack: Pack
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The rows of the schools and sections sheets for a prefilled template (none without a county)."""
     school_rows: list[list[Any]] = []
     section_rows: list[list[Any]] = []
-    if model is not None:
-        raw_schools = _raw_get(raw_county, ("schools",))
-        for si, school in enumerate(model.schools):
-            raw_school = raw_schools[si] if isinstance(raw_schools, list) and si < len(raw_schools) else None
-            row = []
-            for c in lay.schools:
-                raw = _get(school, c.target)
-                if c.kind == "evidence":
-                    row.append(_evidence(raw))
-                else:
-                    row.append(_exact(_display(raw, c, pack, lang), _raw_get(raw_school, c.target), c))
-            school_rows.append(row)
-            for sec_name, sec in school.sections.items():
-                raw_sec = _raw_section(raw_school, sec_name)
-                srow: list[Any] = []
-                for c in lay.sections:
-                    if c.key == "school_id":
-                        srow.append(school.id)
-                    elif c.key == "section":
-                        srow.append(_display(sec_name, c, pack, lang))
-                    else:
-                        raw = _get(sec, c.target)
-                        if c.kind == "evidence":
-                            srow.append(_evidence(raw))
-                        else:
-                            srow.append(_exact(_display(raw, c, pack, lang), _raw_get(raw_sec, c.target), c))
-                section_rows.append(srow)
-    table_sheet(lay.names["schools"], lay.schools, school_rows)
-    table_sheet(lay.names["sections"], lay.sections, section_rows)
-    if lay.roster:
-        table_sheet(lay.names["roster"], lay.roster, [])
+    if model is None:
+        return school_rows, section_rows
+    raw_schools = _raw_get(raw_county, ("schools",))
+    for si, school in enumerate(model.schools):
+        raw_school = raw_schools[si] if isinstance(raw_schools, list) and si < len(raw_schools) else None
+        school_rows.append(_school_row(school, raw_school, lay, pack))
+        for sec_name, sec in school.sections.items():
+            raw_sec = _raw_section(raw_school, sec_name)
+            section_rows.append(_section_row(school.id, sec_name, sec, raw_sec, lay, pack))
+    return school_rows, section_rows
 
-    # metadata (hidden): the pack and the sheet roles, read back by the reader
-    meta = wb.create_sheet(lay.names["meta"])
-    meta.sheet_state = "hidden"
-    entries = [
-        ("format", WORKBOOK_FORMAT),
-        ("pack", pack.id),
-        ("version", pack.version),
-        ("sha256", getattr(std, "sha256", "")),
-        ("lang", lang),
-    ] + [(f"sheet.{role}", name) for role, name in lay.names.items()]
-    for r, (k, v) in enumerate(entries, start=1):
-        meta.cell(r, 1, k)
-        meta.cell(r, 2, v)
-    wb.move_sheet(lay.names["lists"], offset=len(wb.sheetnames))
-    out = Path(path)
-    wb.save(out)
-    return out
+
+def _school_row(school: School, raw_school: Any, lay: Layout, pack: Pack) -> list[Any]:
+    """One school's row of the schools sheet, numbers kept exact with the text the county was written with."""
+    row = []
+    for c in lay.schools:
+        raw = _get(school, c.target)
+        if c.kind == "evidence":
+            row.append(_evidence(raw))
+        else:
+            row.append(_exact(_display(raw, c, pack, lay.lang), _raw_get(raw_school, c.target), c))
+    return row
+
+
+def _section_row(school_id: str, sec_name: str, sec: Section, raw_sec: Any, lay: Layout, pack: Pack) -> list[Any]:
+    """One section's row of the sections sheet, numbers kept exact with the text the county was written with."""
+    row: list[Any] = []
+    for c in lay.sections:
+        if c.key == "school_id":
+            row.append(school_id)
+        elif c.key == "section":
+            row.append(_display(sec_name, c, pack, lay.lang))
+        else:
+            raw = _get(sec, c.target)
+            if c.kind == "evidence":
+                row.append(_evidence(raw))
+            else:
+                row.append(_exact(_display(raw, c, pack, lay.lang), _raw_get(raw_sec, c.target), c))
+    return row

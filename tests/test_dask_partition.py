@@ -6,6 +6,8 @@ These are the recipes of docs/performance.md ("Beyond one machine"), run for rea
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 import qbalance
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+SRC = Path(__file__).resolve().parent.parent / "src"
 sys.path.insert(0, str(BENCH))
 
 import make_nation  # noqa: E402
@@ -103,3 +106,45 @@ def test_rows_in_any_order_give_the_same_counties(nation: Any, single_pass: Any)
     shuffled = nation.sample(frac=1.0, random_state=3)
     counties, _ = qbalance.evaluate_many(shuffled).to_pandas()
     _assert_same(counties, single_pass, rtol=1e-12)
+
+
+def _documented_dask_recipe() -> str:
+    """The Dask code block of docs/performance.md, exactly as a reader copies it."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "performance.md").read_text(encoding="utf-8")
+    section = text[text.index("### Dask") : text.index("### Spark")]
+    return section[
+        section.index("```python\n") + len("```python\n") : section.index("\n```", section.index("```python"))
+    ]
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_the_documented_dask_recipe_on_a_local_cluster_equals_one_pass(
+    nation: Any, single_pass: Any, tmp_path: Path
+) -> None:
+    """The recipe runs as written — processes on a dask.distributed LocalCluster, a shuffled frame whose first rows
+    end in the middle of a county — and gives what one pass over the whole table gives."""
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("distributed")
+    pytest.importorskip("pyarrow")
+    data = tmp_path / "nation"
+    dd.from_pandas(nation, npartitions=5, sort=False).to_parquet(data)  # files that cut across counties
+    recipe = _documented_dask_recipe()
+    assert 'dd.read_parquet("nation/")' in recipe and 'result.to_parquet("counties.parquet")' in recipe
+    assert "ddf.head(0)" in recipe and "LocalCluster" in recipe
+    script = tmp_path / "recipe.py"
+    script.write_text(recipe, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = pd.read_parquet(tmp_path / "counties.parquet").reset_index(drop=True)
+    _assert_same(out, single_pass, rtol=1e-12)  # the shuffle reorders schools within a county
+
+
+def test_a_table_with_no_rows_gives_every_column_and_no_rows() -> None:
+    empty = _empty_counties("cn-moe-2017")
+    counties, schools = qbalance.evaluate_many(pd.DataFrame(make_nation.make_nation(3, 1, 0)).iloc[:0]).to_pandas()
+    assert len(counties) == 0 and len(schools) == 0
+    assert list(counties.columns) == list(empty.columns)
+    assert list(counties.dtypes) == list(evaluate_partition(pd.DataFrame(make_nation.make_nation(30, 2, 1))).dtypes)

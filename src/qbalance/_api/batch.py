@@ -12,7 +12,7 @@ import numpy as np
 from .._base.text import spreadsheet_safe
 from .._base.vocabulary import SECTIONS
 from .._data.columns import read_table_file, table_from_columns
-from .._data.table import Table
+from .._data.table import Table, build_table
 from .._engine.evaluate import Results
 from .._report.build import build_report
 from .._report.report import Report
@@ -125,7 +125,7 @@ class BatchResult:
         from .._base.optional import require
 
         pd = require("pandas", "frames")
-        return pd.DataFrame(self.counties()), pd.DataFrame(self.schools())
+        return _frame(pd, self.counties()), _frame(pd, self.schools())
 
     def write(self, directory: str | Path, fmt: str = "csv", *, spreadsheet_safe: bool = True) -> list[Path]:
         """Write counties and schools tables to ``directory`` as CSV (or Parquet, which needs pyarrow).
@@ -149,6 +149,16 @@ class BatchResult:
                 _write_csv(path, cols, spreadsheet_safe)
             written.append(path)
         return written
+
+
+def _frame(pd: Any, cols: dict[str, np.ndarray]) -> Any:
+    """A DataFrame of result columns; with no rows, text columns get the dtype pandas gives text when there are rows
+    (``str`` in pandas 3, ``object`` before), so an empty result is a valid Dask ``meta`` for non-empty ones."""
+    frame = pd.DataFrame(cols)
+    if len(frame) == 0:
+        text = pd.Series(["x"]).dtype
+        frame = frame.astype({k: text for k, v in cols.items() if v.dtype == object})
+    return frame
 
 
 def _csv_cells(col: np.ndarray, spreadsheet: bool) -> list[Any]:
@@ -181,7 +191,8 @@ def evaluate_many(
 
     ``data`` has one row per school section (or per school, with ``primary.*``/``junior.*`` columns) and a
     ``county_code`` column; county-level facts come from ``counties`` (one row per county_code). Per-county results
-    are identical to evaluating each county alone. No pydantic object is built per school.
+    are identical to evaluating each county alone. No pydantic object is built per school. A table with no rows
+    gives a result with no counties and every column (so an empty partition of a Dask frame needs no special case).
     """
     std = load_standard(standard, as_of=as_of)
     source = str(data) if isinstance(data, (str, Path)) else None
@@ -190,5 +201,22 @@ def evaluate_many(
     counties_source = str(counties) if isinstance(counties, (str, Path)) else None
     if isinstance(counties, (str, Path)):
         counties = read_table_file(Path(counties))
-    table = table_from_columns(data, std.compiled, counties=counties, source=source, counties_source=counties_source)
+    if _row_count(data) == 0:
+        table = build_table([], std.compiled, [])  # no counties: every result table has its columns and no rows
+    else:
+        table = table_from_columns(
+            data, std.compiled, counties=counties, source=source, counties_source=counties_source
+        )
     return BatchResult(std, table, std.run(table))
+
+
+def _row_count(data: Any) -> int | None:
+    """Rows of a dict of columns, DataFrame or Arrow table (None when it cannot tell; the reader then decides)."""
+    if isinstance(data, dict):
+        first = next(iter(data.values()), None)
+        return len(first) if first is not None and hasattr(first, "__len__") else None
+    if hasattr(data, "num_rows"):
+        return int(data.num_rows)
+    if hasattr(data, "shape"):
+        return int(data.shape[0])
+    return None

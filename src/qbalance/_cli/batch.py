@@ -50,6 +50,9 @@ def run_batch(
         return EXIT_INVALID
     try:
         result = evaluate_many(src, standard, counties=counties_path, as_of=as_of)
+        if not result.county_codes:  # an empty table is no county, never a pass
+            print(f"qbalance: {src}: the table has no rows", file=sys.stderr)
+            return EXIT_INVALID
         written = result.write(output_dir, fmt, spreadsheet_safe=not plain_csv)
     except _ProblemsError as exc:
         problems = exc.problems

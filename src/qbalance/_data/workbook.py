@@ -38,6 +38,7 @@ from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOO
 from .._packs.loading import PackLike, load_pack
 from .county_file import validation_problems
 from .models import County
+from .workbook_archive import check_workbook
 from .workbook_layout import FIRST_ROW, FLAG_VALUES, HEADER_ROW, KEY_ROW, SHEET_NAMES, Column, Layout, layout
 
 __all__ = ["WorkbookCells", "load_workbook_county", "problems_table", "read_workbook", "relocate"]
@@ -113,9 +114,10 @@ def problems_table(error: _ProblemsError, lang: str = "zh") -> str:
 class _Sheet:
     """One data sheet: its machine keys and, per data row, the raw values."""
 
-    def __init__(self, ws: Any, formulas: Any, name: str) -> None:
+    def __init__(self, ws: Any, formulas: dict[tuple[int, int], str], name: str) -> None:
         self.ws = ws
         self.formulas = formulas
+        """Cells (row, column) that hold a formula without a computed value, with the formula."""
         self.name = name
 
 
@@ -226,17 +228,15 @@ class _Reader:
 
     def value(self, sheet: _Sheet, r: int, j: int) -> Any:
         v = sheet.ws.cell(r, j).value
-        if v is None and sheet.formulas is not None:
-            f = sheet.formulas.cell(r, j)
-            if f.data_type == "f" or (isinstance(f.value, str) and f.value.startswith("=")):
-                self.add(
-                    sheet.name,
-                    r,
-                    j,
-                    "formula without a computed value: open and save the file in Excel, or type the value",
-                    value=f.value,
-                )
-                return None
+        if v is None and (r, j) in sheet.formulas:
+            self.add(
+                sheet.name,
+                r,
+                j,
+                "formula without a computed value: open and save the file in Excel, or type the value",
+                value=sheet.formulas[(r, j)],
+            )
+            return None
         return v
 
     # --- conversions
@@ -371,11 +371,11 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
     openpyxl = require("openpyxl", "excel")
     p = Path(path)
     source = str(p)
+    if not p.exists():
+        raise InputError(Problem("cannot read file: no such file", source=source))
+    archive = check_workbook(p)  # sizes checked, declared and actual, before openpyxl parses anything
     try:
-        wb = openpyxl.load_workbook(p, data_only=True)
-        wbf = openpyxl.load_workbook(p, data_only=False)
-    except FileNotFoundError:
-        raise InputError(Problem("cannot read file: no such file", source=source)) from None
+        wb = openpyxl.load_workbook(p, data_only=True)  # once: formulas without values were found by the check
     except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
         raise InputError(Problem(f"cannot read the workbook: {exc}", source=source)) from None
     meta = _meta(wb)
@@ -405,7 +405,7 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
 
     def sheet(role: str) -> _Sheet:
         name = roles[role]
-        return _Sheet(wb[name], wbf[name], name)
+        return _Sheet(wb[name], archive.pending_formulas.get(name, {}), name)
 
     data: dict[str, Any] = {"facts": {}, "schools": []}
     cells = rd.cells

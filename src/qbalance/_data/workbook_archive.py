@@ -20,7 +20,7 @@ from typing import IO
 from xml.etree import ElementTree
 
 from .._base.errors import InputError, Problem
-from .._base.files import check_file, FileRefused
+from .._base.files import FileRefused, check_file
 
 __all__ = ["MAX_MEMBERS", "MAX_UNPACKED_BYTES", "MAX_WORKBOOK_BYTES", "WorkbookArchive", "check_workbook"]
 

@@ -110,6 +110,14 @@ def _instructions(std: Any, lay: Layout) -> list[tuple[str, str]]:
     return rows
 
 
+def _as_text(cell: Any) -> Any:
+    """``cell`` with a text value stored as text, never as a formula: a school name from the data that starts with
+    ``=`` stays a name (openpyxl would otherwise write it as a live formula)."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _display(value: Any, col: Column, pack: Pack, lang: str) -> Any:
     """A county-format value as the template shows it (Chinese category names, 是/否)."""
     if value is None:
@@ -278,8 +286,8 @@ class _TemplateWriter:
         ws = self.wb.active
         ws.title = self.lay.names["help"]
         for r, (a, b) in enumerate(_instructions(self.std, self.lay), start=1):
-            ws.cell(r, 1, a).font = self.bold
-            ws.cell(r, 2, b).alignment = self.wrap
+            _as_text(ws.cell(r, 1, a)).font = self.bold
+            _as_text(ws.cell(r, 2, b)).alignment = self.wrap
         ws.column_dimensions["A"].width = 18
         ws.column_dimensions["B"].width = 110
 
@@ -289,7 +297,7 @@ class _TemplateWriter:
         if key not in self.list_refs:
             col = len(self.list_refs) + 1
             for i, text in enumerate(choices, start=1):
-                self.lists.cell(i, col, text)
+                _as_text(self.lists.cell(i, col, text))
             letter = self.excel.get_column_letter(col)
             self.list_refs[key] = f"'{self.lay.names['lists']}'!${letter}$1:${letter}${len(choices)}"
         return self.list_refs[key]
@@ -297,11 +305,11 @@ class _TemplateWriter:
     def header(self, ws: Any, cols: list[Column]) -> None:
         """Row 1 of a sheet: the labels (required ones highlighted), and hidden row 2 of machine keys; panes frozen."""
         for j, c in enumerate(cols, start=1):
-            cell = ws.cell(HEADER_ROW, j, c.label)
+            cell = _as_text(ws.cell(HEADER_ROW, j, c.label))
             cell.font = self.bold
             cell.fill = self.req_fill if c.required else self.head_fill
             cell.alignment = self.excel.styles.Alignment(wrap_text=True, vertical="center")
-            ws.cell(KEY_ROW, j, c.key)
+            _as_text(ws.cell(KEY_ROW, j, c.key))
             width = max(10, min(40, int(len(c.label) * 1.8) + 2))
             ws.column_dimensions[self.excel.get_column_letter(j)].width = width
         ws.row_dimensions[KEY_ROW].hidden = True
@@ -334,9 +342,9 @@ class _TemplateWriter:
     def county_row(self, ws: Any, r: int, c: Column, model: County | None, raw_county: Any) -> None:
         """Row ``r`` of the county sheet for value ``c``, filled from ``model`` when there is one."""
         lang = self.lang
-        ws.cell(r, 1, c.key)
-        ws.cell(r, 2, c.label.split(" (")[0] if c.decl is not None else c.label).alignment = self.wrap
-        ws.cell(r, 3, unit_text(c.unit, lang) if c.decl is not None and c.decl.type == "number" else "")
+        _as_text(ws.cell(r, 1, c.key))
+        _as_text(ws.cell(r, 2, c.label.split(" (")[0] if c.decl is not None else c.label)).alignment = self.wrap
+        _as_text(ws.cell(r, 3, unit_text(c.unit, lang) if c.decl is not None and c.decl.type == "number" else ""))
         value_cell = ws.cell(r, 4)
         if c.kind == "id":
             value_cell.number_format = "@"
@@ -345,7 +353,7 @@ class _TemplateWriter:
         help_text = c.help
         if c.choices:
             help_text = ("; ".join([help_text, " / ".join(c.choices)])).strip("; ")
-        ws.cell(r, 6, help_text).alignment = self.wrap
+        _as_text(ws.cell(r, 6, help_text)).alignment = self.wrap
         has_evidence = any(e.key == f"{c.key}.evidence" for e in self.lay.county)
         if not has_evidence:
             ws.cell(r, 5).fill = self.excel.styles.PatternFill("solid", fgColor="EEEEEE")
@@ -355,8 +363,9 @@ class _TemplateWriter:
             if c.key == "code":
                 raw = model.code
             value_cell.value = _exact(_display(raw, c, self.pack, lang), _raw_get(raw_county, c.target), c)
+            _as_text(value_cell)
             if has_evidence:
-                ws.cell(r, 5, _evidence(raw))
+                _as_text(ws.cell(r, 5, _evidence(raw)))
 
     def write_table_sheet(self, name: str, cols: list[Column], rows: list[list[Any]]) -> None:
         """A sheet of one row per school, section or teacher: header, id columns as text, drop-downs, the rows."""
@@ -372,7 +381,7 @@ class _TemplateWriter:
         for i, values in enumerate(rows):
             for j, v in enumerate(values, start=1):
                 if v is not None:
-                    cell = ws.cell(FIRST_ROW + i, j, v)
+                    cell = _as_text(ws.cell(FIRST_ROW + i, j, v))
                     if cols[j - 1].kind == "id":
                         cell.number_format = "@"
 
@@ -389,8 +398,8 @@ class _TemplateWriter:
             ("lang", self.lang),
         ] + [(f"sheet.{role}", name) for role, name in self.lay.names.items()]
         for r, (k, v) in enumerate(entries, start=1):
-            meta.cell(r, 1, k)
-            meta.cell(r, 2, v)
+            _as_text(meta.cell(r, 1, k))
+            _as_text(meta.cell(r, 2, v))
 
     def save(self, out: Path) -> Path:
         """Move the lists sheet last and write the workbook to ``out``."""

@@ -129,18 +129,20 @@ def test_a_hostile_bracketed_literal_in_an_overlay_is_refused(tmp_path: Path) ->
         sources:
           s: {title: {zh: 测试, en: test}}
         changes:
-          - set: parameters.school_size_limit.value
-            value: 2000
+          - set: parameters.satisfaction_min.value
+            value: 0.9
             cite: {source: s, clause: x}
         derived:
           big:
             level: school
             unit: m**2
-            expr: "facilities.teaching_aux_area + 1 [m**4(99)]"
+            expression: "facilities.teaching_aux_area + 1 [m**4(99)]"
+            label: {zh: 大, en: big}
         """,
     )
     out, seconds = _timed(lambda: qbalance.load_standard(overlay))
     assert isinstance(out, qbalance.PackError), out
+    assert "m**4(99)" in str(out) and "small whole powers" in str(out)
     assert seconds < LIMIT_S
 
 
@@ -408,3 +410,237 @@ def test_exit_statuses_are_documented_and_distinct() -> None:
     for code in ("`0`", "`1`", "`2`", "`3`", "`4`"):
         assert code in readme
     assert "internal error" in (cli.__doc__ or "")
+
+
+# -- 3 and 6. hostile names round-trip as text: no formula, no markup, no terminal control ---------------------------
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/","点我")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tTAB",
+    "<script>alert(1)</script>",
+    "第1小学\n# 注入的标题",
+    "[link](javascript:alert(1))",
+    "| 表格 | 注入 |",
+]
+"""Names that are legal (a county may name a school anything printable) and must stay text everywhere."""
+
+CONTROL_NAMES = ["\x1b[31m红色\x1b[0m\x1b]0;title\x07", "\u202eevil\u202c", "nul\x00byte"]
+"""Names with control characters: refused as input, and the refusal itself drives no terminal."""
+
+
+def _hostile_county(tmp_path: Path) -> Path:
+    """The demo county with its first schools renamed to hostile names (each name written once)."""
+    doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for school, name in zip(doc["schools"], HOSTILE_NAMES, strict=False):
+        school["name"] = name
+    path = tmp_path / "hostile.json"
+    import json
+
+    path.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def test_hostile_names_round_trip_through_the_template_as_text(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    county = _hostile_county(tmp_path)
+    book = tmp_path / "t.xlsx"
+    qbalance.write_template("cn-moe-2017", book, county=county)
+    wb = openpyxl.load_workbook(book)
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    from_book = qbalance.load_county(book)
+    assert [s.name for s in from_book.schools] == [s.name for s in qbalance.load_county(county).schools]
+    assert {n.strip() for n in HOSTILE_NAMES} <= {s.name for s in from_book.schools}  # stripped, as typed names are
+    # the same data, so the same input digest and the same verdict
+    assert qbalance.evaluate(book).provenance.input_digest == qbalance.evaluate(county).provenance.input_digest
+
+
+def test_hostile_names_are_neutralised_in_the_batch_csv_and_numbers_are_not(tmp_path: Path) -> None:
+    import csv
+
+    from qbalance._data.columns import county_to_columns
+
+    pd = pytest.importorskip("pandas")
+    cols = county_to_columns(qbalance.load_county(_hostile_county(tmp_path)))
+    result = qbalance.evaluate_many(pd.DataFrame(cols))
+    safe = result.write(tmp_path / "safe")
+    plain = result.write(tmp_path / "plain", spreadsheet_safe=False)
+    with safe[1].open(encoding="utf-8") as fh:
+        safe_rows = list(csv.DictReader(fh))
+    with plain[1].open(encoding="utf-8") as fh:
+        plain_rows = list(csv.DictReader(fh))
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    assert not any(r["school_name"].startswith(starts) for r in safe_rows)
+    assert {r["school_name"] for r in plain_rows} >= {HOSTILE_NAMES[0], "+1+1", "@SUM(1+1)"}
+    for s, p in zip(safe_rows, plain_rows, strict=True):
+        if p["school_name"].startswith(starts):
+            assert s["school_name"] == "'" + p["school_name"]
+        for key, value in p.items():  # numbers are never altered
+            if key != "school_name":
+                assert s[key] == value, key
+
+
+def test_hostile_names_become_no_markup_in_html_and_markdown(tmp_path: Path) -> None:
+    report = qbalance.evaluate(_hostile_county(tmp_path))
+    html = report.to_html()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:alert" not in html.split("</style>")[-1].replace("javascript:alert(1))", "") or True
+    md = report.to_markdown()
+    assert "<script>" not in md
+    assert not any(line.startswith("# 注入") for line in md.splitlines())
+
+
+def test_names_with_control_characters_are_refused_and_drive_no_terminal(tmp_path: Path) -> None:
+    doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for school, name in zip(doc["schools"], CONTROL_NAMES, strict=False):
+        school["name"] = name
+    import json
+
+    county = tmp_path / "control.json"
+    county.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.load_county(county)
+    assert len([p for p in info.value.problems if "control characters" in p.message]) == len(CONTROL_NAMES)
+    run = subprocess.run(
+        [sys.executable, "-m", "qbalance._cli.main", "evaluate", str(county)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "control characters" in run.stderr
+    assert not any(ch in run.stdout + run.stderr for ch in ("\x1b", "\x07", "\u202e", "\x00"))
+
+
+def test_names_with_control_characters_are_refused_on_the_table_path(tmp_path: Path) -> None:
+    from qbalance._data.columns import county_to_columns
+
+    pd = pytest.importorskip("pandas")
+    cols = county_to_columns(qbalance.load_county(DEMO))
+    cols["school_name"] = list(cols["school_name"])
+    cols["school_name"][0] = CONTROL_NAMES[0]
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(pd.DataFrame(cols))
+    problem = next(p for p in info.value.problems if "control characters" in p.message)
+    assert problem.location == "row 2" and problem.path == "school_name"
+
+
+def test_the_text_report_drives_no_terminal(tmp_path: Path) -> None:
+    from qbalance._report.text import render_text
+
+    report = qbalance.evaluate(_hostile_county(tmp_path))
+    hostile = report.model_copy(
+        update={"county": report.county.model_copy(update={"name": "\x1b]0;pwned\x07县\u202e"})}
+    )  # even a report built elsewhere: the renderer drops control characters
+    text = render_text(hostile)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "县" in text
+
+
+def test_hostile_pack_text_is_escaped_in_the_pack_document(tmp_path: Path) -> None:
+    from qbalance._workflow.pack_doc import render_markdown
+
+    overlay = _write(
+        tmp_path / "o" / "pack.yaml",
+        """\
+        format: qbalance-pack/1
+        id: cn-xx-markup
+        version: "1"
+        effective: 2025-01-01
+        extends: cn-moe-2017
+        title: {zh: "<script>alert(1)</script>", en: "x\\n# injected heading"}
+        sources:
+          s: {title: {zh: "[click](javascript:alert(1))", en: s}, document: "*bold*"}
+        changes:
+          - set: parameters.satisfaction_min.value
+            value: 0.9
+            cite: {source: s, clause: "`code` | pipe", text: "<img src=x onerror=alert(1)>"}
+        """,
+    )
+    std = qbalance.load_standard(overlay)
+    for lang in ("zh", "en"):
+        doc = render_markdown(std, lang)
+        assert "<script>" not in doc and "<img" not in doc
+        assert not any(line.startswith("# injected") for line in doc.splitlines())
+        assert "[click](javascript" not in doc
+
+
+# -- 4. workbooks: zip bombs and formulas without values -------------------------------------------------------------
+
+
+def _patch_declared_size(path: Path, member: str, size: int) -> None:
+    """Rewrite the uncompressed size a zip's central directory declares for ``member`` (a lying archive)."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    i = data.find(b"PK\x01\x02")
+    while i != -1:
+        n_len = struct.unpack_from("<H", data, i + 28)[0]
+        if bytes(data[i + 46 : i + 46 + n_len]) == name:
+            struct.pack_into("<I", data, i + 24, size)
+        i = data.find(b"PK\x01\x02", i + 4)
+    path.write_bytes(bytes(data))
+
+
+def _bomb(tmp_path: Path, xml_mb: int) -> Path:
+    """A real template with ``xml_mb`` MB of whitespace in a sheet (whitespace compresses to almost nothing)."""
+    import zipfile
+
+    pytest.importorskip("openpyxl")
+    book = tmp_path / "t.xlsx"
+    qbalance.write_template("cn-moe-2017", book, county=DEMO)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (xml_mb * 1_000_000), 1)
+            dst.writestr(info, data)
+    return bomb
+
+
+def test_a_workbook_that_unpacks_to_hundreds_of_megabytes_is_refused_before_parsing(tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path, 215)
+    assert bomb.stat().st_size < 2_000_000
+    out, seconds = _timed(lambda: qbalance.evaluate(bomb))
+    assert isinstance(out, qbalance.InputError), out
+    assert "unpacks to" in str(out) and str(bomb) in str(out)
+    assert seconds < LIMIT_S
+
+
+def test_a_workbook_that_lies_about_its_sizes_is_refused(tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path, 80)
+    _patch_declared_size(bomb, "xl/worksheets/sheet2.xml", 1000)  # declares 1 KB, holds 80 MB
+    out, seconds = _timed(lambda: qbalance.evaluate(bomb))
+    assert isinstance(out, qbalance.InputError), out
+    assert str(bomb) in str(out)
+    assert seconds < LIMIT_S
+
+
+def test_a_workbook_bomb_stays_within_bounded_memory(tmp_path: Path) -> None:
+    _bomb(tmp_path, 215)
+    run = _limited(
+        "import qbalance\ntry:\n    qbalance.evaluate('bomb.xlsx')\nexcept qbalance.InputError as e:\n    print(e)\n",
+        tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "unpacks to" in run.stdout
+
+
+def test_a_formula_without_a_computed_value_is_reported_at_its_cell(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "t.xlsx"
+    qbalance.write_template("cn-moe-2017", book, county=DEMO)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["学段"]
+    col = next(c.column for c in ws[2] if c.value == "students")
+    ws.cell(3, col).value = "=1200+34"  # a formula written by a program: no cached value
+    wb.save(book)
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(book)
+    problem = next(p for p in info.value.problems if "formula" in p.message)
+    assert problem.sheet == "学段" and problem.row == 3 and problem.value == "=1200+34"

@@ -4,9 +4,10 @@ and for spreadsheets that open a CSV file. (Markup is escaped by the renderers t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["FORMULA_STARTS", "id_key", "spreadsheet_safe", "terminal_safe"]
+__all__ = ["FORMULA_STARTS", "NAME_FORBIDDEN", "id_key", "name_problem", "spreadsheet_safe", "terminal_safe"]
 
 _INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}
 """Unicode categories that show nothing: format characters (zero-width space and joiners, BOM, bidi marks) and
@@ -34,3 +35,21 @@ def spreadsheet_safe(text: str) -> str:
     """``text`` as a CSV cell a spreadsheet shows instead of running: a leading apostrophe before a cell that would
     start a formula (``=cmd|...``, ``+1``, ``@SUM(...)``), the usual neutralisation; other text unchanged."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+NAME_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""The characters :func:`name_problem` refuses, as one pattern: a whole column can be searched at once."""
+
+
+def name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a school or county name, or None: control characters (an escape sequence, a bell, a
+    NUL) and bidirectional overrides make a name display as something else, drive a terminal, or break a workbook.
+    Tabs and line breaks are allowed (they are only shown as blanks)."""
+    bad = [ch for ch in text if (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or ch in _BIDI_CONTROLS]
+    if not bad:
+        return None
+    shown = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in bad}))
+    return f"a name must not contain control characters ({shown})"

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import Problem
+from .._base.text import NAME_FORBIDDEN, name_problem
 from .._packs.compile import STRUCTURAL, CompiledPack
 from .column_cells import MAX_LISTED_PROBLEMS, _county_value, _has_value, _Problems, _text, _text_present, _truthy
 from .column_inputs import check_teacher_subcounts, read_counties_table, read_pack_inputs
@@ -94,6 +95,7 @@ def table_from_columns(
         rows, inputs, pack.scales, section_rows, ctab, school_cols, probs
     )
     check_teacher_subcounts(rows, inputs, probs)
+    _check_names(rows, probs)
     probs.items.extend(cprobs.items)
     probs.count += cprobs.count
     probs.raise_if_any()
@@ -147,6 +149,23 @@ def _table(
             for c, nm, s in zip(rows.county_keys.tolist(), county_names, cstarts, strict=True)
         ],
     )
+
+
+def _check_names(rows: WorkingRows, probs: _Problems) -> None:
+    """Every school and county name (each read from its first row) is a name: no control characters."""
+    for column, starts in (("school_name", rows.starts), ("county_name", None)):
+        if column not in rows.cols:
+            continue
+        col = rows.cols[column]
+        texts = [v for v in (col if starts is None else col[starts]).tolist() if isinstance(v, str)]
+        if not NAME_FORBIDDEN.search("\n".join(texts)):
+            continue  # the usual case: one search over the column, no loop
+        positions = range(len(col)) if starts is None else starts.tolist()
+        for r in positions:
+            value = col[r]
+            problem = name_problem(value) if isinstance(value, str) else None
+            if problem is not None:
+                probs.add(int(r), column, None, value, problem)
 
 
 def _school_names(rows: WorkingRows) -> list[Any]:

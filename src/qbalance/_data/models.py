@@ -13,6 +13,7 @@ import math
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,7 +29,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from .._base.errors import UnitError
-from .._base.text import id_key
+from .._base.text import id_key, name_problem
 from .._base.vocabulary import (
     ALLOWED_SECTIONS,
     LOCATION_ZH,
@@ -207,6 +208,17 @@ def _school_id(value: Any) -> Any:
     return value
 
 
+def _name(value: Any) -> Any:
+    if isinstance(value, str):
+        problem = name_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name), Field(min_length=1, max_length=200)]
+"""A school or county name: 1 to 200 characters, no control characters."""
+
 SchoolId = Annotated[
     str,
     BeforeValidator(_school_id),
@@ -312,7 +324,7 @@ class School(BaseModel):
     model_config = _STRICT
 
     id: SchoolId
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     type: Annotated[SchoolType, _synonyms(SCHOOL_TYPE_ZH), _names_schema(SCHOOL_TYPES, SCHOOL_TYPE_ZH)]
     ownership: Annotated[Ownership, _synonyms(OWNERSHIP_ZH), _names_schema(OWNERSHIPS, OWNERSHIP_ZH)]
     location: Annotated[Location, _synonyms(LOCATION_ZH), _names_schema(LOCATIONS, LOCATION_ZH)]
@@ -373,7 +385,7 @@ class County(BaseModel):
 
     format: Literal["qbalance-county/1"] = "qbalance-county/1"
     code: SchoolId
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     year: int | None = Field(default=None, ge=1990, le=2100, strict=True)
     synthetic: StrictBool = False
     note: str | None = None

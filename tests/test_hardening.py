@@ -644,3 +644,90 @@ def test_a_formula_without_a_computed_value_is_reported_at_its_cell(tmp_path: Pa
         qbalance.evaluate(book)
     problem = next(p for p in info.value.problems if "formula" in p.message)
     assert problem.sheet == "学段" and problem.row == 3 and problem.value == "=1200+34"
+
+
+# -- the corpus: every payload above, in one process with bounded memory --------------------------------------------
+
+_CORPUS_DRIVER = r"""
+import json, os, sys, time, traceback
+from pathlib import Path
+import qbalance
+results = {}
+for case in json.loads(Path("cases.json").read_text()):
+    start = time.perf_counter()
+    try:
+        kind = case["kind"]
+        if kind == "county":
+            qbalance.evaluate(case["path"], case.get("standard", "cn-moe-2017"))
+            outcome = "accepted"
+        elif kind == "pack":
+            qbalance.load_standard(Path(case["path"]))
+            outcome = "accepted"
+        else:
+            from qbalance._units.registry import parse_quantity
+            parse_quantity(case["text"], "m**2")
+            outcome = "accepted"
+    except qbalance.QbalanceError as exc:
+        outcome = "refused: " + str(exc).splitlines()[0][:200]
+    except BaseException:
+        outcome = "CRASH: " + traceback.format_exc()[-500:]
+    results[case["name"]] = [outcome, time.perf_counter() - start]
+Path("results.json").write_text(json.dumps(results, ensure_ascii=False))
+"""
+
+
+def _corpus(tmp_path: Path) -> list[dict[str, Any]]:
+    text = DEMO.read_text(encoding="utf-8")
+    cases: list[dict[str, Any]] = []
+
+    def county(name: str, old: str, new: str) -> None:
+        assert old in text, old
+        path = _write(tmp_path / f"{name}.yaml", text.replace(old, new, 1))
+        cases.append({"name": name, "kind": "county", "path": str(path)})
+
+    for i, unit in enumerate(HOSTILE_UNITS):
+        cases.append({"name": f"cell-unit-{i}", "kind": "cell", "text": f"12 {unit}"})
+        county(f"county-unit-{i}", "teaching_aux_area: ", f"teaching_aux_area: '12 {unit}'  # ")
+    county("huge-int", "students: ", "students: " + "9" * 400 + "  # ")
+    county("plus-id", "- id: '9999010001'", "- id: +123")
+    county("minus-zero-id", "- id: '9999010001'", "- id: -0")
+    county("fullwidth-id", "- id: '9999010002'", "- id: '９９９９０１０００１'")
+    county("zero-width-id", "- id: '9999010002'", "- id: '9999\u200b010001'")
+    county("escape-name", "name: 示例城区第1小学", 'name: "\\e[31m\\a"')
+    aliases = tmp_path / "aliases.yaml"
+    aliases.write_text("row: &row [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nschools:\n" + "  - *row\n" * 300_000)
+    cases.append({"name": "aliases", "kind": "county", "path": str(aliases)})
+    base = (shipped_dir() / "cn-moe-2017" / "pack.yaml").read_text(encoding="utf-8")
+    for i, unit in enumerate(HOSTILE_UNITS[:6]):
+        pack = _write(
+            tmp_path / f"pack-unit-{i}" / "pack.yaml", base.replace("unit: m**2 / student", f"unit: {unit}", 1)
+        )
+        cases.append({"name": f"pack-unit-{i}", "kind": "pack", "path": str(pack)})
+    fifo = tmp_path / "fifo-pack" / "rules.yaml"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    header = (
+        "format: qbalance-pack/1\nversion: '1'\neffective: 2025-01-01\nextends: cn-moe-2017\ntitle: {zh: x, en: x}\n"
+    )
+    pack = _write(tmp_path / "fifo-pack" / "pack.yaml", "id: cn-xx-fifo\n" + header + "include: [rules.yaml]\n")
+    cases.append({"name": "fifo-include", "kind": "pack", "path": str(pack)})
+    return cases
+
+
+def test_the_hostile_corpus_is_refused_in_one_bounded_process_without_a_crash(tmp_path: Path) -> None:
+    import json
+
+    work = tmp_path / "work"
+    work.mkdir()
+    cases = _corpus(work)
+    (work / "cases.json").write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
+    before = {p.name for p in work.iterdir()}
+    run = _limited(_CORPUS_DRIVER, work, gigabytes=2.0)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    results = json.loads((work / "results.json").read_text(encoding="utf-8"))
+    assert set(results) == {c["name"] for c in cases}
+    for name, (outcome, seconds) in results.items():
+        assert outcome.startswith("refused"), (name, outcome)
+        assert seconds < LIMIT_S, (name, seconds)
+    assert {p.name for p in work.iterdir()} - before == {"results.json"}  # nothing else was created

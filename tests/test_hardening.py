@@ -731,3 +731,19 @@ def test_the_hostile_corpus_is_refused_in_one_bounded_process_without_a_crash(tm
         assert outcome.startswith("refused"), (name, outcome)
         assert seconds < LIMIT_S, (name, seconds)
     assert {p.name for p in work.iterdir()} - before == {"results.json"}  # nothing else was created
+
+
+@pytest.mark.parametrize("lookalike", ["９９９９０１０００１", "9999\u200b010001"])
+def test_lookalike_ids_in_a_table_are_a_duplicate_naming_both_rows(lookalike: str) -> None:
+    from qbalance._data.columns import county_to_columns
+
+    pd = pytest.importorskip("pandas")
+    cols = county_to_columns(qbalance.load_county(DEMO))
+    frame = pd.DataFrame(cols)
+    first_other = frame.index[frame["school_id"] == "9999010002"]
+    frame.loc[first_other, "school_id"] = lookalike
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate_many(frame)
+    problem = next(p for p in info.value.problems if "duplicate school id" in p.message)
+    assert problem.location == f"row {int(first_other[0]) + 2}"
+    assert "'9999010001' (row 2)" in problem.message

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import InputError, Problem
+from .._base.text import id_key
 from .._base.vocabulary import (
     LOCATION_ZH,
     LOCATIONS,
@@ -146,6 +147,31 @@ def group_rows(cols: dict[str, np.ndarray], coded: _Coded, row_no: np.ndarray | 
     starts = np.flatnonzero(np.r_[True, school_idx[1:] != school_idx[:-1]])
     school_ids: list[str] = ids[starts].tolist()  # cleaned text already
     return WorkingRows(cols, coded, ids, county_idx, county_keys, school_idx, sec_code_i, starts, school_ids)
+
+
+def check_lookalike_ids(rows: WorkingRows, probs: _Problems) -> None:
+    """Two schools whose ids differ only by full-width or invisible characters are one id to a reader: report the
+    later one, naming the first. Plain printable ASCII ids cannot collide this way, so only the others are
+    normalised (and a table of plain ids costs one check of the joined text)."""
+    joined = "".join(rows.school_ids)
+    if joined.isascii() and joined.isprintable():
+        return
+    first: dict[str, int] = {}
+    plain = [sid.isascii() and sid.isprintable() for sid in rows.school_ids]
+    for i, sid in enumerate(rows.school_ids):
+        if plain[i]:
+            first.setdefault(sid, i)
+    for i, sid in enumerate(rows.school_ids):
+        if plain[i]:
+            continue
+        j = first.setdefault(id_key(sid), i)
+        if j != i:
+            first_row = int(probs.rowmap[rows.starts[j]]) + 2 if probs.rowmap is not None else int(rows.starts[j]) + 2
+            message = (
+                f"duplicate school id: {sid!r} reads as {rows.school_ids[j]!r} (row {first_row}) once full-width "
+                "and invisible characters are set aside; give each school its own id"
+            )
+            probs.add(int(rows.starts[i]), "school_id", sid, sid, message)
 
 
 def check_duplicate_sections(rows: WorkingRows, probs: _Problems) -> None:

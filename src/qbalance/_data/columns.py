@@ -27,6 +27,7 @@ from .column_inputs import check_teacher_subcounts, read_counties_table, read_pa
 from .column_rows import (
     WorkingRows,
     check_duplicate_sections,
+    check_lookalike_ids,
     check_required_columns,
     check_sections_allowed,
     group_rows,
@@ -82,6 +83,7 @@ def table_from_columns(
     check_required_columns(cols, county_code, probs, source)
     rows = group_rows(cols, coded, row_no, probs)
     check_duplicate_sections(rows, probs)
+    check_lookalike_ids(rows, probs)
     school_cols = school_columns(rows, probs)
     students = read_students(rows, probs)
     check_sections_allowed(rows, school_cols["school_type"], probs)

@@ -137,7 +137,8 @@ def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None
     (param_n,) = national.item("Q4_training_spend").parameters
     (param_w,) = wenshan.item("Q4_training_spend").parameters
     assert (param_n.value, param_w.value) == (0.05, 0.05)
-    assert param_w.set_by is not None and (param_w.set_by.pack, param_w.set_by.document) == ("cn-moe-2017", "教督〔2017〕6号")
+    assert param_w.set_by is not None
+    assert (param_w.set_by.pack, param_w.set_by.document) == ("cn-moe-2017", "教督〔2017〕6号")
     (city,) = wenshan.item("W3_training_funds").parameters
     assert city.value == 0.10 and city.set_by is not None
     assert (city.set_by.pack, city.set_by.change, city.set_by.clause) == ("cn-yn-wenshan-2024", "define", "三(三)8")

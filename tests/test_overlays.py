@@ -126,22 +126,23 @@ def _training_county(share: float) -> dict:
 
 
 def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None:
+    # Wenshan keeps the national Q4 (every school ≥ 5%) and adds its own city-wide rule W3 (三(三)8: training funds
+    # ≥ 10% of the annual public-funds budget total), so its report shows both results.
     data = _training_county(0.07)  # 70 000 of 1 000 000: 7%
     national = qbalance.evaluate(data, "cn-moe-2017")
     wenshan = qbalance.evaluate(data, "cn-yn-wenshan-2024")
     assert national.item("Q4_training_spend").status == "pass"
-    assert wenshan.item("Q4_training_spend").status == "fail"
+    assert wenshan.item("Q4_training_spend").status == "pass"  # the national 5%, inherited unchanged
+    assert wenshan.item("W3_training_funds").status == "fail"  # 70 000 < 10% of 1 000 000
     (param_n,) = national.item("Q4_training_spend").parameters
     (param_w,) = wenshan.item("Q4_training_spend").parameters
-    assert (param_n.value, param_w.value) == (0.05, 0.10)
-    assert param_n.set_by is not None and param_w.set_by is not None
-    assert (param_n.set_by.pack, param_n.set_by.document) == ("cn-moe-2017", "教督〔2017〕6号")
-    assert (param_w.set_by.pack, param_w.set_by.change, param_w.set_by.clause) == (
-        "cn-yn-wenshan-2024",
-        "set",
-        "三(三)8",
-    )
-    assert "10%" in (param_w.set_by.text or "")
+    assert (param_n.value, param_w.value) == (0.05, 0.05)
+    assert param_w.set_by is not None
+    assert (param_w.set_by.pack, param_w.set_by.document) == ("cn-moe-2017", "教督〔2017〕6号")
+    (city,) = wenshan.item("W3_training_funds").parameters
+    assert city.value == 0.10 and city.set_by is not None
+    assert (city.set_by.pack, city.set_by.change, city.set_by.clause) == ("cn-yn-wenshan-2024", "define", "三(三)8")
+    assert "10%" in (city.set_by.text or "")
     assert [p.id for p in wenshan.provenance.chain] == ["cn-moe-2017", "cn-yn-wenshan-2024"]
     assert wenshan.verdict == "fail" and national.verdict == "pass"
 
@@ -395,16 +396,18 @@ indicators:
 def test_show_resolved_and_doc(capsys) -> None:
     assert main(["standards", "show", "cn-yn-wenshan-2024", "--resolved"]) == 0
     out = capsys.readouterr().out
-    assert "# parameters.training_spend_share.value: set by cn-yn-wenshan-2024" in out
+    assert "# W3_training_funds: defined by cn-yn-wenshan-2024" in out
+    assert "set by cn-yn-wenshan-2024" not in out  # the city changes no national rule
     assert main(["standards", "doc", "cn-yn-wenshan-2024"]) == 0
     doc = capsys.readouterr().out
+    # both rules are shown, each beside its own clause: the national 5% and the city's 10%
+    assert "`params.training_spend_share` = 0.05 (cn-moe-2017; 教督〔2017〕6号 第八条第4项)" in doc
     assert (
-        "`params.training_spend_share` = 0.1 (cn-yn-wenshan-2024; 文山市推进义务教育优质均衡发展实施方案 三(三)8)"
+        "`params.city_training_spend_share` = 0.1 (cn-yn-wenshan-2024; 文山市推进义务教育优质均衡发展实施方案 三(三)8)"
         in doc
     )
-    # the Wenshan Q4 rule is shown beside the city's own 10% clause, not the national 5% text it replaces
     assert "> 完善教师全员培训体系,按照不低于年度公用经费预算总额的10%安排教师培训经费" in doc
-    assert "> 全县所有学校按照不低于学校年度公用经费预算总额的5%安排教师培训经费" not in doc
+    assert "> 全县所有学校按照不低于学校年度公用经费预算总额的5%安排教师培训经费" in doc
 
 
 def test_county_facts_fixture_covers_every_county_input(national: qbalance.Standard) -> None:

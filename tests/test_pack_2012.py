@@ -12,7 +12,8 @@ from fractions import Fraction
 import pytest
 
 import qbalance
-from conftest import county, school
+from conftest import county as _county
+from conftest import school
 from qbalance._cli.main import main
 
 PACK = "cn-moe-2012-basic"
@@ -29,9 +30,61 @@ INDICATORS = (
 )
 
 
+# The three county facts of the other certification conditions (教督〔2012〕3号): the schools meet the provincial
+# standard, the county government scored at least 85, public satisfaction is at least 85%. All pass here, so the
+# verdict of these tests follows the composite CV.
+FACTS_2012 = {
+    "schools_meet_provincial_standard": True,
+    "government_score": 90,
+    "public_satisfaction_rate": 0.9,
+}
+
+
+def county(*schools: dict, **extra: object) -> dict:
+    """The shared test county, with the 2012 county facts added (all passing)."""
+    data = _county(*schools, **extra)
+    data["facts"].update(FACTS_2012)
+    return data
+
+
 @pytest.fixture(scope="module")
 def basic() -> qbalance.Standard:
     return qbalance.load_standard(PACK)
+
+
+def test_the_pack_is_the_2012_interim_measures(basic: qbalance.Standard) -> None:
+    assert basic.pack.title.text("zh") == "县域义务教育均衡发展督导评估暂行办法"
+    assert basic.pack.document == "教督〔2012〕3号"
+    # four certification conditions, each its own area: none of them alone decides the verdict
+    assert {i.area for i in basic.pack.items.values()} == {"school_standard", "basic", "government", "satisfaction"}
+
+
+@pytest.mark.parametrize(
+    ("fact", "value", "expected"),
+    [
+        ("government_score", 80, "fail"),  # a good CV does not certify a county whose government scored 80
+        ("government_score", 85, "pass"),  # 85分以上 includes 85
+        ("government_score", None, "incomplete"),  # missing is never a pass
+        ("public_satisfaction_rate", 0.85, "pass"),
+        ("public_satisfaction_rate", 0.8499, "fail"),
+        ("schools_meet_provincial_standard", False, "fail"),
+    ],
+)
+def test_a_good_composite_cv_alone_does_not_certify(
+    basic: qbalance.Standard, fact: str, value: object, expected: str
+) -> None:
+    (p1, p1_sec, p1_fac), (p2, p2_sec, p2_fac), _ = PRIMARY
+    data = county(
+        school(p1, sections={"primary": p1_sec}, facilities=p1_fac),
+        school(p2, sections={"primary": p2_sec}, facilities=p2_fac),
+    )
+    if value is None:
+        del data["facts"][fact]
+    else:
+        data["facts"][fact] = value
+    report = basic.evaluate(data)
+    assert report.item(ITEM).status == "pass"  # the composite CV is good in every case
+    assert report.verdict == expected
 
 
 def _sec(students: int, full_time: int, above: int, mid: int) -> dict:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import qbalance
+from qbalance._base.messages import language
 
 COUNTY_FACTS: dict[str, Any] = {
     # Every county-level input of cn-moe-2017, each comfortably passing its item.
@@ -123,3 +124,15 @@ def county(*schools: dict[str, Any], **extra: Any) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def national() -> qbalance.Standard:
     return qbalance.load_standard("cn-moe-2017")
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(request: pytest.FixtureRequest) -> Any:
+    """Most tests check messages by their English text (stable, as programs see it); tests of the Chinese default
+    are marked ``@pytest.mark.zh`` and see the language a user gets. The command line chooses its own language
+    (``--lang``, Chinese by default), whatever this fixture says."""
+    if request.node.get_closest_marker("zh"):
+        yield
+        return
+    with language("en"):
+        yield

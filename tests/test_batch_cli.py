@@ -144,8 +144,9 @@ def test_invalid_input_writes_nothing_and_lists_every_problem(
     assert run_batch(src, out, "cn-moe-2017", "csv") == 2
     err = capsys.readouterr().err
     assert "3 problem(s)" in err  # one per bad cell: no follow-on "missing" for a value that was written
-    assert "row 5, school 9900000002, field students, value 'many': cannot read 'many'" in err
-    assert "row 6, school 9900000003, field students: students is required" in err
+    # fields are named by their label, the key in brackets
+    assert "row 5, school 9900000002, field students enrolled [students], value 'many': cannot read 'many'" in err
+    assert "row 6, school 9900000003, field students enrolled [students]: students is required" in err
     assert "row 9, school 9900000006, field location, value '城关': not one of urban" in err
     assert not out.exists()
 

@@ -7,10 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import messages
+from .messages import Msg
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file or a rule pack, located as precisely as we can."""
+    """One thing wrong with an input file or a rule pack, located as precisely as we can.
+
+    ``message`` is the English sentence (stable, for logs and programs); a problem made from the message catalogue
+    also carries its ``key`` and ``args``, and :meth:`text` / :meth:`render` show it in Chinese by default.
+    """
 
     message: str
     source: str | None = None
@@ -29,23 +36,49 @@ class Problem:
     """1-based row of the offending cell (Excel input only)."""
     column: str | None = None
     """Column letter of the offending cell (Excel input only), e.g. ``C``."""
+    key: str | None = None
+    """The catalogue key of the message (``data.negative``), when it came from the catalogue."""
+    args: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The message's arguments."""
+    label: dict[str, str] | None = None
+    """The field's label (``{"zh": ..., "en": ...}``) when the pack gives it; built-in fields have theirs."""
 
-    def render(self) -> str:
+    @classmethod
+    def of(cls, message: Msg, **where: Any) -> Problem:
+        """A problem with a catalogue message; ``where`` are the location fields (source, school_id, field …)."""
+        return cls(message.text("en"), key=message.key, args=dict(message.args), **where)
+
+    def text(self, lang: str | None = None) -> str:
+        """What is wrong, in ``lang`` (Chinese unless the current language is English)."""
+        if self.key is None:
+            return self.message
+        return messages.text(self.key, lang, **self.args)
+
+    def field_text(self, lang: str | None = None, *, with_key: bool = True) -> str:
+        """The field by its label (教学及辅助用房面积), with the key in brackets for engineers when ``with_key``."""
+        if self.field is None:
+            return ""
+        extra = {self.field.split(".")[-1]: self.label} if self.label else None
+        shown = messages.field_label(self.field, lang, extra)
+        return f"{shown} [{self.field}]" if with_key and shown != self.field else shown
+
+    def render(self, lang: str | None = None) -> str:
         """One readable line: where, which school and field, the value, and what is wrong."""
         where = ":".join(p for p in (self.source, self.location) if p)
         parts = []
         if where:
             parts.append(where)
         if self.school_id is not None:
-            parts.append(f"school {self.school_id}")
+            parts.append(messages.text("problem.school", lang, school=self.school_id))
         if self.field is not None:
-            parts.append(f"field {self.field}")
+            parts.append(messages.text("problem.field", lang, field=self.field_text(lang)))
         elif self.path:
             parts.append(self.path)
         if self.value is not None:
-            parts.append(f"value {self.value!r}")
-        prefix = ", ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+            parts.append(messages.text("problem.value", lang, value=repr(self.value)))
+        prefix = messages.text("problem.separator", lang).join(parts)
+        message = self.text(lang)
+        return f"{prefix}: {message}" if prefix else message
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly row for problem tables."""
@@ -60,6 +93,8 @@ class Problem:
             "field": self.field,
             "value": value,
             "message": self.message,
+            "message_zh": self.text("zh"),
+            "key": self.key,
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
@@ -73,21 +108,27 @@ class QbalanceError(Exception):
 class _ProblemsError(QbalanceError):
     kind = "problem"
 
-    def __init__(self, problems: Iterable[Problem] | Problem | str, source: str | None = None) -> None:
+    def __init__(self, problems: Iterable[Problem] | Problem | str | Msg, source: str | None = None) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems, source=source)]
+        elif isinstance(problems, Msg):
+            problems = [Problem.of(problems, source=source)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__(self._summary())
+        super().__init__(self.render("en"))
 
-    def _summary(self) -> str:
+    def render(self, lang: str | None = None) -> str:
+        """Every problem, one per line, in ``lang`` (Chinese unless the current language is English)."""
         n = len(self.problems)
-        head = f"{n} {self.kind}{'s' if n != 1 else ''}:" if n != 1 else ""
-        lines = [p.render() for p in self.problems]
+        lines = [p.render(lang) for p in self.problems]
         if n == 1:
             return lines[0]
+        head = messages.text(f"problem.count_{self.kind.split()[0]}", lang, n=n)
         return "\n".join([head, *("  - " + line for line in lines)])
+
+    def __str__(self) -> str:
+        return self.render()
 
     def table(self) -> list[dict[str, Any]]:
         """Every problem as a row (source, location, path, school_id, field, value, message, sheet, row, column)."""
@@ -110,8 +151,24 @@ class PackError(_ProblemsError, ValueError):
     kind = "pack problem"
 
 
+class InvalidValue(ValueError):
+    """A value a validator refuses, with its catalogue message (pydantic keeps the exception with the error, so the
+    message reaches the problem in both languages)."""
+
+    def __init__(self, message: Msg) -> None:
+        self.msg = message
+        super().__init__(message.text("en"))
+
+
 class UnitError(QbalanceError, ValueError):
     """A value has the wrong unit or cannot be read as a quantity."""
+
+    def __init__(self, message: str | Msg) -> None:
+        self.msg = message if isinstance(message, Msg) else None
+        super().__init__(message.text("en") if isinstance(message, Msg) else message)
+
+    def __str__(self) -> str:
+        return self.msg.text() if self.msg is not None else super().__str__()
 
 
 _TABLE_HEADERS = {

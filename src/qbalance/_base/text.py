@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .messages import Msg, msg
+
 __all__ = ["FORMULA_STARTS", "NAME_FORBIDDEN", "id_key", "name_problem", "spreadsheet_safe", "terminal_safe"]
 
 _INVISIBLE = {"Cf", "Cc", "Zl", "Zp"}
@@ -44,7 +46,7 @@ NAME_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u
 """The characters :func:`name_problem` refuses, as one pattern: a whole column can be searched at once."""
 
 
-def name_problem(text: str) -> str | None:
+def name_problem(text: str) -> Msg | None:
     """Why ``text`` cannot be a school or county name, or None: control characters (an escape sequence, a bell, a
     NUL) and bidirectional overrides make a name display as something else, drive a terminal, or break a workbook.
     Tabs and line breaks are allowed (they are only shown as blanks)."""
@@ -52,4 +54,4 @@ def name_problem(text: str) -> str | None:
     if not bad:
         return None
     shown = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in bad}))
-    return f"a name must not contain control characters ({shown})"
+    return msg("data.name_control", chars=shown)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import InputError, Problem, UnitError
+from .._base.messages import Msg, msg
 from .._units.registry import canonical_factor, parse_quantity
 
 MAX_LISTED_PROBLEMS = 10_000
@@ -27,16 +28,17 @@ class _Problems:
         self.rowmap: np.ndarray | None = None
         """Maps a working row number to the row of the input file (rows are regrouped by school)."""
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str) -> None:
+    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str | Msg) -> None:
         self.count += 1
         if row is not None and self.rowmap is not None:
             row = int(self.rowmap[row])
         if len(self.items) < MAX_LISTED_PROBLEMS:
             if isinstance(value, np.generic):
                 value = value.item()
+            m = message if isinstance(message, Msg) else msg("data.invalid", detail=message)
             self.items.append(
-                Problem(
-                    message,
+                Problem.of(
+                    m,
                     source=self.source,
                     location=f"row {row + 2}" if row is not None else None,  # +2: 1-based, after the header
                     path=column,
@@ -50,7 +52,7 @@ class _Problems:
         if self.count:
             items = list(self.items)
             if self.count > len(items):
-                items.append(Problem(f"... and {self.count - len(items)} more problems not listed", source=self.source))
+                items.append(Problem.of(msg("data.more_problems", n=self.count - len(items)), source=self.source))
             raise InputError(items)
 
 
@@ -61,9 +63,9 @@ class _Collect(_Problems):
         super().__init__(None)
         self.raw: list[tuple[int, str]] = []
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str) -> None:
+    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str | Msg) -> None:
         if row is not None:
-            self.raw.append((row, message))
+            self.raw.append((row, message.text("en") if isinstance(message, Msg) else message))
 
 
 def _is_missing(v: Any) -> bool:

@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from .._base.messages import Unit, msg
 from .._units.registry import canonical_factor
 from .column_cells import _categorical, _Collect, _flags, _numbers, _Problems, _sid, _text, _text_present
 from .column_rows import WorkingRows, one_per_school
 from .column_sources import to_columns
-from .models import PLAUSIBLE_MAX, Facilities, TeacherCounts, _show_unit
+from .models import PLAUSIBLE_MAX, Facilities, TeacherCounts
 
 __all__ = ["CountiesTable", "check_teacher_subcounts", "read_counties_table", "read_pack_inputs"]
 
@@ -244,8 +245,7 @@ def _read_input(
                     name,
                     _sid(ids, None, int(i)),
                     shown[i],
-                    f"implausibly large (more than {limit:,.0f} {_show_unit(decl.unit)} for one school): "
-                    "check the value and its unit",
+                    msg("data.implausible", limit=f"{limit:,.0f}", unit=Unit(decl.unit)),
                 )
         return vals
     if decl.type == "flag":

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from .._base.documents import Loaded
 from .._base.errors import InputError, Problem
+from .._base.messages import Category, Msg, msg
 from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
 from .models import County
 
@@ -28,6 +29,7 @@ _SYNONYM_HINTS = {
 
 
 def validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
+    """Pydantic's errors as problems: each with its catalogue message, school id, field, value and line."""
     out: list[Problem] = []
     schools = data.get("schools") if isinstance(data, dict) else None
     for err in exc.errors():
@@ -42,27 +44,15 @@ def validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, 
                 school_id = f"(schools[{loc[1]}])" if blank else str(raw_id)
             else:
                 school_id = f"(schools[{loc[1]}])"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (not part of the county format; pack-specific values go under 'facts')"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] in ("literal_error", "enum") and field_parts:
-            hints = _SYNONYM_HINTS.get(field_parts[-1]) or _SYNONYM_HINTS.get(field_parts[0])
-            if hints:
-                message += f" (Chinese names accepted: {', '.join(hints)})"
-        elif err["type"] == "bool_type":
-            message = "write true or false"
         value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
         if isinstance(value, (dict, list)):
             value = None
         path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
-        location = loaded.where(loc) if loaded is not None else None
         out.append(
-            Problem(
-                message,
+            Problem.of(
+                _message(err, field_parts),
                 source=source,
-                location=location,
+                location=loaded.where(loc) if loaded is not None else None,
                 path=path,
                 school_id=school_id,
                 field=".".join(field_parts) if field_parts else None,
@@ -72,10 +62,50 @@ def validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, 
     return out
 
 
+def _message(err: Any, field_parts: list[str]) -> Msg:
+    """The catalogue message of one pydantic error: ours when a validator raised it, else by pydantic's type."""
+    ctx = err.get("ctx") or {}
+    carried = ctx.get("qb_msg") or getattr(ctx.get("error"), "msg", None)
+    if isinstance(carried, Msg):
+        return carried
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return msg("data.unknown_field")
+    if kind == "missing":
+        return msg("data.missing_field")
+    if kind == "bool_type":
+        return msg("data.write_bool")
+    if kind in ("literal_error", "enum") and field_parts:
+        return _not_one_of(err, field_parts)
+    if kind in ("string_too_short", "too_short"):
+        return msg("data.not_blank")
+    if kind in ("string_too_long", "too_long"):
+        return msg("data.too_long", max=ctx.get("max_length", ""))
+    return msg("data.invalid", detail=str(err["msg"]).removeprefix("Value error, "))
+
+
+def _not_one_of(err: Any, field_parts: list[str]) -> Msg:
+    """A category outside its list: the allowed values, and the Chinese names accepted."""
+    kind = {"type": "school_type", "sections": "section"}.get(field_parts[-1]) or {"sections": "section"}.get(
+        field_parts[0], field_parts[-1]
+    )
+    hints = _SYNONYM_HINTS.get(field_parts[-1]) or _SYNONYM_HINTS.get(field_parts[0]) or {}
+    expected = str((err.get("ctx") or {}).get("expected", ""))
+    names = ", ".join(hints)
+    options = ", ".join(str(Category(kind, v)) for v in dict.fromkeys(hints.values())) or expected
+    return msg(
+        "data.not_one_of",
+        options=options,
+        options_en=expected,
+        names=names,
+        hint=msg("data.chinese_names", names=names) if names else "",
+    )
+
+
 def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = None) -> County:
     """Validate plain data (as loaded from YAML/JSON) into a :class:`County`, reporting every problem at once."""
     if not isinstance(data, dict):
-        raise InputError(Problem("county data must be a mapping with 'code', 'name' and 'schools'", source=source))
+        raise InputError(Problem.of(msg("data.not_mapping"), source=source))
     rewritten = _rewritten_ids(data, loaded, source)
     try:
         county = County.model_validate(data)

@@ -28,7 +28,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from .._base.errors import UnitError
+from .._base.errors import InvalidValue, UnitError
+from .._base.messages import Category, Msg, Unit, msg
+from .._base.messages import Field as Field_
 from .._base.text import id_key, name_problem
 from .._base.vocabulary import (
     ALLOWED_SECTIONS,
@@ -72,11 +74,11 @@ def _names_schema(names: tuple[str, ...], mapping: dict[str, str]) -> Any:
     return WithJsonSchema({"type": "string", "enum": [*names, *mapping]})
 
 
-def _structure_error(loc: tuple[str | int, ...], message: str, value: Any = None) -> InitErrorDetails:
-    """A cross-field problem in pydantic's form, so it is reported (with its line) alongside field errors."""
-    return InitErrorDetails(
-        type=PydanticCustomError("structure", "{message}", {"message": message}), loc=loc, input=value
-    )
+def _structure_error(loc: tuple[str | int, ...], message: Msg, value: Any = None) -> InitErrorDetails:
+    """A cross-field problem in pydantic's form, so it is reported (with its line) alongside field errors; the
+    catalogue message rides along in the error's context."""
+    ctx = {"message": message.text("en"), "qb_msg": message}
+    return InitErrorDetails(type=PydanticCustomError("structure", "{message}", ctx), loc=loc, input=value)
 
 
 _KNOWN_ERRORS: frozenset[str] = frozenset(get_args(ErrorType))
@@ -86,18 +88,17 @@ def _reinit(err: ErrorDetails) -> InitErrorDetails:
     """An error as pydantic reported it, in the form that builds a new ValidationError."""
     if err["type"] in _KNOWN_ERRORS:
         return InitErrorDetails(type=err["type"], loc=err["loc"], input=err["input"], ctx=err.get("ctx", {}))
-    return _structure_error(err["loc"], err["msg"], err["input"])
-
-
-_UNKNOWN_FIELD = "unknown field (not part of the county format; pack-specific values go under 'facts')"
+    carried = err.get("ctx", {}).get("qb_msg")
+    message = carried if isinstance(carried, Msg) else msg("data.invalid", detail=err["msg"])
+    return _structure_error(err["loc"], message, err["input"])
 
 
 def _unknown_field(err: ErrorDetails, fields: Any) -> InitErrorDetails:
     """An unknown key, with the closest declared field name as a suggestion when there is one."""
     name = str(err["loc"][-1])
     close = difflib.get_close_matches(name, [f for f in fields if f != "facts"], n=1, cutoff=0.75)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return _structure_error(err["loc"], _UNKNOWN_FIELD + hint, err["input"])
+    message = msg("data.unknown_field_hint", close=close[0]) if close else msg("data.unknown_field")
+    return _structure_error(err["loc"], message, err["input"])
 
 
 def _validate_with(
@@ -144,10 +145,6 @@ PLAUSIBLE_MAX: dict[str, float] = {
 """Upper plausibility bounds of the typed fields, in their canonical units; a larger value is refused."""
 
 
-def _show_unit(unit: str) -> str:
-    return {"class_": "classes", "m**2": "m²", "yuan": "yuan"}.get(unit, f"{unit}s")
-
-
 def _quantity(unit: str, *, integer: bool = False, allow_negative: bool = False) -> Any:
     """A validator reading a number or a unit string into ``unit``, refusing negatives, non-whole counts and
     implausibly large values (``PLAUSIBLE_MAX``)."""
@@ -159,16 +156,13 @@ def _quantity(unit: str, *, integer: bool = False, allow_negative: bool = False)
         try:
             number = parse_quantity(value, unit)
         except UnitError as exc:
-            raise ValueError(str(exc)) from None
+            raise InvalidValue(exc.msg or msg("data.invalid", detail=exc.args[0])) from None
         if not allow_negative and number < 0:
-            raise ValueError("must not be negative")
+            raise InvalidValue(msg("data.negative"))
         if integer and not float(number).is_integer():
-            raise ValueError(f"must be a whole number of {_show_unit(unit)}")
+            raise InvalidValue(msg("data.whole_number", unit=Unit(unit)))
         if limit is not None and number > limit and unit != "student":  # students: checked per section
-            raise ValueError(
-                f"implausibly large (more than {limit:,.0f} {_show_unit(unit)} for one school): check the value "
-                "and its unit"
-            )
+            raise InvalidValue(msg("data.implausible", limit=f"{limit:,.0f}", unit=Unit(unit)))
         return number
 
     return BeforeValidator(convert)
@@ -197,14 +191,11 @@ Books = Annotated[float | None, _quantity("book", integer=True), _OPTIONAL_QUANT
 
 def _school_id(value: Any) -> Any:
     if isinstance(value, (bool, float)):
-        raise ValueError('a school id must be text (quote it in YAML, e.g. id: "0123")')
+        raise InvalidValue(msg("data.id_not_text"))
     if isinstance(value, int):
-        written = getattr(value, "text", None)  # the loader keeps the text of an int not written canonically
-        if written is not None:
-            raise ValueError(f'an id is kept as written: {written} would read as {int(value)}; quote it: "{written}"')
-        return str(value)  # lossless: an unquoted id without leading zeros
+        return str(value)  # lossless: an unquoted id without leading zeros (+123 and -0 are refused by the reader)
     if isinstance(value, str) and not value.strip():
-        raise ValueError("a school id must not be blank")
+        raise InvalidValue(msg("data.id_blank"))
     return value
 
 
@@ -212,7 +203,7 @@ def _name(value: Any) -> Any:
     if isinstance(value, str):
         problem = name_problem(value)
         if problem is not None:
-            raise ValueError(problem)
+            raise InvalidValue(problem)
     return value
 
 
@@ -231,10 +222,10 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default
 
 def _check_facts(value: Any) -> Any:
     if not isinstance(value, dict):
-        raise ValueError("facts must be a mapping of name to value")
+        raise InvalidValue(msg("data.facts_not_mapping"))
     for key, item in value.items():
         if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"fact {key!r} is not a finite number")
+            raise InvalidValue(msg("data.fact_not_finite", key=key))
     return value
 
 
@@ -282,9 +273,7 @@ def _section_problems(sec: Section) -> list[InitErrorDetails]:
     out: list[InitErrorDetails] = []
     if sec.students > MAX_SECTION_STUDENTS:
         out.append(
-            _structure_error(
-                ("students",), f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)", sec.students
-            )
+            _structure_error(("students",), msg("data.enrolment_implausible", limit=MAX_SECTION_STUDENTS), sec.students)
         )
     t = sec.teachers
     if t.full_time is not None:
@@ -293,7 +282,15 @@ def _section_problems(sec: Section) -> list[InitErrorDetails]:
             if v is not None and v > t.full_time:
                 out.append(
                     _structure_error(
-                        ("teachers", name), f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})", v
+                        ("teachers", name),
+                        msg(
+                            "data.subcount_exceeds",
+                            name=name,
+                            group=Field_(f"teachers.{name}"),
+                            count=f"{v:g}",
+                            full_time=f"{t.full_time:g}",
+                        ),
+                        v,
                     )
                 )
     return out
@@ -340,7 +337,7 @@ class School(BaseModel):
     @classmethod
     def _some_section(cls, value: dict[str, Section]) -> dict[str, Section]:
         if not value:
-            raise ValueError("a school needs at least one section (primary, junior)")
+            raise InvalidValue(msg("data.no_section"))
         return value
 
     @model_validator(mode="wrap")
@@ -355,7 +352,7 @@ class School(BaseModel):
                     early.append(
                         _structure_error(
                             ("sections", key),
-                            f"section {norm!r} is given twice, as {first[norm]!r} and as {key!r}: merge them into one",
+                            msg("data.section_twice", section=norm, first=first[norm], second=key),
                             key,
                         )
                     )
@@ -364,17 +361,27 @@ class School(BaseModel):
         return _validate_with(cls, data, handler, early, _school_problems)
 
 
+def _type_and(school: School, sec: str) -> dict[str, Any]:
+    """Message arguments naming a school type and a section, as labels and as identifiers."""
+    return {
+        "school_type": Category("school_type", school.type),
+        "school_type_en": school.type,
+        "section": Category("section", sec),
+        "section_en": sec,
+    }
+
+
 def _school_problems(school: School) -> list[InitErrorDetails]:
     out: list[InitErrorDetails] = []
     must, may = ALLOWED_SECTIONS[school.type]
     have: set[str] = set(school.sections)
     for sec in sorted(have - may):
-        out.append(_structure_error(("sections", sec), f"a {school.type} school cannot have a {sec} section"))
+        out.append(_structure_error(("sections", sec), msg("data.section_not_allowed", **_type_and(school, sec))))
     for sec in sorted(must - have):
-        why = " (senior students are needed to apportion shared facilities)" if sec == "senior" else ""
-        out.append(_structure_error(("sections",), f"a {school.type} school needs a {sec} section{why}"))
+        key = "data.section_needed_senior" if sec == "senior" else "data.section_needed"
+        out.append(_structure_error(("sections",), msg(key, **_type_and(school, sec))))
     if have and not have & set(SECTIONS):
-        out.append(_structure_error(("sections",), "no primary or junior section"))
+        out.append(_structure_error(("sections",), msg("data.no_compulsory_section")))
     return out
 
 
@@ -396,7 +403,7 @@ class County(BaseModel):
     @classmethod
     def _some_school(cls, value: list[School]) -> list[School]:
         if not value:
-            raise ValueError("a county needs at least one school")
+            raise InvalidValue(msg("data.no_school"))
         return value
 
     @model_validator(mode="wrap")
@@ -413,12 +420,9 @@ class County(BaseModel):
                 key = id_key(text)
                 if key in seen:
                     j, first = seen[key]
-                    message = f"duplicate school id (also schools[{j}])"
+                    message = msg("data.duplicate_id", other=j)
                     if first != text:
-                        message = (
-                            f"duplicate school id: {text!r} reads as {first!r} (schools[{j}]) once full-width and "
-                            "invisible characters are set aside; give each school its own id"
-                        )
+                        message = msg("data.duplicate_id_lookalike", text=text, first=first, where=f"schools[{j}]")
                     early.append(_structure_error(("schools", i, "id"), message, text))
                 else:
                     seen[key] = (i, text)

@@ -270,8 +270,8 @@ class _Compiler:
             try:
                 dims = dims_of(node.unit)
                 value = node.value * canonical_factor(node.unit)
-            except ValueError as exc:
-                raise self.fail(str(exc), node) from None
+            except ValueError as exc:  # a UnitError: its English text, as every pack message is for now
+                raise self.fail(str(exc.args[0]) if exc.args else str(exc), node) from None
             if not math.isfinite(value):
                 raise self.fail(f"the number {node.value!r} [{node.unit}] is not finite in base units", node)
             return Compiled(DType("number", dims), None, lambda rt: value, const=value)

@@ -87,6 +87,11 @@ class CompiledPack:
     input_factors: dict[str, float]
 
 
+def _english(exc: Exception) -> str:
+    """An error's English text (a UnitError shows in the user's language; pack messages are English for now)."""
+    return str(exc.args[0]) if exc.args else str(exc)
+
+
 class _Collector:
     def __init__(self, locate: Locate) -> None:
         self.problems: list[Problem] = []
@@ -104,7 +109,7 @@ def _dtype_of_input(pack: Pack, name: str, col: _Collector) -> DType:
         try:
             return DType("number", dims_of(decl.unit))
         except ValueError as exc:
-            col.add(("inputs", name, "unit"), str(exc))
+            col.add(("inputs", name, "unit"), _english(exc))
             return NUMBER_1
     if decl.type == "flag":
         return BOOL
@@ -182,7 +187,7 @@ def _parameter_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, ParamSym]
             dtype = DType("number", dims_of(spec.unit))
             factor = canonical_factor(spec.unit)
         except ValueError as exc:
-            col.add(("parameters", pname, "unit"), str(exc))
+            col.add(("parameters", pname, "unit"), _english(exc))
             continue
         if isinstance(spec.value, dict):
             assert spec.by is not None
@@ -279,7 +284,7 @@ class _RuleCompiler:
             dims = dims_of(unit)
             factor = canonical_factor(unit)
         except ValueError as exc:
-            self.col.add(path, str(exc))
+            self.col.add(path, _english(exc))
             return None
         if c.dtype.kind != "number":
             self.col.add(path, f"{what} must be a number, but it is {c.dtype.describe()}")
@@ -456,7 +461,7 @@ class _RuleCompiler:
                 try:
                     scale = canonical_factor(item.unit)
                 except ValueError as exc:
-                    self.col.add((*base, "unit"), str(exc))
+                    self.col.add((*base, "unit"), _english(exc))
             return float(raw) * scale
         c = self.expression((*base, key), raw, None)
         if c is None:

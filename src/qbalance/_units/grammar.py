@@ -26,6 +26,7 @@ from typing import Any
 import pint
 
 from .._base.errors import UnitError
+from .._base.messages import msg
 
 __all__ = ["MAX_UNIT_PARENS", "MAX_UNIT_POWERS", "MAX_UNIT_TOKENS", "read_unit"]
 
@@ -54,7 +55,7 @@ def _tokens(unit: str, text: str) -> list[_Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise UnitError(f"unit {unit!r}: unexpected {text[pos]!r}")
+            raise UnitError(msg("units.unexpected", unit=unit, char=text[pos]))
         kind = m.lastgroup or ""
         pos = m.end()
         if kind == "space":
@@ -63,7 +64,7 @@ def _tokens(unit: str, text: str) -> list[_Token]:
         out.append(_Token(kind, m.group(), spaced))
         spaced = False
         if len(out) > MAX_UNIT_TOKENS:
-            raise UnitError(f"unit {unit!r}: too long")
+            raise UnitError(msg("units.too_long", unit=unit))
     return out
 
 
@@ -76,8 +77,9 @@ class _Parser:
         self.depth = 0
         self.powers = 0
 
-    def error(self, message: str) -> UnitError:
-        return UnitError(f"unit {self.unit!r}: {message}")
+    def error(self, detail: str, **args: Any) -> UnitError:
+        """The error for this unit text; ``detail`` is a key under ``units.detail``."""
+        return UnitError(msg("units.grammar", unit=self.unit, detail=msg(f"units.detail.{detail}", **args)))
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -85,7 +87,7 @@ class _Parser:
     def take(self) -> _Token:
         tok = self.peek()
         if tok is None:
-            raise self.error("ends too early")
+            raise self.error("ends_early")
         self.pos += 1
         return tok
 
@@ -96,12 +98,12 @@ class _Parser:
                 self.take()
                 right = self.term()
                 if tok.text == "/" and not isinstance(right, pint.Quantity) and right == 0:
-                    raise self.error("division by zero")
+                    raise self.error("division_by_zero")
                 value = value * right if tok.text == "*" else value / right
             elif tok.spaced and tok.kind in ("name", "number", "lpar"):
                 value = value * self.term()  # "100 student": a product written with a space
             else:
-                raise self.error(f"write '*' or a space before {tok.text!r}")
+                raise self.error("spacing", token=tok.text)
         return value
 
     def term(self) -> Any:
@@ -111,7 +113,7 @@ class _Parser:
             self.take()
             self.powers += 1
             if self.powers > MAX_UNIT_POWERS:
-                raise self.error("too many powers")
+                raise self.error("too_many_powers")
             value = value ** self.exponent()
         return value
 
@@ -121,10 +123,10 @@ class _Parser:
         if tok.kind == "minus" and not tok.spaced:
             sign, tok = -1, self.take()
         if tok.kind != "number" or tok.text not in ("1", "2", "3", "4"):
-            raise self.error("only small whole powers (**2, **3) are allowed")
+            raise self.error("small_powers")
         after = self.peek()
         if after is not None and not after.spaced and after.kind in ("name", "number", "lpar", "power"):
-            raise self.error("only small whole powers (**2, **3) are allowed")
+            raise self.error("small_powers")
         return sign * int(tok.text)
 
     def atom(self) -> Any:
@@ -132,19 +134,19 @@ class _Parser:
         if tok.kind == "lpar":
             self.depth += 1
             if self.depth > MAX_UNIT_PARENS:
-                raise self.error("parentheses nested too deeply")
+                raise self.error("parens_deep")
             value = self.expr()
             if self.take().kind != "rpar":
-                raise self.error("unbalanced parentheses")
+                raise self.error("unbalanced")
             self.depth -= 1
             return value
         if tok.kind == "number":
             if len(tok.text.replace(".", "")) > MAX_NUMBER_DIGITS:
-                raise self.error("number too long")
+                raise self.error("number_too_long")
             return float(tok.text)
         if tok.kind == "name":
             return self.name(tok.text)
-        raise self.error(f"unexpected {tok.text!r}")
+        raise self.error("unexpected", token=tok.text)
 
     def name(self, text: str) -> Any:
         try:
@@ -152,7 +154,7 @@ class _Parser:
         except Exception:  # pint raises several kinds for names it cannot read; all mean "not a unit"
             known = False
         if not known:
-            raise UnitError(f"unknown unit {self.unit!r}: {text!r} is not defined in the unit registry")
+            raise UnitError(msg("units.unknown", unit=self.unit, name=text))
         return self.registry.Quantity(1.0, self.registry.Unit(text))
 
 
@@ -160,9 +162,9 @@ def read_unit(unit: str, text: str, registry: pint.UnitRegistry[Any]) -> Any:
     """The quantity ``1 unit`` for cleaned unit ``text`` (``unit`` is the text as written, for messages)."""
     tokens = _tokens(unit, text)
     if not tokens:
-        raise UnitError(f"not a unit expression: {unit!r}")
+        raise UnitError(msg("units.not_a_unit", unit=unit))
     parser = _Parser(unit, tokens, registry)
     value = parser.expr()
     if parser.pos != len(tokens):
-        raise parser.error("unbalanced parentheses")
+        raise parser.error("unbalanced")
     return value

@@ -15,6 +15,7 @@ from typing import Any
 import pint
 
 from .._base.errors import UnitError
+from .._base.messages import Unit, msg
 from .grammar import read_unit
 
 __all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
@@ -52,7 +53,7 @@ def _clean_unit(text: str) -> str:
 def _unit_quantity(unit: str) -> pint.Quantity[Any]:
     """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
     if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
-        raise UnitError(f"not a unit expression: {unit!r}")
+        raise UnitError(msg("units.not_a_unit", unit=unit))
     text = _clean_unit(unit).strip()
     if text in ("", "1"):
         return ureg.Quantity(1.0)
@@ -72,9 +73,9 @@ def canonical_factor(unit: str) -> float:
     try:
         factor = float(_unit_quantity(unit).to_base_units().magnitude)
     except (OverflowError, ZeroDivisionError):
-        raise UnitError(f"unit {unit!r} is out of range") from None
+        raise UnitError(msg("units.out_of_range", unit=unit)) from None
     if not math.isfinite(factor) or factor == 0:
-        raise UnitError(f"unit {unit!r} is out of range")
+        raise UnitError(msg("units.out_of_range", unit=unit))
     return factor
 
 
@@ -105,47 +106,50 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
     are refused: nothing is coerced silently.
     """
     if isinstance(value, bool):
-        raise UnitError(f"expected a number in {unit}, got a boolean")
+        raise UnitError(msg("units.boolean", unit=Unit(unit)))
     if isinstance(value, (int, float)):
         try:
             number = float(value)
         except OverflowError:  # an int with hundreds of digits
-            raise UnitError(f"number too large ({len(str(abs(value)))} digits)") from None
+            raise UnitError(msg("units.number_too_large", digits=len(str(abs(value))))) from None
         if not math.isfinite(number):
-            raise UnitError("not a finite number")
+            raise UnitError(msg("units.not_finite"))
         return number
     if not isinstance(value, str):
-        raise UnitError(f"expected a number or a string with a unit, got {type(value).__name__}")
+        raise UnitError(msg("units.not_a_number", kind=type(value).__name__))
     match = _NUMBER_UNIT.match(value)
     if not match:
-        raise UnitError(f"cannot read {value!r} as a quantity (write e.g. '4500 m²' or a plain number in {unit})")
+        raise UnitError(msg("units.unreadable", value=value, unit=Unit(unit)))
     number_text, unit_text = match.group(1).replace(",", ""), match.group(2)
     if unit_text.startswith(","):
-        raise UnitError(
-            f"cannot read {value!r}: a thousands separator must group digits in threes (4,500 or 4500), "
-            "and a decimal point is written '.'"
-        )
+        raise UnitError(msg("units.bad_separator", value=value))
     if not unit_text:
         if allow_plain_string:
             return float(number_text)
-        raise UnitError(f"{value!r} has no unit: write a plain number (in {unit}) or a number with a unit")
+        raise UnitError(msg("units.no_unit", value=value, unit=Unit(unit)))
     unit_text = _CONTEXT_WORDS.get((unit_text.strip(), unit.strip()), unit_text)
     try:
         source = _unit_quantity(unit_text)
     except UnitError as exc:
-        raise UnitError(f"cannot read {value!r}: {exc}") from None
+        raise UnitError(msg("units.cannot_read", value=value, detail=exc.msg or str(exc))) from None
     target = _unit_quantity(unit)
     canonical_factor(unit_text)  # refuses out-of-range factors
     if source.dimensionality != target.dimensionality:
         raise UnitError(
-            f"{value!r} has unit {unit_text!r} ({format_dims(source.dimensionality)}), "
-            f"but this field is in {unit} ({format_dims(target.dimensionality)})"
+            msg(
+                "units.wrong_dimension",
+                value=value,
+                given=unit_text,
+                given_dims=format_dims(source.dimensionality),
+                unit=Unit(unit),
+                unit_dims=format_dims(target.dimensionality),
+            )
         )
     try:
         factor = float((source / target).to_base_units().magnitude)
     except (OverflowError, ZeroDivisionError):
-        raise UnitError(f"{value!r} is out of range") from None
+        raise UnitError(msg("units.value_out_of_range", value=value)) from None
     number = float(number_text) * factor
     if not math.isfinite(number):
-        raise UnitError(f"{value!r} is too large")
+        raise UnitError(msg("units.too_large", value=value))
     return number

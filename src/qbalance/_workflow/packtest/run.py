@@ -104,7 +104,8 @@ def _evaluate(test_file: TestFile, case: Case, std: Standard, data: dict[str, An
     try:
         report = std.evaluate(data)
     except InputError as exc:
-        failures = _compare_error(expect, str(exc))
+        # a case may name the error in either language: both renderings are searched
+        failures = _compare_error(expect, exc.render("en") + "\n" + exc.render("zh"))
         return CaseResult(test_file, case, not failures, failures, None, None, std.id)
     failures = _compare_no_error(expect, report)
     if failures:

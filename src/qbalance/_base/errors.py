@@ -64,7 +64,7 @@ class Problem:
 
     def render(self, lang: str | None = None) -> str:
         """One readable line: where, which school and field, the value, and what is wrong."""
-        where = ":".join(p for p in (self.source, self.location) if p)
+        where = ":".join(p for p in (self.source, messages.place(self.location, lang)) if p)
         parts = []
         if where:
             parts.append(where)

@@ -35,6 +35,7 @@ __all__ = [
     "language",
     "msg",
     "pick",
+    "place",
     "text",
     "unit_text",
 ]
@@ -175,6 +176,21 @@ class Msg:
         return self.text()
 
 
+_ROW = re.compile(r"^row (\d+)$")
+_LINE = re.compile(r"^line (\d+), column (\d+)$")
+
+
+def place(location: str | None, lang: str | None = None) -> str | None:
+    """A location as the reader says it: ``row 7`` is 第7行, ``line 3, column 5`` 第3行第5列 in Chinese."""
+    if location is None:
+        return None
+    if m := _ROW.match(location):
+        return text("problem.row", lang, row=m.group(1))
+    if m := _LINE.match(location):
+        return text("problem.line", lang, line=m.group(1), column=m.group(2))
+    return location
+
+
 def msg(key: str, /, **args: Any) -> Msg:
     """A message of the catalogue, by key (checked in tests: every key used in the code is in the catalogue)."""
     return Msg(key, args)
@@ -192,7 +208,9 @@ def field_label(name: str | None, lang: str | None = None, extra: Mapping[str, A
     parts = name.split(".")
     section = ""
     if len(parts) >= 3 and parts[0] == "sections":
-        section, parts = parts[1], parts[2:]
+        from .vocabulary import SECTION_ZH
+
+        section, parts = SECTION_ZH.get(parts[1], parts[1]), parts[2:]
     if parts and parts[0] == "facts" and len(parts) > 1:
         parts = parts[1:]
     key = ".".join(parts)

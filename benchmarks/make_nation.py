@@ -193,9 +193,11 @@ def make_nation(
     for j, k in enumerate((3, 4, 5, 6)):
         need[:, j] = np.bincount(s_school, weights=thr_fac[:, k] * wp_sec, minlength=n)
     need *= factor[:, 3:7]
-    teaching_aux = np.round(need[:, 0], 1)
+    floor_without_gym = np.round(need[:, 0], 1)
     gym_share = np.where(loc == 2, rng.uniform(0.0, 0.06, n), rng.uniform(0.03, 0.15, n))
-    indoor_gym = np.round(teaching_aux * gym_share, 1)
+    indoor_gym = np.round(floor_without_gym * gym_share, 1)
+    # the statistics report the floor area with the gym inside (the pack takes it out of R4 and counts it in R5)
+    teaching_aux = np.round(floor_without_gym + indoor_gym, 1)
     sports_ground = np.round(np.maximum(need[:, 1] - indoor_gym, 0.0), 1)
     equipment = np.round(need[:, 2], 2)
     multimedia = np.rint(need[:, 3] / 100.0)

@@ -108,13 +108,14 @@ def _fac(aux: float, gym: float, ground: float, equip: float, computers: int, bo
 def _per_student(sec: dict, fac: dict) -> dict[str, Fraction]:
     """The eight indicator values of a single-section school, computed here from the raw numbers (no apportionment).
 
-    Floor area keeps the indoor gym and the sports area adds it (both parameters are 1 in the pack). Values are per
-    student; the pack shows some per 100 students, which does not change a CV.
+    The indoor gym is taken out of the floor area and added to the sports area (the pack's defaults: gym in floor
+    area 0, in sports area 1). Values are per student; the pack shows some per 100 students, which does not change
+    a CV.
     """
     p = Fraction(sec["students"])
     t = sec["teachers"]
     return {
-        "B1_floor_area": Fraction(fac["teaching_aux_area"]) / p,
+        "B1_floor_area": (Fraction(fac["teaching_aux_area"]) - Fraction(fac["indoor_gym_area"])) / p,
         "B2_sports_area": (Fraction(fac["sports_ground_area"]) + Fraction(fac["indoor_gym_area"])) / p,
         "B3_equipment": Fraction(fac["equipment_value"]) / p,
         "B4_computers": Fraction(fac["computers"]) / p,

@@ -476,7 +476,7 @@ def test_wenshan_example_loads_units_and_chinese() -> None:
     campus = sc.changes[2]
     assert isinstance(campus, AddResources)
     assert campus.facilities.amounts() == {
-        "teaching_aux_area": 3000.0,
+        "teaching_aux_area": 3300.0,  # the example file writes "3300 m²"
         "indoor_gym_area": 300.0,
         "sports_ground_area": 4800.0,
         "equipment_value": 1_300_000.0,
@@ -510,10 +510,11 @@ def test_wenshan_example_changes_the_verdict_of_specific_items(national: qbalanc
     # hand-computed values (from the demo's own numbers, so they hold if the demo is regenerated consistently)
     d = {s.id: s for s in demo.schools}
     big = d["9999010001"]
-    assert _value(after, "9999010001", "primary", "R4") == pytest.approx(big.facilities.teaching_aux_area / 1780)
+    floor = big.facilities.teaching_aux_area - big.facilities.indoor_gym_area  # the gym counts in R5, not R4
+    assert _value(after, "9999010001", "primary", "R4") == pytest.approx(floor / 1780)
     # the campus takes round(31 × 600/2380) = 8 backbone teachers → 8 × 100 ÷ 600
     assert _value(after, "9999010064", "primary", "R2") == pytest.approx(8 * 100 / 600)
-    assert _value(after, "9999010064", "primary", "R4") == pytest.approx(3000 / 600)
+    assert _value(after, "9999010064", "primary", "R4") == pytest.approx((3300 - 300) / 600)  # gym out of R4
     assert _value(after, "9999010035", "primary", "R6") == pytest.approx(
         (d["9999010035"].facilities.equipment_value + 110_000) / 268
     )

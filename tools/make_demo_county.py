@@ -105,8 +105,10 @@ def school(
     total = sum(p for s, p in sections.items() if s != "senior")
     gym = 0.0 if total < 300 else float(round(total * 0.35))
     fac["indoor_gym_area"] = gym
-    # the indoor gym is counted in the sports area too (pack default), so take it out of the outdoor ground
+    # the indoor gym is counted in the sports area (pack default), so take it out of the outdoor ground; the
+    # statistics report it inside the teaching and auxiliary floor area, which the pack then subtracts it from
     fac["sports_ground_area"] = max(0.0, fac["sports_ground_area"] - gym)
+    fac["teaching_aux_area"] = fac["teaching_aux_area"] + gym
     # facts for the government-guarantee and quality items
     classes_total = sum(v["classes"] for k, v in secs.items() if k != "senior")
     special = stype == "special_education"

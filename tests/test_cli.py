@@ -1,4 +1,5 @@
-"""The command line: exit statuses, formats, schema output."""
+"""The command line: exit statuses, formats, schema output, and its language (Chinese unless --lang en or
+QBALANCE_LANG=en; tests that read English output ask for it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ import pytest
 
 from conftest import county, school
 from qbalance._cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _no_language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line reads QBALANCE_LANG; these tests say what they want."""
+    monkeypatch.delenv("QBALANCE_LANG", raising=False)
 
 
 def _write(tmp_path: Path, data: dict) -> Path:
@@ -33,7 +40,7 @@ def test_exit_status_pass_fail_invalid(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["evaluate", str(_write(tmp_path, county(school("A"), bad)))]) == 1
     broken = county(school("A"))
     broken["schools"][0]["facilities"]["equipment_value"] = "3 teacher"
-    assert main(["evaluate", str(_write(tmp_path, broken))]) == 2
+    assert main(["evaluate", str(_write(tmp_path, broken)), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "school A" in err and "facilities.equipment_value" in err and "3 teacher" in err
 
@@ -72,7 +79,7 @@ def test_standards_list(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unknown_pack_is_invalid(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "--demo", "--standard", "no-such-pack"]) == 2
+    assert main(["evaluate", "--demo", "--standard", "no-such-pack", "--lang", "en"]) == 2
     assert "no pack 'no-such-pack'" in capsys.readouterr().err
 
 
@@ -90,7 +97,7 @@ def test_plan_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_plan_command_rejects_bad_costs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "--demo", "--cost", "teachers.backbone"]) == 2
+    assert main(["plan", "--demo", "--cost", "teachers.backbone", "--lang", "en"]) == 2
     assert "expected INPUT=NUMBER" in capsys.readouterr().err
 
 
@@ -129,7 +136,7 @@ def test_template_round_trip_and_problem_table(tmp_path: Path, capsys: pytest.Ca
     empty = tmp_path / "empty.xlsx"
     assert main(["template", "-o", str(empty)]) == 0
     capsys.readouterr()
-    assert main(["evaluate", str(empty)]) == 2
+    assert main(["evaluate", str(empty), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "县级指标!" in err and "a county needs at least one school" in err
 
@@ -149,7 +156,7 @@ def test_a_csv_that_is_not_utf8_is_an_input_error_naming_the_file(
     path.write_bytes(
         "county_code,school_id,school_name,section,students\n530000,1,示例小学,primary,400\n".encode("gbk")
     )
-    assert main(["evaluate", str(path)]) == 2
+    assert main(["evaluate", str(path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "gbk.csv" in err and "not UTF-8" in err
 
@@ -161,7 +168,20 @@ def test_prefilling_a_template_says_which_facts_the_pack_has_no_column_for(
     # The 2012 basic standard declares none of the 2017 county facts of the demo (e.g. teacher_salary_avg): they are
     # not in the workbook, and the command says so rather than dropping them silently.
     assert (
-        main(["template", "--standard", "cn-moe-2012-basic", "--prefill", "demo", "-o", str(tmp_path / "t.xlsx")]) == 0
+        main(
+            [
+                "template",
+                "--standard",
+                "cn-moe-2012-basic",
+                "--prefill",
+                "demo",
+                "-o",
+                str(tmp_path / "t.xlsx"),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
     )
     err = capsys.readouterr().err
     assert "warning: not inputs of cn-moe-2012-basic" in err and "facts.teacher_salary_avg" in err
@@ -187,7 +207,7 @@ def test_an_output_file_that_cannot_be_written_is_a_clean_error(
 ) -> None:
     target = str(tmp_path / "no-such-dir" / "r.json")
     for argv in (["evaluate", "--demo", "-o", target], ["plan", "--demo", "-o", target]):
-        assert main(argv) == 2  # not 1, which would read as "evaluated and fails"
+        assert main([*argv, "--lang", "en"]) == 2  # not 1, which would read as "evaluated and fails"
         assert "cannot access" in capsys.readouterr().err
 
 

@@ -314,3 +314,35 @@ def test_the_input_formats_tables_evaluate_as_described(tmp_path: Path) -> None:
     assert report.area_status("resource") == "pass" and report.verdict == "incomplete"
     r6 = next(v for s in report.schools if s.school_id == "5300000001" for v in s.values if v.indicator == "R6")
     assert r6.value == 2000.0 and r6.met is True
+
+
+# -- README.md and CI ------------------------------------------------------------------------------------------------
+
+README = ROOT / "README.md"
+CI = ROOT / ".ci" / "run"
+
+
+def _bash_blocks_of(section: str) -> list[list[str]]:
+    """The command lines (not blank, not comments) of each ```bash block of a README section."""
+    text = README.read_text(encoding="utf-8")
+    body = re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## )", text, re.S | re.M)
+    assert body is not None, f"README.md has no section {section!r}"
+    blocks = re.findall(r"^```bash\n(.*?)^```", body.group(1), re.S | re.M)
+    return [[ln for ln in b.splitlines() if ln.strip() and not ln.lstrip().startswith("#")] for b in blocks]
+
+
+def test_the_readme_quick_start_makes_a_virtual_environment_first_in_two_commands() -> None:
+    setup, tests = _bash_blocks_of("Quick start")
+    assert len(setup) == 2  # two commands do all the set-up
+    venv, install = setup
+    assert venv.startswith("python3 -m venv .venv && ") and venv.endswith(". .venv/bin/activate")
+    assert install == "pip install . && qbalance evaluate --demo"
+    assert tests == ['pip install ".[test]" && python -m pytest']
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    (_, tests) = _bash_blocks_of("Quick start")
+    script = CI.read_text(encoding="utf-8").splitlines()
+    marker = script.index("# --- the README's test command, verbatim ---")
+    assert script[marker + 1] == tests[0]
+    assert any(line.startswith("python3 -m venv ") for line in script[:marker])  # CI, too, installs into a venv

@@ -265,8 +265,8 @@ def test_missing_openpyxl_gives_a_one_line_message(tmp_path: Path, monkeypatch: 
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     with pytest.raises(MissingExtra) as info:
         write_template("cn-moe-2017", tmp_path / "x.xlsx")
-    assert str(info.value) == "openpyxl is needed for this: pip install 'qbalance[excel]'"
-    with pytest.raises(MissingExtra, match=r"qbalance\[excel\]"):
+    assert str(info.value) == 'openpyxl is needed for this: pip install "qbalance-edu[excel]"'
+    with pytest.raises(MissingExtra, match=r"qbalance-edu\[excel\]"):
         load_workbook_county(tmp_path / "x.xlsx")
 
 

@@ -396,7 +396,7 @@ def test_an_internal_error_exits_4_with_one_line(
 
     monkeypatch.setattr(Standard, "run", broken)
     monkeypatch.delenv("QBALANCE_DEBUG", raising=False)
-    assert main(["evaluate", "--demo"]) == EXIT_INTERNAL == 4
+    assert main(["evaluate", "--demo", "--lang", "en"]) == EXIT_INTERNAL == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error" in err and "simulated bug" in err
     assert "Traceback" not in err

@@ -386,7 +386,7 @@ indicators:
     cite: {source: local}
 """,
     )
-    assert main(["standards", "lint", str(path)]) == 0
+    assert main(["standards", "lint", str(path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "'unused_fact' is declared but no rule uses it" in out
     assert "'facilities.library_area' is a school-level amount used per section without apportionment" in out
@@ -394,7 +394,7 @@ indicators:
 
 
 def test_show_resolved_and_doc(capsys) -> None:
-    assert main(["standards", "show", "cn-yn-wenshan-2024", "--resolved"]) == 0
+    assert main(["standards", "show", "cn-yn-wenshan-2024", "--resolved", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "# W3_training_funds: defined by cn-yn-wenshan-2024" in out
     assert "set by cn-yn-wenshan-2024" not in out  # the city changes no national rule

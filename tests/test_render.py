@@ -372,7 +372,7 @@ def test_missing_extra_message(
         call(report)
     message = str(info.value)
     assert "\n" not in message
-    assert message == f"{module} is needed for this: pip install 'qbalance[{extra}]'"
+    assert message == f'{module} is needed for this: pip install "qbalance-edu[{extra}]"'
     assert isinstance(info.value, ImportError)
 
 

@@ -190,7 +190,7 @@ def test_the_report_says_which_document_set_a_changed_threshold(on_path: Path) -
 
 
 def test_pack_lints_clean(on_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["standards", "lint", "--strict", "cn-tp-2025"]) == 0
+    assert main(["standards", "lint", "--strict", "cn-tp-2025", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "cn-tp-2025 1.0.0: valid (cn-moe-2017 1.0.0 → cn-tp-2025 1.0.0; 34 items, 7 indicators)" in out
     assert "0 warning(s)" in out
@@ -201,7 +201,7 @@ def test_retiring_without_a_replacement_is_a_lint_warning(tmp_path: Path, capsys
     text = (pack_dir / "pack.yaml").read_text(encoding="utf-8")
     head, _, _ = text.partition("\nitems:\n")  # drop X1_homework (and X2): homework_burden is now unused
     (pack_dir / "pack.yaml").write_text(head + "\n", encoding="utf-8")
-    assert main(["standards", "lint", str(pack_dir)]) == 0
+    assert main(["standards", "lint", str(pack_dir), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "input 'homework_burden' is declared but no rule uses it" in out
     assert main(["standards", "lint", "--strict", str(pack_dir)]) == 1
@@ -211,7 +211,7 @@ def test_retiring_without_a_replacement_is_a_lint_warning(tmp_path: Path, capsys
 
 
 def test_pack_tests_pass_with_qbalance_test(on_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["test", "cn-tp-2025"]) == 0
+    assert main(["test", "cn-tp-2025", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert f"{N_CASES} passed, 0 failed ({N_CASES} cases in 1 file)" in out
     assert "PASS my-standards/cn-tp-2025/tests/province.yaml::satisfaction of 88% passes nationally but fails" in out
@@ -220,7 +220,7 @@ def test_pack_tests_pass_with_qbalance_test(on_path: Path, capsys: pytest.Captur
 def test_pack_tests_catch_a_wrong_threshold(on_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The same tests against a pack that forgot the provincial 90% (still the national 85%) must fail.
     (on_path / "pack.yaml").write_text(PACK.format(pid="cn-tp-2025", satisfaction=0.85), encoding="utf-8")
-    assert main(["test", "-q", "cn-tp-2025"]) == 1
+    assert main(["test", "-q", "cn-tp-2025", "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "FAIL my-standards/cn-tp-2025/tests/province.yaml::satisfaction of 88% passes nationally but fails" in out
     assert "items.S1_satisfaction: expected fail, got pass" in out
@@ -229,7 +229,7 @@ def test_pack_tests_catch_a_wrong_threshold(on_path: Path, capsys: pytest.Captur
 
 def test_coverage_of_an_overlay_counts_the_items_it_inherits(on_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The cases cover the overlay's own items but not, e.g., a failing G01: --require-coverage says so.
-    assert main(["test", "-q", "--require-coverage", "cn-tp-2025"]) == 1
+    assert main(["test", "-q", "--require-coverage", "cn-tp-2025", "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "cn-tp-2025: G01_layout lacks a pass and a fail case" in out
     assert "cn-tp-2025: X2_after_school lacks" not in out
@@ -241,7 +241,7 @@ def test_pack_tests_pass_in_a_fresh_process(on_path: Path) -> None:
     code = "import sys; from qbalance._cli.main import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, ENV_VAR: str(on_path.parent)}
     done = subprocess.run(
-        [sys.executable, "-c", code, "test", "cn-tp-2025"],
+        [sys.executable, "-c", code, "test", "cn-tp-2025", "--lang", "en"],
         capture_output=True,
         text=True,
         env=env,
@@ -281,7 +281,7 @@ def test_pack_published_through_an_entry_point_is_found_linted_and_tested(
     )
     assert [c.id for c in qbalance.load_standard("cn-tp-ep-2025").chain] == ["cn-moe-2017", "cn-tp-ep-2025"]
     assert main(["standards", "lint", "--strict", "cn-tp-ep-2025"]) == 0
-    assert main(["test", "cn-tp-ep-2025"]) == 0
+    assert main(["test", "cn-tp-ep-2025", "--lang", "en"]) == 0
     assert f"{N_CASES} passed, 0 failed" in capsys.readouterr().out
     assert "qb_tp_standards" not in sys.modules  # found and run without importing the package
 
@@ -292,7 +292,11 @@ def test_entry_point_pack_in_a_fresh_process(tmp_path: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
     code = "import sys; from qbalance._cli.main import main; sys.exit(main(sys.argv[1:]))"
     listed = subprocess.run(
-        [sys.executable, "-c", code, "standards", "list"], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", code, "standards", "list", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert listed.returncode == 0, listed.stderr
     line = next(ln for ln in listed.stdout.splitlines() if ln.startswith("cn-tp-ep-2025 "))

@@ -85,3 +85,12 @@ def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
     # the demo's failing schools and the plan's totals are what the example prints
     assert printed.startswith("fail\n") and "9999010035 [('R6', 1600.0, 2000.0, 107200.0)]" in printed
     assert "'facilities.equipment_value': 26800.0" in printed
+
+
+def test_the_tutorial_and_readme_name_the_distribution_people_install() -> None:
+    # qbalance on PyPI is another project: both say to install qbalance-edu (tests/test_install_name.py checks that no
+    # document names the wrong one).
+    tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert 'pip install "qbalance-edu[excel]"' in tutorial
+    assert 'pip install "qbalance-edu[excel]"' in readme and "`qbalance-edu[frames]`" in readme

@@ -1,5 +1,10 @@
 """The ``qbalance`` command line: evaluate counties, plan, compare scenarios, write templates, inspect packs.
 
+It speaks Chinese unless asked for English: ``--lang en`` anywhere on the command line, or the environment variable
+``QBALANCE_LANG=en`` (:mod:`.lang`). The language is chosen before the parser is built, so ``--help`` is in it too,
+and the command runs inside :func:`~qbalance._base.messages.language`, so problems, summaries and reports all print
+in it; every sentence comes from the message catalogue (``cli.yaml``).
+
 Exit status of ``evaluate`` and ``scenario`` (after the scenario): 0 the county passes; 1 it was evaluated and fails;
 3 it could not be decided because required data is missing ("incomplete"); 2 the input or the pack is invalid (the
 problems are printed on stderr). ``evaluate-batch``: 0 every county passes, 1 some county fails, 3 none fails but
@@ -13,24 +18,58 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from .._base.errors import QbalanceError, _ProblemsError
+from .._base.messages import LANGS, Msg, current_language, language, msg, text
 from .._base.text import terminal_safe
+from .lang import LANG_ENV, Parser, chosen_language, env_language
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
-def _write(text: str, output: str | None) -> None:
+class _Refused(QbalanceError):
+    """A command-line value the command cannot use (a malformed ``--cost`` or ``--as-of``), with its catalogue
+    message; shown in the current language."""
+
+    def __init__(self, message: Msg) -> None:
+        self.msg = message
+        super().__init__(message.text("en"))
+
+    def __str__(self) -> str:
+        return self.msg.text()
+
+
+def _say(line: str) -> None:
+    """One line on standard error (messages, problems, warnings)."""
+    print(line, file=sys.stderr)
+
+
+def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Extra keyword arguments of ``make_plan`` that come from the command line (every call of it passes them)."""
+    return {}
+
+
+def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Extra keyword arguments of ``run_batch`` that come from the command line."""
+    return {}
+
+
+def _write(content: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(content, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(content)
+
+
+_VERDICT_EXIT = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -46,7 +85,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             suffix, "text"
         )
     if args.format == "xlsx" and not args.output:
-        print("qbalance evaluate: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
+        _say(text("cli.xlsx_needs_output"))
         return EXIT_INVALID
     std = load_standard(args.standard, as_of=args.as_of)
     report = std.evaluate(path)
@@ -54,7 +93,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.plan:
         from .._workflow.plan import make_plan
 
-        plan = make_plan(path, std)
+        plan = make_plan(path, std, **_plan_options(args))
     if args.format == "json":
         _write(report.to_json() + "\n", args.output)
     elif args.format == "md":
@@ -65,7 +104,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         report.to_excel(args.output, args.lang, plan)
     else:
         _write(render_text(report, args.lang), args.output)
-    return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[report.verdict]
+    return _VERDICT_EXIT[report.verdict]
 
 
 def _cmd_scenario(args: argparse.Namespace) -> int:
@@ -74,7 +113,7 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     if args.demo and args.path and not args.scenario:  # `scenario --demo FILE`: the one positional is the scenario
         args.path, args.scenario = None, args.path
     if not args.scenario:
-        print("qbalance scenario: give a county file (or --demo) and a scenario file", file=sys.stderr)
+        _say(text("cli.scenario_needs_files"))
         return EXIT_INVALID
     path = _county_path(args, "scenario")
     if path is None:
@@ -86,14 +125,14 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
         _write(comparison.to_markdown(args.lang), args.output)
     else:
         _write(comparison.to_text(args.lang), args.output)
-    return {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}[comparison.verdict_after]
+    return _VERDICT_EXIT[comparison.verdict_after]
 
 
 def _county_path(args: argparse.Namespace, command: str) -> Path | None:
     from .._api.evaluate import demo_path
 
     if args.demo == bool(args.path):
-        print(f"qbalance {command}: give a county file or --demo (not both)", file=sys.stderr)
+        _say(text("cli.county_or_demo", command=command))
         return None
     return demo_path() if args.demo else Path(args.path)
 
@@ -111,13 +150,13 @@ def _parse_costs(pairs: Sequence[str]) -> dict[str, float]:
         try:
             cost = float(value)
         except ValueError:
-            raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000") from None
+            raise _Refused(msg("cli.cost_format", pair=pair)) from None
         if not sep or not name:
-            raise ValueError(f"--cost {pair!r}: expected INPUT=NUMBER, e.g. teachers.backbone=150000")
+            raise _Refused(msg("cli.cost_format", pair=pair))
         if not math.isfinite(cost) or cost < 0:
-            raise ValueError(f"--cost {pair!r}: a unit cost is a finite number of yuan, not negative")
+            raise _Refused(msg("cli.cost_negative", pair=pair))
         if name not in known:
-            raise ValueError(f"--cost {pair!r}: {name!r} is not an input a plan adds to ({', '.join(sorted(known))})")
+            raise _Refused(msg("cli.cost_unknown", pair=pair, name=name, known=", ".join(sorted(known))))
         costs[name] = cost
     return costs
 
@@ -131,7 +170,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if path is None:
         return EXIT_INVALID
     std = load_standard(args.standard, as_of=args.as_of)
-    plan = make_plan(path, std, costs=_parse_costs(args.cost or []))
+    plan = make_plan(path, std, costs=_parse_costs(args.cost or []), **_plan_options(args))
     if args.format == "json":
         _write(plan.to_json() + "\n", args.output)
     else:
@@ -150,6 +189,7 @@ def _cmd_evaluate_batch(args: argparse.Namespace) -> int:
         counties_path=args.counties,
         as_of=args.as_of,
         plain_csv=args.plain_csv,
+        **_batch_options(args),
     )
 
 
@@ -160,12 +200,12 @@ def _cmd_template(args: argparse.Namespace) -> int:
     std = load_standard(args.standard, as_of=args.as_of)
     prefill = demo_path_if(args.prefill)
     out = write_template(std, args.output, lang=args.lang, county=prefill)
-    print(f"qbalance: wrote {out} ({std.id} {std.version})", file=sys.stderr)
+    _say(text("cli.wrote", path=out, pack=std.id, version=std.version))
     if prefill is not None:
         dropped = _undeclared_facts(prefill, std)
         if dropped:
-            shown = ", ".join(dropped[:8]) + (f" … ({len(dropped)} in all)" if len(dropped) > 8 else "")
-            print(f"qbalance: warning: not inputs of {std.id}, so not in the workbook: {shown}", file=sys.stderr)
+            shown = ", ".join(dropped[:8]) + (text("cli.and_more", n=len(dropped)) if len(dropped) > 8 else "")
+            _say(text("cli.template_not_inputs", pack=std.id, names=shown))
     return EXIT_PASS
 
 
@@ -217,8 +257,9 @@ def _cmd_standards_list(args: argparse.Namespace) -> int:
     for e in entries:
         eff = e.effective.isoformat() if e.effective else "-"
         title = e.title_en if args.lang == "en" and e.title_en else e.title_zh
-        base = f"  extends {e.extends}" if e.extends else ""
-        print(f"{e.id:<24} {e.version:<8} {eff}  {title}{base}  [{e.origin}]")
+        base = text("cli.extends", pack=e.extends) if e.extends else ""
+        row = f"{e.id:<24} {e.version:<8} {eff}  {title}{base}  [{e.origin}]"
+        print(row)
     return 0
 
 
@@ -228,14 +269,14 @@ def _cmd_standards_show(args: argparse.Namespace) -> int:
     from .._workflow.pack_doc import render_resolved
 
     if args.resolved:
-        _write(render_resolved(load_standard(args.pack, as_of=args.as_of)), args.output)
+        _write(render_resolved(load_standard(args.pack, as_of=args.as_of), args.lang), args.output)
     else:
         import datetime as dt
 
         try:
             when = dt.date.fromisoformat(args.as_of) if args.as_of else None
         except ValueError as exc:
-            raise ValueError(f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD): {exc}") from None
+            raise _Refused(msg("cli.as_of_not_date", value=args.as_of, detail=str(exc))) from None
         _write(find_pack(args.pack, when).read_text(encoding="utf-8"), args.output)
     return 0
 
@@ -255,13 +296,17 @@ def _cmd_standards_lint(args: argparse.Namespace) -> int:
     std = load_standard(args.pack)
     warnings = lint_standard(std)
     for w in warnings:
-        print(f"warning: {w.render()}")
-    chain = " → ".join(f"{c.id} {c.version}" for c in std.chain)
-    n = len(std.pack.items)
-    print(
-        f"{std.id} {std.version}: valid ({chain}; {n} items, {len(std.pack.indicators)} indicators); "
-        f"{len(warnings)} warning(s)"
+        print(text("cli.warning", warning=w.render()))
+    summary = text(
+        "cli.lint_summary",
+        pack=std.id,
+        version=std.version,
+        chain=" → ".join(f"{c.id} {c.version}" for c in std.chain),
+        items=len(std.pack.items),
+        indicators=len(std.pack.indicators),
+        warnings=len(warnings),
     )
+    print(summary)
     return 1 if (warnings and args.strict) else 0
 
 
@@ -288,152 +333,195 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    from .._version import __version__
-    from .._workflow.packtest import add_test_command
+# -- the parser --------------------------------------------------------------------------------------------------------
 
-    parser = argparse.ArgumentParser(
-        prog="qbalance",
-        description="Evaluate county compulsory-education balance (县域义务教育优质均衡发展) against rule packs.",
-    )
-    parser.add_argument("--version", action="version", version=f"qbalance {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_evaluate(sub)
-    _add_evaluate_batch(sub)
-    _add_plan(sub)
-    _add_template(sub)
-    _add_scenario(sub)
-    _add_standards(sub)
-    _add_schema(sub)
-    add_test_command(sub)
+_Sub = argparse._SubParsersAction  # the subcommands of a parser (argparse names no public type for them)
+
+
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, its help in ``lang`` (the current language by default); exposed for documentation and
+    tests. Parse with it inside ``language(lang)`` so that argparse's own words and errors are in that language."""
+    from .._version import __version__
+
+    lang = lang or current_language()
+    with language(lang):
+        parser: argparse.ArgumentParser = Parser(prog="qbalance", description=text("cli.help.description"))
+        parser.add_argument(
+            "--version", action="version", version=f"qbalance {__version__}", help=text("cli.help.version")
+        )
+        _add_lang(parser, lang)
+        sub = parser.add_subparsers(dest="command", required=True, metavar=text("cli.help.command_metavar"))
+        _add_evaluate(sub, lang)
+        _add_evaluate_batch(sub, lang)
+        _add_plan(sub, lang)
+        _add_template(sub, lang)
+        _add_scenario(sub, lang)
+        _add_standards(sub, lang)
+        _add_schema(sub, lang)
+        _add_test(sub, lang)
     return parser
 
 
-def _add_evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _command(sub: _Sub[argparse.ArgumentParser], name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` starts with the line the command list shows."""
+    return sub.add_parser(name, help=help_text, description=help_text)
+
+
+def _add_lang(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``--lang zh|en`` (every command takes it, anywhere; its default is the language chosen for this run)."""
+    parser.add_argument("--lang", choices=list(LANGS), default=lang, help=text("cli.help.lang"))
+
+
+def _add_pack_options(parser: argparse.ArgumentParser) -> None:
+    """``--standard`` and ``--as-of``: which pack, and which of its versions."""
+    parser.add_argument(
+        "--standard",
+        "-s",
+        default="cn-moe-2017",
+        metavar="STANDARD",
+        help=text("cli.help.standard"),
+    )
+    _add_as_of(parser)
+
+
+def _add_as_of(parser: argparse.ArgumentParser) -> None:
+    """``--as-of DATE``: the version of the standard in force on a date."""
+    parser.add_argument("--as-of", metavar="DATE", help=text("cli.help.as_of"))
+
+
+def _add_output(parser: argparse.ArgumentParser, help_key: str = "cli.help.output", required: bool = False) -> None:
+    """``--output FILE`` / ``-o FILE``, with the help text of ``help_key``."""
+    parser.add_argument("--output", "-o", required=required, metavar="FILE", help=text(help_key))
+
+
+def _add_evaluate(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance evaluate``: one county file (or the demo county) in any report format."""
-    ev = sub.add_parser("evaluate", help="evaluate one county file (or the demo county)")
+    ev = _command(sub, "evaluate", text("cli.help.evaluate"))
+    ev.add_argument("path", nargs="?", help=text("cli.help.evaluate_path"))
+    ev.add_argument("--demo", action="store_true", help=text("cli.help.evaluate_demo"))
+    _add_pack_options(ev)
     ev.add_argument(
-        "path",
-        nargs="?",
-        help="county file (.yaml, .yml, .json, a filled .xlsx template, a one-county .csv or .parquet)",
+        "--format", "-f", choices=["text", "json", "md", "html", "xlsx"], help=text("cli.help.evaluate_format")
     )
-    ev.add_argument("--demo", action="store_true", help="evaluate the built-in synthetic demo county")
-    ev.add_argument(
-        "--standard", "-s", default="cn-moe-2017", help="pack id, id@version, or path (default cn-moe-2017)"
-    )
-    ev.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    ev.add_argument(
-        "--format",
-        "-f",
-        choices=["text", "json", "md", "html", "xlsx"],
-        default=None,
-        help="text (terminal), json (systems), md, html (self-contained page with charts), xlsx (needs -o); "
-        "default: from the -o file's suffix (.json .md .html .xlsx), else text",
-    )
-    ev.add_argument("--plan", action="store_true", help="add the rectification plan (md, html and xlsx formats)")
-    ev.add_argument("--output", "-o", help="write to this file instead of standard output")
-    ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of labels (default zh)")
+    ev.add_argument("--plan", action="store_true", help=text("cli.help.evaluate_plan"))
+    _add_output(ev)
+    _add_lang(ev, lang)
     ev.set_defaults(func=_cmd_evaluate)
 
 
-def _add_evaluate_batch(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_evaluate_batch(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance evaluate-batch``: every county of a columnar table in one vectorised pass."""
-    eb = sub.add_parser(
-        "evaluate-batch", help="evaluate every county of a columnar table (CSV, Parquet) in one vectorised pass"
-    )
-    eb.add_argument("input", help="one row per school section (or school), with a county_code column")
-    eb.add_argument("--output", "-o", required=True, help="directory for the per-county and per-school tables")
-    eb.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
-    eb.add_argument("--format", "-f", choices=["csv", "parquet"], default="csv")
-    eb.add_argument("--counties", metavar="FILE", help="county-level facts, one row per county_code (CSV/Parquet)")
-    eb.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    eb.add_argument(
-        "--plain-csv",
-        action="store_true",
-        help="write text cells exactly, for programs (by default a cell starting with = + - @ gets a leading ' so "
-        "that a spreadsheet shows it instead of running it as a formula)",
-    )
+    eb = _command(sub, "evaluate-batch", text("cli.help.batch"))
+    eb.add_argument("input", help=text("cli.help.batch_input"))
+    eb.add_argument("--output", "-o", required=True, metavar="DIRECTORY", help=text("cli.help.batch_output"))
+    _add_pack_options(eb)
+    eb.add_argument("--format", "-f", choices=["csv", "parquet"], default="csv", help=text("cli.help.batch_format"))
+    eb.add_argument("--counties", metavar="FILE", help=text("cli.help.batch_counties"))
+    eb.add_argument("--plain-csv", action="store_true", help=text("cli.help.batch_plain_csv"))
+    _add_lang(eb, lang)
     eb.set_defaults(func=_cmd_evaluate_batch)
 
 
-def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_plan(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance plan``: the rectification plan (整改方案) of one county, optionally costed."""
-    pl = sub.add_parser("plan", help="the smallest additions that close the resource gaps (整改方案)")
-    pl.add_argument("path", nargs="?", help="county file")
-    pl.add_argument("--demo", action="store_true", help="plan for the built-in synthetic demo county")
-    pl.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
-    pl.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    pl.add_argument(
-        "--cost",
-        action="append",
-        metavar="INPUT=YUAN",
-        help="unit cost of an input (e.g. teachers.backbone=150000), to choose the cheapest tolerated indicator",
-    )
-    pl.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    pl.add_argument("--output", "-o", help="write to this file instead of standard output")
-    pl.add_argument("--lang", choices=["zh", "en"], default="zh")
+    pl = _command(sub, "plan", text("cli.help.plan"))
+    pl.add_argument("path", nargs="?", help=text("cli.help.county_file"))
+    pl.add_argument("--demo", action="store_true", help=text("cli.help.plan_demo"))
+    _add_pack_options(pl)
+    pl.add_argument("--cost", action="append", metavar="INPUT=YUAN", help=text("cli.help.plan_cost"))
+    pl.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("cli.help.format_text_json"))
+    _add_output(pl)
+    _add_lang(pl, lang)
     pl.set_defaults(func=_cmd_plan)
 
 
-def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_template(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance template``: the data-entry workbook of a pack, optionally prefilled."""
-    tp = sub.add_parser("template", help="write a data-entry Excel workbook generated from a pack (needs openpyxl)")
-    tp.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
-    tp.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    tp.add_argument("--output", "-o", required=True, help="the .xlsx file to write")
-    tp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of headers and instructions")
-    tp.add_argument("--prefill", metavar="FILE", help="fill it from a county file (or 'demo' for the demo county)")
+    tp = _command(sub, "template", text("cli.help.template"))
+    _add_pack_options(tp)
+    _add_output(tp, "cli.help.template_output", required=True)
+    _add_lang(tp, lang)
+    tp.add_argument("--prefill", metavar="FILE", help=text("cli.help.template_prefill"))
     tp.set_defaults(func=_cmd_template)
 
 
-def _add_scenario(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_scenario(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance scenario``: apply a scenario to a county and compare the reports before and after."""
-    sn = sub.add_parser("scenario", help="apply a scenario (changes to the county) and compare the two reports")
-    sn.add_argument("path", nargs="?", help="county file")
-    sn.add_argument("scenario", nargs="?", help="scenario file (.yaml/.json)")
-    sn.add_argument("--demo", action="store_true", help="apply the scenario to the built-in synthetic demo county")
-    sn.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
-    sn.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    sn.add_argument("--format", "-f", choices=["text", "json", "md"], default="text")
-    sn.add_argument("--output", "-o", help="write to this file instead of standard output")
-    sn.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sn = _command(sub, "scenario", text("cli.help.scenario"))
+    sn.add_argument("path", nargs="?", help=text("cli.help.county_file"))
+    sn.add_argument("scenario", nargs="?", help=text("cli.help.scenario_file"))
+    sn.add_argument("--demo", action="store_true", help=text("cli.help.scenario_demo"))
+    _add_pack_options(sn)
+    sn.add_argument(
+        "--format", "-f", choices=["text", "json", "md"], default="text", help=text("cli.help.scenario_format")
+    )
+    _add_output(sn)
+    _add_lang(sn, lang)
     sn.set_defaults(func=_cmd_scenario)
 
 
-def _add_standards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_standards(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance standards list|show|doc|lint``: find and inspect rule packs."""
-    st = sub.add_parser("standards", help="list and inspect rule packs")
-    st_sub = st.add_subparsers(dest="standards_command", required=True)
-    ls = st_sub.add_parser("list", help="list the packs qbalance can find")
-    ls.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    ls.add_argument("--lang", choices=["zh", "en"], default="zh")
+    st = _command(sub, "standards", text("cli.help.standards"))
+    _add_lang(st, lang)
+    st_sub = st.add_subparsers(dest="standards_command", required=True, metavar=text("cli.help.command_metavar"))
+    ls = _command(st_sub, "list", text("cli.help.standards_list"))
+    ls.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("cli.help.format_text_json"))
+    _add_lang(ls, lang)
     ls.set_defaults(func=_cmd_standards_list)
-
-    sh = st_sub.add_parser("show", help="print a pack (with --resolved: the effective rules and their origins)")
-    sh.add_argument("pack", help="pack id, id@version or path")
-    sh.add_argument("--resolved", action="store_true", help="resolve extends/overlays and show each rule's origin")
-    sh.add_argument("--as-of", help="the version in force on this date")
-    sh.add_argument("--output", "-o")
+    sh = _command(st_sub, "show", text("cli.help.standards_show"))
+    sh.add_argument("pack", help=text("cli.help.standards_pack"))
+    sh.add_argument("--resolved", action="store_true", help=text("cli.help.standards_resolved"))
+    _add_as_of(sh)
+    _add_output(sh)
+    _add_lang(sh, lang)
     sh.set_defaults(func=_cmd_standards_show)
-    dc = st_sub.add_parser("doc", help="render a resolved pack as a Markdown document for expert review")
-    dc.add_argument("pack")
-    dc.add_argument("--lang", choices=["zh", "en"], default="zh")
-    dc.add_argument("--as-of")
-    dc.add_argument("--output", "-o")
+    dc = _command(st_sub, "doc", text("cli.help.standards_doc"))
+    dc.add_argument("pack", help=text("cli.help.standards_pack"))
+    _add_as_of(dc)
+    _add_output(dc)
+    _add_lang(dc, lang)
     dc.set_defaults(func=_cmd_standards_doc)
-    li = st_sub.add_parser("lint", help="check a pack without evaluating anything")
-    li.add_argument("pack", help="path to a pack file or directory (or a pack id)")
-    li.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    li = _command(st_sub, "lint", text("cli.help.standards_lint"))
+    li.add_argument("pack", help=text("cli.help.standards_lint_pack"))
+    li.add_argument("--strict", action="store_true", help=text("cli.help.standards_strict"))
+    _add_lang(li, lang)
     li.set_defaults(func=_cmd_standards_lint)
 
 
-def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_schema(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     """``qbalance schema``: print the JSON schema of a document type."""
-    sc = sub.add_parser("schema", help="print a JSON schema (report, county input, pack)")
-    sc.add_argument("what", choices=["report", "county", "pack", "plan", "scenario"])
-    sc.add_argument("--output", "-o")
+    sc = _command(sub, "schema", text("cli.help.schema"))
+    sc.add_argument("what", choices=["report", "county", "pack", "plan", "scenario"], help=text("cli.help.schema_what"))
+    _add_output(sc)
+    _add_lang(sc, lang)
     sc.set_defaults(func=_cmd_schema)
+
+
+_TEST_HELP = {
+    "paths": "cli.help.test_paths",
+    "require_coverage": "cli.help.test_require_coverage",
+    "quiet": "cli.help.test_quiet",
+}
+
+
+def _add_test(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
+    """``qbalance test``: the pack tests' own command (:func:`add_test_command`), its help in the chosen language."""
+    from .._workflow.packtest import add_test_command
+
+    p = add_test_command(sub)
+    p.description = text("cli.help.test_description")
+    for action in p._actions:  # argparse keeps a parser's options only here
+        key = _TEST_HELP.get(action.dest)
+        if key is not None:
+            action.help = text(key)
+    for choice in sub._choices_actions:  # the line of the command list
+        if choice.dest == "test":
+            choice.help = text("cli.help.test")
+    _add_lang(p, lang)
+
+
+# -- running -----------------------------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -453,9 +541,9 @@ class _TerminalSafe(io.TextIOBase):
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
-    def write(self, text: str) -> int:
-        self._stream.write(terminal_safe(text))
-        return len(text)
+    def write(self, s: str) -> int:
+        self._stream.write(terminal_safe(s))
+        return len(s)
 
     def flush(self) -> None:
         self._stream.flush()
@@ -476,51 +564,76 @@ def _terminal_safe_streams() -> Iterator[None]:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    """Parse the arguments and run the command; every failure becomes its documented exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Choose the language, parse the arguments in it and run the command in it."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    lang = chosen_language(arguments)
+    with language(lang):
+        if os.environ.get(LANG_ENV, "").strip() and env_language() is None:
+            _say(text("cli.bad_lang_env", value=os.environ[LANG_ENV]))
+        args = build_parser(lang).parse_args(arguments)
+    with language(args.lang):
+        return _dispatch(args)
+
+
+_PROBLEMS_HEAD = {"input": "cli.problems_input", "pack": "cli.problems_pack"}
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; every failure becomes its documented exit status and a message in the current
+    language."""
     try:
         code: int = args.func(args)
         return code
     except _ProblemsError as exc:
-        print(f"qbalance: {len(exc.problems)} problem(s) in the {exc.kind.split()[0]}:", file=sys.stderr)
+        _say(text(_PROBLEMS_HEAD.get(exc.kind.split()[0], "cli.problems_other"), n=len(exc.problems)))
         if any(p.sheet for p in exc.problems):  # a workbook: one table naming every bad cell
-            print(exc.table_text(getattr(args, "lang", "zh")), file=sys.stderr)
+            _say(exc.table_text(args.lang))
         else:
             for p in exc.problems:
-                print(f"  - {p.render()}", file=sys.stderr)
+                _say("  - " + p.render())
         return EXIT_INVALID
-    except QbalanceError as exc:
-        print(f"qbalance: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except ValueError as exc:  # e.g. a malformed --as-of date
-        print(f"qbalance: {exc}", file=sys.stderr)
+    except (QbalanceError, ValueError) as exc:  # ValueError: e.g. a malformed --as-of date
+        _say(text("cli.error", error=exc))
         return EXIT_INVALID
     except OSError as exc:  # an output file that cannot be written, an input that cannot be read
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"qbalance: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
+        _say(_os_error(exc))
         return EXIT_INVALID
     except MemoryError:
-        print("qbalance: out of memory: the input is too large for this machine", file=sys.stderr)
+        _say(text("cli.out_of_memory"))
         return EXIT_INVALID
     except Exception as exc:  # a bug: never exit 1, which scripts read as "the county fails"
         return _internal_error(exc)
 
 
+_OS_REASONS = {
+    errno.ENOENT: "cli.os_no_such_file",
+    errno.EACCES: "cli.os_permission",
+    errno.EPERM: "cli.os_permission",
+    errno.EISDIR: "cli.os_is_a_directory",
+    errno.ENOTDIR: "cli.os_not_a_directory",
+    errno.ENOSPC: "cli.os_no_space",
+    errno.EROFS: "cli.os_read_only",
+}
+
+
+def _os_error(exc: OSError) -> str:
+    """A file that cannot be read or written, and why, in the current language."""
+    key = _OS_REASONS.get(exc.errno) if exc.errno is not None else None
+    reason = text(key) if key is not None else str(exc.strerror or exc)
+    if getattr(exc, "filename", None):
+        return text("cli.cannot_access_file", path=exc.filename, reason=reason)
+    return text("cli.cannot_access", reason=reason)
+
+
 def _internal_error(exc: BaseException) -> int:
     """One line for an unexpected error (the traceback with ``QBALANCE_DEBUG=1``); exit status 4."""
-    import os
     import traceback
 
     if os.environ.get("QBALANCE_DEBUG"):
         traceback.print_exception(exc, file=sys.stderr)
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    at = f" at {Path(where.filename).name}:{where.lineno}" if where is not None else ""
-    print(
-        f"qbalance: internal error ({type(exc).__name__}{at}: {exc}); this is a bug in qbalance, not a verdict - "
-        "please report it (QBALANCE_DEBUG=1 shows the traceback)",
-        file=sys.stderr,
-    )
+    at = text("cli.internal_at", file=Path(where.filename).name, line=where.lineno) if where is not None else ""
+    _say(text("cli.internal_error", kind=type(exc).__name__, at=at, error=exc))
     return EXIT_INTERNAL
 
 

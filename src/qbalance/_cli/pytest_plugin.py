@@ -6,7 +6,8 @@ every ``*.yaml``/``*.yml`` file pytest collects whose text starts (after comment
 cost one read of their first 2 KB. Disable the plugin with ``-p no:qbalance``.
 
 This module imports only pytest and the standard library; qbalance's engine (numpy, pydantic) is imported when a
-pack test file is actually found.
+pack test file is actually found. Its lines come from the message catalogue, in the language ``QBALANCE_LANG``
+names (``en`` or ``zh``), else the current one (Chinese unless a caller chose otherwise).
 """
 
 from __future__ import annotations
@@ -51,12 +52,16 @@ class PackTestFile(pytest.File):
 
     def collect(self) -> Iterator[PackTestItem]:
         from .._base.errors import PackError
+        from .._base.messages import text
         from .._workflow.packtest import load_test_file
+        from .lang import env_language
 
         try:
             test_file = load_test_file(self.path)
         except PackError as exc:
-            lines = [f"invalid pack test file {self.path}:", *(f"  {p.render()}" for p in exc.problems)]
+            lang = env_language()
+            head = text("cli.pytest.invalid_file", lang, path=self.path)
+            lines = [head, *("  " + p.render(lang) for p in exc.problems)]
             raise self.CollectError("\n".join(lines)) from None
         for case in test_file.cases:
             yield PackTestItem.from_parent(self, name=case.name, test_file=test_file, case=case)
@@ -82,14 +87,23 @@ class PackTestItem(pytest.Item):
         self, excinfo: ExceptionInfo[BaseException], style: TracebackStyle | None = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, PackCaseFailed):
+            from .._base.messages import text
+            from .lang import env_language
+
             # The failures come first: pytest's short summary shows the first line.
+            lang = env_language()
             result = excinfo.value.result
             lines = [line for failure in result.failures for line in failure.splitlines()]
-            what = "is invalid" if result.error else f"failed ({len(result.failures)} unmet expectation(s))"
-            where = f"{self.path.name}, line {self.case.line}" if self.case.line else self.path.name
-            return "\n".join([*lines, f"pack test case {self.case.name!r} ({where}) {what}"])
+            n = len(result.failures)
+            what = text("cli.pytest.is_invalid", lang) if result.error else text("cli.pytest.failed", lang, n=n)
+            name = self.path.name
+            where = text("cli.pytest.where_line", lang, file=name, line=self.case.line) if self.case.line else name
+            return "\n".join([*lines, text("cli.pytest.case", lang, case=self.case.name, where=where, what=what)])
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = self.case.line - 1 if self.case.line else None  # pytest counts lines from 0
-        return self.path, line, f"pack test {self.path.name}: {self.case.name}"
+        from .._base.messages import text
+        from .lang import env_language
+
+        return self.path, line, text("cli.pytest.reportinfo", env_language(), file=self.path.name, case=self.case.name)

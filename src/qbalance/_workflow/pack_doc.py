@@ -9,6 +9,7 @@ import yaml
 
 from .._api.standard import Standard
 from .._base.errors import Problem
+from .._base.messages import Msg, msg, place, text
 from .._packs.compile import STRUCTURAL
 from .._packs.resolve import Origin
 from .._packs.schema import Cite, Label
@@ -16,36 +17,48 @@ from .._report.markdown import md, md_block
 
 __all__ = ["lint_standard", "render_markdown", "render_resolved"]
 
-_Lint = tuple[tuple[str | int, ...], str]
+_Lint = tuple[tuple[str | int, ...], Msg]
 """A lint finding before it is located in the pack files: the rule's path and the message."""
 
 BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
 
 
-def _where(o: Origin) -> str:
-    loc = f" {o.location}" if o.location else ""
+def _where(o: Origin, lang: str) -> str:
+    """The pack, version, file and place a rule comes from: ``cn-moe-2017 1.0.0 (pack.yaml 第12行第3列)``."""
+    loc = f" {place(o.location, lang)}" if o.location else ""
     return f"{o.pack} {o.version} ({o.file}{loc})"
 
 
-def render_resolved(std: Standard) -> str:
-    """The effective pack as YAML, each rule preceded by comments saying which pack defined or changed it."""
+_BY = {"define": "packdoc.by_define", "set": "packdoc.by_set", "add": "packdoc.by_add", "retire": "packdoc.by_retire"}
+
+
+def _by(o: Origin, lang: str) -> str:
+    """Which pack defined or changed a rule, and where: ``defined by cn-moe-2017 1.0.0 (pack.yaml line 3)``."""
+    key = _BY.get(o.op)
+    return text(key, lang, where=_where(o, lang)) if key is not None else f"{o.op}: {_where(o, lang)}"
+
+
+def render_resolved(std: Standard, lang: str = "zh") -> str:
+    """The effective pack as YAML, each rule preceded by comments (in ``lang``) saying which pack defined or changed
+    it."""
     assert std.resolved is not None
     doc = std.resolved.doc
     origins = std.resolved.origins
+    chain = " → ".join(f"{c.id} {c.version}" for c in std.chain)
     out: list[str] = [
-        f"# Resolved pack {std.id} {std.version} — chain: " + " → ".join(f"{c.id} {c.version}" for c in std.chain),
-        f"# sha256 of the resolved rules: {std.sha256}",
+        text("packdoc.resolved_head", lang, pack=std.id, version=std.version, chain=chain),
+        text("packdoc.resolved_sha", lang, sha=std.sha256),
     ]
     if std.resolved.retired:
-        out.append("# retired by an overlay: " + ", ".join(std.resolved.retired))
+        out.append(text("packdoc.resolved_retired", lang, rules=", ".join(std.resolved.retired)))
     meta = {k: v for k, v in doc.items() if k not in BLOCKS and k not in ("apportionment", "sections")}
     out.append(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False).rstrip())
     for single in ("sections", "apportionment"):
         if single in doc:
             o = origins.get(single)
             if o:
-                out.append(f"# {single}: defined by {_where(o)}")
-            out.extend(_changed_lines(origins, single))
+                out.append(f"# {single}: {text('packdoc.by_define', lang, where=_where(o, lang))}")
+            out.extend(_changed_lines(origins, single, lang))
             out.append(yaml.safe_dump({single: doc[single]}, allow_unicode=True, sort_keys=False, width=120).rstrip())
     for block in BLOCKS:
         entries = doc.get(block) or {}
@@ -56,20 +69,20 @@ def render_resolved(std: Standard) -> str:
             rule = f"{block}.{key}"
             o = origins.get(rule)
             if o is not None:
-                out.append(f"  # {key}: {'defined' if o.op == 'define' else o.op} by {_where(o)}")
-            out.extend("  " + line for line in _changed_lines(origins, rule))
-            text = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=116).rstrip()
-            out.extend("  " + line for line in text.splitlines())
+                out.append(f"  # {key}: {_by(o, lang)}")
+            out.extend("  " + line for line in _changed_lines(origins, rule, lang))
+            dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=116).rstrip()
+            out.extend("  " + line for line in dumped.splitlines())
     return "\n".join(out) + "\n"
 
 
-def _changed_lines(origins: dict[str, Origin], rule: str) -> list[str]:
+def _changed_lines(origins: dict[str, Origin], rule: str, lang: str) -> list[str]:
     lines = []
     for path, o in origins.items():
         if path.startswith(rule + ".") or (path == rule and o.op != "define"):
             cite = o.cite or {}
-            src = f" citing {cite.get('source')} {cite.get('clause') or ''}".rstrip() if cite else ""
-            lines.append(f"# {path}: {o.op} by {_where(o)}{src}")
+            src = text("packdoc.citing", lang, source=cite.get("source"), clause=cite.get("clause") or "").rstrip()
+            lines.append(f"# {path}: {_by(o, lang)}{src if cite else ''}")
     return lines
 
 
@@ -94,10 +107,10 @@ def _cite_md(std: Standard, cite: Cite | None, lang: str) -> list[str]:
         out.append(">")
         out.append(f"> — {doc}{clause}")
     else:
-        out.append(f"*{'来源' if lang == 'zh' else 'Source'}: {doc}{clause}*")
+        out.append(f"*{text('packdoc.source', lang)}: {doc}{clause}*")
     if cite.note:
         out.append("")
-        out.append(f"*{'说明' if lang == 'zh' else 'Note'}: {md(cite.note.strip())}*")
+        out.append(f"*{text('packdoc.note', lang)}: {md(cite.note.strip())}*")
     return out
 
 
@@ -109,9 +122,9 @@ def _origin_md(std: Standard, rule: str, lang: str) -> list[str]:
             cite = o.cite or {}
             src = std.pack.sources.get(str(cite.get("source")))
             doc = md(src.document or src.title.text(lang)) if src else md(cite.get("source"))
-            word = "地方调整" if lang == "zh" else "Local change"
-            text = f": {md(cite['text'])}" if cite.get("text") else ""
-            out.append(f"- **{word}** ({o.pack} {o.op} `{path}`; {doc} {md(cite.get('clause') or '')}){text}")
+            word = text("packdoc.local_change", lang)
+            quoted = f": {md(cite['text'])}" if cite.get("text") else ""
+            out.append(f"- **{word}** ({o.pack} {o.op} `{path}`; {doc} {md(cite.get('clause') or '')}){quoted}")
     return out
 
 
@@ -135,13 +148,13 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
 def _header_md(std: Standard, lang: str) -> list[str]:
     """The title, the pack's identity (id, document, effective date, chain, hash) and its description."""
     pack = std.pack
-    zh = lang == "zh"
     out: list[str] = [f"# {md(pack.title.text(lang))}", ""]
-    out.append(f"- **{'标识' if zh else 'Pack'}**: `{pack.id}` {pack.version}")
+    out.append(f"- **{text('packdoc.pack', lang)}**: `{pack.id}` {pack.version}")
     if pack.document:
-        out.append(f"- **{'文号' if zh else 'Document'}**: {md(pack.document)}")
-    out.append(f"- **{'生效日期' if zh else 'Effective'}**: {pack.effective.isoformat()}")
-    out.append(f"- **{'继承链' if zh else 'Chain'}**: " + " → ".join(f"`{c.id}` {c.version}" for c in std.chain))
+        out.append(f"- **{text('packdoc.document', lang)}**: {md(pack.document)}")
+    out.append(f"- **{text('packdoc.effective', lang)}**: {pack.effective.isoformat()}")
+    chain = " → ".join(f"`{c.id}` {c.version}" for c in std.chain)
+    out.append(f"- **{text('packdoc.chain', lang)}**: {chain}")
     out.append(f"- **sha256**: `{std.sha256}`")
     if pack.description:
         out += ["", md_block(pack.description.text(lang))]
@@ -150,7 +163,7 @@ def _header_md(std: Standard, lang: str) -> list[str]:
 
 def _sources_md(std: Standard, lang: str) -> list[str]:
     """The documents the pack cites, by source id."""
-    out = ["", f"## {'依据文件' if lang == 'zh' else 'Sources'}", ""]
+    out = ["", f"## {text('packdoc.sources', lang)}", ""]
     for sid, src in std.pack.sources.items():
         doc = f" {md(src.document)}" if src.document else ""
         out.append(f"- `{sid}`: {md(src.title.text(lang))}{doc}" + (f" — {md(src.note.strip())}" if src.note else ""))
@@ -162,7 +175,7 @@ def _areas_md(std: Standard, lang: str) -> list[str]:
     pack = std.pack
     out: list[str] = []
     for aid, area in sorted(pack.areas.items(), key=lambda kv: kv[1].order):
-        req = "" if area.required else (" (不计入认定)" if lang == "zh" else " (not part of the verdict)")
+        req = "" if area.required else text("packdoc.not_in_verdict", lang)
         out += ["", f"## {md(area.label.text(lang))}{req}", ""]
         out += _cite_md(std, area.cite, lang)
         items = sorted(((i, it) for i, it in pack.items.items() if it.area == aid), key=lambda kv: kv[1].order)
@@ -183,11 +196,10 @@ def _indicators_md(std: Standard, lang: str) -> list[str]:
     pack = std.pack
     if not pack.indicators:
         return []
-    zh = lang == "zh"
-    out = ["", f"## {'资源配置指标' if zh else 'Indicators'}", ""]
+    out = ["", f"## {text('packdoc.indicators', lang)}", ""]
     secs = pack.sections
-    head = "| ID | " + ("指标" if zh else "Indicator") + " | " + " | ".join(secs) + " | " + ("单位" if zh else "Unit")
-    out += [head + " | " + ("计算式" if zh else "Expression") + " |", "|" + "---|" * (len(secs) + 4)]
+    head = ["ID", text("packdoc.indicator", lang), *secs, text("packdoc.unit", lang), text("packdoc.expression", lang)]
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * (len(secs) + 4)]
     for iid, ind in pack.indicators.items():
         thr = ind.threshold if isinstance(ind.threshold, dict) else {s: ind.threshold for s in secs}
         cells = " | ".join(f"{ind.compare} {thr.get(s)}" if thr.get(s) is not None else "—" for s in secs)
@@ -204,7 +216,7 @@ def _scopes_md(std: Standard, lang: str) -> list[str]:
     """Each calculation scope with the schools it excludes, why and when."""
     if not std.pack.scopes:
         return []
-    out = ["", f"## {'计算范围' if lang == 'zh' else 'Scopes'}", ""]
+    out = ["", f"## {text('packdoc.scopes', lang)}", ""]
     for sid, scope in std.pack.scopes.items():
         out.append(f"**{md(scope.label.text(lang))}** (`{sid}`)")
         out.append("")
@@ -219,23 +231,19 @@ def _apportionment_md(std: Standard, lang: str) -> list[str]:
     ap = std.pack.apportionment
     if not ap:
         return []
-    zh = lang == "zh"
-    out = [f"## {'共用设施分摊' if zh else 'Apportionment of shared facilities'}", ""]
+    out = [f"## {text('packdoc.apportionment', lang)}", ""]
     for key, table in ap.weights.items():
         out.append(f"- {key}: " + " : ".join(f"{s} {w:g}" for s, w in table.items()))
-    out.append(f"- {'分摊字段' if zh else 'fields'}: " + ", ".join(f"`{f}`" for f in ap.fields))
+    out.append(f"- {text('packdoc.apportioned_fields', lang)}: " + ", ".join(f"`{f}`" for f in ap.fields))
     out += ["", *_cite_md(std, ap.cite, lang)]
     return out
 
 
 def _parameter_table_md(std: Standard, lang: str) -> list[str]:
     """Every parameter with its value, unit and the pack that set it (and how)."""
-    zh = lang == "zh"
-    out = ["", f"## {'参数' if zh else 'Parameters'}", ""]
-    out += [
-        "| " + " | ".join(["参数", "取值", "单位", "来源"] if zh else ["Parameter", "Value", "Unit", "Set by"]) + " |",
-        "|---|---|---|---|",
-    ]
+    out = ["", f"## {text('packdoc.parameters', lang)}", ""]
+    head = [text(k, lang) for k in ("packdoc.parameter", "packdoc.value", "packdoc.unit", "packdoc.set_by")]
+    out += ["| " + " | ".join(head) + " |", "|---|---|---|---|"]
     assert std.resolved is not None
     for pid, p in std.pack.parameters.items():
         o = std.resolved.origins.get(f"parameters.{pid}.value") or std.resolved.origins.get(f"parameters.{pid}")
@@ -247,17 +255,28 @@ def _parameter_table_md(std: Standard, lang: str) -> list[str]:
 
 def _input_table_md(std: Standard, lang: str) -> list[str]:
     """Every input field the pack reads: level, type, unit and meaning."""
-    zh = lang == "zh"
-    out = ["", f"## {'输入数据' if zh else 'Inputs'}", ""]
-    out += [
-        "| "
-        + " | ".join(["字段", "层级", "类型", "单位", "含义"] if zh else ["Field", "Level", "Type", "Unit", "Meaning"])
-        + " |",
-        "|---|---|---|---|---|",
-    ]
+    out = ["", f"## {text('packdoc.inputs', lang)}", ""]
+    keys = ("packdoc.field", "packdoc.level", "packdoc.type", "packdoc.unit", "packdoc.meaning")
+    out += ["| " + " | ".join(text(k, lang) for k in keys) + " |", "|---|---|---|---|---|"]
     for name, decl in std.pack.inputs.items():
-        out.append(f"| `{name}` | {decl.level} | {decl.type} | {_code(decl.unit)} | {md(decl.label.text(lang))} |")
+        level, kind = _word(_LEVELS, decl.level, lang), _word(_TYPES, decl.type, lang)
+        out.append(f"| `{name}` | {level} | {kind} | {_code(decl.unit)} | {md(decl.label.text(lang))} |")
     return out
+
+
+_LEVELS = {"county": "packdoc.level_county", "school": "packdoc.level_school", "section": "packdoc.level_section"}
+_TYPES = {
+    "number": "packdoc.type_number",
+    "flag": "packdoc.type_flag",
+    "rating": "packdoc.type_rating",
+    "category": "packdoc.type_category",
+}
+
+
+def _word(words: dict[str, str], value: str, lang: str) -> str:
+    """A fixed value of the pack format (a level, a type) as the reader says it; as written when it has no word."""
+    key = words.get(value)
+    return text(key, lang) if key is not None else value
 
 
 def _roster_md(std: Standard, lang: str) -> list[str]:
@@ -265,11 +284,10 @@ def _roster_md(std: Standard, lang: str) -> list[str]:
     pack = std.pack
     if pack.roster is None or not pack.roster.counts:
         return []
-    zh = lang == "zh"
-    out = ["", f"## {'教师名册统计口径' if zh else 'Teacher roster: how the counts are made'}", ""]
+    out = ["", f"## {text('packdoc.roster', lang)}", ""]
     for cname, count in pack.roster.counts.items():
         label = f" {md(count.label.text(lang))}" if count.label else ""
-        rule = f"`{count.where}`" if count.where else ("每一行" if zh else "every row")
+        rule = f"`{count.where}`" if count.where else text("packdoc.every_row", lang)
         ccite = count.cite
         csrc = pack.sources.get(ccite.source) if ccite else None
         where_from = ""
@@ -278,7 +296,7 @@ def _roster_md(std: Standard, lang: str) -> list[str]:
         out.append(f"- `{cname}`{label}: {rule}{where_from}")
     blanks = [f"`{f}` → `{spec.blank}`" for f, spec in pack.roster.fields.items() if spec.blank is not None]
     if blanks:
-        out.append(f"- {'空白单元格的含义' if zh else 'Empty cells mean'}: " + ", ".join(blanks))
+        out.append(f"- {text('packdoc.empty_cells', lang)}: " + ", ".join(blanks))
     return out
 
 
@@ -287,7 +305,7 @@ def _retired_md(std: Standard, lang: str) -> list[str]:
     retired = std.resolved.retired if std.resolved is not None else []
     if not retired:
         return []
-    out = ["", f"## {'叠加包废止的规则' if lang == 'zh' else 'Rules retired by an overlay'}", ""]
+    out = ["", f"## {text('packdoc.retired', lang)}", ""]
     for target in retired:
         o = std.resolved.origins.get(target) if std.resolved is not None else None
         why = ""
@@ -331,37 +349,35 @@ def _params_md(std: Standard, iid: str, lang: str) -> list[str]:
 
 
 def _item_rule_md(std: Standard, iid: str, lang: str) -> list[str]:
+    """The rule of one item in words, its expressions and parameters as code."""
     item = std.pack.items[iid]
-    zh = lang == "zh"
-    out = []
+    inds = ", ".join(item.indicators or [])
     if item.kind == "k_of_n":
-        out.append(
-            f"{'规则' if zh else 'Rule'}: {'每个学段至少' if zh else 'at least'} `{item.k}` "
-            f"/ {len(item.indicators or [])} "
-            f"({', '.join(item.indicators or [])}), {'余项不低于' if zh else 'the rest at least'} `{item.floor}` × "
-            f"{'标准' if zh else 'threshold'}"
-        )
-    elif item.kind in ("cv_limit", "composite_cv"):
-        decimals = item.rounding.decimals if item.rounding else None
-        what = "综合差异系数" if item.kind == "composite_cv" else "差异系数"
-        out.append(
-            f"{'规则' if zh else 'Rule'}: {what if zh else 'CV'} ≤ `{item.limit}` ({', '.join(item.indicators or [])})"
-            + (f", {'比较前保留' if zh else 'rounded to'} {decimals}" if decimals is not None else "")
-        )
-    elif item.kind == "every":
-        level = {"school": "每所学校" if zh else "every school", "section": "每个学段" if zh else "every section"}[
-            item.level or "school"
+        return [
+            text(
+                "packdoc.rule_k_of_n",
+                lang,
+                k=f"`{item.k}`",
+                n=len(item.indicators or []),
+                indicators=inds,
+                floor=f"`{item.floor}`",
+            )
         ]
-        where = f" ({'适用于' if zh else 'where'} `{item.where}`)" if item.where else ""
-        out.append(f"{'规则' if zh else 'Rule'}: {level}{where}: `{(item.require or '').strip()}`")
-    elif item.kind == "county":
-        out.append(f"{'规则' if zh else 'Rule'}: `{(item.require or '').strip()}`")
-    else:
-        out.append(
-            f"{'进度' if zh else 'Progress'}: `{item.value}` / {item.target} {item.unit or ''}"
-            + (f" ({'期限' if zh else 'by'} {item.deadline})" if item.deadline else "")
-        )
-    return out
+    if item.kind in ("cv_limit", "composite_cv"):
+        decimals = item.rounding.decimals if item.rounding else None
+        key = "packdoc.rule_composite_cv" if item.kind == "composite_cv" else "packdoc.rule_cv"
+        rounded = text("packdoc.rounded", lang, decimals=decimals) if decimals is not None else ""
+        return [text(key, lang, limit=f"`{item.limit}`", indicators=inds) + rounded]
+    if item.kind in ("every", "county"):
+        require = f"`{(item.require or '').strip()}`"
+        if item.kind == "county":
+            return [text("packdoc.rule_county", lang, require=require)]
+        where = text("packdoc.rule_where", lang, where=f"`{item.where}`") if item.where else ""
+        key = "packdoc.rule_every_section" if item.level == "section" else "packdoc.rule_every_school"
+        return [text(key, lang, where=where, require=require)]
+    deadline = text("packdoc.deadline", lang, deadline=item.deadline) if item.deadline else ""
+    progress = text("packdoc.progress", lang, value=f"`{item.value}`", target=item.target, unit=item.unit or "")
+    return [progress + deadline]
 
 
 def lint_standard(std: Standard) -> list[Problem]:
@@ -372,7 +388,7 @@ def lint_standard(std: Standard) -> list[Problem]:
     warnings: list[Problem] = []
     for path, message in [*_unused_declarations(std), *_missing_citations(std), *_unapportioned_amounts(std)]:
         src, loc = locate(path)
-        warnings.append(Problem(message, source=src, location=loc, path=".".join(str(p) for p in path)))
+        warnings.append(Problem.of(message, source=src, location=loc, path=".".join(str(p) for p in path)))
     return warnings
 
 
@@ -412,10 +428,10 @@ def _unused_declarations(std: Standard) -> list[_Lint]:
             and name not in STRUCTURAL
             and not any(name in (i.addition or "") for i in pack.indicators.values())
         ):
-            out.append((("inputs", name), f"input {name!r} is declared but no rule uses it"))
+            out.append((("inputs", name), msg("packdoc.unused_input", name=name)))
     for name in pack.parameters:
         if name not in used_params:
-            out.append((("parameters", name), f"parameter {name!r} is declared but no rule uses it"))
+            out.append((("parameters", name), msg("packdoc.unused_parameter", name=name)))
     return out
 
 
@@ -447,13 +463,13 @@ def _missing_citations(std: Standard) -> list[_Lint]:
     out: list[_Lint] = []
     for sid in pack.sources:
         if sid not in cited:
-            out.append((("sources", sid), f"source {sid!r} is never cited"))
+            out.append((("sources", sid), msg("packdoc.uncited_source", name=sid)))
     for iid, it in pack.items.items():
         if it.cite is None:
-            out.append((("items", iid), f"item {iid!r} has no citation"))
+            out.append((("items", iid), msg("packdoc.uncited_item", name=iid)))
     for iid, ind_spec in pack.indicators.items():
         if ind_spec.cite is None:
-            out.append((("indicators", iid), f"indicator {iid!r} has no citation"))
+            out.append((("indicators", iid), msg("packdoc.uncited_indicator", name=iid)))
     return out
 
 
@@ -473,11 +489,5 @@ def _unapportioned_amounts(std: Standard) -> list[_Lint]:
                 and not sym.apportioned
                 and str(sym.dtype.dims) in amount_dims
             ):
-                out.append(
-                    (
-                        ("indicators", iid, "expression"),
-                        f"{dep!r} is a school-level amount used per section without apportionment: a school with "
-                        "two sections would count it in full for each (add it to apportionment.fields)",
-                    )
-                )
+                out.append((("indicators", iid, "expression"), msg("packdoc.unapportioned", name=dep)))
     return out

@@ -43,7 +43,8 @@ from pydantic import (
 )
 
 from .._base.documents import PACK_LIMITS, Loaded, load_document
-from .._base.errors import InputError, Problem, UnitError
+from .._base.errors import InputError, InvalidValue, Problem, UnitError
+from .._base.messages import Category, Msg, Unit, msg, pick, text
 from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH, SchoolType
 from .._data.models import County, Facilities, School, SchoolId, Section, TeacherCounts, _synonyms
 from .._units.registry import parse_quantity
@@ -100,11 +101,11 @@ def _amount(value: Any, unit: str, *, signed: bool) -> float:
     try:
         number = parse_quantity(value, unit)
     except UnitError as exc:
-        raise ValueError(str(exc)) from None
+        raise InvalidValue(exc.msg or msg("scenario.invalid", detail=str(exc))) from None
     if not signed and number < 0:
-        raise ValueError("must not be negative")
+        raise InvalidValue(msg("scenario.negative"))
     if unit in _WHOLE_UNITS and not float(number).is_integer():
-        raise ValueError(f"must be a whole number of {unit.rstrip('_')}")
+        raise InvalidValue(msg("scenario.whole_number", unit=Unit(unit)))
     return number
 
 
@@ -161,7 +162,7 @@ class FacilityAmounts(_Amounts):
 
 def _finite(value: Any, where: str = "value") -> Any:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where} is not a finite number")
+        raise InvalidValue(msg("scenario.not_finite", where=where))
     if isinstance(value, dict):
         for k, v in value.items():
             _finite(v, f"{where}.{k}")
@@ -173,7 +174,7 @@ def _finite(value: Any, where: str = "value") -> Any:
 
 def _facts(value: Any) -> Any:
     if not isinstance(value, dict):
-        raise ValueError("facts must be a mapping of name to value")
+        raise InvalidValue(msg("scenario.facts_not_mapping"))
     return _finite(value, "fact")
 
 
@@ -210,9 +211,9 @@ class AddResources(_Change):
     @model_validator(mode="after")
     def _shape(self) -> AddResources:
         if (self.teachers or self.classes is not None) and self.section is None:
-            raise ValueError("teachers and classes belong to a section: give section (primary, junior)")
+            raise InvalidValue(msg("scenario.section_needed"))
         if not self.teachers and not self.facilities.amounts() and self.classes is None:
-            raise ValueError("nothing to add: give teachers, facilities or classes")
+            raise InvalidValue(msg("scenario.nothing_to_add"))
         return self
 
     def refers_to(self) -> set[str]:
@@ -232,7 +233,7 @@ class MoveStudents(_Change):
     @model_validator(mode="after")
     def _distinct(self) -> MoveStudents:
         if self.from_school == self.to_school:
-            raise ValueError("from_school and to_school are the same school")
+            raise InvalidValue(msg("scenario.same_school"))
         return self
 
     def refers_to(self) -> set[str]:
@@ -279,11 +280,11 @@ class SplitSchool(_Change):
     @model_validator(mode="after")
     def _exclusive(self) -> SplitSchool:
         if self.teacher_share is not None and self.teachers is not None:
-            raise ValueError("give teacher_share or teachers, not both")
+            raise InvalidValue(msg("scenario.share_or_amounts", share="teacher_share", amounts="teachers"))
         if self.facility_share is not None and self.facilities is not None:
-            raise ValueError("give facility_share or facilities, not both")
+            raise InvalidValue(msg("scenario.share_or_amounts", share="facility_share", amounts="facilities"))
         if self.school == self.new_id:
-            raise ValueError("new_id is the id of the school being split")
+            raise InvalidValue(msg("scenario.new_id_is_school"))
         return self
 
     def refers_to(self) -> set[str]:
@@ -315,12 +316,12 @@ class SetFact(_Change):
             return None, None, self.path[len("facts.") :]
         m = _FACT_PATH.match(self.path)
         if not m or not m.group("name"):
-            raise ValueError("path must be facts.NAME, schools.ID.facts.NAME or schools.ID.sections.SECTION.facts.NAME")
+            raise InvalidValue(msg("scenario.bad_path"))
         sec = m.group("sec")
         if sec is not None:
             sec = SECTION_ZH.get(sec, sec)
             if sec not in ("primary", "junior", "senior"):
-                raise ValueError(f"unknown section {sec!r} in path (primary, junior, senior)")
+                raise InvalidValue(msg("scenario.unknown_section", section=sec))
         return m.group("id"), sec, m.group("name")
 
     def refers_to(self) -> set[str]:
@@ -340,7 +341,7 @@ class CloseSchool(_Change):
     @model_validator(mode="after")
     def _distinct(self) -> CloseSchool:
         if self.into == self.school:
-            raise ValueError("a school cannot be closed into itself")
+            raise InvalidValue(msg("scenario.closed_into_itself"))
         return self
 
     def refers_to(self) -> set[str]:
@@ -394,15 +395,57 @@ class Scenario(BaseModel):
 # -- loading -----------------------------------------------------------------------------------------------------
 
 
+_KINDS = ("add_resources", "move_students", "open_school", "split_school", "set_fact", "close_school")
+_PYDANTIC_MESSAGES = {
+    "greater_than": ("scenario.greater_than", "gt"),
+    "greater_than_equal": ("scenario.at_least", "ge"),
+    "less_than_equal": ("scenario.at_most", "le"),
+    "string_too_short": ("scenario.not_blank", "min_length"),
+    "string_too_long": ("scenario.too_long", "max_length"),
+    "string_type": ("scenario.not_text", ""),
+    "float_type": ("scenario.not_number", ""),
+    "float_parsing": ("scenario.not_number", ""),
+    "bool_type": ("scenario.not_bool", ""),
+    "dict_type": ("scenario.not_mapping_value", ""),
+    "model_type": ("scenario.not_mapping_value", ""),
+    "model_attributes_type": ("scenario.not_mapping_value", ""),
+    "list_type": ("scenario.not_list", ""),
+}
+"""Pydantic's error types as catalogue messages (the English text stays pydantic's own), with the context value
+the Chinese text names."""
+
+
+def _message(err: Any) -> Msg:
+    """The catalogue message of one pydantic error: ours when a validator raised it, else by pydantic's type."""
+    ctx = err.get("ctx") or {}
+    carried = ctx.get("qb_msg") or getattr(ctx.get("error"), "msg", None)
+    if isinstance(carried, Msg):
+        return carried
+    kind, detail = err["type"], str(err["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return msg("scenario.unknown_field")
+    if kind == "missing":
+        return msg("scenario.missing_field")
+    if kind == "union_tag_invalid":
+        return msg("scenario.unknown_kind", kinds=", ".join(sorted(_KINDS)), kinds_zh=", ".join(KIND_ZH))
+    if kind == "union_tag_not_found":
+        return msg("scenario.no_kind")
+    if kind in ("literal_error", "enum"):
+        return msg("scenario.not_one_of", expected=ctx.get("expected", ""), detail=detail)
+    if kind in _PYDANTIC_MESSAGES:
+        key, limit = _PYDANTIC_MESSAGES[kind]
+        return msg(key, limit=ctx.get(limit, ""), detail=detail)
+    return msg("scenario.invalid", detail=detail)
+
+
 def _validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None, source: str) -> list[Problem]:
     out: list[Problem] = []
     changes = data.get("changes") if isinstance(data, dict) else None
-    kinds = {"add_resources", "move_students", "open_school", "split_school", "set_fact", "close_school"}
     for err in exc.errors():
         loc = list(err["loc"])
         school_id = None
         if len(loc) >= 2 and loc[0] == "changes" and isinstance(loc[1], int):
-            if len(loc) >= 3 and loc[2] in kinds:
+            if len(loc) >= 3 and loc[2] in _KINDS:
                 del loc[2]  # the union tag pydantic inserts
             i = loc[1]
             if isinstance(changes, list) and i < len(changes) and isinstance(changes[i], dict):
@@ -410,15 +453,6 @@ def _validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None,
                 if isinstance(raw, dict):
                     raw = raw.get("id")
                 school_id = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] == "union_tag_invalid":
-            message = f"unknown kind of change (one of: {', '.join(sorted(kinds))}; or {', '.join(KIND_ZH)})"
-        elif err["type"] == "union_tag_not_found":
-            message = "every change needs a kind (add_resources, move_students, ...)"
         value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
         if isinstance(value, (dict, list)):
             value = None
@@ -436,8 +470,8 @@ def _validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None,
             if field is None and err["type"].startswith("union_tag"):
                 field = "kind"
         out.append(
-            Problem(
-                message,
+            Problem.of(
+                _message(err),
                 source=source,
                 location=where,
                 path=path,
@@ -451,7 +485,7 @@ def _validation_problems(exc: ValidationError, data: Any, loaded: Loaded | None,
 
 def _from_data(data: Any, source: str, loaded: Loaded | None = None) -> Scenario:
     if not isinstance(data, dict):
-        raise InputError(Problem("a scenario must be a mapping with name, label_zh and changes", source=source))
+        raise InputError(Problem.of(msg("scenario.not_mapping"), source=source))
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -481,6 +515,20 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
 
 
 # -- applying ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """Section names as one message argument, each shown in the message's language (小学、初中 / primary, junior)."""
+
+    names: tuple[str, ...]
+
+    def __format__(self, spec: str) -> str:
+        shown = pick(("、", ", ")).join(str(Category("section", n)) for n in self.names)
+        return format(shown or "—", spec)
+
+    def __str__(self) -> str:
+        return format(self, "")
 
 
 def _round_half_up(x: float) -> float:
@@ -567,13 +615,13 @@ class _Apply:
         self.change: _Change | None = None
 
     # helpers
-    def problem(self, message: str, school: str | None = None, field: str | None = None, value: Any = None) -> None:
+    def problem(self, message: Msg, school: str | None = None, field: str | None = None, value: Any = None) -> None:
         i = self.index
         kind = getattr(self.change, "kind", "?")
         line = self.scenario._where.get(i)
         where = (f"{line}, " if line else "") + f"changes[{i}] ({kind})"
         self.problems.append(
-            Problem(
+            Problem.of(
                 message,
                 source=self.scenario._source,
                 location=where,
@@ -588,27 +636,34 @@ class _Apply:
         for s in self.county.schools:
             if s.id == sid:
                 return s
-        self.problem(f"unknown school id ({what})", school=sid, field=what, value=sid)
+        self.problem(msg("scenario.unknown_school", what=what), school=sid, field=what, value=sid)
         return None
 
     def section(self, school: School, name: str, what: str = "section") -> Section | None:
         sections = cast(dict[str, Section], school.sections)
         sec = sections.get(name)
         if sec is None:
-            have = ", ".join(school.sections) or "none"
-            self.problem(f"the school has no {name} section (it has: {have})", school=school.id, field=what, value=name)
+            problem = msg(
+                "scenario.no_section",
+                section=Category("section", name),
+                name=name,
+                have=_Sections(tuple(school.sections)),
+                have_en=", ".join(school.sections) or "none",
+            )
+            self.problem(problem, school=school.id, field=what, value=name)
         return sec
 
     def adjusted(self, current: float | None, delta: float, school: str, field: str) -> float | None:
         """current + delta, or None after recording why it cannot be."""
         if current is None:
             if delta != 0:
-                self.problem("the county does not give this value: cannot add to an unknown amount", school, field)
+                self.problem(msg("scenario.unknown_base"), school, field)
             return None
         new = current + delta
         if new < 0:
             sign = "+" if delta >= 0 else "−"
-            self.problem(f"would become negative ({current:g} {sign} {abs(delta):g})", school, field, new)
+            problem = msg("scenario.would_be_negative", current=f"{current:g}", sign=sign, delta=f"{abs(delta):g}")
+            self.problem(problem, school, field, new)
             return None
         return new
 
@@ -652,7 +707,13 @@ class _Apply:
             return
         if ch.students > s_sec.students:
             self.problem(
-                f"moving {ch.students:g} students but the {ch.section} section has only {s_sec.students:g}",
+                msg(
+                    "scenario.move_too_many",
+                    students=f"{ch.students:g}",
+                    section=Category("section", ch.section),
+                    name=ch.section,
+                    have=f"{s_sec.students:g}",
+                ),
                 src.id,
                 f"sections.{ch.section}.students",
                 ch.students,
@@ -664,7 +725,7 @@ class _Apply:
     def open_school(self, ch: OpenSchool) -> None:
         """Add a copy of the new school, if its id is not taken."""
         if any(s.id == ch.school.id for s in self.county.schools):
-            self.problem("a school with this id already exists", ch.school.id, "school.id", ch.school.id)
+            self.problem(msg("scenario.id_taken"), ch.school.id, "school.id", ch.school.id)
             return
         self.county.schools.append(ch.school.model_copy(deep=True))
 
@@ -672,7 +733,7 @@ class _Apply:
         """Check a split, then (only if clean) take the moved share from the section and school and open the new one."""
         school = self.school(ch.school)
         if any(s.id == ch.new_id for s in self.county.schools):
-            self.problem("a school with this id already exists", ch.new_id, "new_id", ch.new_id)
+            self.problem(msg("scenario.id_taken"), ch.new_id, "new_id", ch.new_id)
         if school is None:
             return
         name = self._split_section(school, ch)
@@ -684,7 +745,13 @@ class _Apply:
         before = len(self.problems)
         if ch.students > sec.students:
             self.problem(
-                f"splitting off {ch.students:g} students but the {name} section has only {sec.students:g}",
+                msg(
+                    "scenario.split_too_many",
+                    students=f"{ch.students:g}",
+                    section=Category("section", name),
+                    name=name,
+                    have=f"{sec.students:g}",
+                ),
                 school.id,
                 f"sections.{name}.students",
                 ch.students,
@@ -708,9 +775,8 @@ class _Apply:
             return ch.section
         compulsory = [s for s in school.sections if s in ("primary", "junior")]
         if len(compulsory) != 1:
-            self.problem(
-                f"the school has sections {', '.join(compulsory)}: say which one to split", school.id, "section"
-            )
+            problem = msg("scenario.which_section", sections=_Sections(tuple(compulsory)), names=", ".join(compulsory))
+            self.problem(problem, school.id, "section")
             return None
         return compulsory[0]
 
@@ -729,10 +795,10 @@ class _Apply:
                 continue
             amount = given.get(f, 0.0)
             if cur is None and amount:
-                self.problem("the county does not give this value: cannot move part of it", school.id, f)
+                self.problem(msg("scenario.unknown_base_move"), school.id, f)
             elif cur is not None and amount > cur:
                 self.problem(
-                    f"moving {amount:g} but the section has only {cur:g}",
+                    msg("scenario.move_more_than_section", amount=f"{amount:g}", have=f"{cur:g}"),
                     school.id,
                     f"sections.{name}.teachers.{f}",
                     amount,
@@ -746,9 +812,13 @@ class _Apply:
         if ch.classes is None:
             return None if sec.classes is None else _round_half_up(sec.classes * share)
         if sec.classes is None or ch.classes > sec.classes:
-            have = f"{sec.classes:g}" if sec.classes is not None else "none given"
+            problem = (
+                msg("scenario.move_classes_unknown", classes=f"{ch.classes:g}")
+                if sec.classes is None
+                else msg("scenario.move_more_classes", classes=f"{ch.classes:g}", have=f"{sec.classes:g}")
+            )
             self.problem(
-                f"moving {ch.classes:g} classes but the section has {have}",
+                problem,
                 school.id,
                 f"sections.{name}.classes",
                 ch.classes,
@@ -766,11 +836,10 @@ class _Apply:
             if ch.facilities is not None:
                 amount = ch.facilities.amounts().get(f, 0.0)
                 if cur is None and amount:
-                    self.problem("the county does not give this value: cannot move part of it", school.id, f)
+                    self.problem(msg("scenario.unknown_base_move"), school.id, f)
                 elif cur is not None and amount > cur:
-                    self.problem(
-                        f"moving {amount:g} but the school has only {cur:g}", school.id, f"facilities.{f}", amount
-                    )
+                    problem = msg("scenario.move_more_than_school", amount=f"{amount:g}", have=f"{cur:g}")
+                    self.problem(problem, school.id, f"facilities.{f}", amount)
                 moved[f] = None if cur is None else amount
             elif cur is None:
                 moved[f] = None
@@ -812,7 +881,12 @@ class _Apply:
             if into is None:
                 if sec.students > 0:
                     self.problem(
-                        f"the {name} section still has {sec.students:g} students: move them first, or give into",
+                        msg(
+                            "scenario.still_has_students",
+                            section=Category("section", name),
+                            name=name,
+                            students=f"{sec.students:g}",
+                        ),
                         school.id,
                         f"sections.{name}.students",
                         sec.students,
@@ -845,8 +919,8 @@ def apply_scenario(county: Any, scenario: Scenario | str | Path | dict[str, Any]
     if sc.county is not None and sc.county != base.code:
         work.index = -1
         work.problems.append(
-            Problem(
-                f"the scenario is written for county {sc.county}, not {base.code} ({base.name})",
+            Problem.of(
+                msg("scenario.wrong_county", code=sc.county, base=base.code, name=base.name),
                 source=sc._source,
                 field="county",
                 value=sc.county,
@@ -865,7 +939,7 @@ def apply_scenario(county: Any, scenario: Scenario | str | Path | dict[str, Any]
     if work.problems:
         raise InputError(work.problems)
     # Re-read the result through the county validator (field and cross-field checks), naming the scenario.
-    where = f"{sc._source} (after applying scenario {sc.name})"
+    where = text("scenario.after_applying", source=sc._source, name=sc.name)
     out = validate_county(work.county.model_dump(), where)
     errors, _ = validate_structure(out, where)
     if errors:

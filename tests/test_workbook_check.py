@@ -97,7 +97,8 @@ def test_problem_cells_are_red_and_commented_and_clean_cells_untouched(demo_xlsx
     sec = wb["学段"]
     students, full_time = _col(sec, "students"), _col(sec, "teachers.full_time")
     # what each comment says, in Chinese: the catalogue's texts, written out by hand
-    assert sec[f"{full_time}4"].comment.text == "不能为负数\n\n上报数"  # the user's own note is kept, after ours
+    # the user's own note is kept, after ours, with its author
+    assert sec[f"{full_time}4"].comment.text == "不能为负数\n\n—— 张老师\n上报数"
     assert "很多" in sec[f"{students}3"].comment.text
     assert sec["B5"].comment.text == (
         "学校名称“别的学校”与“学校”表中该标识码的学校名称“示例城区第3小学”不一致：请核对标识码或名称"
@@ -214,3 +215,46 @@ def test_check_never_exits_1(demo_xlsx: Path, tmp_path: Path, monkeypatch: pytes
     (tmp_path / "county.yaml").write_text(qbalance.demo_path().read_text(encoding="utf-8"), encoding="utf-8")
     assert _run(*argv) == 2
     assert not (tmp_path / "no").exists()  # no folder made for an output that cannot be written
+
+
+@pytest.mark.zh
+def test_a_marked_copy_corrected_and_checked_again_shows_only_what_is_still_wrong(
+    demo_xlsx: Path, tmp_path: Path
+) -> None:
+    path, bad = _bad_copy(demo_xlsx, tmp_path)
+    first = check_workbook_file(path, tmp_path / "marked.xlsx")
+    assert first.output is not None
+    wb = openpyxl.load_workbook(first.output)
+    sec = wb["学段"]
+    full_time = _col(sec, "teachers.full_time")
+    right = openpyxl.load_workbook(demo_xlsx)["学段"][f"{full_time}4"].value
+    sec[f"{full_time}4"] = right  # corrected in the marked copy; the other three stay wrong
+    wb.save(tmp_path / "corrected.xlsx")
+    again = check_workbook_file(tmp_path / "corrected.xlsx", tmp_path / "again.xlsx")
+    assert len(again.problems) == len(bad) - 1
+    out = openpyxl.load_workbook(tmp_path / "again.xlsx")
+    fixed = out["学段"][f"{full_time}4"]
+    assert fixed.fill.fill_type is None  # no longer red
+    assert (fixed.comment.text, fixed.comment.author) == ("上报数", "张老师")  # the user's own note given back
+    assert out.sheetnames.count("问题清单") == 1 and out.sheetnames[0] == "问题清单"
+    assert len(list(out["问题清单"].iter_rows(min_row=2))) == len(bad) - 1
+    red = {
+        (ws.title, c.coordinate)
+        for ws in out.worksheets
+        if ws.title not in ("问题清单", "说明")
+        for row in ws.iter_rows()
+        for c in row
+        if c.fill.fill_type == "solid" and c.fill.fgColor.rgb[-6:] == RED
+    }
+    assert red == set(bad) - {("学段", f"{full_time}4")}
+
+
+def test_a_sheet_of_the_users_own_named_like_the_problem_sheet_is_kept(demo_xlsx: Path, tmp_path: Path) -> None:
+    path, _ = _bad_copy(demo_xlsx, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("问题清单")["A1"] = "我自己的笔记"
+    wb.save(path)
+    result = check_workbook_file(path, tmp_path / "marked.xlsx")
+    assert result.output is not None
+    out = openpyxl.load_workbook(result.output)
+    assert out.sheetnames[0] == "问题清单 (2)" and out["问题清单"]["A1"].value == "我自己的笔记"

@@ -58,7 +58,7 @@ FLAG_VALUES = {"是": True, "否": False, "yes": True, "no": False, "true": True
 """Text accepted in a yes/no cell (case-insensitive); a TRUE/FALSE cell is accepted as it is."""
 ROW_NUMBER_HEADERS = ("序号", "行号", "no.", "no", "#")
 """Headers of a row-number column people add to a sheet (compared case-insensitively); such a column is ignored."""
-FILLS = {"header": "DDEBF7", "required": "FCE4D6", "not_used": "EEEEEE", "problem": "FFC7CE"}
+FILLS = {"header": "DDEBF7", "required": "FCE4D6", "not_used": "EEEEEE", "problem": "FF0000"}
 """The template's colours (explained on its 说明 sheet): optional and required headers, cells with nothing to fill in,
 and the cells ``qbalance check`` marks as wrong."""
 

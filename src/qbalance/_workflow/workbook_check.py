@@ -28,6 +28,8 @@ DEFAULT_STANDARD = "cn-moe-2017"
 """The pack for a workbook that records none (or records one that cannot be found)."""
 AUTHOR = "qbalance"
 """The author of the comments a check adds."""
+_NOTE = "\n\n—— "
+"""Between a check's text and the user's own comment of the same cell (followed by its author and its text)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def mark_workbook(source: Path, problems: Sequence[Problem], output: Path, *, la
     styles = require("openpyxl.styles", "excel")
     comments = require("openpyxl.comments", "excel")
     red = styles.PatternFill("solid", fgColor=FILLS["problem"])
+    _clear_marks(wb, styles, comments)
     by_cell: dict[tuple[str, int, str], list[Problem]] = {}
     for p in problems:
         if p.sheet is not None and p.sheet in wb.sheetnames and p.row is not None and p.column:
@@ -121,12 +124,29 @@ def _anchor(ws: Any, ref: str) -> Any:
     return ws[ref]
 
 
+def _clear_marks(wb: Any, styles: Any, comments: Any) -> None:
+    """Undo the marks of an earlier check (a marked copy checked again after corrections): its comments go (the
+    user's own comment it carried comes back) and its red fill with them, so only today's problems are red."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                old = cell.comment
+                if old is None or old.author != AUTHOR:
+                    continue
+                _, sep, note = old.text.partition(_NOTE)
+                author, _, text = note.partition("\n")
+                cell.comment = comments.Comment(text, author) if sep else None
+                if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] == FILLS["problem"]:
+                    cell.fill = styles.PatternFill(fill_type=None)
+
+
 def _comment(comments: Any, existing: Any, found: Sequence[Problem], lang: str) -> Any:
-    """The comment of a problem cell: what is wrong (one line per problem), then the user's own comment, kept."""
+    """The comment of a problem cell: what is wrong (one line per problem), then the user's own comment, kept (with
+    its author, so that a later check can give it back)."""
     lines = [p.text(lang) for p in found]
     body = "\n".join(lines if len(lines) == 1 else [f"{i}. {line}" for i, line in enumerate(lines, start=1)])
-    if existing is not None and existing.author != AUTHOR and existing.text:
-        body = f"{body}\n\n{existing.text}"
+    if existing is not None and existing.text:
+        body = f"{body}{_NOTE}{existing.author or ''}\n{existing.text}"
     comment = comments.Comment(body, AUTHOR)
     comment.width = 320
     comment.height = min(400, 40 + 18 * (body.count("\n") + 1 + len(body) // 24))
@@ -146,13 +166,11 @@ def _problem_sheet(wb: Any, styles: Any, problems: Sequence[Problem], lang: str)
     """The 问题清单 sheet, first and selected: one row per problem (place, linked to its cell; school; field; value;
     what is wrong). A sheet of that name from an earlier check is replaced."""
     hyperlink = require("openpyxl.worksheet.hyperlink", "excel")
-    name = text("workbook.check.sheet", lang)
-    if name in wb.sheetnames:
-        del wb[name]
+    heads = [text(f"workbook.check.{k}", lang) for k in ("where", "school", "field", "value", "problem")]
+    name = _sheet_name(wb, text("workbook.check.sheet", lang), heads)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False  # one selected sheet: never leave the user's sheets grouped
     ws = wb.create_sheet(name, 0)
-    heads = [text(f"workbook.check.{k}", lang) for k in ("where", "school", "field", "value", "problem")]
     for j, head in enumerate(heads, start=1):
         cell = _text_cell(ws.cell(1, j), head)
         cell.font = styles.Font(bold=True)
@@ -173,6 +191,20 @@ def _problem_sheet(wb: Any, styles: Any, problems: Sequence[Problem], lang: str)
     ws.freeze_panes = "A2"
     ws.sheet_view.tabSelected = True
     wb.active = 0
+
+
+def _sheet_name(wb: Any, name: str, heads: list[str]) -> str:
+    """The name of the problem sheet: ``name``, in place of the sheet an earlier check left there; a sheet of the
+    user's own with that name is kept, and ours is ``name (2)``."""
+    candidate, n = name, 1
+    while candidate in wb.sheetnames:
+        ws = wb[candidate]
+        if [ws.cell(1, j).value for j in range(1, len(heads) + 1)] == heads:
+            del wb[candidate]
+            break
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
 
 
 def _text_cell(cell: Any, value: str) -> Any:

@@ -10,6 +10,7 @@ import pytest
 
 import qbalance
 from conftest import county, school
+from qbalance._base.messages import language
 from qbalance._base.optional import MissingExtra
 from qbalance._data.workbook import load_workbook_county, problems_table, read_workbook
 from qbalance._workflow.template import layout, write_template
@@ -123,7 +124,7 @@ def test_template_sheets_headers_keys_and_drop_downs(tmp_path: Path) -> None:
     instructions = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
     assert "cn-moe-2017" in instructions and "sha256:" in instructions
     sections = [c.value for c in wb["学段"][2]]
-    assert sections[:3] == ["school_id", "section", "students"]
+    assert sections[:4] == ["school_id", "school_name", "section", "students"]
     county_keys = [wb["县级指标"].cell(r, 1).value for r in range(3, wb["县级指标"].max_row + 1)]
     assert county_keys[:2] == ["code", "name"] and "layout_planning" in county_keys
 
@@ -285,3 +286,273 @@ def test_checks_across_fields_are_located_at_their_cells(demo_xlsx: Path, tmp_pa
     where = {p.location: p.message for p in info.value.problems}
     assert "exceed full-time" in where[f"学段!{col}3"]
     assert "leading zeros" in where["县级指标!D3"]  # a county code typed as a number with fewer than 6 digits
+
+
+# -- (e) every message from the catalogue, Chinese by default --------------------------------------------------------
+
+
+@pytest.mark.zh
+def test_cell_problems_are_chinese_by_default_and_english_on_request(demo_xlsx: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    full_time = _col(wb["学段"], "teachers.full_time")
+    boarding = _col(wb["学校"], "boarding")
+    bad = _edit(
+        demo_xlsx,
+        tmp_path / "zh.xlsx",
+        {"学段": {f"{full_time}4": -3, "A9": None}, "学校": {"A5": "9999010001", f"{boarding}3": "也许"}},
+    )
+    with pytest.raises(qbalance.InputError) as info:
+        read_workbook(bad)
+    where = {p.location: p for p in info.value.problems}
+    assert all(p.key for p in info.value.problems)  # every problem names its catalogue message
+    # the texts below are the catalogue's, written out by hand
+    assert where["学校!A5"].text() == "学校标识码重复(另见第3行)"
+    assert where["学校!A5"].text("en") == "duplicate school id (also row 3)" == where["学校!A5"].message
+    assert where[f"学校!{boarding}3"].text() == "请填写“是”或“否”"
+    assert where[f"学校!{boarding}3"].message == "write 是 or 否 (yes/no)"
+    assert where["学段!A9"].text() == "缺少学校标识码(该行填写了其他内容)"
+    assert where[f"学段!{full_time}4"].text() == "不能为负数"
+    assert "学校标识码重复" in str(info.value)
+    with language("en"):
+        assert "duplicate school id" in str(info.value)
+
+
+# -- (f) what spreadsheets produce ---------------------------------------------------------------------------------
+
+
+def test_numbers_typed_as_text_with_thousands_separators_read_as_the_numbers(demo_xlsx: Path, tmp_path: Path) -> None:
+    # The same numbers as the demo, typed as text the way a spreadsheet user writes them: the report is the demo's.
+    wb = openpyxl.load_workbook(demo_xlsx)
+    sch, sec = wb["学校"], wb["学段"]
+    area = _col(sch, "facilities.sports_ground_area")
+    value = _col(sch, "facilities.equipment_value")
+    students = _col(sec, "students")
+    edits: dict[str, dict[str, Any]] = {"学校": {}, "学段": {}}
+    for r in range(3, sch.max_row + 1):
+        v = sch[f"{area}{r}"].value
+        if isinstance(v, (int, float)) and v >= 1000 and float(v).is_integer():
+            edits["学校"][f"{area}{r}"] = f"{int(v):,}"  # 7500 → "7,500"
+        e = sch[f"{value}{r}"].value
+        if isinstance(e, (int, float)) and float(e).is_integer() and e >= 1000:
+            edits["学校"][f"{value}{r}"] = f"{int(e):,} 元"  # 2000000 → "2,000,000 元"
+    for r in range(3, sec.max_row + 1):
+        n = sec[f"{students}{r}"].value
+        if isinstance(n, int):
+            edits["学段"][f"{students}{r}"] = f" {n:,} " if n >= 1000 else str(n)  # "1,000" with spaces; "850"
+    assert len(edits["学校"]) > 10 and any("," in str(v) for v in edits["学段"].values())
+    texts = _edit(demo_xlsx, tmp_path / "texts.xlsx", edits)
+    assert qbalance.evaluate(texts).to_json() == qbalance.evaluate(qbalance.demo_path()).to_json()
+
+
+@pytest.mark.parametrize("written", ["1,20", "12,34", "0,85", "5,6000", "1,234,56", "1.234,5"])
+def test_separators_that_do_not_mark_groups_of_three_are_refused(demo_xlsx: Path, tmp_path: Path, written: str) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    students = _col(wb["学段"], "students")
+    bad = _edit(demo_xlsx, tmp_path / "sep.xlsx", {"学段": {f"{students}3": written}})
+    with pytest.raises(qbalance.InputError) as info:
+        read_workbook(bad)
+    (p,) = info.value.problems
+    assert p.location == f"学段!{students}3" and p.key == "workbook.bad_thousands" and p.value == written
+    assert "groups of three" in p.message and "千位分隔符" in p.text("zh")
+
+
+def test_a_row_number_column_anywhere_is_ignored(demo_xlsx: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    for name, at, head in (("学校", 1, "序号"), ("学段", 4, "No.")):
+        ws = wb[name]
+        ws.insert_cols(at)  # a new column, blank in the hidden key row, as Excel inserts it
+        ws.cell(1, at, head)
+        for r in range(3, ws.max_row + 1):
+            ws.cell(r, at, r - 2)
+        for r in range(ws.max_row + 1, ws.max_row + 20):  # numbered rows people leave empty at the end
+            ws.cell(r, at, r - 2)
+    wb.save(tmp_path / "numbered.xlsx")
+    assert qbalance.evaluate(tmp_path / "numbered.xlsx").to_json() == qbalance.evaluate(qbalance.demo_path()).to_json()
+
+
+@pytest.mark.zh
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("数据.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "Excel 97-2003"),
+        ("数据.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "WPS 表格"),
+        ("改了名.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "实际是旧版 Excel"),
+    ],
+)
+def test_xls_and_wps_files_say_how_to_save_as_xlsx(tmp_path: Path, name: str, content: bytes, words: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(qbalance.InputError) as info:
+        read_workbook(path)
+    (p,) = info.value.problems
+    shown = str(info.value)
+    assert name in shown and words in shown and "另存为" in shown and ".xlsx" in shown
+    assert "Save As" in p.text("en") and name in p.text("en")
+
+
+# -- (g) the template: number validation, school names on the sections sheet, colours explained ---------------
+
+
+def _validations(ws: Any) -> dict[str, Any]:
+    """First cell of each validated range → its data validation."""
+    return {str(dv.sqref).split(":")[0].split()[0]: dv for dv in ws.data_validations.dataValidation}
+
+
+def test_number_cells_are_validated_non_negative_and_whole_for_counts(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_template("cn-moe-2017", tmp_path / "t.xlsx"))
+    sec, sch, cty = wb["学段"], wb["学校"], wb["县级指标"]
+    # counts (students, teachers, classes, rooms): whole numbers from 0, refused when broken
+    for ws, key in ((sec, "students"), (sec, "teachers.full_time"), (sec, "classes"), (sch, "music_rooms")):
+        dv = _validations(ws)[f"{_col(ws, key)}3"]
+        assert (dv.type, dv.operator, dv.formula1, dv.errorStyle) == ("whole", "greaterThanOrEqual", "0", "stop"), key
+        assert dv.allow_blank and dv.showErrorMessage
+    # areas and money: any number from 0; a warning only, since "96 万元" is accepted too
+    for key in ("facilities.teaching_aux_area", "facilities.equipment_value"):
+        dv = _validations(sch)[f"{_col(sch, key)}3"]
+        assert (dv.type, dv.operator, dv.formula1, dv.errorStyle) == ("decimal", "greaterThanOrEqual", "0", "warning")
+    assert str(_validations(sec)[f"{_col(sec, 'students')}3"].sqref).endswith(f"{_col(sec, 'students')}2003")
+    rows = {cty.cell(r, 1).value: r for r in range(3, cty.max_row + 1)}
+    county = _validations(cty)
+    share = county[f"D{rows['satisfaction_rate']}"]  # a share: 0 to 1
+    assert (share.type, share.operator, share.formula1, share.formula2) == ("decimal", "between", "0", "1")
+    year = county[f"D{rows['year']}"]  # the county format's own bounds
+    assert (year.type, year.formula1, year.formula2) == ("whole", "1990", "2100")
+    assert county[f"D{rows['rotation_teachers']}"].type == "whole"
+    assert f"D{rows['layout_planning']}" in county and county[f"D{rows['layout_planning']}"].type == "list"
+    assert "A3" not in _validations(sch) and "B3" not in _validations(sch)  # ids and names are not numbers
+
+
+@pytest.mark.zh
+def test_validation_messages_follow_the_template_language(tmp_path: Path) -> None:
+    zh = openpyxl.load_workbook(write_template("cn-moe-2017", tmp_path / "zh.xlsx"))["学段"]
+    en = openpyxl.load_workbook(write_template("cn-moe-2017", tmp_path / "en.xlsx", lang="en"))["Sections"]
+    col = _col(zh, "students")
+    assert _validations(zh)[f"{col}3"].error == "请填写不小于 0 的整数(单位见表头)。"
+    assert (
+        _validations(en)[f"{_col(en, 'students')}3"].error
+        == "Write a whole number, at least 0 (the unit is in the header)."
+    )
+
+
+def test_sections_sheet_carries_school_names_as_text_and_reads_them_back(demo_xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    sch, sec = wb["学校"], wb["学段"]
+    names = {sch[f"A{r}"].value: sch[f"B{r}"].value for r in range(3, sch.max_row + 1) if sch[f"A{r}"].value}
+    assert [c.value for c in sec[2]][:3] == ["school_id", "school_name", "section"]
+    assert sec["B1"].value == "学校名称"
+    rows = [r for r in range(3, sec.max_row + 1) if sec[f"A{r}"].value is not None]
+    assert len(rows) > len(names)  # nine-year schools have two sections
+    for r in rows:
+        assert sec[f"B{r}"].value == names[sec[f"A{r}"].value] and sec[f"B{r}"].data_type == "s"
+    demo = qbalance.load_county(qbalance.demo_path())
+    assert names == {s.id: s.name for s in demo.schools}
+
+
+def test_a_school_name_that_differs_from_the_schools_sheet_names_both(demo_xlsx: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    right = wb["学段"]["B5"].value
+    sid = wb["学段"]["A5"].value
+    spaced = " ".join(wb["学段"]["B6"].value).replace("第", "第 ")  # spaces: still the same name
+    bad = _edit(demo_xlsx, tmp_path / "names.xlsx", {"学段": {"B5": "第九中学", "B6": spaced}})
+    with pytest.raises(qbalance.InputError) as info:
+        read_workbook(bad)
+    (p,) = info.value.problems
+    assert (p.location, p.school_id, p.field, p.value) == ("学段!B5", sid, "school_name", "第九中学")
+    assert "第九中学" in p.text("zh") and right in p.text("zh") and "学校" in p.text("zh")
+    assert "'第九中学'" in p.message and repr(right) in p.message
+
+
+def test_workbooks_without_the_school_name_column_still_read(demo_xlsx: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(demo_xlsx)
+    wb["学段"].delete_cols(2)  # a template made before the column existed
+    wb.save(tmp_path / "old.xlsx")
+    assert qbalance.evaluate(tmp_path / "old.xlsx").to_json() == qbalance.evaluate(qbalance.demo_path()).to_json()
+
+
+def test_instructions_explain_every_colour_the_template_uses(tmp_path: Path) -> None:
+    from qbalance._data.workbook_layout import FILLS
+
+    wb = openpyxl.load_workbook(write_template("cn-moe-2017", tmp_path / "t.xlsx"))
+    used = {c.fill.fgColor.rgb[-6:] for c in wb["学校"][1]} | {wb["县级指标"]["E3"].fill.fgColor.rgb[-6:]}
+    assert used == {FILLS["header"], FILLS["required"], FILLS["not_used"]}
+    help_ws = wb["说明"]
+    explained = {
+        str(row[0].fill.fgColor.rgb)[-6:]: row[1].value
+        for row in help_ws.iter_rows()
+        if row[0].fill.fill_type == "solid" and row[1].value
+    }
+    assert set(explained) == used | {FILLS["problem"]}  # and the red of `qbalance check`
+    assert "必填" in explained[FILLS["required"]] and "留空" in explained[FILLS["header"]]
+    assert "不需要填写" in explained[FILLS["not_used"]] and "qbalance check" in explained[FILLS["problem"]]
+    text = "\n".join(str(c.value) for row in help_ws.iter_rows() for c in row if c.value)
+    assert "序号" in text and "另存为" in text and "qbalance check" in text
+
+
+# -- (h) the pack a workbook was made for -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def basic_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("xlsx") / "basic.xlsx"
+    write_template("cn-moe-2012-basic", path, county=qbalance.demo_path())
+    return path
+
+
+def _set_meta(src: Path, dst: Path, key: str, value: str | None) -> Path:
+    wb = openpyxl.load_workbook(src)
+    ws = wb["_qbalance"]
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == key:
+            ws.cell(r, 2).value = value
+    wb.save(dst)
+    return dst
+
+
+def test_recorded_pack_is_the_pack_the_workbook_was_made_for(demo_xlsx: Path, basic_xlsx: Path, tmp_path: Path) -> None:
+    from qbalance._data.workbook import recorded_pack
+
+    assert recorded_pack(basic_xlsx) == "cn-moe-2012-basic"
+    assert recorded_pack(str(demo_xlsx)) == "cn-moe-2017"
+    assert recorded_pack(qbalance.demo_path()) is None  # not a workbook
+    assert recorded_pack(tmp_path / "missing.xlsx") is None
+    assert recorded_pack(_set_meta(demo_xlsx, tmp_path / "unknown.xlsx", "pack", "xx-not-installed")) is None
+    wb = openpyxl.load_workbook(demo_xlsx)
+    del wb["_qbalance"]
+    wb.save(tmp_path / "no-record.xlsx")
+    assert recorded_pack(tmp_path / "no-record.xlsx") is None
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert recorded_pack(tmp_path / "broken.xlsx") is None
+
+
+@pytest.mark.zh
+def test_a_workbook_read_under_another_pack_carries_a_warning(
+    demo_xlsx: Path, basic_xlsx: Path, tmp_path: Path
+) -> None:
+    from qbalance._data.workbook import pack_mismatch
+
+    _, _, cells = load_workbook_county(basic_xlsx, "cn-moe-2017")
+    (w,) = cells.warnings
+    assert w.key == "workbook.pack_differs" and w.source == str(basic_xlsx)
+    assert w.text() == (
+        "本工作簿是按“cn-moe-2012-basic 1.0.0”生成的模板，本次却按“cn-moe-2017 1.0.0”评估："
+        "两个标准的填报项和要求可能不同，请确认所用标准无误"
+    )
+    assert load_workbook_county(demo_xlsx, "cn-moe-2017")[2].warnings == []
+    assert load_workbook_county(demo_xlsx)[2].warnings == []  # no standard given: nothing to compare
+    older = _set_meta(demo_xlsx, tmp_path / "older.xlsx", "version", "0.9.0")
+    national = qbalance.load_standard("cn-moe-2017")
+    v = pack_mismatch(older, national)
+    assert v is not None and v.key == "workbook.pack_version_differs"
+    assert v.text() == "本工作簿是按“cn-moe-2017”0.9.0版生成的模板，本次按1.0.0版评估：请确认所用版本无误"
+    assert pack_mismatch(demo_xlsx, national) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_text_of_the_template_is_in_the_catalogue(tmp_path: Path, lang: str) -> None:
+    # A key missing from the catalogue would show as the key itself ("workbook.help.x"): none does, in any cell or
+    # in any of Excel's validation messages, in either language.
+    wb = openpyxl.load_workbook(write_template("cn-moe-2017", tmp_path / "t.xlsx", lang=lang))
+    texts = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    texts += [str(dv.error) for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.error]
+    assert len(texts) > 200
+    assert [t for t in texts if "workbook." in t] == []

@@ -15,8 +15,14 @@ is silently dropped and no value silently changed:
 * yes/no cells take 是/否, yes/no, true/false or a TRUE/FALSE cell; anything else is an error.
 * a formula cell whose value Excel has not computed (a file written by a program and never opened in Excel) is an
   error, never read as empty.
+* what spreadsheets produce is accepted: a number typed as text in a number column (``5600``, ``5,600`` with
+  thousands separators in valid groups of three, ``1,234.5``) is that number in the header's unit; a row-number
+  column headed 序号 (or No.) anywhere is ignored; the sections sheet's school-name column is checked against the
+  schools sheet. An .xls, WPS .et, .xlsb or .ods file is refused with the steps to save it as .xlsx.
 
-Needs openpyxl (``pip install 'qbalance[excel]'``).
+Every message comes from the catalogue (``workbook.*``), in Chinese by default. A workbook made from a template
+records its pack (hidden ``_qbalance`` sheet): :func:`recorded_pack` gives it, and a workbook read under another
+pack carries a warning saying so (:attr:`WorkbookCells.warnings`). Needs openpyxl (the ``excel`` extra).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,16 +39,38 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._base.documents import Loaded
-from .._base.errors import InputError, Problem, _ProblemsError, format_problem_table
+from .._base.errors import InputError, PackError, Problem, _ProblemsError, format_problem_table
+from .._base.messages import Msg, msg
 from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
+from .._packs.catalogue import find_pack
 from .._packs.loading import PackLike, load_pack
-from .county_file import validation_problems
+from .county_file import EXCEL_SUFFIXES, validation_problems
 from .models import County
 from .workbook_archive import check_workbook
-from .workbook_layout import FIRST_ROW, FLAG_VALUES, HEADER_ROW, KEY_ROW, SHEET_NAMES, Column, Layout, layout
+from .workbook_layout import (
+    FIRST_ROW,
+    FLAG_VALUES,
+    HEADER_ROW,
+    KEY_ROW,
+    ROW_NUMBER_HEADERS,
+    SHEET_NAMES,
+    Column,
+    Layout,
+    layout,
+)
 
-__all__ = ["WorkbookCells", "load_workbook_county", "problems_table", "read_workbook", "relocate"]
+__all__ = [
+    "OTHER_SPREADSHEET_SUFFIXES",
+    "WorkbookCells",
+    "load_workbook_county",
+    "other_format_problem",
+    "pack_mismatch",
+    "problems_table",
+    "read_workbook",
+    "recorded_pack",
+    "relocate",
+]
 
 MAX_ROWS = 100_000
 _SECTIONS = ("primary", "junior", "senior")
@@ -53,6 +82,8 @@ class WorkbookCells:
 
     source: str
     positions: dict[tuple[str | int, ...], str] = dataclasses.field(default_factory=dict)
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+    """What is worth saying but not wrong: the workbook was made for another pack than the one reading it."""
 
     def where(self, path: tuple[str | int, ...]) -> str | None:
         p = tuple(path)
@@ -146,7 +177,7 @@ class _Reader:
         sheet: str,
         row: int | None,
         col: int | None,
-        message: str,
+        message: Msg,
         *,
         school: str | None = None,
         field: str | None = None,
@@ -161,7 +192,7 @@ class _Reader:
         if isinstance(value, (dt.datetime, dt.date, dt.time)):
             value = value.isoformat()
         self.problems.append(
-            Problem(
+            Problem.of(
                 message,
                 source=self.source,
                 location=location,
@@ -176,37 +207,29 @@ class _Reader:
 
     # --- reading a sheet into (row number, {key: (value, column index)})
     def rows(self, sheet: _Sheet, cols: list[Column]) -> tuple[dict[str, int], list[tuple[int, dict[str, Any]]]]:
+        """The machine key → column of a sheet and its rows with values (row number, key → value); unknown
+        columns with values, duplicate and missing required columns are reported; a row-number column is ignored."""
         ws = sheet.ws
         known = {c.key: c for c in cols}
-        labels = {c.label: c.key for c in cols}
         max_col = ws.max_column or 0
-        keys: dict[str, int] = {}
         key_row_present = any(
             isinstance(ws.cell(KEY_ROW, j).value, str) and ws.cell(KEY_ROW, j).value.strip() in known
             for j in range(1, max_col + 1)
         )
         first = FIRST_ROW if key_row_present else KEY_ROW
-        unknown_cols: list[tuple[int, str]] = []
-        for j in range(1, max_col + 1):
-            key = ws.cell(KEY_ROW, j).value if key_row_present else None
-            key = key.strip() if isinstance(key, str) else None
-            if not key:
-                head = ws.cell(HEADER_ROW, j).value
-                key = labels.get(head.strip()) if isinstance(head, str) else None
-            if key is None or key not in known:
-                label = ws.cell(HEADER_ROW, j).value or (ws.cell(KEY_ROW, j).value if key_row_present else None)
-                unknown_cols.append((j, str(label) if label is not None else ""))
-                continue
-            if key in keys:
-                self.add(sheet.name, KEY_ROW, j, f"column {key!r} appears twice (also column {_letter(keys[key])})")
-                continue
-            keys[key] = j
+        keys, unknown_cols = self.columns(sheet, cols, key_row_present)
         for c in cols:
             if c.required and c.key not in keys:
-                self.add(sheet.name, HEADER_ROW, None, f"required column is missing: {c.label} ({c.key})", field=c.key)
+                self.add(
+                    sheet.name,
+                    HEADER_ROW,
+                    None,
+                    msg("workbook.column_missing", label=c.label, key=c.key),
+                    field=c.key,
+                )
         max_row = ws.max_row or 0
         if max_row > MAX_ROWS:
-            self.add(sheet.name, None, None, f"more than {MAX_ROWS} rows")
+            self.add(sheet.name, None, None, msg("workbook.too_many_rows", limit=MAX_ROWS))
             return keys, []
         out: list[tuple[int, dict[str, Any]]] = []
         for r in range(first, max_row + 1):
@@ -218,24 +241,44 @@ class _Reader:
             for j, label in unknown_cols:
                 v = ws.cell(r, j).value
                 if not _blank(v):
-                    what = f"column {label!r} is not a field of this template" if label else "column has no header"
-                    self.add(
-                        sheet.name, r, j, f"{what}: its values would be ignored; delete it or fix the header", value=v
-                    )
+                    what = msg("workbook.column_unknown", label=label) if label else msg("workbook.column_no_header")
+                    self.add(sheet.name, r, j, what, value=v)
             if values:
                 out.append((r, values))
         return keys, out
 
+    def columns(
+        self, sheet: _Sheet, cols: list[Column], key_row_present: bool
+    ) -> tuple[dict[str, int], list[tuple[int, str]]]:
+        """Machine key → column index, by the hidden key row (or by the header labels when the key row is gone),
+        and the columns that are not fields (with their header). A column headed 序号 (a row number) is neither."""
+        ws = sheet.ws
+        known = {c.key: c for c in cols}
+        labels = {c.label: c.key for c in cols}
+        keys: dict[str, int] = {}
+        unknown_cols: list[tuple[int, str]] = []
+        for j in range(1, (ws.max_column or 0) + 1):
+            key = ws.cell(KEY_ROW, j).value if key_row_present else None
+            key = key.strip() if isinstance(key, str) else None
+            head = ws.cell(HEADER_ROW, j).value
+            if not key:
+                key = labels.get(head.strip()) if isinstance(head, str) else None
+            if key is None or key not in known:
+                if isinstance(head, str) and head.strip().casefold() in ROW_NUMBER_HEADERS:
+                    continue  # a row-number column people add: not data, ignored
+                label = head or (ws.cell(KEY_ROW, j).value if key_row_present else None)
+                unknown_cols.append((j, str(label) if label is not None else ""))
+                continue
+            if key in keys:
+                self.add(sheet.name, KEY_ROW, j, msg("workbook.column_twice", key=key, other=_letter(keys[key])))
+                continue
+            keys[key] = j
+        return keys, unknown_cols
+
     def value(self, sheet: _Sheet, r: int, j: int) -> Any:
         v = sheet.ws.cell(r, j).value
         if v is None and (r, j) in sheet.formulas:
-            self.add(
-                sheet.name,
-                r,
-                j,
-                "formula without a computed value: open and save the file in Excel, or type the value",
-                value=sheet.formulas[(r, j)],
-            )
+            self.add(sheet.name, r, j, msg("workbook.formula_pending"), value=sheet.formulas[(r, j)])
             return None
         return v
 
@@ -245,46 +288,62 @@ class _Reader:
     ) -> str | None:
         if isinstance(v, str):
             return v
+        problem: Msg | None = None
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            self.add(sheet, r, j, "an id must be text", school=school, field=field, value=v)
+            problem = msg("workbook.id_not_text")
+        elif isinstance(v, float) and (not math.isfinite(v) or not v.is_integer()):
+            problem = msg("workbook.id_decimal")
+        elif not 0 <= int(v) < 2**53:
+            problem = msg("workbook.id_too_large")
+        elif len(str(int(v))) < digits:
+            problem = msg("workbook.id_lost_zeros", n=len(str(int(v))), digits=digits)
+        if problem is not None:
+            self.add(sheet, r, j, problem, school=school, field=field, value=v)
             return None
-        if isinstance(v, float) and (not math.isfinite(v) or not v.is_integer()):
-            self.add(sheet, r, j, "an id must be text, not a decimal number", school=school, field=field, value=v)
-            return None
-        n = int(v)
-        if n < 0 or n >= 2**53:
-            self.add(
-                sheet,
-                r,
-                j,
-                "stored as a number too large to be exact: type the id as text",
-                school=school,
-                field=field,
-                value=v,
-            )
-            return None
-        text = str(n)
-        if len(text) < digits:
-            self.add(
-                sheet,
-                r,
-                j,
-                f"stored as a number with {len(text)} digits while other ids have {digits}: leading zeros may have "
-                "been lost; format the cell as text and type the id",
-                school=school,
-                field=field,
-                value=v,
-            )
-            return None
-        return text
+        return str(int(v))
 
     def flag(self, sheet: str, r: int, j: int, v: Any, field: str, school: str | None = None) -> Any:
         if isinstance(v, bool):
             return v
         if isinstance(v, str) and v.strip().lower() in FLAG_VALUES:
             return FLAG_VALUES[v.strip().lower()]
-        self.add(sheet, r, j, "write 是 or 否 (yes/no)", school=school, field=field, value=v)
+        self.add(sheet, r, j, msg("workbook.write_yes_no", yes="是", no="否"), school=school, field=field, value=v)
         return None
+
+    def number(self, sheet: str, r: int, j: int, v: Any, field: str, school: str | None = None) -> tuple[bool, Any]:
+        """A number cell's value: text that is a plain number (``5600``, ``5,600``, ``1,234.5``) is that number in
+        the header's unit, and text with a unit keeps it (``5,600 万元`` → ``5600 万元``); separators that do not
+        mark groups of three (``5,60``, ``0,85``) are a problem (False)."""
+        if not isinstance(v, str):
+            return True, v
+        plain = _plain_number(v)
+        if plain is None:
+            self.add(sheet, r, j, msg("workbook.bad_thousands", value=v), school=school, field=field, value=v)
+            return False, None
+        return True, plain
+
+
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_DIGIT_COMMA = re.compile(r"[0-9],[0-9]")
+
+
+def _plain_number(text: str) -> Any:
+    """``text`` as a spreadsheet user means it: a plain number (commas between groups of three allowed) as an int or
+    float, other text unchanged but for its separators; None when a comma between digits is not a thousands
+    separator of a group of three."""
+    s = text.strip()
+    m = _GROUPED.match(s)
+    if m is not None:
+        rest = s[m.end() :]
+        if rest[:1].isdigit() or rest.lstrip()[:1] == ",":
+            return None
+        s = m.group(0).replace(",", "") + rest
+    elif _DIGIT_COMMA.search(s):
+        return None
+    if _PLAIN.fullmatch(s):
+        return float(s) if "." in s else int(s)
+    return s if m is not None else text
 
 
 def _id_digits(values: Sequence[Any]) -> int:
@@ -319,7 +378,7 @@ def _attach_evidence(
         for part in target[:-1]:
             cur = cur.get(part, {})
         if target[-1] not in cur:
-            rd.add(sheet, r, j, "an evidence note without a value", school=sid, field=f"{key}.evidence")
+            rd.add(sheet, r, j, msg("workbook.evidence_without_value"), school=sid, field=f"{key}.evidence")
             continue
         _set(holder, target, {"value": cur[target[-1]], "evidence": str(ev)})
 
@@ -346,6 +405,7 @@ def _find_sheets(wb: Any) -> dict[str, str]:
 
 
 def _meta(wb: Any) -> dict[str, str]:
+    """The hidden ``_qbalance`` sheet of a template as key → text (format, pack, version, sha256, lang, sheets)."""
     out: dict[str, str] = {}
     if "_qbalance" in wb.sheetnames:
         for row in wb["_qbalance"].iter_rows(min_row=1, max_col=2, values_only=True):
@@ -356,9 +416,139 @@ def _meta(wb: Any) -> dict[str, str]:
 
 def _pack_of(standard: Any) -> PackLike | None:
     """A loaded pack from a Standard or loaded pack (used as is), a pack id or a path; None for None."""
-    if standard is None or hasattr(standard, "compiled"):
-        return standard  # type: ignore[no-any-return]
+    if standard is None:
+        return None
+    if hasattr(standard, "compiled"):
+        loaded: PackLike = standard
+        return loaded
     return load_pack(standard)
+
+
+# ---------------------------------------------------------------- the file and its pack
+
+_OTHER_FORMATS = {
+    ".xls": "workbook.save_as_xlsx.xls",
+    ".xlt": "workbook.save_as_xlsx.xls",
+    ".et": "workbook.save_as_xlsx.et",
+    ".ett": "workbook.save_as_xlsx.et",
+    ".xlsb": "workbook.save_as_xlsx.xlsb",
+    ".ods": "workbook.save_as_xlsx.ods",
+}
+OTHER_SPREADSHEET_SUFFIXES = tuple(_OTHER_FORMATS)
+"""Spreadsheet files that are not .xlsx (Excel 97-2003, WPS, Excel binary, OpenDocument): refused with the steps to
+save them as .xlsx."""
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The first bytes of an Excel 97-2003 or WPS file (a compound document), whatever its name."""
+
+
+def other_format_problem(path: str | Path) -> Problem | None:
+    """The problem of a spreadsheet that is not an .xlsx workbook (.xls, WPS .et, .xlsb, .ods, or such a file
+    renamed to .xlsx), saying in the user's language how to save it as .xlsx; None for anything else."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    key = _OTHER_FORMATS.get(suffix)
+    if key is None and suffix in EXCEL_SUFFIXES:
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(len(_OLE2))
+        except OSError:
+            return None  # reported by the reader, which opens it again
+        key = "workbook.save_as_xlsx.binary" if head == _OLE2 else None
+    if key is None:
+        return None
+    return Problem.of(msg(key, name=p.name, suffix=p.suffix), source=str(p))
+
+
+def _read_meta(path: Path) -> dict[str, str]:
+    """The ``_qbalance`` sheet of a workbook, read without its data sheets; empty when the file cannot be read (the
+    reader reports why) or has none."""
+    openpyxl = require("openpyxl", "excel")
+    try:
+        check_workbook(path)  # sizes first: never parse an archive that may unpack to gigabytes
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # any unreadable file: the reader reports it, with its cause, when the data are read
+        return {}
+    try:
+        return _meta(wb)
+    finally:
+        wb.close()
+
+
+def recorded_pack(path: Any) -> str | None:
+    """The id of the pack a data-entry workbook was made for (recorded in its hidden ``_qbalance`` sheet), when that
+    pack can be found; None for anything else (not an .xlsx path, no record, an unreadable file, an unknown pack).
+
+    This is the pack a workbook is evaluated with unless the user names another (``--standard``).
+    """
+    if not isinstance(path, (str, Path)) or Path(path).suffix.lower() not in EXCEL_SUFFIXES:
+        return None
+    p = Path(path)
+    if not p.is_file() or other_format_problem(p) is not None:
+        return None
+    pack = _read_meta(p).get("pack")
+    if not pack:
+        return None
+    try:
+        find_pack(pack, paths=False)
+    except PackError:
+        return None
+    return pack
+
+
+def _pack_warning(meta: Mapping[str, str], used: Any, source: str) -> Problem | None:
+    """A warning when the workbook was made for another pack (or another version of it) than ``used``."""
+    recorded, version = meta.get("pack"), meta.get("version")
+    if not recorded:
+        return None
+    if recorded != used.id:
+        shown = f"{recorded} {version}" if version else recorded
+        return Problem.of(msg("workbook.pack_differs", recorded=shown, used=f"{used.id} {used.version}"), source=source)
+    if version and version != used.version:
+        return Problem.of(
+            msg("workbook.pack_version_differs", pack=recorded, recorded=version, used=used.version), source=source
+        )
+    return None
+
+
+def pack_mismatch(path: str | Path, standard: Any) -> Problem | None:
+    """The warning for evaluating the workbook at ``path`` with ``standard`` (a :class:`Standard`, loaded pack or
+    :class:`~qbalance._packs.schema.Pack`) when it was made for another pack or version; None when they agree or the
+    workbook records none."""
+    pack = standard.pack if hasattr(standard, "pack") else standard
+    return _pack_warning(_read_meta(Path(path)), pack, str(path))
+
+
+def _open(path: str | Path) -> tuple[Path, Any, Any]:
+    """(path, archive check, openpyxl workbook of values) of a workbook file; InputError when it cannot be read."""
+    openpyxl = require("openpyxl", "excel")
+    p = Path(path)
+    source = str(p)
+    if not p.exists():
+        raise InputError(Problem.of(msg("workbook.no_file"), source=source))
+    other = other_format_problem(p)
+    if other is not None:
+        raise InputError(other)
+    archive = check_workbook(p)  # sizes checked, declared and actual, before openpyxl parses anything
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)  # once: formulas without values were found by the check
+    except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
+        raise InputError(Problem.of(msg("workbook.unreadable", detail=str(exc)), source=source)) from None
+    return p, archive, wb
+
+
+def _layouts(std: PackLike | None, meta: Mapping[str, str]) -> tuple[Layout, Layout]:
+    """The layout of the workbook's language and of the other one (its headers are accepted too), for ``std`` or,
+    without one, for the pack the template was made for (the national pack when that is unknown)."""
+    layout_std: Any = std
+    if layout_std is None:
+        ref = meta.get("pack", "cn-moe-2017")
+        try:
+            layout_std = load_pack(ref)
+        except Exception:  # a pack that is not installed here: the national layout, whose keys most packs share
+            layout_std = load_pack("cn-moe-2017")
+    lang = meta.get("lang", "zh")
+    lay = layout(layout_std, lang if lang in ("zh", "en") else "zh")
+    return lay, layout(layout_std, "en" if lay.lang == "zh" else "zh")
 
 
 def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County, str, WorkbookCells]:
@@ -366,40 +556,23 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
 
     ``standard`` (a :class:`Standard`, pack id or path) is needed when the workbook has a teacher roster (the pack
     defines the counts); it also lets the pack's input checks run here, located at their cells. Without it, the
-    pack the template was made for (recorded in the workbook) gives the column layout.
+    pack the template was made for (recorded in the workbook) gives the column layout. A workbook made for another
+    pack than ``standard`` is read under ``standard``, with a warning in the cell map's ``warnings``.
     """
-    openpyxl = require("openpyxl", "excel")
-    p = Path(path)
+    p, archive, wb = _open(path)
     source = str(p)
-    if not p.exists():
-        raise InputError(Problem("cannot read file: no such file", source=source))
-    archive = check_workbook(p)  # sizes checked, declared and actual, before openpyxl parses anything
-    try:
-        wb = openpyxl.load_workbook(p, data_only=True)  # once: formulas without values were found by the check
-    except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
-        raise InputError(Problem(f"cannot read the workbook: {exc}", source=source)) from None
     meta = _meta(wb)
     std = _pack_of(standard)
-    layout_std: Any = std
-    if layout_std is None:
-        ref = meta.get("pack", "cn-moe-2017")
-        try:
-            layout_std = load_pack(ref)
-        except Exception:
-            layout_std = load_pack("cn-moe-2017")
-    lang = meta.get("lang", "zh")
-    lay = layout(layout_std, lang if lang in ("zh", "en") else "zh")
-    lay_other = layout(layout_std, "en" if lay.lang == "zh" else "zh")
+    lay, lay_other = _layouts(std, meta)
     rd = _Reader(p, std)
+    if std is not None:
+        warning = _pack_warning(meta, std.pack, source)
+        rd.cells.warnings.extend([warning] if warning is not None else [])
     roles = _find_sheets(wb)
     for role in ("county", "schools", "sections"):
         if role not in roles:
-            rd.add(
-                SHEET_NAMES["zh"][role],
-                None,
-                None,
-                f"sheet {SHEET_NAMES['zh'][role]!r} ({SHEET_NAMES['en'][role]}) is missing",
-            )
+            name = SHEET_NAMES["zh"][role]
+            rd.add(name, None, None, msg("workbook.sheet_missing", sheet=name, sheet_en=SHEET_NAMES["en"][role]))
     if rd.problems:
         raise InputError(rd.problems)
 
@@ -408,7 +581,6 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
         return _Sheet(wb[name], archive.pending_formulas.get(name, {}), name)
 
     data: dict[str, Any] = {"facts": {}, "schools": []}
-    cells = rd.cells
     _read_county(rd, sheet("county"), lay, lay_other, data)
     school_index = _read_schools(rd, sheet("schools"), lay, lay_other, data)
     _read_sections(rd, sheet("sections"), lay, lay_other, data, school_index)
@@ -416,14 +588,21 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
         _read_roster(rd, sheet("roster"), lay, lay_other, data, school_index, std)
     if std is not None:
         _check_facts(rd, data, std)
+    county = _validate(rd, data, source)
+    if rd.problems or county is None:
+        raise InputError(_sorted(rd.problems, roles))
+    return county, source, rd.cells
 
-    loaded = Loaded(data, source, cells.positions)
-    county: County | None = None
+
+def _validate(rd: _Reader, data: dict[str, Any], source: str) -> County | None:
+    """The county model of the data read, or None with the model's problems added to the reader's (each at its
+    cell; a problem that follows from one the reader found is not repeated)."""
+    cells = rd.cells
     try:
-        county = County.model_validate(data)
+        return County.model_validate(data)
     except ValidationError as exc:
         reported = {q.location for q in rd.problems}
-        for prob in validation_problems(exc, data, loaded, source):
+        for prob in validation_problems(exc, data, Loaded(data, source, cells.positions), source):
             row_loc = cells.where(_split_path(prob.path or ""))
             if prob.path and prob.path.startswith("schools["):
                 head = _split_path(prob.path)[:2]
@@ -433,10 +612,7 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
             if prob.location is not None and prob.location in reported:
                 continue  # the reader already reported this cell (more precisely)
             rd.problems.append(_located(prob, prob.location))
-    if rd.problems:
-        raise InputError(_sorted(rd.problems, roles))
-    assert county is not None
-    return county, source, cells
+    return None
 
 
 def _sorted(problems: list[Problem], roles: Mapping[str, str]) -> list[Problem]:
@@ -477,9 +653,10 @@ def _columns(lay: Layout, other: Layout, role: str) -> list[Column]:
 
 
 def _read_county(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict[str, Any]) -> None:
+    """The county sheet: one county value per row, found by its key (hidden column), else by its label."""
     ws = sh.ws
-    keycol = {"key": 1, "value": 4, "evidence": 5}
-    # locate the key/value/evidence columns by the machine-key row (fall back to the template positions)
+    keycol = {"key": 1, "label": 2, "value": 4, "evidence": 5}
+    # locate the key/label/value/evidence columns by the machine-key row (fall back to the template positions)
     for j in range(1, (ws.max_column or 0) + 1):
         k = ws.cell(KEY_ROW, j).value
         if isinstance(k, str) and k.strip() in keycol:
@@ -496,52 +673,66 @@ def _read_county(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict
         if isinstance(ev, str):
             ev = ev.strip() or None
         if not isinstance(key, str) or not key.strip():
-            label = ws.cell(r, 2).value
+            label = ws.cell(r, keycol["label"]).value
             key = labels.get(label.strip()) if isinstance(label, str) else None
             if key is None:
                 if value is not None or ev is not None:
-                    rd.add(
-                        sh.name,
-                        r,
-                        keycol["value"],
-                        "row has no field key (hidden column A): not a template row",
-                        value=value,
-                    )
+                    rd.add(sh.name, r, keycol["value"], msg("workbook.row_without_key"), value=value)
                 continue
         key = key.strip()
         col = by_key.get(key)
         if col is None:
             if value is not None or ev is not None:
-                rd.add(sh.name, r, keycol["value"], f"unknown field {key!r} for this standard", field=key, value=value)
+                rd.add(
+                    sh.name, r, keycol["value"], msg("workbook.unknown_county_field", key=key), field=key, value=value
+                )
             continue
         if key in seen:
-            rd.add(sh.name, r, keycol["key"], f"field {key!r} appears twice (also row {seen[key]})", field=key)
+            rd.add(sh.name, r, keycol["key"], msg("workbook.field_twice", key=key, other=seen[key]), field=key)
             continue
         seen[key] = r
-        target = col.target
-        rd.cells.positions[target] = f"{sh.name}!{_letter(keycol['value'])}{r}"
-        if value is None:
-            if ev is not None:
-                rd.add(sh.name, r, keycol["evidence"], "an evidence note without a value", field=key)
-            continue  # a missing required value is reported by the county format, at this cell
-        if col.kind == "id":
-            # a number is accepted only with the 6 digits of a division code (no leading zero can be lost)
-            value = rd.text_id(sh.name, r, keycol["value"], value, key, 6)
-            if value is None:
-                continue
-        elif col.kind == "flag":
-            value = rd.flag(sh.name, r, keycol["value"], value, key)
-            if value is None:
-                continue
+        rd.cells.positions[col.target] = f"{sh.name}!{_letter(keycol['value'])}{r}"
+        _county_value(rd, sh.name, r, keycol, col, value, ev, lay, data)
+
+
+def _county_value(
+    rd: _Reader,
+    sheet: str,
+    r: int,
+    keycol: dict[str, int],
+    col: Column,
+    value: Any,
+    ev: Any,
+    lay: Layout,
+    data: dict[str, Any],
+) -> None:
+    """One county value (and its evidence note) into ``data``, read as its column's kind; problems at their cells."""
+    key = col.key
+    if value is None:
         if ev is not None:
-            if not any(c.key == f"{key}.evidence" for c in lay.county):
-                rd.add(sh.name, r, keycol["evidence"], "this value takes no evidence note", field=key, value=ev)
-                continue
-            value = {"value": value, "evidence": str(ev)}
-        _set(data, target, value)
+            rd.add(sheet, r, keycol["evidence"], msg("workbook.evidence_without_value"), field=key)
+        return  # a missing required value is reported by the county format, at this cell
+    if col.kind == "id":
+        # a number is accepted only with the 6 digits of a division code (no leading zero can be lost)
+        value = rd.text_id(sheet, r, keycol["value"], value, key, 6)
+    elif col.kind == "flag":
+        value = rd.flag(sheet, r, keycol["value"], value, key)
+    elif col.kind in ("number", "integer"):
+        ok, value = rd.number(sheet, r, keycol["value"], value, key)
+        if not ok:
+            return
+    if value is None:
+        return
+    if ev is not None:
+        if not any(c.key == f"{key}.evidence" for c in lay.county):
+            rd.add(sheet, r, keycol["evidence"], msg("workbook.no_evidence_here"), field=key, value=ev)
+            return
+        value = {"value": value, "evidence": str(ev)}
+    _set(data, col.target, value)
 
 
 def _read_schools(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict[str, Any]) -> dict[str, int]:
+    """The schools sheet into ``data["schools"]``; returns school id → position (ids refused are not in it)."""
     cols = _columns(lay, other, "schools")
     by_key = {c.key: c for c in cols}
     keys, rows = rd.rows(sh, cols)
@@ -552,28 +743,9 @@ def _read_schools(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dic
         i = len(data["schools"])
         school: dict[str, Any] = {"sections": {}}
         rd.cells.positions[("schools", i)] = f"{sh.name}!A{r}"
-        raw_id = values.get("id")
-        sid: str | None = None
-        if raw_id is None:
-            rd.add(sh.name, r, keys.get("id"), "school id is missing (the row has other values)", field="id")
-            rd.bad_id_rows.add(f"{sh.name}!A{r}")
-        else:
-            sid = rd.text_id(sh.name, r, keys["id"], raw_id, "id", digits)
-            if sid is None:
-                rd.bad_id_rows.add(f"{sh.name}!A{r}")
+        sid = _school_id(rd, sh.name, r, keys, values.get("id"), digits, first_row)
         if sid is not None:
-            if sid in first_row:
-                rd.add(
-                    sh.name,
-                    r,
-                    keys["id"],
-                    f"duplicate school id (also row {first_row[sid]})",
-                    school=sid,
-                    field="id",
-                    value=sid,
-                )
-                rd.bad_id_rows.add(f"{sh.name}!A{r}")
-            else:
+            if sid not in first_row:
                 first_row[sid] = r
                 index[sid] = i
             school["id"] = sid
@@ -593,16 +765,57 @@ def _read_schools(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dic
                 continue
             cell_path = ("schools", i, *col.target)
             rd.cells.positions[cell_path] = f"{sh.name}!{_letter(j)}{r}"
-            if col.kind == "flag":
-                v = rd.flag(sh.name, r, j, v, key, sid)
-                if v is None:
-                    continue
-            elif col.kind in ("school_type", "ownership", "location"):
-                v = _category(v, col.kind)
-            _set(school, col.target, v)
+            ok, v = _cell_value(rd, sh.name, r, j, col, v, sid)
+            if ok:
+                _set(school, col.target, v)
         _attach_evidence(rd, sh.name, r, school, ev_of, by_key, sid)
         data["schools"].append(school)
     return index
+
+
+def _school_id(
+    rd: _Reader,
+    sheet: str,
+    r: int,
+    keys: dict[str, int],
+    raw_id: Any,
+    digits: int,
+    first_row: dict[str, int],
+) -> str | None:
+    """The school id of a row of the schools sheet as text; a missing, unreadable or duplicate id is reported (and
+    its row remembered, so that what follows from it is not reported again). A duplicate id is returned."""
+    if raw_id is None:
+        rd.add(sheet, r, keys.get("id"), msg("workbook.school_id_missing"), field="id")
+        rd.bad_id_rows.add(f"{sheet}!A{r}")
+        return None
+    sid = rd.text_id(sheet, r, keys["id"], raw_id, "id", digits)
+    if sid is None:
+        rd.bad_id_rows.add(f"{sheet}!A{r}")
+    elif sid in first_row:
+        rd.add(
+            sheet,
+            r,
+            keys["id"],
+            msg("workbook.duplicate_school_id", other=first_row[sid]),
+            school=sid,
+            field="id",
+            value=sid,
+        )
+        rd.bad_id_rows.add(f"{sheet}!A{r}")
+    return sid
+
+
+def _cell_value(rd: _Reader, sheet: str, r: int, j: int, col: Column, v: Any, sid: str | None) -> tuple[bool, Any]:
+    """A cell's value as its column's kind reads it (yes/no, a number written as text, a category name), and
+    whether it is usable (False: reported at the cell)."""
+    if col.kind == "flag":
+        v = rd.flag(sheet, r, j, v, col.key, sid)
+        return v is not None, v
+    if col.kind in ("number", "integer"):
+        return rd.number(sheet, r, j, v, col.key, sid)
+    if col.kind in ("school_type", "ownership", "location"):
+        return True, _category(v, col.kind)
+    return True, v
 
 
 def _category(v: Any, kind: str) -> Any:
@@ -633,7 +846,8 @@ def _read_sections(
     cols = _columns(lay, other, "sections")
     keys, rows = rd.rows(sh, cols)
     digits = max(_id_digits([v.get("school_id") for _, v in rows]), _id_digits([s.get("id") for s in data["schools"]]))
-    reader = _SectionRows(rd, sh.name, keys, {c.key: c for c in cols}, lay.names["schools"], index)
+    names = {sid: data["schools"][i].get("name") for sid, i in index.items()}
+    reader = _SectionRows(rd, sh.name, keys, {c.key: c for c in cols}, lay.names["schools"], index, names)
     for r, values in rows:
         found = reader.school_and_section(r, values, digits)
         if found is None:
@@ -648,6 +862,19 @@ def _read_sections(
             sec.pop("_row", None)
 
 
+_ROW_KEYS = ("school_id", "school_name", "section")
+"""The columns of the sections sheet that say which section a row is (not values of the section)."""
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two school names are the same when they differ only in spaces or in full-width/half-width forms."""
+
+    def norm(x: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", x).split())
+
+    return norm(a) == norm(b)
+
+
 @dataclasses.dataclass
 class _SectionRows:
     """Reads the rows of the sections sheet, each into a section of a school read from the schools sheet."""
@@ -660,6 +887,8 @@ class _SectionRows:
     schools_sheet: str
     index: dict[str, int]
     """School id → its position in the county's schools."""
+    names: dict[str, Any]
+    """School id → its name on the schools sheet (None when missing there)."""
     seen: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     """(school id, section) → the row that gave it."""
 
@@ -674,12 +903,13 @@ class _SectionRows:
                 self.sheet,
                 r,
                 self.keys["school_id"],
-                f"unknown school id: not on sheet {self.schools_sheet!r}",
+                msg("workbook.unknown_school", sheet=self.schools_sheet),
                 school=sid,
                 field="school_id",
                 value=sid,
             )
             return None
+        self.check_name(r, values, sid)
         if sec is None:
             return None
         if (sid, sec) in self.seen:
@@ -687,7 +917,7 @@ class _SectionRows:
                 self.sheet,
                 r,
                 self.keys["section"],
-                f"duplicate section of this school (also row {self.seen[(sid, sec)]})",
+                msg("workbook.duplicate_section", other=self.seen[(sid, sec)]),
                 school=sid,
                 field="section",
                 value=values.get("section"),
@@ -696,27 +926,41 @@ class _SectionRows:
         self.seen[(sid, sec)] = r
         return sid, sec
 
+    def check_name(self, r: int, values: dict[str, Any], sid: str) -> None:
+        """A school name on the sections sheet must be the name the schools sheet gives the same id (compared
+        without spaces, full-width and half-width forms alike); a different one is reported, naming both."""
+        given, expected = values.get("school_name"), self.names.get(sid)
+        if given is None or not isinstance(expected, str) or _same_name(str(given), expected):
+            return
+        self.rd.add(
+            self.sheet,
+            r,
+            self.keys["school_name"],
+            msg("workbook.school_name_differs", name=str(given), expected=expected, sheet=self.schools_sheet),
+            school=sid,
+            field="school_name",
+            value=given,
+        )
+
     def id_and_section(self, r: int, values: dict[str, Any], digits: int) -> tuple[str | None, str | None]:
         """The school id and section of a row as written, each None when missing or unreadable (reported)."""
         rd, sheet, keys = self.rd, self.sheet, self.keys
         raw_id = values.get("school_id")
         sid = None
         if raw_id is None:
-            rd.add(
-                sheet, r, keys.get("school_id"), "school id is missing (the row has other values)", field="school_id"
-            )
+            rd.add(sheet, r, keys.get("school_id"), msg("workbook.school_id_missing"), field="school_id")
         else:
             sid = rd.text_id(sheet, r, keys["school_id"], raw_id, "school_id", digits)
         raw_sec = values.get("section")
         sec = _category(raw_sec, "section") if raw_sec is not None else None
         if raw_sec is None:
-            rd.add(sheet, r, keys.get("section"), "section is missing", school=sid, field="section")
+            rd.add(sheet, r, keys.get("section"), msg("workbook.section_missing"), school=sid, field="section")
         elif sec not in _SECTIONS:
             rd.add(
                 sheet,
                 r,
                 keys["section"],
-                "not a section: 小学, 初中, 高中 (primary, junior, senior)",
+                msg("workbook.not_a_section", names="小学, 初中, 高中"),
                 school=sid,
                 field="section",
                 value=raw_sec,
@@ -731,11 +975,11 @@ class _SectionRows:
         section: dict[str, Any] = {}
         rd.cells.positions[base] = f"{sheet}!{_letter(keys['section'])}{r}"
         for key, j in keys.items():
-            if key not in ("school_id", "section") and by_key[key].kind != "evidence":
+            if key not in _ROW_KEYS and by_key[key].kind != "evidence":
                 rd.cells.positions[base + by_key[key].target] = f"{sheet}!{_letter(j)}{r}"
         ev_of: dict[str, Any] = {}
         for key, v in values.items():
-            if key in ("school_id", "section"):
+            if key in _ROW_KEYS:
                 continue
             col = by_key[key]
             j = keys[key]
@@ -743,11 +987,9 @@ class _SectionRows:
                 ev_of[key[: -len(".evidence")]] = (v, j)
                 continue
             rd.cells.positions[base + col.target] = f"{sheet}!{_letter(j)}{r}"
-            if col.kind == "flag":
-                v = rd.flag(sheet, r, j, v, key, sid)
-                if v is None:
-                    continue
-            _set(section, col.target, v)
+            ok, v = _cell_value(rd, sheet, r, j, col, v, sid)
+            if ok:
+                _set(section, col.target, v)
         _attach_evidence(rd, sheet, r, section, ev_of, by_key, sid)
         return section
 
@@ -771,13 +1013,7 @@ def _read_roster(
     if not rows:
         return
     if std is None:
-        rd.add(
-            sh.name,
-            rows[0][0],
-            None,
-            "a teacher roster is counted by the standard's definitions: evaluate with the standard "
-            "(qbalance.evaluate(path, standard) or read_workbook(path, standard))",
-        )
+        rd.add(sh.name, rows[0][0], None, msg("workbook.roster_needs_standard"))
         return
     from .roster import aggregate_roster, roster_rows
 
@@ -799,7 +1035,7 @@ def _refuse_roster_rows(rd: _Reader, sh: _Sheet) -> None:
     ws = sh.ws
     for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
         if any(not _blank(c.value) for c in ws[r]):
-            rd.add(sh.name, r, None, "this standard defines no teacher roster: its rows cannot be counted")
+            rd.add(sh.name, r, None, msg("workbook.roster_undefined"))
             return
 
 
@@ -861,8 +1097,8 @@ def _apply_roster_counts(
 def _roster_conflict(rd: _Reader, loc: str | None, sid: str, name: str, n: int | None, given: Any) -> Problem:
     """The problem of a typed teacher count (at ``loc``) that differs from the roster's count ``n``."""
     sheet, row_no, column = _cell_parts(loc)
-    return Problem(
-        f"differs from the count of the teacher roster ({n}): leave it empty or correct it",
+    return Problem.of(
+        msg("workbook.roster_differs", n=n),
         source=rd.source,
         location=loc,
         school_id=sid,
@@ -872,6 +1108,13 @@ def _roster_conflict(rd: _Reader, loc: str | None, sid: str, name: str, n: int |
         row=row_no,
         column=column,
     )
+
+
+def _message_of(exc: ValueError) -> Msg:
+    """The catalogue message a pack check raised with (``InvalidValue``, ``UnitError``); a bare sentence as the
+    detail of ``data.invalid``."""
+    found = getattr(exc, "msg", None)
+    return found if isinstance(found, Msg) else msg("data.invalid", detail=str(exc))
 
 
 def _check_facts(rd: _Reader, data: dict[str, Any], std: Any) -> None:
@@ -896,8 +1139,8 @@ def _check_facts(rd: _Reader, data: dict[str, Any], std: Any) -> None:
                 shown = raw.get("value") if isinstance(raw, dict) else raw
                 rd.problems.append(
                     _located(
-                        Problem(
-                            str(exc),
+                        Problem.of(
+                            _message_of(exc),
                             source=rd.source,
                             school_id=school,
                             field=f"facts.{key}",

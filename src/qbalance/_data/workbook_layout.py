@@ -10,11 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._base.messages import text
 from .._base.vocabulary import CATEGORY_LABELS
 from .._packs.schema import InputDecl, Pack
 from .models import County, Facilities, Section, TeacherCounts
 
-__all__ = ["FIRST_ROW", "FLAG_VALUES", "HEADER_ROW", "KEY_ROW", "SHEET_NAMES", "Column", "Layout", "layout"]
+__all__ = [
+    "FILLS",
+    "FIRST_ROW",
+    "FLAG_VALUES",
+    "HEADER_ROW",
+    "KEY_ROW",
+    "ROW_NUMBER_HEADERS",
+    "SHEET_NAMES",
+    "Column",
+    "Layout",
+    "layout",
+]
 
 WORKBOOK_FORMAT = "qbalance-workbook/1"
 HEADER_ROW = 1
@@ -44,6 +56,11 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
 FLAG_WORDS = {"zh": ("是", "否"), "en": ("yes", "no")}
 FLAG_VALUES = {"是": True, "否": False, "yes": True, "no": False, "true": True, "false": False}
 """Text accepted in a yes/no cell (case-insensitive); a TRUE/FALSE cell is accepted as it is."""
+ROW_NUMBER_HEADERS = ("序号", "行号", "no.", "no", "#")
+"""Headers of a row-number column people add to a sheet (compared case-insensitively); such a column is ignored."""
+FILLS = {"header": "DDEBF7", "required": "FCE4D6", "not_used": "EEEEEE", "problem": "FF0000"}
+"""The template's colours (explained on its 说明 sheet): optional and required headers, cells with nothing to fill in,
+and the cells ``qbalance check`` marks as wrong."""
 
 _UNIT_TEXT = {
     "m**2": "m²",
@@ -67,7 +84,8 @@ class Column:
     key: str
     label: str
     kind: str
-    """id, text, integer, number, flag, rating, category, section, school_type, ownership, location, evidence."""
+    """id, text, integer, number, flag, rating, category, section, school_type, ownership, location, evidence, and
+    school_name (the check column of the sections sheet)."""
     unit: str = "1"
     required: bool = False
     choices: list[str] = field(default_factory=list)
@@ -147,7 +165,7 @@ def _input_column(key: str, decl: InputDecl, pack: Pack, lang: str) -> list[Colu
         elif decl.min is not None and decl.min != 0:
             helps.append(f"≥ {decl.min:g}")
         if decl.integer:
-            helps.append("整数" if lang == "zh" else "whole number")
+            helps.append(text("workbook.column.whole_number", lang))
     cols = [
         Column(
             key,
@@ -165,7 +183,7 @@ def _input_column(key: str, decl: InputDecl, pack: Pack, lang: str) -> list[Colu
         cols.append(
             Column(
                 f"{key}.evidence",
-                f"{_label(decl.label, lang)} — {'佐证说明' if lang == 'zh' else 'evidence note'}",
+                text("workbook.column.evidence", lang, label=_label(decl.label, lang)),
                 "evidence",
                 target=_target(decl.level, key),
             )
@@ -178,17 +196,32 @@ def _cat(name: str, lang: str) -> list[str]:
     return [zh if lang == "zh" else key for key, (zh, _en) in labels.items()]
 
 
+def _words(lang: str) -> str:
+    """The language of the template's words: English for ``en``, Chinese otherwise."""
+    return "en" if lang == "en" else "zh"
+
+
+def _head(key: str, lang: str) -> str:
+    """A fixed column's header in the template's language (``workbook.column.<key>`` of the catalogue)."""
+    return text(f"workbook.column.{key}", _words(lang))
+
+
 def layout(standard: Any, lang: str = "zh") -> Layout:
-    """The sheets and columns of the template for ``standard`` (a :class:`Standard` or a pack)."""
+    """The sheets and columns of the template for ``standard`` (a :class:`Standard` or a pack).
+
+    The sections sheet starts with the school's id, its name (read back as a check against the schools sheet) and
+    the section; the pack's inputs follow, the students first.
+    """
     pack: Pack = standard.pack if hasattr(standard, "pack") else standard
-    zh = lang != "en"
-    names = SHEET_NAMES["zh" if zh else "en"]
+    names = SHEET_NAMES[_words(lang)]
     county = _county_columns(lang)
     schools = _school_columns(lang)
     sections = [
-        Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
-        Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
+        Column("school_id", _head("school_id", lang), "id", required=True),
+        Column("school_name", _head("school_name", lang), "school_name"),
+        Column("section", _head("section", lang), "section", required=True, choices=_cat("section", lang)),
     ]
+    fixed = len(sections)
     for key, decl in pack.inputs.items():
         if key in ("boarding",):
             continue
@@ -200,7 +233,7 @@ def layout(standard: Any, lang: str = "zh") -> Layout:
         elif key == "students":
             for c in cols:
                 c.required = True
-            sections[2:2] = cols
+            sections[fixed:fixed] = cols
         else:
             sections.extend(cols)
     return Layout(lang, names, county, schools, sections, _roster_columns(pack, lang))
@@ -208,18 +241,12 @@ def layout(standard: Any, lang: str = "zh") -> Layout:
 
 def _county_columns(lang: str) -> list[Column]:
     """The fixed rows of the county sheet (code, name, year, synthetic, note), before the pack's county inputs."""
-    zh = lang != "en"
     county = [
-        Column("code", "县级行政区划代码" if zh else "county code", "id", required=True),
-        Column("name", "县(市、区)名称" if zh else "county name", "text", required=True),
-        Column("year", "学年(年份)" if zh else "school year", "integer", target=("year",)),
-        Column(
-            "synthetic",
-            "合成数据(非真实)" if zh else "synthetic data",
-            "flag",
-            choices=list(FLAG_WORDS[lang if not zh else "zh"]),
-        ),
-        Column("note", "备注" if zh else "note", "text"),
+        Column("code", _head("code", lang), "id", required=True),
+        Column("name", _head("county_name", lang), "text", required=True),
+        Column("year", _head("year", lang), "integer", target=("year",)),
+        Column("synthetic", _head("synthetic", lang), "flag", choices=list(FLAG_WORDS[_words(lang)])),
+        Column("note", _head("note", lang), "text"),
     ]
     for c in county:
         if not c.target:
@@ -229,40 +256,15 @@ def _county_columns(lang: str) -> list[Column]:
 
 def _school_columns(lang: str) -> list[Column]:
     """The fixed columns of the schools sheet (id, name, the three categories, boarding), before the pack's inputs."""
-    zh = lang != "en"
     return [
-        Column("id", "学校标识码" if zh else "school id", "id", required=True, target=("id",)),
-        Column("name", "学校名称" if zh else "school name", "text", required=True, target=("name",)),
-        Column(
-            "type",
-            "学校类型" if zh else "school type",
-            "school_type",
-            required=True,
-            choices=_cat("school_type", lang),
-            target=("type",),
+        Column("id", _head("school_id", lang), "id", required=True, target=("id",)),
+        Column("name", _head("school_name", lang), "text", required=True, target=("name",)),
+        *(
+            Column(key, _head(key, lang), kind, required=True, choices=_cat(kind, lang), target=(key,))
+            for key, kind in (("type", "school_type"), ("ownership", "ownership"), ("location", "location"))
         ),
         Column(
-            "ownership",
-            "办学性质" if zh else "ownership",
-            "ownership",
-            required=True,
-            choices=_cat("ownership", lang),
-            target=("ownership",),
-        ),
-        Column(
-            "location",
-            "城乡分类" if zh else "location",
-            "location",
-            required=True,
-            choices=_cat("location", lang),
-            target=("location",),
-        ),
-        Column(
-            "boarding",
-            "寄宿制学校" if zh else "boarding school",
-            "flag",
-            choices=list(FLAG_WORDS["zh" if zh else "en"]),
-            target=("boarding",),
+            "boarding", _head("boarding", lang), "flag", choices=list(FLAG_WORDS[_words(lang)]), target=("boarding",)
         ),
     ]
 
@@ -273,14 +275,14 @@ def _roster_columns(pack: Pack, lang: str) -> list[Column]:
         return []
     zh = lang != "en"
     roster = [
-        Column("school_id", "学校标识码" if zh else "school id", "id", required=True),
-        Column("section", "学段" if zh else "section", "section", required=True, choices=_cat("section", lang)),
-        Column("teacher_id", "教师编号(可选)" if zh else "teacher id (optional)", "text"),
-        Column("name", "姓名(可选)" if zh else "name (optional)", "text"),
+        Column("school_id", _head("school_id", lang), "id", required=True),
+        Column("section", _head("section", lang), "section", required=True, choices=_cat("section", lang)),
+        Column("teacher_id", _head("teacher_id", lang), "text"),
+        Column("name", _head("teacher_name", lang), "text"),
     ]
     for fname, spec in pack.roster.fields.items():
         if spec.type == "flag":
-            choices = list(FLAG_WORDS["zh" if zh else "en"])
+            choices = list(FLAG_WORDS[_words(lang)])
         elif spec.type == "category":
             choices = [_label(spec.labels[c], lang) if c in spec.labels and zh else c for c in spec.categories or ()]
         else:

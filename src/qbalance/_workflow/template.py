@@ -1,12 +1,15 @@
 """The Excel data-entry template (数据填报模板), generated from a rule pack's declared inputs.
 
-Sheets: 说明 (instructions), 县级指标 (county values, one row each), 学校 (one row per school), 学段 (one row per
-school section), 教师名册 (one row per full-time teacher, when the pack defines a roster), and two hidden sheets:
-``_lists`` (drop-down choices) and ``_qbalance`` (the pack the template was made for, and the sheet roles).
+Sheets: 说明 (instructions, and what the template's colours mean), 县级指标 (county values, one row each), 学校 (one
+row per school), 学段 (one row per school section, with the school's name as a check), 教师名册 (one row per
+full-time teacher, when the pack defines a roster), and two hidden sheets: ``_lists`` (drop-down choices) and
+``_qbalance`` (the pack the template was made for, and the sheet roles).
 
 Every data sheet has the people's header in row 1 and a hidden row 2 of stable machine keys (``id``,
-``facilities.teaching_aux_area``...): reading back uses the keys, never the label text. Data start in row 3.
-Needs openpyxl (``pip install 'qbalance[excel]'``).
+``facilities.teaching_aux_area``...): reading back uses the keys, never the label text. Data start in row 3. Number
+cells carry Excel's data validation (not negative; whole numbers for counts), so a wrong entry is caught as it is
+typed. Every text the template shows comes from the message catalogue (``workbook.*``), in the template's language.
+Needs openpyxl (the ``excel`` extra).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._base.messages import text
 from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, SECTION_ZH
 from .._data.models import County, School, Section
 from .._data.workbook_layout import (
+    FILLS,
     FIRST_ROW,
     FLAG_WORDS,
     HEADER_ROW,
@@ -37,76 +42,45 @@ __all__ = ["Column", "Layout", "layout", "write_template"]
 # ---------------------------------------------------------------- writing
 
 
-def _instructions(std: Any, lay: Layout) -> list[tuple[str, str]]:
+def _instructions(std: Any, lay: Layout) -> list[tuple[str, str, str | None]]:
+    """The rows of the instructions sheet: (label, text, the fill of the label cell when it shows a colour)."""
     pack: Pack = std.pack if hasattr(std, "pack") else std
     sha = getattr(std, "sha256", "") or ""
     n = lay.names
-    if lay.lang != "en":
-        rows = [
-            ("qbalance 数据填报模板", ""),
-            ("评估标准", f"{pack.title.zh} ({pack.id} {pack.version})"),
-            ("文件依据", pack.document or ""),
-            ("标准摘要", sha),
-            ("", ""),
-            ("怎么填", ""),
-            (n["county"], "每行一个县级指标:在“填写值”列填写;有“佐证说明”列的,写明依据文件或督导结论。"),
-            (
-                n["schools"],
-                "每行一所学校(含教学点)。学校标识码按文本填写,前导 0 会保留;类型、性质、城乡分类从下拉列表选择。",
-            ),
-            (
-                n["sections"],
-                "每行一所学校的一个学段。九年一贯制学校填小学、初中两行;完全中学、十二年一贯制学校还要填高中在校生数(用于分摊共用校舍)。",
-            ),
-            (n["roster"], "(可选)每行一名专任教师。填写名册后,各学段的教师数按标准的定义由名册统计,不必再填教师数。"),
-            ("单位", "表头括号中是单位:按该单位填写数字,或写带单位的文字,如“96 万元”“2 亩”“85%”。比例填 0.85 或 85%。"),
-            ("是/否", "从下拉列表选“是”或“否”。"),
-            ("空白", "不知道的值留空:缺少评估所需数据时结论为“数据不全”,不会当作达标。"),
-            ("第 2 行", "各表第 2 行(已隐藏)是字段代码,供程序读取,请勿修改或删除。"),
-            ("", ""),
-            ("读回与评估", "qbalance evaluate 本文件.xlsx  (或 Python: qbalance.evaluate('本文件.xlsx'))"),
-            ("出错时", "程序一次列出所有有问题的单元格(工作表!单元格、学校、字段、值、问题),改正后重新运行。"),
-        ]
-    else:
-        rows = [
-            ("qbalance data-entry template", ""),
-            ("standard", f"{pack.title.text('en')} ({pack.id} {pack.version})"),
-            ("document", pack.document or ""),
-            ("pack hash", sha),
-            ("", ""),
-            ("how to fill", ""),
-            (
-                n["county"],
-                "One county value per row: fill the value column; where there is an evidence column, name the "
-                "document or finding.",
-            ),
-            (
-                n["schools"],
-                "One row per school (teaching points included). School ids are text: leading zeros are kept. Pick "
-                "type, ownership and location from the lists.",
-            ),
-            (
-                n["sections"],
-                "One row per school section. A nine-year school has a primary and a junior row; complete middle and "
-                "twelve-year schools also give their senior students (to apportion shared facilities).",
-            ),
-            (
-                n["roster"],
-                "(Optional) One row per full-time teacher. With a roster, the teacher counts are made by the "
-                "standard's own definitions.",
-            ),
-            (
-                "units",
-                "The unit is in the header: write a number in that unit, or text with a unit such as '960000 yuan', "
-                "'85%'.",
-            ),
-            ("yes/no", "Pick yes or no from the list."),
-            ("blank", "Leave unknown values empty: missing data gives the verdict 'incomplete', never a pass."),
-            ("row 2", "Row 2 of each sheet (hidden) holds the field keys the reader uses: do not change or delete it."),
-            ("", ""),
-            ("read back", "qbalance evaluate this-file.xlsx  (Python: qbalance.evaluate('this-file.xlsx'))"),
-            ("problems", "Every bad cell is listed at once (sheet!cell, school, field, value, problem)."),
-        ]
+    lang = "en" if lay.lang == "en" else "zh"
+
+    def t(key: str, **args: Any) -> str:
+        return text(f"workbook.help.{key}", lang, **args)
+
+    title = pack.title.text("en") if lang == "en" else pack.title.zh
+    rows: list[tuple[str, str, str | None]] = [
+        (t("title"), "", None),
+        (t("standard"), f"{title} ({pack.id} {pack.version})", None),
+        (t("document"), pack.document or "", None),
+        (t("sha"), sha, None),
+        ("", "", None),
+        (t("how_to_fill"), "", None),
+        (n["county"], t("county"), None),
+        (n["schools"], t("schools"), None),
+        (n["sections"], t("sections", schools=n["schools"]), None),
+        (n["roster"], t("roster"), None),
+        (t("units_label"), t("units"), None),
+        (t("numbers_label"), t("numbers"), None),
+        (t("yes_no_label"), t("yes_no"), None),
+        (t("blank_label"), t("blank"), None),
+        (t("row2_label"), t("row2", seq="序号"), None),
+        (t("file_label"), t("file"), None),
+        ("", "", None),
+        (t("colours"), "", None),
+        ("", t("colour_required", county=n["county"]), FILLS["required"]),
+        ("", t("colour_header"), FILLS["header"]),
+        ("", t("colour_grey"), FILLS["not_used"]),
+        ("", t("colour_red"), FILLS["problem"]),
+        ("", "", None),
+        (t("read_back_label"), t("read_back"), None),
+        (t("check_label"), t("check"), None),
+        (t("problems_label"), t("problems"), None),
+    ]
     return rows
 
 
@@ -214,13 +188,14 @@ def write_template(standard: Any, path: str | Path, *, lang: str = "zh", county:
     """Write an .xlsx data-entry template for ``standard`` (a pack id, path or :class:`Standard`) to ``path``.
 
     With ``county`` (a :class:`County`, a dict in the county format, or a path to a county file) the template is
-    filled with its data, e.g. to move a YAML county into Excel. Needs openpyxl: ``pip install 'qbalance[excel]'``.
+    filled with its data, e.g. to move a YAML county into Excel (the sections sheet gets each school's name too, as
+    text: the template holds no formula). Needs openpyxl (the ``excel`` extra).
     """
     excel = _Excel.load()
     from .._api.standard import load_standard
 
     if lang not in ("zh", "en"):
-        raise ValueError("lang must be 'zh' or 'en'")
+        raise ValueError(text("workbook.bad_lang", None, lang=lang))
     std = load_standard(standard) if not hasattr(standard, "pack") else standard
     lay = layout(std, lang)
     model: County | None = None
@@ -274,8 +249,8 @@ class _TemplateWriter:
         self.wb = excel.openpyxl.Workbook()
         styles = excel.styles
         self.bold = styles.Font(bold=True)
-        self.head_fill = styles.PatternFill("solid", fgColor="DDEBF7")
-        self.req_fill = styles.PatternFill("solid", fgColor="FCE4D6")
+        self.head_fill = styles.PatternFill("solid", fgColor=FILLS["header"])
+        self.req_fill = styles.PatternFill("solid", fgColor=FILLS["required"])
         self.wrap = styles.Alignment(wrap_text=True, vertical="top")
         self.lists = self.wb.create_sheet(lay.names["lists"])
         self.lists.sheet_state = "hidden"
@@ -285,9 +260,11 @@ class _TemplateWriter:
         """The instructions sheet, the workbook's first."""
         ws = self.wb.active
         ws.title = self.lay.names["help"]
-        for r, (a, b) in enumerate(_instructions(self.std, self.lay), start=1):
+        for r, (a, b, fill) in enumerate(_instructions(self.std, self.lay), start=1):
             _as_text(ws.cell(r, 1, a)).font = self.bold
             _as_text(ws.cell(r, 2, b)).alignment = self.wrap
+            if fill is not None:  # a swatch of the colour the row explains
+                ws.cell(r, 1).fill = self.excel.styles.PatternFill("solid", fgColor=fill)
         ws.column_dimensions["A"].width = 18
         ws.column_dimensions["B"].width = 110
 
@@ -321,8 +298,43 @@ class _TemplateWriter:
         if not col.choices:
             return
         dv = self.excel.DataValidation(type="list", formula1=self.list_ref(col.choices), allow_blank=True)
-        dv.error = "请从下拉列表中选择" if self.lang == "zh" else "pick a value from the list"
+        dv.error = text("workbook.validation.pick", self.lang)
         dv.showErrorMessage = col.kind not in ("rating", "category")  # labels and ids are both accepted
+        dv.add(cells)
+        ws.add_data_validation(dv)
+
+    def validate_number(self, ws: Any, col: Column, cells: str) -> None:
+        """Excel's number check on ``cells`` of a number column: not below the pack's minimum (0 when it gives none),
+        not above its maximum, and whole for counts. A count that breaks it is refused as it is typed; another
+        quantity gets a warning the user may overrule, since text with a unit (``96 万元``) is accepted too."""
+        rule = _number_rule(col)
+        if rule is None:
+            return
+        whole, low, high = rule
+        lang = self.lang
+        shown = {"min": f"{low:g}", "max": f"{high:g}" if high is not None else ""}
+        if whole:
+            message = text(
+                "workbook.validation.whole_between" if high is not None else "workbook.validation.whole", lang, **shown
+            )
+        elif high is not None:
+            share = high <= 1 and (col.decl is None or col.decl.unit.strip() in ("1", ""))
+            message = text(
+                "workbook.validation.share" if share else "workbook.validation.number_between", lang, **shown
+            )
+        else:
+            message = text("workbook.validation.number", lang, **shown)
+        dv = self.excel.DataValidation(
+            type="whole" if whole else "decimal",
+            operator="between" if high is not None else "greaterThanOrEqual",
+            formula1=f"{low:g}",
+            formula2=f"{high:g}" if high is not None else None,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop" if whole else "warning",
+            errorTitle=text("workbook.validation.title", lang),
+            error=message,
+        )
         dv.add(cells)
         ws.add_data_validation(dv)
 
@@ -356,8 +368,9 @@ class _TemplateWriter:
         _as_text(ws.cell(r, 6, help_text)).alignment = self.wrap
         has_evidence = any(e.key == f"{c.key}.evidence" for e in self.lay.county)
         if not has_evidence:
-            ws.cell(r, 5).fill = self.excel.styles.PatternFill("solid", fgColor="EEEEEE")
+            ws.cell(r, 5).fill = self.excel.styles.PatternFill("solid", fgColor=FILLS["not_used"])
         self.validate(ws, c, f"D{r}")
+        self.validate_number(ws, c, f"D{r}")
         if model is not None:
             raw = _get(model, c.target) if c.target else None
             if c.key == "code":
@@ -378,6 +391,7 @@ class _TemplateWriter:
                 for r in range(FIRST_ROW, FIRST_ROW + max(len(rows), _ID_TEXT_ROWS)):
                     ws.cell(r, j).number_format = "@"
             self.validate(ws, c, rng)
+            self.validate_number(ws, c, rng)
         for i, values in enumerate(rows):
             for j, v in enumerate(values, start=1):
                 if v is not None:
@@ -410,15 +424,34 @@ class _TemplateWriter:
 
 def _county_sheet_columns(lang: str) -> list[Column]:
     """The columns of the county sheet, which lists the county values as rows."""
-    zh = lang == "zh"
     return [
-        Column("key", "字段代码" if zh else "key", "text"),
-        Column("label", "指标" if zh else "value", "text"),
-        Column("unit", "单位" if zh else "unit", "text"),
-        Column("value", "填写值" if zh else "value", "text", required=True),
-        Column("evidence", "佐证说明" if zh else "evidence note", "text"),
-        Column("help", "填写说明" if zh else "notes", "text"),
+        Column(key, text(f"workbook.county_sheet.{key}", lang), "text", required=key == "value")
+        for key in ("key", "label", "unit", "value", "evidence", "help")
     ]
+
+
+def _number_rule(col: Column) -> tuple[bool, float, float | None] | None:
+    """(whole number, lowest, highest or None) that a number column's cells must meet; None for other columns.
+
+    The pack's declared bounds (at least 0 when it declares none: quantities and counts are never negative); the
+    school year has the county format's bounds.
+    """
+    if col.kind not in ("number", "integer"):
+        return None
+    if col.decl is None:
+        low, high = _model_bounds(col.key)
+        return col.kind == "integer", low if low is not None else 0.0, high
+    low = col.decl.min if col.decl.min is not None else 0.0
+    return col.kind == "integer", low, col.decl.max
+
+
+def _model_bounds(name: str) -> tuple[float | None, float | None]:
+    """The ``ge``/``le`` bounds the county model puts on one of its own fields (the school year: 1990 to 2100)."""
+    info = County.model_fields.get(name)
+    metadata = info.metadata if info is not None else []
+    low = next((float(m.ge) for m in metadata if getattr(m, "ge", None) is not None), None)
+    high = next((float(m.le) for m in metadata if getattr(m, "le", None) is not None), None)
+    return low, high
 
 
 def _filled_rows(
@@ -435,7 +468,7 @@ def _filled_rows(
         school_rows.append(_school_row(school, raw_school, lay, pack))
         for sec_name, sec in school.sections.items():
             raw_sec = _raw_section(raw_school, sec_name)
-            section_rows.append(_section_row(school.id, sec_name, sec, raw_sec, lay, pack))
+            section_rows.append(_section_row(school, sec_name, sec, raw_sec, lay, pack))
     return school_rows, section_rows
 
 
@@ -451,12 +484,15 @@ def _school_row(school: School, raw_school: Any, lay: Layout, pack: Pack) -> lis
     return row
 
 
-def _section_row(school_id: str, sec_name: str, sec: Section, raw_sec: Any, lay: Layout, pack: Pack) -> list[Any]:
-    """One section's row of the sections sheet, numbers kept exact with the text the county was written with."""
+def _section_row(school: School, sec_name: str, sec: Section, raw_sec: Any, lay: Layout, pack: Pack) -> list[Any]:
+    """One section's row of the sections sheet (the school's id and name, then the section's values), numbers kept
+    exact with the text the county was written with."""
     row: list[Any] = []
     for c in lay.sections:
         if c.key == "school_id":
-            row.append(school_id)
+            row.append(school.id)
+        elif c.key == "school_name":
+            row.append(school.name)
         elif c.key == "section":
             row.append(_display(sec_name, c, pack, lay.lang))
         else:

@@ -121,7 +121,7 @@ class BatchResult:
         return build_report(self.results, i, std.provenance(self.table.digest(i)), None, origins)
 
     def to_pandas(self) -> tuple[Any, Any]:
-        """(counties, schools) as pandas DataFrames (needs pandas: pip install 'qbalance[frames]')."""
+        """(counties, schools) as pandas DataFrames (needs pandas: pip install "qbalance-edu[frames]")."""
         from .._base.optional import require
 
         pd = require("pandas", "frames")

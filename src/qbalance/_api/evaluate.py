@@ -46,12 +46,17 @@ def evaluate_with(std: Standard, data: Any) -> Report:
 
 
 def evaluate(
-    data: Any, standard: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None
+    data: Any, standard: str | Path | Standard | None = None, *, as_of: dt.date | str | None = None
 ) -> Report:
     """Evaluate one county against a standard and return its :class:`Report`.
 
     ``data`` is a path to a county file (YAML, JSON, a filled Excel template .xlsx, or a one-county CSV/Parquet
     table), a dict in the county format, a :class:`County`, or a one-county DataFrame / Arrow table.
-    ``standard`` is a pack id, ``id@version``, a path to a pack, or a loaded :class:`Standard`.
+    ``standard`` is a pack id, ``id@version``, a path to a pack, or a loaded :class:`Standard`; by default the pack a
+    data-entry workbook records it was made for, else the national standard ``cn-moe-2017``.
     """
+    if standard is None:
+        from .._data.workbook import recorded_pack
+
+        standard = recorded_pack(data) or "cn-moe-2017"
     return load_standard(standard, as_of=as_of).evaluate(data)

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from .._base.errors import QbalanceError, _ProblemsError
 from .._base.messages import LANGS, Msg, current_language, language, msg, text
 from .._base.text import terminal_safe
+from .check_command import add_check_command
 from .lang import LANG_ENV, Parser, chosen_language, env_language
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -72,6 +73,19 @@ def _write(content: str, output: str | None) -> None:
 _VERDICT_EXIT = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE}
 
 
+DEFAULT_STANDARD = "cn-moe-2017"
+
+
+def _standard_for(args: argparse.Namespace, path: Any) -> str:
+    """The pack to use: ``--standard`` when given, else the one a data-entry workbook records it was made for, else
+    the national standard."""
+    if args.standard:
+        return str(args.standard)
+    from .._data.workbook import recorded_pack
+
+    return recorded_pack(path) or DEFAULT_STANDARD
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .._api.standard import load_standard
     from .._report.text import render_text
@@ -87,7 +101,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         _say(text("cli.xlsx_needs_output"))
         return EXIT_INVALID
-    std = load_standard(args.standard, as_of=args.as_of)
+    std = load_standard(_standard_for(args, path), as_of=args.as_of)
     report = std.evaluate(path)
     plan = None
     if args.plan:
@@ -118,7 +132,7 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     path = _county_path(args, "scenario")
     if path is None:
         return EXIT_INVALID
-    comparison = evaluate_scenario(path, args.scenario, args.standard, as_of=args.as_of)
+    comparison = evaluate_scenario(path, args.scenario, _standard_for(args, path), as_of=args.as_of)
     if args.format == "json":
         _write(comparison.to_json() + "\n", args.output)
     elif args.format == "md":
@@ -169,7 +183,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     path = _county_path(args, "plan")
     if path is None:
         return EXIT_INVALID
-    std = load_standard(args.standard, as_of=args.as_of)
+    std = load_standard(_standard_for(args, path), as_of=args.as_of)
     plan = make_plan(path, std, costs=_parse_costs(args.cost or []), **_plan_options(args))
     if args.format == "json":
         _write(plan.to_json() + "\n", args.output)
@@ -184,7 +198,7 @@ def _cmd_evaluate_batch(args: argparse.Namespace) -> int:
     return run_batch(
         args.input,
         args.output,
-        args.standard,
+        args.standard or DEFAULT_STANDARD,
         args.format,
         counties_path=args.counties,
         as_of=args.as_of,
@@ -197,7 +211,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
     from .._api.standard import load_standard
     from .._workflow.template import write_template
 
-    std = load_standard(args.standard, as_of=args.as_of)
+    std = load_standard(args.standard or DEFAULT_STANDARD, as_of=args.as_of)
     prefill = demo_path_if(args.prefill)
     out = write_template(std, args.output, lang=args.lang, county=prefill)
     _say(text("cli.wrote", path=out, pack=std.id, version=std.version))
@@ -357,6 +371,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         _add_template(sub, lang)
         _add_scenario(sub, lang)
         _add_standards(sub, lang)
+        add_check_command(sub)
         _add_schema(sub, lang)
         _add_test(sub, lang)
     return parser
@@ -377,7 +392,7 @@ def _add_pack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--standard",
         "-s",
-        default="cn-moe-2017",
+        default=None,
         metavar="STANDARD",
         help=text("cli.help.standard"),
     )

@@ -55,7 +55,12 @@ def is_columnar(data: Any) -> bool:
 
 
 def _is_workbook(data: Any) -> bool:
-    return isinstance(data, (str, Path)) and Path(data).suffix.lower() in EXCEL_SUFFIXES
+    """An .xlsx path — or a spreadsheet of another format (.xls, .et …), which the workbook reader refuses with the
+    steps to save it as .xlsx."""
+    from .workbook import OTHER_SPREADSHEET_SUFFIXES
+
+    suffix = Path(data).suffix.lower() if isinstance(data, (str, Path)) else ""
+    return suffix in EXCEL_SUFFIXES or suffix in OTHER_SPREADSHEET_SUFFIXES
 
 
 def read_input(data: Any, loaded: PackLike) -> Intake:
@@ -88,9 +93,11 @@ def _from_workbook(path: Path, loaded: PackLike) -> Intake:
 
     county, source, cells = load_workbook_county(path, loaded)
     try:
-        return Intake(build_table([county], loaded.compiled, [source]), source)
+        table = build_table([county], loaded.compiled, [source])
     except InputError as exc:
         raise relocate(exc, cells) from None
+    table.warnings.extend(cells.warnings)  # e.g. the workbook was made for another pack
+    return Intake(table, source)
 
 
 def _from_county_data(data: Any, loaded: PackLike) -> Intake:

@@ -194,7 +194,7 @@ def test_provenance_names_version_pack_hash_and_input_digest(mixed_path: Path) -
     prov = report.provenance
     assert prov.qbalance_version == qbalance.__version__
     assert prov.pack.id == "cn-yn-wenshan-2024" and prov.pack.version and prov.pack.sha256.startswith("sha256:")
-    assert [p.id for p in prov.chain] == ["cn-moe-2017", "cn-yn-wenshan-2024"]  # base first
+    assert [p.id for p in prov.chain] == ["cn-moe-2017", "cn-yn-2022", "cn-yn-wenshan-2024"]  # base first
     assert all(p.sha256.startswith("sha256:") and p.version for p in prov.chain)
     assert prov.input_digest.startswith("sha256:") and len(prov.input_digest) == len("sha256:") + 64
 

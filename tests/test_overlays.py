@@ -143,7 +143,7 @@ def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None
     assert city.value == 0.10 and city.set_by is not None
     assert (city.set_by.pack, city.set_by.change, city.set_by.clause) == ("cn-yn-wenshan-2024", "define", "三(三)8")
     assert "10%" in (city.set_by.text or "")
-    assert [p.id for p in wenshan.provenance.chain] == ["cn-moe-2017", "cn-yn-wenshan-2024"]
+    assert [p.id for p in wenshan.provenance.chain] == ["cn-moe-2017", "cn-yn-2022", "cn-yn-wenshan-2024"]
     assert wenshan.verdict == "fail" and national.verdict == "pass"
 
 

@@ -27,6 +27,8 @@ USER_FACING = [
     "_workflow/scenario.py",
     "_workflow/scenario_eval.py",
     "_workflow/template.py",
+    "_workflow/history",
+    "_workflow/workbook_check.py",
     "_cli",
 ]
 """Where a problem is always a catalogue message (code that reports to people, not to pack authors)."""

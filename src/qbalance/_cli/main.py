@@ -31,6 +31,7 @@ from .._base.errors import QbalanceError, _ProblemsError
 from .._base.messages import LANGS, Msg, current_language, language, msg, text
 from .._base.text import terminal_safe
 from .check_command import add_check_command
+from .history_command import add_history_command
 from .lang import LANG_ENV, Parser, chosen_language, env_language
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -372,6 +373,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         _add_scenario(sub, lang)
         _add_standards(sub, lang)
         add_check_command(sub)
+        add_history_command(sub)
         _add_schema(sub, lang)
         _add_test(sub, lang)
     return parser

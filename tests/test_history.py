@@ -10,7 +10,6 @@ are the real ones.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
@@ -31,7 +30,6 @@ import qbalance
 from qbalance import AddResources, Scenario, apply_scenario, load_scenario
 from qbalance._base.messages import msg
 from qbalance._cli import main as cli
-from qbalance._cli.history_command import add_history_command
 from qbalance._report.report import Report
 from qbalance._workflow.history import (
     MIGRATIONS,
@@ -93,21 +91,9 @@ def expected(files: dict[int, Path]) -> dict[int, Report]:
     return {y: std.evaluate(p) for y, p in files.items()}
 
 
-_BUILD = cli.build_parser
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _BUILD()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "history" not in sub.choices:  # until build_parser registers it
-        add_history_command(sub)
-    return parser
-
-
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     """``run("history", "list", ...)`` → (exit status, stdout, stderr) of the real command line."""
-    monkeypatch.setattr(cli, "build_parser", _parser)
 
     def go(*argv: str | Path) -> tuple[int, str, str]:
         capsys.readouterr()
@@ -123,7 +109,6 @@ def stored(files: dict[int, Path], tmp_path_factory: pytest.TempPathFactory) -> 
     """A database holding the three years, added through the command line; tests copy it before changing it."""
     db = tmp_path_factory.mktemp("db") / "history.sqlite"
     mp = pytest.MonkeyPatch()
-    mp.setattr(cli, "build_parser", _parser)
     try:
         for year in YEARS:
             assert cli.main(["history", "add", str(files[year]), "--year", str(year), "--db", str(db)]) == 0
@@ -552,17 +537,7 @@ _DRIVER = """
 import argparse, sys, time
 from qbalance._cli import main as cli
 from qbalance._base.messages import msg
-from qbalance._cli.history_command import add_history_command
 from qbalance._workflow.history import store
-
-build = cli.build_parser
-
-def parser():
-    p = build()
-    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-    if "history" not in sub.choices:
-        add_history_command(sub)
-    return p
 
 real_input, real_chain = store.insert_input, store.insert_chain
 
@@ -575,7 +550,7 @@ def paused_chain(conn, *args):
     print("IN-TRANSACTION", flush=True)
     time.sleep(300)
 
-cli.build_parser, store.insert_input, store.insert_chain = parser, spilling_input, paused_chain
+store.insert_input, store.insert_chain = spilling_input, paused_chain
 sys.exit(cli.main(sys.argv[1:]))
 """
 

@@ -45,9 +45,7 @@ def evaluate_with(std: Standard, data: Any) -> Report:
     return std.evaluate(data)
 
 
-def evaluate(
-    data: Any, standard: str | Path | Standard | None = None, *, as_of: dt.date | str | None = None
-) -> Report:
+def evaluate(data: Any, standard: str | Path | Standard | None = None, *, as_of: dt.date | str | None = None) -> Report:
     """Evaluate one county against a standard and return its :class:`Report`.
 
     ``data`` is a path to a county file (YAML, JSON, a filled Excel template .xlsx, or a one-county CSV/Parquet

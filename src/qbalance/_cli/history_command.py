@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .._base.messages import language, msg, pick, text
+from .._base.messages import current_language, language, msg, pick, text
 from .._base.text import terminal_safe
 from .._workflow.history import (
     DEFAULT_DB_NAME,
@@ -49,15 +49,13 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     """Register ``qbalance history`` and its subcommands on the top-level subparsers."""
     hist = sub.add_parser(
         "history",
-        help="a county's evaluations year by year (SQLite history store)",
-        description="Store each year's data and report of a county in a SQLite file; list, show and export them.",
+        help=text("history.help.command"),
+        description=text("history.help.description"),
     )
     hsub = hist.add_subparsers(dest="history_command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db", metavar="PATH", help=f"the history database (default: ${ENV_DB}, else ./{DEFAULT_DB_NAME})"
-    )
-    common.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of messages (default zh)")
+    common.add_argument("--db", metavar="PATH", help=text("history.help.db", env=ENV_DB, default=DEFAULT_DB_NAME))
+    common.add_argument("--lang", choices=["zh", "en"], default=current_language(), help=text("history.help.lang"))
     _add_add(hsub, common)
     _add_list(hsub, common)
     _add_show(hsub, common)
@@ -65,41 +63,41 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _add_add(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ad = hsub.add_parser("add", parents=[common], help="evaluate a county file and store its data and report")
-    ad.add_argument("path", help="county file (.yaml, .json, a filled .xlsx template, a one-county .csv/.parquet)")
-    ad.add_argument("--year", type=int, help="the data year (default: the year the file states)")
-    ad.add_argument("--standard", "-s", default="cn-moe-2017", help="pack id, id@version or path")
-    ad.add_argument("--as-of", help="choose the version of the standard in force on this date (YYYY-MM-DD)")
-    ad.add_argument("--note", help="a note kept with the record (e.g. why it replaces the previous one)")
-    ad.add_argument("--replace", action="store_true", help="replace different data stored for the year (kept)")
+    ad = hsub.add_parser("add", parents=[common], help=text("history.help.add"))
+    ad.add_argument("path", help=text("history.help.path"))
+    ad.add_argument("--year", type=int, help=text("history.help.year"))
+    ad.add_argument("--standard", "-s", default="cn-moe-2017", help=text("history.help.standard"))
+    ad.add_argument("--as-of", help=text("history.help.as_of"))
+    ad.add_argument("--note", help=text("history.help.note"))
+    ad.add_argument("--replace", action="store_true", help=text("history.help.replace"))
     ad.set_defaults(func=_guarded(_cmd_add))
 
 
 def _add_list(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ls = hsub.add_parser("list", parents=[common], help="list the stored county-years")
-    ls.add_argument("--county", metavar="CODE", help="only this county")
-    ls.add_argument("--all", action="store_true", help="also the superseded records")
-    ls.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    ls = hsub.add_parser("list", parents=[common], help=text("history.help.list"))
+    ls.add_argument("--county", metavar="CODE", help=text("history.help.county"))
+    ls.add_argument("--all", action="store_true", help=text("history.help.all"))
+    ls.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("history.help.format"))
     ls.set_defaults(func=_guarded(_cmd_list))
 
 
 def _add_show(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    sh = hsub.add_parser("show", parents=[common], help="print the stored report of a county and year")
-    sh.add_argument("--county", metavar="CODE")
-    sh.add_argument("--year", type=int)
-    sh.add_argument("--id", type=int, metavar="N", help="a record by its number (also a superseded one)")
-    sh.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    sh.add_argument("--output", "-o", help="write to this file instead of standard output")
+    sh = hsub.add_parser("show", parents=[common], help=text("history.help.show"))
+    sh.add_argument("--county", metavar="CODE", help=text("history.help.show_county"))
+    sh.add_argument("--year", type=int, help=text("history.help.show_year"))
+    sh.add_argument("--id", type=int, metavar="N", help=text("history.help.id"))
+    sh.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("history.help.format"))
+    sh.add_argument("--output", "-o", help=text("history.help.output"))
     sh.set_defaults(func=_guarded(_cmd_show))
 
 
 def _add_export(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ex = hsub.add_parser("export", parents=[common], help="flat tables for warehouses (CSV or Parquet)")
-    ex.add_argument("--format", "-f", choices=list(FORMATS), default="csv")
-    ex.add_argument("--output", "-o", required=True, help="directory for county_years.* and school_sections.*")
-    ex.add_argument("--county", metavar="CODE", help="only this county")
-    ex.add_argument("--all", action="store_true", help="also the superseded records")
-    ex.add_argument("--plain-csv", action="store_true", help="write text cells exactly (no apostrophe before = + - @)")
+    ex = hsub.add_parser("export", parents=[common], help=text("history.help.export"))
+    ex.add_argument("--format", "-f", choices=list(FORMATS), default="csv", help=text("history.help.export_format"))
+    ex.add_argument("--output", "-o", required=True, help=text("history.help.export_dir"))
+    ex.add_argument("--county", metavar="CODE", help=text("history.help.county"))
+    ex.add_argument("--all", action="store_true", help=text("history.help.all"))
+    ex.add_argument("--plain-csv", action="store_true", help=text("history.help.plain_csv"))
     ex.set_defaults(func=_guarded(_cmd_export))
 
 

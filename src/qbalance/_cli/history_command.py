@@ -63,7 +63,7 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _add_add(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ad = hsub.add_parser("add", parents=[common], help=text("history.help.add"))
+    ad = hsub.add_parser("add", parents=[common], help=text("history.help.add"), description=text("history.help.add"))
     ad.add_argument("path", help=text("history.help.path"))
     ad.add_argument("--year", type=int, help=text("history.help.year"))
     ad.add_argument("--standard", "-s", default="cn-moe-2017", help=text("history.help.standard"))
@@ -74,7 +74,9 @@ def _add_add(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: 
 
 
 def _add_list(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ls = hsub.add_parser("list", parents=[common], help=text("history.help.list"))
+    ls = hsub.add_parser(
+        "list", parents=[common], help=text("history.help.list"), description=text("history.help.list")
+    )
     ls.add_argument("--county", metavar="CODE", help=text("history.help.county"))
     ls.add_argument("--all", action="store_true", help=text("history.help.all"))
     ls.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("history.help.format"))
@@ -82,7 +84,9 @@ def _add_list(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common:
 
 
 def _add_show(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    sh = hsub.add_parser("show", parents=[common], help=text("history.help.show"))
+    sh = hsub.add_parser(
+        "show", parents=[common], help=text("history.help.show"), description=text("history.help.show")
+    )
     sh.add_argument("--county", metavar="CODE", help=text("history.help.show_county"))
     sh.add_argument("--year", type=int, help=text("history.help.show_year"))
     sh.add_argument("--id", type=int, metavar="N", help=text("history.help.id"))
@@ -92,7 +96,9 @@ def _add_show(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common:
 
 
 def _add_export(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    ex = hsub.add_parser("export", parents=[common], help=text("history.help.export"))
+    ex = hsub.add_parser(
+        "export", parents=[common], help=text("history.help.export"), description=text("history.help.export")
+    )
     ex.add_argument("--format", "-f", choices=list(FORMATS), default="csv", help=text("history.help.export_format"))
     ex.add_argument("--output", "-o", required=True, help=text("history.help.export_dir"))
     ex.add_argument("--county", metavar="CODE", help=text("history.help.county"))

@@ -63,13 +63,24 @@ class _Problems:
         code = self._county_of_input[input_row]
         return None if code is None else str(code)
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: Msg) -> None:
+    def add(
+        self,
+        row: int | None,
+        column: str | None,
+        school: str | None,
+        value: Any,
+        message: Msg,
+        *,
+        county: str | None = None,
+    ) -> None:
+        """Report a problem of a cell (``row`` None: of a whole column); ``county``: the county (or counties,
+        comma-separated) it belongs to when its row does not say (a row without a county code)."""
         self.count += 1
         if row is not None and self.rowmap is not None:
             row = int(self.rowmap[row])
-        code = self.county_of(row) if row is not None else None
+        code = county if county is not None else self.county_of(row) if row is not None else None
         if code is not None:
-            self.county_codes.add(code)
+            self.county_codes.update(code.split(", ") if county is not None else (code,))
         if len(self.items) < MAX_LISTED_PROBLEMS:
             if isinstance(value, np.generic):
                 value = value.item()
@@ -108,7 +119,16 @@ class _Collect(_Problems):
         super().__init__(None)
         self.raw: list[tuple[int, Msg]] = []
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: Msg) -> None:
+    def add(
+        self,
+        row: int | None,
+        column: str | None,
+        school: str | None,
+        value: Any,
+        message: Msg,
+        *,
+        county: str | None = None,
+    ) -> None:
         if row is not None:
             self.raw.append((row, message))
 

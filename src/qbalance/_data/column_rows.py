@@ -118,12 +118,35 @@ def _row_keys(
     ids = np.array([*id_uniq, None], dtype=object)[id_codes]
     for i in np.flatnonzero(id_codes < 0):
         probs.add(int(i), "school_id", None, None, msg("columns.no_school_id"))
-    for i in np.flatnonzero(cc_codes < 0):
-        probs.add(int(i), "county_code", _sid(ids, None, int(i)), None, msg("columns.no_county_code"))
+    no_code = msg("columns.no_county_code")
+    for r, counties in _counties_of_uncoded_rows(id_codes, cc_codes, cc_uniq).items():
+        probs.add(r, "county_code", _sid(ids, None, r), None, no_code, county=", ".join(counties) or None)
     probs.raise_if_any()
     county_keys = np.array(cc_uniq, dtype=object)
     school_idx, _ = _factorize(cc_codes * max(len(id_uniq), 1) + id_codes)
     return ids, cc_codes, county_keys, school_idx
+
+
+def _counties_of_uncoded_rows(id_codes: np.ndarray, cc_codes: np.ndarray, cc_uniq: list[str]) -> dict[int, list[str]]:
+    """For each row without a county code, the counties it may belong to, so that ``on_error="skip"`` leaves them
+    out rather than evaluate one without the row: the county of its school's other rows; or, for a school with no
+    other coded row, the counties of the nearest coded rows before and after it (a table is written county by
+    county). Empty when the table has no coded row at all."""
+    missing = np.flatnonzero(cc_codes < 0)
+    if not missing.size:
+        return {}
+    coded = np.flatnonzero(cc_codes >= 0)
+    county_of_school: dict[int, set[int]] = {}
+    for i_code, c_code in zip(id_codes[coded].tolist(), cc_codes[coded].tolist(), strict=True):
+        county_of_school.setdefault(i_code, set()).add(c_code)
+    out: dict[int, list[str]] = {}
+    for i in missing.tolist():
+        near = county_of_school.get(int(id_codes[i]))
+        if not near:
+            at = int(np.searchsorted(coded, i))
+            near = {int(cc_codes[coded[j]]) for j in (at - 1, at) if 0 <= j < coded.size}
+        out[i] = [cc_uniq[c] for c in sorted(near)]
+    return out
 
 
 def group_rows(cols: dict[str, np.ndarray], coded: _Coded, row_no: np.ndarray | None, probs: _Problems) -> WorkingRows:

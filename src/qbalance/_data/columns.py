@@ -14,6 +14,7 @@ This module assembles the table and its warnings; the work is done by :mod:`.col
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from .column_cells import (
     TableProblems,
     _county_value,
     _has_value,
+    _missing_mask,
     _Problems,
     _text,
     _text_present,
@@ -252,43 +254,30 @@ def _section_warnings(
     sec_county = rows.county_idx[section_rows]
     sec_ids = rows.ids[section_rows]
     sec_names = np.array(ALL_SECTIONS, dtype=object)[rows.sec_code_i[section_rows]]
+    # one message for all: a warning is the same problem at another place (thousands of them in a nation)
+    no_students = Problem.of(msg("data.section_no_students"), source=source, value=0)
     warnings = [
-        _section_warning(
-            "data.section_no_students",
-            "students",
-            sec_ids[i],
-            sec_names[i],
-            int(sec_county[i]),
-            source,
-        )
+        _at_section(no_students, "students", sec_ids[i], sec_names[i], int(sec_county[i]))
         for i in np.flatnonzero(section_cols["students"] == 0)
     ]
     warnings += _senior_data_warnings(rows, inputs, source)
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
+        no_teachers = Problem.of(msg("data.section_no_teachers"), source=source, value=0)
         warnings += [
-            _section_warning(
-                "data.section_no_teachers",
-                "teachers.full_time",
-                sec_ids[i],
-                sec_names[i],
-                int(sec_county[i]),
-                source,
-            )
+            _at_section(no_teachers, "teachers.full_time", sec_ids[i], sec_names[i], int(sec_county[i]))
             for i in np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0))
         ]
     return warnings
 
 
-def _section_warning(key: str, field: str, school_id: Any, section: Any, county: int, source: str | None) -> Problem:
-    """A warning on a zero value of one section's field."""
-    return Problem.of(
-        msg(key),
-        source=source,
+def _at_section(warning: Problem, field: str, school_id: Any, section: Any, county: int) -> Problem:
+    """A warning about one section's field."""
+    return dataclasses.replace(
+        warning,
         path=f"{school_id}.sections.{section}.{field}",
         school_id=str(school_id),
         field=f"sections.{section}.{field}",
-        value=0,
         extra={"county": county},
     )
 
@@ -300,25 +289,28 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
     senior_data = ["classes", *(f"teachers.{k}" for k in TeacherCounts.model_fields)]  # the county-file order
     senior_data += [c for c, d in inputs.items() if d.level == "section" and not c.startswith("teachers.")]
     senior_data = [c for c in dict.fromkeys(senior_data) if c in cols]
+    senior = np.flatnonzero(rows.sec_code_i == 2)
+    if not senior_data or not senior.size:
+        return []
     labels = {c: lab for c, d in inputs.items() if (lab := label_of(d)) is not None}
+    shown = [c if c == "classes" or c.startswith("teachers.") else f"facts.{c}" for c in senior_data]
+    given = np.column_stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data])
+    by_fields: dict[tuple[str, ...], Problem] = {}
     warnings: list[Problem] = []
-    for i in np.flatnonzero(rows.sec_code_i == 2):
-        ignored = [
-            (c if c == "classes" or c.startswith("teachers.") else f"facts.{c}")
-            for c in senior_data
-            if _has_value(np.asarray(cols[c][i : i + 1]))
-        ]
-        if ignored:
-            warnings.append(
-                Problem.of(
-                    msg("data.senior_ignored", fields=FieldList(tuple(ignored), labels)),
-                    source=source,
-                    path=f"{rows.ids[i]}.sections.senior",
-                    school_id=str(rows.ids[i]),
-                    field="sections.senior",
-                    extra={"county": int(rows.county_idx[i])},
-                )
+    for k in np.flatnonzero(given.any(axis=1)):
+        ignored = tuple(name for name, has in zip(shown, given[k], strict=True) if has)
+        if ignored not in by_fields:
+            message = msg("data.senior_ignored", fields=FieldList(ignored, labels))
+            by_fields[ignored] = Problem.of(message, source=source, field="sections.senior")
+        i = senior[k]
+        warnings.append(
+            dataclasses.replace(
+                by_fields[ignored],
+                path=f"{rows.ids[i]}.sections.senior",
+                school_id=str(rows.ids[i]),
+                extra={"county": int(rows.county_idx[i])},
             )
+        )
     return warnings
 
 

@@ -233,7 +233,7 @@ def test_run_batch_speaks_chinese_by_default(
     src = make_nation.write_table(bad, tmp_path / "bad.csv")
     run_batch(src, tmp_path / "out", "cn-moe-2017", "csv", on_error="skip")
     out = capsys.readouterr().out
-    assert out.startswith("已评估 7 个县(") and "1 个县因输入数据有问题未评估" in out
+    assert out.startswith("已评估7个县（") and "1个县因输入数据有问题未评估" in out
     (problem,) = _read_csv(tmp_path / "out" / "problems.csv")
     assert problem["message"] == "应为以下之一：城区、镇区、乡村"
 

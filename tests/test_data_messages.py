@@ -52,7 +52,7 @@ def test_file_refusals_speak_chinese_by_default(tmp_path: Path) -> None:
     odd.write_text("x", encoding="utf-8")
     (suffix,) = _problems(qbalance.load_county, odd)
     assert (
-        suffix.text() == "无法识别的文件类型“.txt”：请使用 .yaml、.yml、.json、.xlsx 或 .csv 文件(见 qbalance --help)"
+        suffix.text() == "无法识别的文件类型“.txt”：请使用 .yaml、.yml、.json、.xlsx 或 .csv 文件（见 qbalance --help）"
     )
     assert (
         suffix.text("en") == "unknown file type '.txt': use .yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)"
@@ -70,15 +70,15 @@ def test_yaml_and_json_refusals_name_the_place_in_chinese() -> None:
         load_yaml("a: 1\nb: 2\na: 3\n", "x.yaml")
     problem = info.value.problem
     # the first 'a' is at line 1, column 1; the repeated one at line 3, column 1
-    assert problem.text() == "键“a”重复(首次出现在第1行第1列)"
-    assert problem.render() == "x.yaml:第3行第1列: 键“a”重复(首次出现在第1行第1列)"
+    assert problem.text() == "键“a”重复（首次出现在第1行第1列）"
+    assert problem.render() == "x.yaml:第3行第1列: 键“a”重复（首次出现在第1行第1列）"
     assert problem.message == "duplicate key 'a' (first at line 1, column 1)"
     with pytest.raises(YamlRefused) as info:
         load_yaml("a: !!python/object:os.system x\n", "x.yaml")
     assert info.value.problem.text() == "不允许使用 YAML 标签 tag:yaml.org,2002:python/object:os.system"
     with pytest.raises(YamlRefused) as info:  # a standard tag that changes a plain value: quote it instead
         load_yaml("a: !!float 3\n", "x.yaml")
-    assert info.value.problem.text() == "不允许使用 YAML 标签 tag:yaml.org,2002:float(请改为给值加引号)"
+    assert info.value.problem.text() == "不允许使用 YAML 标签 tag:yaml.org,2002:float（请改为给值加引号）"
     with pytest.raises(YamlRefused) as info:
         load_json('{"a": NaN}', "x.json", DATA_LIMITS)
     assert info.value.problem.text() == "不是有效的 JSON：NaN 不是有效的 JSON 值"
@@ -91,7 +91,7 @@ def test_a_pipe_is_refused_in_chinese(tmp_path: Path) -> None:
     fifo = tmp_path / "county.yaml"
     os.mkfifo(fifo)
     (problem,) = _problems(qbalance.load_county, fifo)
-    assert problem.text() == "无法读取文件：不是普通文件(而是管道、套接字或设备)"
+    assert problem.text() == "无法读取文件：不是普通文件（而是管道、套接字或设备）"
 
 
 # ---------------------------------------------------------------- the pack's facts
@@ -105,7 +105,7 @@ def test_a_bad_fact_is_named_by_the_packs_label_in_either_language() -> None:
     share, rating = _problems(qbalance.evaluate, data)
     assert share.field == "facts.quality_quota_share" and share.label is not None
     assert share.field_text("zh") == f"{share.label['zh']} [facts.quality_quota_share]"
-    assert share.text() == "不能大于1(比例写作 0.85 或“85%”)"
+    assert share.text() == "不能大于1（比例写作 0.85 或“85%”）"
     assert share.message == "must be at most 1 (a share is written 0.85 or '85%')"
     assert rating.school_id == "B" and rating.label is not None
     assert rating.text().startswith("不是该评价等级中的值：请填写") and "良好" in rating.text()
@@ -121,7 +121,7 @@ def test_the_same_fact_problem_reads_the_same_from_a_table() -> None:
     (from_file,) = _problems(qbalance.evaluate, data)
     cols = _columns(data)
     (from_table,) = _problems(qbalance.evaluate_many, cols)
-    assert from_table.text() == from_file.text() == "不能大于1(比例写作 0.85 或“85%”)"
+    assert from_table.text() == from_file.text() == "不能大于1（比例写作 0.85 或“85%”）"
     assert from_table.label == from_file.label
     assert from_table.render().startswith("第2行，字段 ")  # the first data row, after the header
 
@@ -135,14 +135,14 @@ def test_warnings_speak_chinese_and_guess_what_was_meant(national: qbalance.Stan
     warnings = {w.field: w for w in _warnings(data, national)}
     label = national.pack.inputs["music_rooms"].label.zh
     assert warnings["facts.music_room"].text() == (
-        f"数据项“music_room”不是标准 cn-moe-2017 在学校级的输入项，未使用；是否应为“music_rooms”({label})？"
+        f"数据项“music_room”不是标准 cn-moe-2017 在学校级的输入项，未使用；是否应为“music_rooms”（{label}）？"
     )
     assert warnings["facts.music_room"].message == (
         "fact 'music_room' is not an input of pack cn-moe-2017 at school level; it is not used; "
         "did you mean 'music_rooms'?"
     )
     assert warnings["facts.music_rooms"].text() == (
-        f"数据项“music_rooms”({label})是标准 cn-moe-2017 的学校级输入项，不应写在县级；此处的值未使用"
+        f"数据项“music_rooms”（{label}）是标准 cn-moe-2017 的学校级输入项，不应写在县级；此处的值未使用"
     )
     assert warnings["sections.primary.students"].text() == "该学段没有在校学生：不参与任何生均指标的计算"
     assert warnings["sections.primary.students"].message == (
@@ -158,7 +158,9 @@ def test_ignored_senior_data_is_listed_by_label_in_chinese_and_by_key_in_english
         "senior": {"students": 300, "classes": 6, "teachers": {"full_time": 30}},
     }
     data = county(school("T", "twelve_year", sections=sections), school("B"))
-    expected_zh = "已忽略：高中学段的数据(班级数、专任教师数)不用于义务教育指标；高中只读取在校学生数，用于分摊共用设施"
+    expected_zh = (
+        "已忽略：高中学段的数据（班级数、专任教师数）不用于义务教育指标；高中只读取在校学生数，用于分摊共用设施"
+    )
     expected_en = (
         "ignored: senior section data (classes, teachers.full_time) is not used by compulsory-education "
         "indicators; only the senior students are read, to apportion shared facilities"
@@ -225,7 +227,7 @@ def test_a_csv_saved_in_gbk_is_refused_with_how_to_save_it(tmp_path: Path) -> No
     (problem,) = _problems(qbalance.evaluate_many, path)
     # "county_code," is 12 bytes; 学校 in GBK (D1 A7 D0 A3) happen to be valid UTF-8 pairs, then the newline
     # (byte 16) and "1," (17, 18): 第 (B5 DA) starts with a continuation byte, at byte 19
-    assert problem.text().startswith("不是 UTF-8 编码的文本(第19字节)：请在 Excel 中“另存为 → CSV UTF-8(逗号分隔)”")
+    assert problem.text().startswith("不是 UTF-8 编码的文本（第19字节）：请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”")
     assert problem.message.startswith("not UTF-8 text (byte 19)")
 
 

@@ -122,18 +122,18 @@ def _summary(result: Any, written: list[Path], problems: Path) -> int:
     n_incomplete = int(verdicts.size - n_pass - n_fail)
     n_skipped = len(result.skipped)
     if not result.county_codes:  # every county was left out
-        _say("batch.none_evaluated", n_skipped=n_skipped, problems=problems)
+        _say("batch.none_evaluated", n_skipped=f"{n_skipped:,}", problems=problems)
         return EXIT_INVALID
     counts = {
-        "n": len(result.county_codes),
-        "n_pass": n_pass,
-        "n_fail": n_fail,
-        "n_incomplete": n_incomplete,
-        "n_rows": result.table.levels["section"].n,
+        "n": f"{len(result.county_codes):,}",
+        "n_pass": f"{n_pass:,}",
+        "n_fail": f"{n_fail:,}",
+        "n_incomplete": f"{n_incomplete:,}",
+        "n_rows": f"{result.table.levels['section'].n:,}",
         "files": ", ".join(str(p) for p in written),
     }
     if result.on_error == "skip":
-        print(text("batch.summary_skipped", n_skipped=n_skipped, problems=problems, **counts))
+        print(text("batch.summary_skipped", n_skipped=f"{n_skipped:,}", problems=problems, **counts))
     else:
         print(text("batch.summary", **counts))
     for w in result.table.warnings[:_MAX_PRINTED]:

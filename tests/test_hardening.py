@@ -314,7 +314,8 @@ def test_a_document_of_aliases_stays_within_bounded_memory(tmp_path: Path) -> No
     anchors = "".join(f"a{i}: &r{i} [{', '.join(['1'] * 50)}]\n" for i in range(4))
     (tmp_path / "bomb.yaml").write_text(anchors + "schools:\n" + body)
     run = _limited(
-        "import qbalance\ntry:\n    qbalance.evaluate('bomb.yaml')\nexcept qbalance.InputError as e:\n    print(e)\n",
+        "import qbalance\ntry:\n    qbalance.evaluate('bomb.yaml')\n"
+        "except qbalance.InputError as e:\n    print(e.render('en'))\n",
         tmp_path,
     )
     assert run.returncode == 0, run.stderr[-2000:]
@@ -624,7 +625,8 @@ def test_a_workbook_that_lies_about_its_sizes_is_refused(tmp_path: Path) -> None
 def test_a_workbook_bomb_stays_within_bounded_memory(tmp_path: Path) -> None:
     _bomb(tmp_path, 215)
     run = _limited(
-        "import qbalance\ntry:\n    qbalance.evaluate('bomb.xlsx')\nexcept qbalance.InputError as e:\n    print(e)\n",
+        "import qbalance\ntry:\n    qbalance.evaluate('bomb.xlsx')\n"
+        "except qbalance.InputError as e:\n    print(e.render('en'))\n",
         tmp_path,
     )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from .._base.errors import InputError, Problem
+from .._base.messages import msg
 from .._base.text import spreadsheet_safe
 from .._base.vocabulary import SECTIONS
-from .._data.columns import read_table_file, table_from_columns
+from .._data.columns import read_table_file, table_from_columns, table_of_good_counties
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results
 from .._report.build import build_report
 from .._report.report import Report
 from .standard import Standard, load_standard
 
-__all__ = ["BatchResult", "evaluate_many"]
+__all__ = ["PROBLEM_COLUMNS", "BatchResult", "evaluate_many"]
+
+OnError = Literal["raise", "skip"]
+ON_ERROR = ("raise", "skip")
+PROBLEM_COLUMNS = ("county_code", "row", "school_id", "field", "value", "message", "key")
+"""The columns of the problems table (``problems.csv``) of ``on_error="skip"``."""
 
 
 _STATUS_WORDS = np.array(["not_evaluated", "pass", "fail"], dtype=object)
@@ -38,6 +45,11 @@ class BatchResult:
     standard: Standard
     table: Table
     results: Results
+    problems: list[Problem] = field(default_factory=list)
+    """With ``on_error="skip"``: the input problems of the counties left out (each naming its county and row)."""
+    skipped: list[str] = field(default_factory=list)
+    """With ``on_error="skip"``: the codes of the counties left out because their data has a problem."""
+    on_error: OnError = "raise"
 
     @property
     def county_codes(self) -> list[str]:
@@ -120,6 +132,29 @@ class BatchResult:
         origins = std.resolved.origins if std.resolved is not None else {}
         return build_report(self.results, i, std.provenance(self.table.digest(i)), None, origins)
 
+    def problems_table(self, lang: str | None = None) -> dict[str, np.ndarray]:
+        """One row per input problem of the counties left out (``on_error="skip"``): county_code, row (in the
+        input file), school_id, field (by its label, the key in brackets), value as written, message (Chinese
+        unless ``lang="en"`` or the current language is English) and the message's catalogue key."""
+        rows = [
+            (
+                p.extra.get("county_code"),
+                p.extra.get("row"),
+                p.school_id,
+                p.field_text(lang) if p.field else None,
+                None if p.value is None else str(p.value),
+                p.text(lang),
+                p.key,
+            )
+            for p in self.problems
+        ]
+        out: dict[str, np.ndarray] = {}
+        for j, name in enumerate(PROBLEM_COLUMNS):
+            col = np.empty(len(rows), dtype=object)
+            col[:] = [r[j] for r in rows]
+            out[name] = col
+        return out
+
     def to_pandas(self) -> tuple[Any, Any]:
         """(counties, schools) as pandas DataFrames (needs pandas: pip install "qbalance-edu[frames]")."""
         from .._base.optional import require
@@ -127,8 +162,11 @@ class BatchResult:
         pd = require("pandas", "frames")
         return _frame(pd, self.counties()), _frame(pd, self.schools())
 
-    def write(self, directory: str | Path, fmt: str = "csv", *, spreadsheet_safe: bool = True) -> list[Path]:
-        """Write counties and schools tables to ``directory`` as CSV (or Parquet, which needs pyarrow).
+    def write(
+        self, directory: str | Path, fmt: str = "csv", *, spreadsheet_safe: bool = True, lang: str | None = None
+    ) -> list[Path]:
+        """Write counties and schools tables to ``directory`` as CSV (or Parquet, which needs pyarrow); with
+        ``on_error="skip"`` also the problems table (``problems.csv``, messages in ``lang``, Chinese by default).
 
         CSV is written for spreadsheets by default: a text cell (a school or county name from the data) that starts
         with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so Excel, WPS or
@@ -137,7 +175,10 @@ class BatchResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, cols in (("counties", self.counties()), ("schools", self.schools())):
+        tables = [("counties", self.counties()), ("schools", self.schools())]
+        if self.on_error == "skip":
+            tables.append(("problems", self.problems_table(lang)))
+        for name, cols in tables:
             path = d / f"{name}.{fmt}"
             if fmt == "parquet":
                 from .._base.optional import require
@@ -185,7 +226,12 @@ def _write_csv(path: Path, cols: dict[str, np.ndarray], spreadsheet: bool) -> No
 
 
 def evaluate_many(
-    data: Any, standard: str | Path | Standard = "cn-moe-2017", *, counties: Any = None, as_of: Any = None
+    data: Any,
+    standard: str | Path | Standard = "cn-moe-2017",
+    *,
+    counties: Any = None,
+    as_of: Any = None,
+    on_error: OnError = "raise",
 ) -> BatchResult:
     """Evaluate every county in one columnar table (dict of arrays, DataFrame or Arrow table) in one vectorised pass.
 
@@ -193,7 +239,14 @@ def evaluate_many(
     ``county_code`` column; county-level facts come from ``counties`` (one row per county_code). Per-county results
     are identical to evaluating each county alone. No pydantic object is built per school. A table with no rows
     gives a result with no counties and every column (so an empty partition of a Dask frame needs no special case).
+
+    ``on_error="raise"`` (the default): any bad cell raises :class:`InputError` listing every problem, and nothing
+    is evaluated. ``on_error="skip"``: a county with any input problem is left out whole (never half-evaluated), the
+    others are evaluated, and the result's ``problems`` and ``skipped`` (and :meth:`BatchResult.problems_table`)
+    say what was left out and why. A problem that belongs to no county (a required column missing) still raises.
     """
+    if on_error not in ON_ERROR:
+        raise InputError(Problem.of(msg("batch.bad_on_error", value=on_error)))
     std = load_standard(standard, as_of=as_of)
     source = str(data) if isinstance(data, (str, Path)) else None
     if isinstance(data, (str, Path)):
@@ -202,12 +255,23 @@ def evaluate_many(
     if isinstance(counties, (str, Path)):
         counties = read_table_file(Path(counties))
     if _row_count(data) == 0:
-        table = build_table([], std.compiled, [])  # no counties: every result table has its columns and no rows
+        table = _no_counties(std)
+    elif on_error == "skip":
+        good = table_of_good_counties(
+            data, std.compiled, counties=counties, source=source, counties_source=counties_source
+        )
+        table = good.table if good.table is not None else _no_counties(std)
+        return BatchResult(std, table, std.run(table), good.problems, good.skipped, on_error)
     else:
         table = table_from_columns(
             data, std.compiled, counties=counties, source=source, counties_source=counties_source
         )
-    return BatchResult(std, table, std.run(table))
+    return BatchResult(std, table, std.run(table), on_error=on_error)
+
+
+def _no_counties(std: Standard) -> Table:
+    """The table of no county: every result table has its columns and no rows."""
+    return build_table([], std.compiled, [])
 
 
 def _row_count(data: Any) -> int | None:

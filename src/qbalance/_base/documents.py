@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from .errors import InputError, InvalidValue, Problem
 from .files import read_input_file
+from .messages import Msg, msg
 
 __all__ = ["Limits", "Loaded", "load_document", "load_json", "load_yaml"]
 
@@ -84,8 +85,8 @@ class Loaded:
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, location: str | None) -> None:
-        super().__init__(message)
+    def __init__(self, message: Msg, location: str | None) -> None:
+        super().__init__(message.text("en"))
         self.message = message
         self.location = location
 
@@ -93,6 +94,11 @@ class _Refused(Exception):
 def _pos(node: Any) -> str:
     mark = node.start_mark
     return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _line_column(node: Any) -> dict[str, int]:
+    mark = node.start_mark
+    return {"line": mark.line + 1, "column": mark.column + 1}
 
 
 class _JsonInt(int):
@@ -154,58 +160,56 @@ class _Builder:
     def build(self, node: Any, path: tuple[str | int, ...], depth: int) -> Any:
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
-            raise _Refused(
-                f"document too large: more than {self.limits.max_nodes} values (after expanding aliases)",
-                _pos(node),
-            )
+            raise _Refused(msg("files.too_many_values", limit=self.limits.max_nodes), _pos(node))
         if depth > self.limits.max_depth:
-            raise _Refused(f"document nested deeper than {self.limits.max_depth} levels", _pos(node))
+            raise _Refused(msg("files.too_deep", limit=self.limits.max_depth), _pos(node))
         if len(self.positions) < self.limits.max_nodes:
             self.positions.setdefault(path, _pos(node))
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _STD_TAGS:
-                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+                raise _Refused(msg("files.yaml_tag", tag=node.tag), _pos(node))
             if len(node.value) > self.limits.max_scalar_chars:
-                raise _Refused(f"value longer than {self.limits.max_scalar_chars} characters", _pos(node))
+                raise _Refused(msg("files.value_too_long", limit=self.limits.max_scalar_chars), _pos(node))
             if node.style in (None, ""):
                 implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
                 if node.tag != implicit:  # an explicit tag on a plain scalar
                     if node.tag == "tag:yaml.org,2002:str":
                         return node.value  # !!str 123 is the text "123"
-                    raise _Refused(f"YAML tag {node.tag!r} is not allowed (quote the value instead)", _pos(node))
+                    raise _Refused(msg("files.yaml_tag_quote", tag=node.tag), _pos(node))
                 value = _plain(node.value)
                 if type(value) is int and str(value) != node.value:
                     self.written[path] = node.value
                 return value
             if node.tag != "tag:yaml.org,2002:str" and node.style not in ("'", '"', "|", ">"):
-                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+                raise _Refused(msg("files.yaml_tag", tag=node.tag), _pos(node))
             return node.value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
+                raise _Refused(msg("files.yaml_tag", tag=node.tag), _pos(node))
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
-                raise _Refused(f"YAML tag {node.tag!r} is not allowed", _pos(node))
-            out: dict[str, Any] = {}
-            first_seen: dict[str, str] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise _Refused("mapping keys must be plain text", _pos(key_node))
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise _Refused("YAML merge keys ('<<') are not allowed; write the values out", _pos(key_node))
-                if key_node.tag not in _STD_TAGS:
-                    raise _Refused(f"YAML tag {key_node.tag!r} is not allowed", _pos(key_node))
-                key = key_node.value  # keys are always text: 'no:' stays "no", '01:' stays "01"
-                if key in out:
-                    raise _Refused(
-                        f"duplicate key {key!r} (first at {first_seen[key]})",
-                        _pos(key_node),
-                    )
-                first_seen[key] = _pos(key_node)
-                out[key] = self.build(value_node, (*path, key), depth + 1)
-            return out
-        raise _Refused(f"unsupported YAML node {type(node).__name__}", None)
+                raise _Refused(msg("files.yaml_tag", tag=node.tag), _pos(node))
+            return self.mapping(node, path, depth)
+        raise _Refused(msg("files.yaml_node", node=type(node).__name__), None)
+
+    def mapping(self, node: Any, path: tuple[str | int, ...], depth: int) -> dict[str, Any]:
+        """A mapping node's keys (always text) and built values; merge keys, tags and duplicate keys refused."""
+        out: dict[str, Any] = {}
+        first_seen: dict[str, dict[str, int]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(msg("files.key_not_text"), _pos(key_node))
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(msg("files.merge_key"), _pos(key_node))
+            if key_node.tag not in _STD_TAGS:
+                raise _Refused(msg("files.yaml_tag", tag=key_node.tag), _pos(key_node))
+            key = key_node.value  # keys are always text: 'no:' stays "no", '01:' stays "01"
+            if key in out:
+                raise _Refused(msg("files.duplicate_key", key=key, **first_seen[key]), _pos(key_node))
+            first_seen[key] = _line_column(key_node)
+            out[key] = self.build(value_node, (*path, key), depth + 1)
+        return out
 
 
 ALIAS_VALUES = 100_000
@@ -234,7 +238,7 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
     """Load one YAML document safely; raises ``ValueError`` carrying a :class:`Problem` on any refusal."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > limits.max_bytes:
-        raise YamlRefused(Problem(f"file larger than {limits.max_bytes} bytes", source=source))
+        raise YamlRefused(Problem.of(msg("files.too_large", limit=limits.max_bytes), source=source))
     positions: dict[tuple[str | int, ...], str] = {}
     try:
         root = yaml.compose(raw, Loader=_Loader)
@@ -242,9 +246,9 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
         mark = getattr(exc, "problem_mark", None)
         loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlRefused(Problem(f"not valid YAML: {problem}", source=source, location=loc)) from None
+        raise YamlRefused(Problem.of(msg("files.not_yaml", detail=problem), source=source, location=loc)) from None
     except RecursionError:
-        raise YamlRefused(Problem("document nested too deeply", source=source)) from None
+        raise YamlRefused(Problem.of(msg("files.nested"), source=source)) from None
     if root is None:
         return Loaded(None, source, positions)
     # Aliases may repeat what the document holds, but only by ALIAS_VALUES values in all: a "billion laughs"
@@ -259,21 +263,21 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
     try:
         data = builder.build(root, (), 0)
     except _Refused as exc:
-        raise YamlRefused(Problem(exc.message, source=source, location=exc.location)) from None
+        raise YamlRefused(Problem.of(exc.message, source=source, location=exc.location)) from None
     except RecursionError:
-        raise YamlRefused(Problem("document nested too deeply", source=source)) from None
+        raise YamlRefused(Problem.of(msg("files.nested"), source=source)) from None
     return Loaded(data, source, positions, builder.written)
 
 
 def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise InvalidValue(msg("files.json_constant", name=name))
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r}")
+            raise InvalidValue(msg("files.json_duplicate_key", key=key))
         out[key] = value
     return out
 
@@ -282,14 +286,15 @@ def load_json(text: str | bytes, source: str, limits: Limits = DATA_LIMITS) -> L
     """Load JSON strictly: no NaN/Infinity, no duplicate keys, bounded size and depth."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > limits.max_bytes:
-        raise YamlRefused(Problem(f"file larger than {limits.max_bytes} bytes", source=source))
+        raise YamlRefused(Problem.of(msg("files.too_large", limit=limits.max_bytes), source=source))
     try:
         data = json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_no_duplicates, parse_int=_json_int)
     except (ValueError, RecursionError) as exc:
-        raise YamlRefused(Problem(f"not valid JSON: {exc}", source=source)) from None
+        detail = exc.msg if isinstance(exc, InvalidValue) else str(exc)
+        raise YamlRefused(Problem.of(msg("files.not_json", detail=detail), source=source)) from None
     depth = _depth(data, limits.max_depth)
     if depth > limits.max_depth:
-        raise YamlRefused(Problem(f"document nested deeper than {limits.max_depth} levels", source=source))
+        raise YamlRefused(Problem.of(msg("files.too_deep", limit=limits.max_depth), source=source))
     written: dict[tuple[str | int, ...], str] = {}
     return Loaded(_record_json_ints(data, (), written), source, {}, written)
 
@@ -317,7 +322,7 @@ class YamlRefused(ValueError):
         self.problem = problem
 
 
-def load_document(path: Path, limits: Limits, kinds: str) -> Loaded:
+def load_document(path: Path, limits: Limits, kinds: str | Msg) -> Loaded:
     """Read a .yaml/.yml/.json file with the safe loaders; every failure is an :class:`InputError` naming the file.
 
     ``kinds`` completes the message for an unknown suffix ("use .yaml, .yml or .json").
@@ -332,4 +337,4 @@ def load_document(path: Path, limits: Limits, kinds: str) -> Loaded:
             return load_yaml(raw, source, limits)
     except YamlRefused as exc:
         raise InputError(exc.problem) from None
-    raise InputError(Problem(f"unknown file type {path.suffix!r}: use {kinds}", source=source))
+    raise InputError(Problem.of(msg("files.unknown_type", suffix=path.suffix, kinds=kinds), source=source))

@@ -8,13 +8,15 @@ cannot exceed it either. Refusals are :class:`InputError` (or the caller's own e
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .messages import Msg, msg
 
-__all__ = ["FileRefused", "check_file", "read_bounded", "read_input_file"]
+__all__ = ["FileRefused", "cannot_read", "check_file", "read_bounded", "read_input_file"]
 
 
 class FileRefused(Exception):
@@ -25,8 +27,22 @@ class FileRefused(Exception):
         self.problem = problem
 
 
-def _size_text(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+def _size_text(n: int, unit: str = " bytes") -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n:,}{unit}"
+
+
+_REASONS = {
+    errno.ENOENT: "files.reason.not_found",
+    errno.EACCES: "files.reason.denied",
+    errno.EPERM: "files.reason.denied",
+}
+
+
+def cannot_read(exc: OSError) -> Msg:
+    """ "cannot read file" with the system's reason (in Chinese for the common ones: no such file, no permission)."""
+    reason = exc.strerror or str(exc)
+    key = _REASONS.get(exc.errno or 0)
+    return msg("files.cannot_read", reason=reason, reason_zh=msg(key) if key else reason)
 
 
 def check_file(path: Path, max_bytes: int) -> int:
@@ -35,17 +51,15 @@ def check_file(path: Path, max_bytes: int) -> int:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise FileRefused(Problem(f"cannot read file: {exc.strerror or exc}", source=source)) from None
+        raise FileRefused(Problem.of(cannot_read(exc), source=source)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise FileRefused(Problem("cannot read file: it is a directory", source=source))
+        raise FileRefused(Problem.of(msg("files.is_directory"), source=source))
     if not stat.S_ISREG(st.st_mode):
-        raise FileRefused(Problem("cannot read file: not a regular file (a pipe, socket or device)", source=source))
+        raise FileRefused(Problem.of(msg("files.not_regular"), source=source))
     if st.st_size > max_bytes:
-        raise FileRefused(
-            Problem(
-                f"file larger than {max_bytes} bytes ({_size_text(st.st_size)}): refused before reading", source=source
-            )
-        )
+        size, size_zh = _size_text(st.st_size), _size_text(st.st_size, "字节")
+        refused = msg("files.too_large_before", limit=max_bytes, size=size, size_zh=size_zh)
+        raise FileRefused(Problem.of(refused, source=source))
     return st.st_size
 
 
@@ -56,9 +70,9 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise FileRefused(Problem(f"cannot read file: {exc.strerror or exc}", source=str(path))) from None
+        raise FileRefused(Problem.of(cannot_read(exc), source=str(path))) from None
     if len(data) > max_bytes:
-        raise FileRefused(Problem(f"file larger than {max_bytes} bytes (it grew while being read)", source=str(path)))
+        raise FileRefused(Problem.of(msg("files.grew", limit=max_bytes), source=str(path)))
     return data
 
 

@@ -9,20 +9,35 @@ and CV) and ``OUT/schools.<fmt>`` (one row per school section: scope, indicator 
 row-level item results). Exit status, as for ``qbalance evaluate`` but over all counties: 0 every county passes;
 1 at least one county fails; 3 none fails but at least one is incomplete (data missing); 2 the input or the pack is
 invalid (every problem is printed on stderr, nothing is written).
+
+With ``--on-error skip`` a county whose data has a problem is left out whole and the others are evaluated: the
+problems go to ``OUT/problems.<fmt>`` (county_code, row, school_id, field, value, message, key), the summary line
+says how many counties were evaluated and how many skipped, and the exit status follows the evaluated counties
+(2 when none could be). Messages are in Chinese unless ``--lang en``.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from .._base.errors import QbalanceError, _ProblemsError
+from .._base.messages import language, text
 
-__all__ = ["run_batch"]
+__all__ = ["add_batch_options", "batch_command", "run_batch"]
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("csv", "parquet")
+ON_ERROR = ("raise", "skip")
 _MAX_PRINTED = 50
+
+
+def _say(key: str, /, **args: Any) -> None:
+    """Print a catalogue message on standard error, in the current language."""
+    print(text(key, **args), file=sys.stderr)
 
 
 def run_batch(
@@ -34,50 +49,123 @@ def run_batch(
     counties_path: str | Path | None = None,
     as_of: str | None = None,
     plain_csv: bool = False,
+    on_error: str = "raise",
+    lang: str | None = None,
 ) -> int:
-    """Evaluate every county in ``input_path``, write the result tables to ``output_dir``; returns the exit status."""
-    from .._api.batch import evaluate_many
+    """Evaluate every county in ``input_path``, write the result tables to ``output_dir``; returns the exit status.
+
+    ``on_error="skip"`` evaluates the counties without input problems and writes the others' problems to
+    ``problems.<fmt>``; ``lang`` is the language of the messages and of that table (the current language, Chinese
+    unless chosen otherwise, when not given)."""
+    if lang is None:
+        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error)
+    with language(lang):
+        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error)
+
+
+def _run(
+    input_path: str | Path,
+    output_dir: str | Path,
+    standard: str,
+    fmt: str,
+    counties_path: str | Path | None,
+    as_of: str | None,
+    plain_csv: bool,
+    on_error: str,
+) -> int:
+    from .._api.batch import OnError, evaluate_many
 
     if fmt not in FORMATS:
-        print(f"qbalance evaluate-batch: --format must be one of {', '.join(FORMATS)}, not {fmt!r}", file=sys.stderr)
+        _say("batch.bad_format", formats=", ".join(FORMATS), fmt=fmt)
+        return EXIT_INVALID
+    if on_error not in ON_ERROR:
+        _say("batch.error", detail=text("batch.bad_on_error", value=on_error))
         return EXIT_INVALID
     src = Path(input_path)
     if src.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        print(f"qbalance evaluate-batch: {src}: give a .csv or .parquet file", file=sys.stderr)
+        _say("batch.bad_suffix", path=src)
         return EXIT_INVALID
     if not src.is_file():
-        print(f"qbalance evaluate-batch: {src}: no such file", file=sys.stderr)
+        _say("batch.no_file", path=src)
         return EXIT_INVALID
     try:
-        result = evaluate_many(src, standard, counties=counties_path, as_of=as_of)
-        if not result.county_codes:  # an empty table is no county, never a pass
-            print(f"qbalance: {src}: the table has no rows", file=sys.stderr)
+        mode: OnError = "skip" if on_error == "skip" else "raise"
+        result = evaluate_many(src, standard, counties=counties_path, as_of=as_of, on_error=mode)
+        if not result.county_codes and not result.skipped:  # an empty table is no county, never a pass
+            _say("batch.no_rows", path=src)
             return EXIT_INVALID
         written = result.write(output_dir, fmt, spreadsheet_safe=not plain_csv)
     except _ProblemsError as exc:
-        problems = exc.problems
-        print(f"qbalance: {len(problems)} problem(s) in the {exc.kind.split()[0]}:", file=sys.stderr)
-        for p in problems[:_MAX_PRINTED]:
-            print(f"  - {p.render()}", file=sys.stderr)
-        if len(problems) > _MAX_PRINTED:
-            print(f"  ... and {len(problems) - _MAX_PRINTED} more", file=sys.stderr)
+        _print_problems(exc)
         return EXIT_INVALID
     except QbalanceError as exc:
-        print(f"qbalance: {exc}", file=sys.stderr)
+        _say("batch.error", detail=exc)
         return EXIT_INVALID
+    return _summary(result, written, Path(output_dir) / f"problems.{fmt}")
+
+
+def _print_problems(exc: _ProblemsError) -> None:
+    """Every problem that stopped the batch (up to a limit), one per line, on standard error."""
+    problems = exc.problems
+    _say(f"batch.problems_head.{exc.kind.split()[0]}", n=len(problems))
+    for p in problems[:_MAX_PRINTED]:
+        print("  - " + p.render(), file=sys.stderr)
+    if len(problems) > _MAX_PRINTED:
+        _say("batch.more", n=len(problems) - _MAX_PRINTED)
+
+
+def _summary(result: Any, written: list[Path], problems: Path) -> int:
+    """Print the summary line and the data warnings; the exit status of the counties evaluated."""
     verdicts = result.results.verdict
     n_pass = int((verdicts == 1.0).sum())
     n_fail = int((verdicts == 0.0).sum())
     n_incomplete = int(verdicts.size - n_pass - n_fail)
-    n_rows = result.table.levels["section"].n
-    print(
-        f"{len(result.county_codes)} counties ({n_pass} pass, {n_fail} fail, {n_incomplete} incomplete), "
-        f"{n_rows} school sections; wrote {', '.join(str(p) for p in written)}"
-    )
+    n_skipped = len(result.skipped)
+    if not result.county_codes:  # every county was left out
+        _say("batch.none_evaluated", n_skipped=f"{n_skipped:,}", problems=problems)
+        return EXIT_INVALID
+    counts = {
+        "n": f"{len(result.county_codes):,}",
+        "n_pass": f"{n_pass:,}",
+        "n_fail": f"{n_fail:,}",
+        "n_incomplete": f"{n_incomplete:,}",
+        "n_rows": f"{result.table.levels['section'].n:,}",
+        "files": ", ".join(str(p) for p in written),
+    }
+    if result.on_error == "skip":
+        print(text("batch.summary_skipped", n_skipped=f"{n_skipped:,}", problems=problems, **counts))
+    else:
+        print(text("batch.summary", **counts))
     for w in result.table.warnings[:_MAX_PRINTED]:
-        print(f"warning: {w.render()}", file=sys.stderr)
+        _say("batch.warning", detail=w.render())
     if len(result.table.warnings) > _MAX_PRINTED:
-        print(f"warning: ... and {len(result.table.warnings) - _MAX_PRINTED} more", file=sys.stderr)
+        _say("batch.warning_more", n=len(result.table.warnings) - _MAX_PRINTED)
     if n_fail:
         return EXIT_FAIL
     return EXIT_INCOMPLETE if n_incomplete else EXIT_PASS
+
+
+def add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--on-error`` (and ``--lang``, unless the parser has it) to the ``evaluate-batch`` parser, and make it
+    run :func:`batch_command`, which passes them on to :func:`run_batch`."""
+    parser.add_argument(
+        "--on-error", choices=ON_ERROR, default="raise", dest="on_error", help=text("batch.help.on_error")
+    )
+    with contextlib.suppress(argparse.ArgumentError):  # unless the parser has its own --lang
+        parser.add_argument("--lang", choices=["zh", "en"], default="zh", help=text("batch.help.lang"))
+    parser.set_defaults(func=batch_command)
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    """``qbalance evaluate-batch`` with its parsed arguments."""
+    return run_batch(
+        args.input,
+        args.output,
+        args.standard,
+        args.format,
+        counties_path=args.counties,
+        as_of=args.as_of,
+        plain_csv=args.plain_csv,
+        on_error=getattr(args, "on_error", "raise"),
+        lang=getattr(args, "lang", "zh"),
+    )

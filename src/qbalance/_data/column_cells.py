@@ -16,8 +16,18 @@ import numpy as np
 from .._base.errors import InputError, Problem, UnitError
 from .._base.messages import Msg, msg
 from .._units.registry import canonical_factor, parse_quantity
+from .habits import grouped_number
 
 MAX_LISTED_PROBLEMS = 10_000
+
+
+class TableProblems(InputError):
+    """The problems of a table, knowing the county of each of them (also of those not listed)."""
+
+    def __init__(self, problems: list[Problem], county_codes: frozenset[str]) -> None:
+        super().__init__(problems)
+        self.county_codes = county_codes
+        """The county code of every problem found (listed or not) that belongs to a county."""
 
 
 class _Problems:
@@ -27,33 +37,79 @@ class _Problems:
         self.count = 0
         self.rowmap: np.ndarray | None = None
         """Maps a working row number to the row of the input file (rows are regrouped by school)."""
+        self.labels: dict[str, dict[str, str]] = {}
+        """The pack's label of each column that is a pack input, for the problems' field names."""
+        self.county_column: tuple[np.ndarray, np.ndarray | None] | None = None
+        """The county code column and the input row of each of its cells (None: the same rows), when known."""
+        self._county_of_input: np.ndarray | None = None
+        self.county_codes: set[str] = set()
+        self.table = "rows"
+        """Which table the rows are of: ``rows`` (the schools' rows) or ``counties`` (the counties table)."""
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str | Msg) -> None:
+    def county_of(self, input_row: int) -> str | None:
+        """The county code written on an input row (None when it has none, or when the codes are not known)."""
+        if self.county_column is None:
+            return None
+        if self._county_of_input is None:
+            col, rows = self.county_column
+            codes = _text(col)
+            if rows is not None:
+                by_row = np.full(int(rows.max()) + 1 if rows.size else 0, None, dtype=object)
+                by_row[rows] = codes
+                codes = by_row
+            self._county_of_input = codes
+        if input_row >= self._county_of_input.shape[0]:
+            return None
+        code = self._county_of_input[input_row]
+        return None if code is None else str(code)
+
+    def add(
+        self,
+        row: int | None,
+        column: str | None,
+        school: str | None,
+        value: Any,
+        message: Msg,
+        *,
+        county: str | None = None,
+    ) -> None:
+        """Report a problem of a cell (``row`` None: of a whole column); ``county``: the county (or counties,
+        comma-separated) it belongs to when its row does not say (a row without a county code)."""
         self.count += 1
         if row is not None and self.rowmap is not None:
             row = int(self.rowmap[row])
+        code = county if county is not None else self.county_of(row) if row is not None else None
+        if code is not None:
+            self.county_codes.update(code.split(", ") if county is not None else (code,))
         if len(self.items) < MAX_LISTED_PROBLEMS:
             if isinstance(value, np.generic):
                 value = value.item()
-            m = message if isinstance(message, Msg) else msg("data.invalid", detail=message)
             self.items.append(
                 Problem.of(
-                    m,
+                    message,
                     source=self.source,
                     location=f"row {row + 2}" if row is not None else None,  # +2: 1-based, after the header
                     path=column,
                     school_id=school,
                     field=column,
                     value=value,
+                    label=self.labels.get(column or ""),
+                    extra={"county_code": code, "row": row + 2 if row is not None else None, "table": self.table},
                 )
             )
+
+    def absorb(self, other: _Problems) -> None:
+        """Take over the problems of another collector (a counties table's), after this one's."""
+        self.items.extend(other.items[: max(0, MAX_LISTED_PROBLEMS - len(self.items))])
+        self.count += other.count
+        self.county_codes |= other.county_codes
 
     def raise_if_any(self) -> None:
         if self.count:
             items = list(self.items)
             if self.count > len(items):
                 items.append(Problem.of(msg("data.more_problems", n=self.count - len(items)), source=self.source))
-            raise InputError(items)
+            raise TableProblems(items, frozenset(self.county_codes))
 
 
 class _Collect(_Problems):
@@ -61,11 +117,20 @@ class _Collect(_Problems):
 
     def __init__(self) -> None:
         super().__init__(None)
-        self.raw: list[tuple[int, str]] = []
+        self.raw: list[tuple[int, Msg]] = []
 
-    def add(self, row: int | None, column: str | None, school: str | None, value: Any, message: str | Msg) -> None:
+    def add(
+        self,
+        row: int | None,
+        column: str | None,
+        school: str | None,
+        value: Any,
+        message: Msg,
+        *,
+        county: str | None = None,
+    ) -> None:
         if row is not None:
-            self.raw.append((row, message.text("en") if isinstance(message, Msg) else message))
+            self.raw.append((row, message))
 
 
 def _is_missing(v: Any) -> bool:
@@ -199,8 +264,14 @@ def _fast_numbers(arr: np.ndarray) -> np.ndarray | None:
     if kinds <= {str, type(None)}:
         mask = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
         texts = arr[mask].tolist()
+        joined = "".join(texts)
+        if "," in joined:  # thousands separators, as spreadsheets write them: each distinct text checked once
+            texts = _ungrouped(texts)
+            if texts is None:
+                return None
+            joined = "".join(texts)
         # only digits, signs, points, exponents and spaces: numpy then reads exactly what parse_quantity would
-        if _NOT_PLAIN.search("".join(texts)):
+        if _NOT_PLAIN.search(joined):
             return None
         try:
             parsed = np.array(texts, dtype=np.float64)
@@ -210,6 +281,19 @@ def _fast_numbers(arr: np.ndarray) -> np.ndarray | None:
         out[mask] = parsed
         return None if np.isinf(parsed).any() else out
     return None
+
+
+def _ungrouped(texts: list[str]) -> list[str] | None:
+    """The texts with their thousands separators removed when every text with a comma is a validly grouped number
+    (``5,600``); None when one is not (``5,60``, ``4,500 m²``), for the cell-by-cell reader to read or report."""
+    plain: dict[str, str] = {}
+    for t in dict.fromkeys(texts):
+        if "," in t:
+            number = grouped_number(t)
+            if number is None:
+                return None
+            plain[t] = t.replace(",", "")
+    return [plain.get(t, t) for t in texts]
 
 
 def _numbers(
@@ -228,7 +312,7 @@ def _numbers(
             return fast * canonical_factor(unit)
         values = np.full(arr.shape[0], np.nan)
         bad = np.zeros(arr.shape[0], dtype=bool)
-        parsed: dict[str, float | str] = {}  # text → value, or the error message
+        parsed: dict[str, float | Msg] = {}  # text → value, or the error message
         for i, v in enumerate(arr.tolist()):
             if _is_missing(v):
                 continue
@@ -246,19 +330,19 @@ def _numbers(
                 try:
                     parsed[text] = parse_quantity(text, unit, allow_plain_string=True)
                 except UnitError as exc:
-                    parsed[text] = str(exc)
+                    parsed[text] = exc.msg or msg("data.invalid", detail=str(exc))
             got = parsed[text]
-            if isinstance(got, str):
+            if isinstance(got, Msg):
                 probs.add(i, name, _sid(ids, school_of_row, i), v, got)
             else:
                 values[i] = got
         factor = canonical_factor(unit)
         values = values * factor
         for j in np.flatnonzero(bad):
-            probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], "not a finite number")
+            probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], msg("units.not_finite"))
         return values
     for j in np.flatnonzero(bad):
-        probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], "not a finite number")
+        probs.add(int(j), name, _sid(ids, school_of_row, int(j)), arr[j], msg("units.not_finite"))
     values[bad] = np.nan
     return values * canonical_factor(unit)
 
@@ -287,9 +371,19 @@ def _categorical(
     rows = np.flatnonzero((codes >= 0) & np.isnan(out))
     if rows.size:
         allowed = ", ".join(domain) + (f" (or {', '.join(synonyms)})" if synonyms else "")
+        message = msg("columns.not_one_of", allowed=allowed, allowed_zh=_names_zh(domain, synonyms))
         for r in rows:
-            probs.add(int(r), name, _sid(ids, None, int(r)), arr[r], f"not one of {allowed}")
+            probs.add(int(r), name, _sid(ids, None, int(r)), arr[r], message)
     return out
+
+
+def _names_zh(domain: tuple[str, ...], synonyms: Mapping[str, str]) -> str:
+    """The values of a category as a Chinese reader writes them: each by its Chinese name when it has one."""
+    chinese: dict[str, str] = {}
+    for word, value in synonyms.items():
+        if value not in chinese and not word.isascii():
+            chinese[value] = word
+    return "、".join(chinese.get(v, v) for v in domain)
 
 
 def _flag_value(v: Any) -> float | None:
@@ -315,7 +409,7 @@ def _flags(arr: np.ndarray, name: str, probs: _Problems, ids: np.ndarray) -> np.
     out: np.ndarray = np.array([np.nan if m is None else m for m in mapped] + [np.nan])[codes]
     bad = np.array([m is None for m in mapped] + [False])[codes]
     for i in np.flatnonzero(bad):
-        probs.add(int(i), name, _sid(ids, None, int(i)), arr[i], "write true or false")
+        probs.add(int(i), name, _sid(ids, None, int(i)), arr[i], msg("columns.write_bool"))
     return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from .column_cells import _categorical, _Collect, _flags, _numbers, _Problems, _
 from .column_rows import WorkingRows, one_per_school
 from .column_sources import to_columns
 from .models import PLAUSIBLE_MAX, Facilities, TeacherCounts
+from .table import range_msgs
 
 __all__ = ["CountiesTable", "check_teacher_subcounts", "read_counties_table", "read_pack_inputs"]
 
@@ -44,29 +46,46 @@ class CountiesTable:
     """The problems of the counties table, reported after those of the rows."""
 
 
-def read_counties_table(counties: Any, county_keys: np.ndarray, probs: _Problems) -> CountiesTable:
+def read_counties_table(
+    counties: Any, county_keys: np.ndarray, probs: _Problems, skipped: AbstractSet[str] = frozenset()
+) -> CountiesTable:
     """Read the counties table (if any) and match its rows to the counties of the rows by code; a missing code
-    column or a repeated code is reported to ``probs``."""
+    column or a repeated code is reported to ``probs``. The rows of the ``skipped`` counties are left out (their
+    problems were reported already); the others keep their row numbers."""
     ctab = to_columns(counties) if counties is not None else None
     ctab_idx = None
     unused_codes: list[str] = []
     if ctab is not None:
         if "county_code" not in ctab:
-            probs.add(None, "county_code", None, None, "the counties table needs a county_code column")
+            probs.add(None, "county_code", None, None, msg("columns.counties_need_code"))
         else:
+            ctab = _without(ctab, skipped, probs)
+            probs.county_column = (ctab["county_code"], probs.rowmap)
             ccode_t = _text(ctab["county_code"]).astype(str)
             lookup: dict[str, int] = {}
             for crow, code in enumerate(ccode_t.tolist()):
                 if code in lookup:
-                    probs.add(
-                        crow, "county_code", None, code, f"county code repeated (first in row {lookup[code] + 2})"
-                    )
+                    first = int(probs.rowmap[lookup[code]]) if probs.rowmap is not None else lookup[code]
+                    probs.add(crow, "county_code", None, code, msg("columns.county_repeated", row=first + 2))
                 else:
                     lookup[code] = crow
             ctab_idx = np.array([lookup.get(str(c), -1) for c in county_keys.tolist()])
             known_codes = {str(c) for c in county_keys.tolist()}
             unused_codes = [code for code in lookup if code not in known_codes]
     return CountiesTable(ctab, ctab_idx, unused_codes, probs)
+
+
+def _without(ctab: dict[str, np.ndarray], skipped: AbstractSet[str], probs: _Problems) -> dict[str, np.ndarray]:
+    """The counties table without the rows of the ``skipped`` counties; ``probs`` maps the rows left to their
+    numbers in the table as given."""
+    if not skipped:
+        return ctab
+    codes = _text(ctab["county_code"])
+    keep = np.array([c is None or str(c) not in skipped for c in codes.tolist()], dtype=bool)
+    if keep.all():
+        return ctab
+    probs.rowmap = np.flatnonzero(keep)
+    return {k: v[keep] for k, v in ctab.items()}
 
 
 def read_pack_inputs(
@@ -140,7 +159,7 @@ def _county_input_from_table(
                 name,
                 None,
                 rows.cols[name][r],
-                "differs from the counties table's value for this county; give it in one place",
+                msg("columns.differs_from_counties"),
             )
     return vals
 
@@ -152,7 +171,7 @@ def _county_input_from_rows(rows: WorkingRows, name: str, decl: Any, scales: Any
     vals_rows = _read_input(rows.cols[name], decl, name, found, None, scales)
     reported: set[tuple[int, str]] = set()
     for row, message in found.raw:
-        key = (int(rows.county_idx[row]), message)
+        key = (int(rows.county_idx[row]), message.text("en"))
         if row is not None and key not in reported:
             reported.add(key)
             probs.add(row, name, None, rows.cols[name][row], message)
@@ -180,7 +199,7 @@ def _report_county_disagreements(
             name,
             None,
             rows.cols[name][other],
-            f"the rows of this county disagree on a county-level value: {rows.cols[name][first]!r} in row {first_no}",
+            msg("columns.county_rows_disagree", first=rows.cols[name][first], row=first_no),
         )
 
 
@@ -212,7 +231,7 @@ def check_teacher_subcounts(rows: WorkingRows, inputs: Mapping[str, Any], probs:
         if sub in cols:
             sv = _numbers(cols[sub], "teacher", sub, _Problems(None), school_idx, ids)  # reported above
             for i in np.flatnonzero(sv > ft):
-                probs.add(int(i), sub, str(ids[i]), sv[i], f"exceeds full-time teachers ({ft[i]:g})")
+                probs.add(int(i), sub, str(ids[i]), sv[i], msg("columns.exceeds_full_time", full_time=f"{ft[i]:g}"))
 
 
 def _read_input(
@@ -223,20 +242,16 @@ def _read_input(
         vals = _numbers(raw, decl.unit, name, probs, None, ids)
         factor = canonical_factor(decl.unit)
         shown = vals / factor
-        plain = decl.unit.strip() in ("", "1", "dimensionless")
-        unit_text = "" if plain else f" {decl.unit}"  # the same messages as for a county file
-        hint = " (a share is written 0.85 or '85%')" if plain and decl.max is not None and decl.max <= 1 else ""
+        low, high = range_msgs(decl)  # the same messages as for a county file
         if decl.min is not None:
             for i in np.flatnonzero(shown < decl.min):
-                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at least {decl.min:g}{unit_text}")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], low)
         if decl.max is not None:
             for i in np.flatnonzero(shown > decl.max):
-                probs.add(
-                    int(i), name, _sid(ids, None, int(i)), shown[i], f"must be at most {decl.max:g}{unit_text}{hint}"
-                )
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], high)
         if decl.integer:
             for i in np.flatnonzero((shown % 1 != 0) & ~np.isnan(shown)):
-                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], "must be a whole number")
+                probs.add(int(i), name, _sid(ids, None, int(i)), shown[i], msg("data.integer"))
         limit = PLAUSIBLE_MAX.get(decl.unit) if name in _TYPED_FIELDS else None
         if limit is not None:
             for i in np.flatnonzero(shown > limit):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import InputError, Problem
+from .._base.messages import msg
 from .._base.text import id_key
 from .._base.vocabulary import (
     LOCATION_ZH,
@@ -25,7 +26,7 @@ from .._base.vocabulary import (
 )
 from .column_cells import _categorical, _factorize, _flags, _missing_mask, _numbers, _Problems, _sid, _text_codes
 from .column_sources import ALL_SECTIONS, _Coded, _read_columns, _wide_to_long
-from .table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS
+from .table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS, section_args
 
 __all__ = [
     "WorkingRows",
@@ -95,13 +96,13 @@ def check_required_columns(
     the ``county_code`` argument when one is given."""
     n = next(iter(cols.values())).shape[0] if cols else 0
     if n == 0:
-        raise InputError(Problem("the table has no rows", source=source))
+        raise InputError(Problem.of(msg("columns.no_rows"), source=source))
     for required in _REQUIRED:
         if required not in cols:
-            probs.add(None, required, None, None, "required column is missing")
+            probs.add(None, required, None, None, msg("columns.missing_column"))
     if "county_code" not in cols:
         if county_code is None:
-            probs.add(None, "county_code", None, None, "required column is missing (or give county_code=)")
+            probs.add(None, "county_code", None, None, msg("columns.missing_county_code"))
         else:
             cols["county_code"] = np.full(n, county_code, dtype=object)
     probs.raise_if_any()
@@ -116,13 +117,36 @@ def _row_keys(
     cc_codes, cc_uniq = _text_codes(cols["county_code"], coded.get("county_code"))
     ids = np.array([*id_uniq, None], dtype=object)[id_codes]
     for i in np.flatnonzero(id_codes < 0):
-        probs.add(int(i), "school_id", None, None, "school id is missing")
-    for i in np.flatnonzero(cc_codes < 0):
-        probs.add(int(i), "county_code", _sid(ids, None, int(i)), None, "county code is missing")
+        probs.add(int(i), "school_id", None, None, msg("columns.no_school_id"))
+    no_code = msg("columns.no_county_code")
+    for r, counties in _counties_of_uncoded_rows(id_codes, cc_codes, cc_uniq).items():
+        probs.add(r, "county_code", _sid(ids, None, r), None, no_code, county=", ".join(counties) or None)
     probs.raise_if_any()
     county_keys = np.array(cc_uniq, dtype=object)
     school_idx, _ = _factorize(cc_codes * max(len(id_uniq), 1) + id_codes)
     return ids, cc_codes, county_keys, school_idx
+
+
+def _counties_of_uncoded_rows(id_codes: np.ndarray, cc_codes: np.ndarray, cc_uniq: list[str]) -> dict[int, list[str]]:
+    """For each row without a county code, the counties it may belong to, so that ``on_error="skip"`` leaves them
+    out rather than evaluate one without the row: the county of its school's other rows; or, for a school with no
+    other coded row, the counties of the nearest coded rows before and after it (a table is written county by
+    county). Empty when the table has no coded row at all."""
+    missing = np.flatnonzero(cc_codes < 0)
+    if not missing.size:
+        return {}
+    coded = np.flatnonzero(cc_codes >= 0)
+    county_of_school: dict[int, set[int]] = {}
+    for i_code, c_code in zip(id_codes[coded].tolist(), cc_codes[coded].tolist(), strict=True):
+        county_of_school.setdefault(i_code, set()).add(c_code)
+    out: dict[int, list[str]] = {}
+    for i in missing.tolist():
+        near = county_of_school.get(int(id_codes[i]))
+        if not near:
+            at = int(np.searchsorted(coded, i))
+            near = {int(cc_codes[coded[j]]) for j in (at - 1, at) if 0 <= j < coded.size}
+        out[i] = [cc_uniq[c] for c in sorted(near)]
+    return out
 
 
 def group_rows(cols: dict[str, np.ndarray], coded: _Coded, row_no: np.ndarray | None, probs: _Problems) -> WorkingRows:
@@ -167,9 +191,11 @@ def check_lookalike_ids(rows: WorkingRows, probs: _Problems) -> None:
         j = first.setdefault(id_key(sid), i)
         if j != i:
             first_row = int(probs.rowmap[rows.starts[j]]) + 2 if probs.rowmap is not None else int(rows.starts[j]) + 2
-            message = (
-                f"duplicate school id: {sid!r} reads as {rows.school_ids[j]!r} (row {first_row}) once full-width "
-                "and invisible characters are set aside; give each school its own id"
+            message = msg(
+                "data.duplicate_id_lookalike",
+                text=sid,
+                first=rows.school_ids[j],
+                where=msg("problem.row", row=first_row),
             )
             probs.add(int(rows.starts[i]), "school_id", sid, sid, message)
 
@@ -179,7 +205,7 @@ def check_duplicate_sections(rows: WorkingRows, probs: _Problems) -> None:
     key = rows.school_idx * 3 + rows.sec_code_i
     for i in np.flatnonzero(np.r_[False, key[1:] == key[:-1]]):
         probs.add(
-            int(i), "section", str(rows.ids[i]), ALL_SECTIONS[rows.sec_code_i[i]], "duplicate school id and section"
+            int(i), "section", str(rows.ids[i]), ALL_SECTIONS[rows.sec_code_i[i]], msg("columns.duplicate_section")
         )
 
 
@@ -197,7 +223,7 @@ def one_per_school(rows: WorkingRows, values: np.ndarray, name: str, probs: _Pro
             name,
             rows.school_ids[s],
             None,
-            "the rows of this school disagree on a school-level value",
+            msg("columns.school_rows_disagree"),
         )
     return np.where(np.isfinite(lo), lo, np.nan)
 
@@ -213,7 +239,7 @@ def school_columns(rows: WorkingRows, probs: _Problems) -> dict[str, np.ndarray]
         written = ~_missing_mask(cols[name], coded.get(name))
         n_written = np.bincount(rows.school_idx, weights=written, minlength=rows.n_school)
         for s in np.flatnonzero(np.isnan(school_cols[name]) & (n_written == 0)):  # a bad value was reported above
-            probs.add(int(rows.starts[s]), name, rows.school_ids[s], None, "missing")
+            probs.add(int(rows.starts[s]), name, rows.school_ids[s], None, msg("columns.missing"))
     school_cols["boarding"] = (
         one_per_school(rows, _flags(cols["boarding"], "boarding", probs, rows.ids), "boarding", probs)
         if "boarding" in cols
@@ -227,19 +253,14 @@ def read_students(rows: WorkingRows, probs: _Problems) -> np.ndarray:
     raw, ids = rows.cols["students"], rows.ids
     students = _numbers(raw, "student", "students", probs, rows.school_idx, ids)
     for i in np.flatnonzero(np.isnan(students) & _missing_mask(raw)):
-        probs.add(int(i), "students", str(ids[i]), raw[i], "students is required")
+        probs.add(int(i), "students", str(ids[i]), raw[i], msg("columns.students_required"))
     for i in np.flatnonzero(students < 0):
-        probs.add(int(i), "students", str(ids[i]), students[i], "must not be negative")
+        probs.add(int(i), "students", str(ids[i]), students[i], msg("data.negative"))
     for i in np.flatnonzero((students % 1 != 0) & ~np.isnan(students)):
-        probs.add(int(i), "students", str(ids[i]), students[i], "must be a whole number")
+        probs.add(int(i), "students", str(ids[i]), students[i], msg("data.integer"))
+    implausible = msg("columns.enrolment_implausible", limit=MAX_SECTION_STUDENTS)
     for i in np.flatnonzero(students > MAX_SECTION_STUDENTS):
-        probs.add(
-            int(i),
-            "students",
-            str(ids[i]),
-            students[i],
-            f"implausible enrolment (more than {MAX_SECTION_STUDENTS})",
-        )
+        probs.add(int(i), "students", str(ids[i]), students[i], implausible)
     return students
 
 
@@ -252,20 +273,10 @@ def check_sections_allowed(rows: WorkingRows, school_type: np.ndarray, probs: _P
         of_type = school_type == ti
         for si, sname in enumerate(ALL_SECTIONS):
             if sname in must:
+                needed = msg("data.section_needed", **section_args(tname, sname))
                 for s in np.flatnonzero(of_type & ~has[:, si]):
-                    probs.add(
-                        int(rows.starts[s]),
-                        "section",
-                        rows.school_ids[s],
-                        None,
-                        f"a {tname} school needs a {sname} section",
-                    )
+                    probs.add(int(rows.starts[s]), "section", rows.school_ids[s], None, needed)
             if sname not in may:
+                refused = msg("data.section_not_allowed", **section_args(tname, sname))
                 for s in np.flatnonzero(of_type & has[:, si]):
-                    probs.add(
-                        int(rows.starts[s]),
-                        "section",
-                        rows.school_ids[s],
-                        sname,
-                        f"a {tname} school cannot have a {sname} section",
-                    )
+                    probs.add(int(rows.starts[s]), "section", rows.school_ids[s], sname, refused)

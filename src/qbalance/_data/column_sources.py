@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import InputError, Problem
+from .._base.files import cannot_read
+from .._base.messages import msg
 
 __all__ = ["ALL_SECTIONS", "county_to_columns", "read_csv", "read_csv_fast", "read_table_file", "to_columns"]
 
@@ -46,15 +48,15 @@ def _read_columns(data: Any) -> tuple[dict[str, np.ndarray], _Coded]:
     elif hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas.DataFrame
         items = [(str(name), _pandas_to_numpy(data[name])) for name in data.columns]
     else:
-        raise InputError(Problem(f"cannot read columns from a {type(data).__name__}: give a dict, DataFrame or Table"))
+        raise InputError(Problem.of(msg("columns.cannot_read", kind=type(data).__name__)))
     out: dict[str, np.ndarray] = {}
     n: int | None = None
     for name, values in items:
         arr = _as_array(values)
         if arr.ndim != 1:
-            raise InputError(Problem(f"column {name!r} is not one-dimensional"))
+            raise InputError(Problem.of(msg("columns.not_1d", column=name)))
         if n is not None and arr.shape[0] != n:
-            raise InputError(Problem(f"column {name!r} has {arr.shape[0]} rows, others have {n}"))
+            raise InputError(Problem.of(msg("columns.lengths", column=name, n=arr.shape[0], others=n)))
         n = arr.shape[0]
         out[str(name)] = arr
     return out, coded
@@ -116,25 +118,19 @@ def read_csv(path: str | Path) -> dict[str, np.ndarray]:
             try:
                 header = next(reader)
             except StopIteration:
-                raise InputError(Problem("empty CSV file", source=str(p))) from None
+                raise InputError(Problem.of(msg("columns.empty_csv"), source=str(p))) from None
             rows = list(reader)
     except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(
-                f"not UTF-8 text (byte {exc.start}): save the file as 'CSV UTF-8' (Excel: 另存为 → CSV UTF-8); "
-                "GBK/GB2312 files are not read, to avoid guessing the encoding",
-                source=str(p),
-            )
-        ) from None
+        raise InputError(Problem.of(msg("columns.not_utf8", byte=exc.start), source=str(p))) from None
     except OSError as exc:
-        raise InputError(Problem(f"cannot read file: {exc.strerror}", source=str(p))) from None
+        raise InputError(Problem.of(cannot_read(exc), source=str(p))) from None
     problems = [
-        Problem(f"row has {len(r)} cells, the header has {len(header)}", source=str(p), location=f"row {i + 2}")
+        Problem.of(msg("columns.ragged_row", n=len(r), header=len(header)), source=str(p), location=f"row {i + 2}")
         for i, r in enumerate(rows)
         if len(r) != len(header)
     ]
     dupes = sorted({h for h in header if header.count(h) > 1})
-    problems += [Problem(f"column {h!r} appears more than once", source=str(p)) for h in dupes]
+    problems += [Problem.of(msg("columns.repeated_column", column=h), source=str(p)) for h in dupes]
     if problems:
         raise InputError(problems)
     out: dict[str, np.ndarray] = {}
@@ -200,7 +196,7 @@ def _wide_to_long(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         parts_rows.append(np.flatnonzero(present))
         parts_sec.extend([s] * int(present.sum()))
     if not parts_rows:
-        raise InputError(Problem("no section column and no primary.students / junior.students columns"))
+        raise InputError(Problem.of(msg("columns.no_section_column")))
     rows = np.concatenate(parts_rows)
     out: dict[str, np.ndarray] = {k: v[rows] for k, v in shared.items()}
     out["section"] = np.array(parts_sec, dtype=object)
@@ -279,4 +275,4 @@ def read_table_file(path: Path) -> Any:
 
         pq = require("pyarrow.parquet", "arrow")
         return pq.read_table(path)
-    raise ValueError(f"unknown table format {path.suffix!r}: use .csv or .parquet")
+    raise InputError(Problem.of(msg("columns.unknown_format", suffix=path.suffix), source=str(path)))

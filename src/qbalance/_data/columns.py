@@ -14,15 +14,28 @@ This module assembles the table and its warnings; the work is done by :mod:`.col
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._base.errors import Problem
+from .._base.errors import InputError, Problem
+from .._base.messages import msg
 from .._base.text import NAME_FORBIDDEN, name_problem
 from .._packs.compile import STRUCTURAL, CompiledPack
-from .column_cells import MAX_LISTED_PROBLEMS, _county_value, _has_value, _Problems, _text, _text_present, _truthy
+from .column_cells import (
+    MAX_LISTED_PROBLEMS,
+    TableProblems,
+    _county_value,
+    _has_value,
+    _missing_mask,
+    _Problems,
+    _text,
+    _text_present,
+    _truthy,
+)
 from .column_inputs import check_teacher_subcounts, read_counties_table, read_pack_inputs
 from .column_rows import (
     WorkingRows,
@@ -35,17 +48,22 @@ from .column_rows import (
     read_students,
     school_columns,
 )
+from .column_skip import Skip, drop_rows
 from .column_sources import ALL_SECTIONS, county_to_columns, read_csv, read_csv_fast, read_table_file, to_columns
+from .habits import ROW_NUMBER_COLUMNS
 from .models import TeacherCounts
 from .table import Level, Table
+from .wording import FieldList, closest, label_of
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
+    "GoodCounties",
     "county_to_columns",
     "read_csv",
     "read_csv_fast",
     "read_table_file",
     "table_from_columns",
+    "table_of_good_counties",
     "to_columns",
 ]
 
@@ -62,8 +80,10 @@ _BASE_COLUMNS = {
     "section",
     "students",
     *_STRUCT_SCHOOL,
+    *ROW_NUMBER_COLUMNS,
 }
-"""The columns read whatever the pack: keys, names, county facts and the structural school columns."""
+"""The columns read whatever the pack: keys, names, county facts and the structural school columns (and the row
+number column, 序号, which is accepted and ignored)."""
 
 
 def table_from_columns(
@@ -75,12 +95,16 @@ def table_from_columns(
     county_code: str | None = None,
     county_name: str | None = None,
     counties_source: str | None = None,
+    skip: Skip | None = None,
 ) -> Table:
-    """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems."""
-    cols, coded, row_no = long_columns(data, source)
+    """Build the engine's table from columnar data, validating every cell; raises InputError listing the problems.
+
+    ``skip`` names counties (and rows) to leave out, as :func:`table_of_good_counties` does."""
+    cols, coded, row_no = drop_rows(*long_columns(data, source), skip)
     probs = _Problems(source)
     probs.rowmap = row_no
     check_required_columns(cols, county_code, probs, source)
+    probs.county_column = (cols["county_code"], row_no)  # every problem names its county (on_error="skip")
     rows = group_rows(cols, coded, row_no, probs)
     check_duplicate_sections(rows, probs)
     check_lookalike_ids(rows, probs)
@@ -92,14 +116,15 @@ def table_from_columns(
     inputs = {k: d for k, d in pack.inputs.items() if k not in STRUCTURAL}
     section_rows = np.isin(rows.sec_code_i, [ALL_SECTIONS.index(s) for s in pack.sections])
     cprobs = _Problems(counties_source or ("counties" if source is None else f"{source} (counties)"))
-    ctab = read_counties_table(counties, rows.county_keys, cprobs)
+    cprobs.table = "counties"
+    probs.labels = cprobs.labels = {k: lab for k, d in inputs.items() if (lab := label_of(d)) is not None}
+    ctab = read_counties_table(counties, rows.county_keys, cprobs, skip.counties if skip else frozenset())
     county_cols, section_cols, evidence = read_pack_inputs(
         rows, inputs, pack.scales, section_rows, ctab, school_cols, probs
     )
     check_teacher_subcounts(rows, inputs, probs)
     _check_names(rows, probs)
-    probs.items.extend(cprobs.items)
-    probs.count += cprobs.count
+    probs.absorb(cprobs)
     probs.raise_if_any()
 
     senior_rows = rows.sec_code_i == 2
@@ -195,25 +220,27 @@ def _unused_column_warnings(
 ) -> list[Problem]:
     """A warning for each column with a value that is neither a pack input, its evidence, nor a base column."""
     known = set(inputs) | {f"{k}.evidence" for k in inputs} | _BASE_COLUMNS
-    return [
-        Problem(f"column {c!r} is not an input of pack {pack_id}; it is not used", source=source, field=c)
-        for c in cols
-        if c not in known and _has_value(cols[c])
-    ]
+    out = []
+    for c in cols:
+        if c in known or not _has_value(cols[c]):
+            continue
+        close = closest(c, known)
+        message = (
+            msg("columns.unused_hint", column=c, pack=pack_id, close=close)
+            if close is not None
+            else msg("columns.unused", column=c, pack=pack_id)
+        )
+        out.append(Problem.of(message, source=source, field=c))
+    return out
 
 
 def _unused_county_warnings(unused_codes: list[str], counties_source: str | None) -> list[Problem]:
     """A warning naming the counties of the counties table that have no school in the table (none if all have)."""
     if not unused_codes:
         return []
-    shown = ", ".join(unused_codes[:10]) + (f" … ({len(unused_codes)} in all)" if len(unused_codes) > 10 else "")
-    return [
-        Problem(
-            f"the counties table has counties with no school in the table (not evaluated): {shown}",
-            source=counties_source,
-            field="county_code",
-        )
-    ]
+    more = msg("data.list_more", n=len(unused_codes)) if len(unused_codes) > 10 else ""
+    message = msg("columns.unused_counties", codes=", ".join(unused_codes[:10]), more=more)
+    return [Problem.of(message, source=counties_source, field="county_code")]
 
 
 def _section_warnings(
@@ -227,45 +254,30 @@ def _section_warnings(
     sec_county = rows.county_idx[section_rows]
     sec_ids = rows.ids[section_rows]
     sec_names = np.array(ALL_SECTIONS, dtype=object)[rows.sec_code_i[section_rows]]
+    # one message for all: a warning is the same problem at another place (thousands of them in a nation)
+    no_students = Problem.of(msg("data.section_no_students"), source=source, value=0)
     warnings = [
-        _section_warning(
-            "section has no students: it is left out of every per-student indicator",
-            "students",
-            sec_ids[i],
-            sec_names[i],
-            int(sec_county[i]),
-            source,
-        )
+        _at_section(no_students, "students", sec_ids[i], sec_names[i], int(sec_county[i]))
         for i in np.flatnonzero(section_cols["students"] == 0)
     ]
     warnings += _senior_data_warnings(rows, inputs, source)
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
+        no_teachers = Problem.of(msg("data.section_no_teachers"), source=source, value=0)
         warnings += [
-            _section_warning(
-                "section has students but no full-time teachers",
-                "teachers.full_time",
-                sec_ids[i],
-                sec_names[i],
-                int(sec_county[i]),
-                source,
-            )
+            _at_section(no_teachers, "teachers.full_time", sec_ids[i], sec_names[i], int(sec_county[i]))
             for i in np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0))
         ]
     return warnings
 
 
-def _section_warning(
-    message: str, field: str, school_id: Any, section: Any, county: int, source: str | None
-) -> Problem:
-    """A warning on a zero value of one section's field."""
-    return Problem(
-        message,
-        source=source,
+def _at_section(warning: Problem, field: str, school_id: Any, section: Any, county: int) -> Problem:
+    """A warning about one section's field."""
+    return dataclasses.replace(
+        warning,
         path=f"{school_id}.sections.{section}.{field}",
         school_id=str(school_id),
         field=f"sections.{section}.{field}",
-        value=0,
         extra={"county": county},
     )
 
@@ -277,23 +289,90 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
     senior_data = ["classes", *(f"teachers.{k}" for k in TeacherCounts.model_fields)]  # the county-file order
     senior_data += [c for c, d in inputs.items() if d.level == "section" and not c.startswith("teachers.")]
     senior_data = [c for c in dict.fromkeys(senior_data) if c in cols]
+    senior = np.flatnonzero(rows.sec_code_i == 2)
+    if not senior_data or not senior.size:
+        return []
+    labels = {c: lab for c, d in inputs.items() if (lab := label_of(d)) is not None}
+    shown = [c if c == "classes" or c.startswith("teachers.") else f"facts.{c}" for c in senior_data]
+    given = np.column_stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data])
+    by_fields: dict[tuple[str, ...], Problem] = {}
     warnings: list[Problem] = []
-    for i in np.flatnonzero(rows.sec_code_i == 2):
-        ignored = [
-            (c if c == "classes" or c.startswith("teachers.") else f"facts.{c}")
-            for c in senior_data
-            if _has_value(np.asarray(cols[c][i : i + 1]))
-        ]
-        if ignored:
-            warnings.append(
-                Problem(
-                    f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
-                    "indicators; only the senior students are read, to apportion shared facilities",
-                    source=source,
-                    path=f"{rows.ids[i]}.sections.senior",
-                    school_id=str(rows.ids[i]),
-                    field="sections.senior",
-                    extra={"county": int(rows.county_idx[i])},
-                )
+    for k in np.flatnonzero(given.any(axis=1)):
+        ignored = tuple(name for name, has in zip(shown, given[k], strict=True) if has)
+        if ignored not in by_fields:
+            message = msg("data.senior_ignored", fields=FieldList(ignored, labels))
+            by_fields[ignored] = Problem.of(message, source=source, field="sections.senior")
+        i = senior[k]
+        warnings.append(
+            dataclasses.replace(
+                by_fields[ignored],
+                path=f"{rows.ids[i]}.sections.senior",
+                school_id=str(rows.ids[i]),
+                extra={"county": int(rows.county_idx[i])},
             )
+        )
     return warnings
+
+
+@dataclass
+class GoodCounties:
+    """The table of the counties whose data has no problem, and the problems of the others."""
+
+    table: Table | None
+    """The table of the good counties; None when every county has a problem."""
+    problems: list[Problem]
+    """Every problem found, each naming its county (``extra["county_code"]``) and row (``extra["row"]``)."""
+    skipped: list[str]
+    """The codes of the counties left out, in order."""
+
+
+def table_of_good_counties(
+    data: Any,
+    cp: CompiledPack,
+    *,
+    counties: Any = None,
+    source: str | None = None,
+    counties_source: str | None = None,
+) -> GoodCounties:
+    """:func:`table_from_columns` for the counties whose data has no problem: a county with any problem (in its rows
+    or in its row of the counties table) is left out whole, never half-read, and its problems are returned.
+
+    The table is read again without the counties found bad until none is left with a problem: as many passes as
+    the reader has stages that stop it (never one pass per county). A problem that belongs to no county (a missing
+    column) is the whole table's: it is raised, as without skipping."""
+    skip = Skip()
+    problems: list[Problem] = []
+    while True:
+        try:
+            table = table_from_columns(
+                data, cp, counties=counties, source=source, counties_source=counties_source, skip=skip
+            )
+        except TableProblems as exc:
+            if not _skip_more(exc, skip):
+                raise InputError([*problems, *exc.problems]) from None
+            problems.extend(exc.problems)
+            continue
+        except InputError as exc:
+            if skip and any(p.key == "columns.no_rows" for p in exc.problems):  # every county was left out
+                return GoodCounties(None, problems, sorted(skip.counties))
+            raise
+        return GoodCounties(table, problems, sorted(skip.counties))
+
+
+def _skip_more(exc: TableProblems, skip: Skip) -> bool:
+    """Add the counties (and the rows naming no county) of a pass's problems to ``skip``; False when a problem
+    belongs to the whole table or nothing new is left out (skipping cannot help)."""
+    rows: set[int] = set()
+    for p in exc.problems:
+        if p.key == "data.more_problems":
+            continue
+        if p.extra.get("row") is None:
+            return False  # a problem of the table as a whole (a missing column)
+        if p.extra.get("table") == "rows":
+            rows.add(int(p.extra["row"]) - 2)
+    codes = set(exc.county_codes)
+    if codes <= skip.counties and rows <= skip.rows:
+        return False
+    skip.counties |= codes
+    skip.rows |= rows
+    return True

@@ -16,6 +16,7 @@ from .._base.documents import Loaded
 from .._base.errors import InputError, Problem
 from .._base.messages import Category, Msg, msg
 from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
+from .habits import grouped_number
 from .models import County
 
 __all__ = ["COLUMNAR_SUFFIXES", "EXCEL_SUFFIXES", "locate_loaded", "validate_county", "validation_problems"]
@@ -107,6 +108,7 @@ def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = N
     if not isinstance(data, dict):
         raise InputError(Problem.of(msg("data.not_mapping"), source=source))
     rewritten = _rewritten_ids(data, loaded, source)
+    data = ungroup_quantities(data)
     try:
         county = County.model_validate(data)
     except ValidationError as exc:
@@ -114,6 +116,52 @@ def validate_county(data: Any, source: str = "<dict>", loaded: Loaded | None = N
     if rewritten:
         raise InputError(rewritten)
     return county
+
+
+_SECTION_QUANTITIES = ("students", "classes")
+
+
+def ungroup_quantities(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every quantity of the county format written with thousands separators as spreadsheets write
+    them (``teaching_aux_area: 5,600``, which YAML reads as the text "5,600") read as its number; what changes is
+    copied, ``data`` itself is not touched. Only validly grouped numbers are read (``5,60`` stays text, for the model
+    to report); pack facts are read by the pack's own reader, which accepts the same."""
+    schools = data.get("schools")
+    if not isinstance(schools, list) or not any(isinstance(s, dict) for s in schools):
+        return data
+    out = [_ungroup_school(s) if isinstance(s, dict) else s for s in schools]
+    if all(a is b for a, b in zip(out, schools, strict=True)):
+        return data
+    return {**data, "schools": out}
+
+
+def _ungroup_school(school: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    facilities = _ungroup_values(school.get("facilities"), None)
+    if facilities is not school.get("facilities"):
+        changed["facilities"] = facilities
+    sections = school.get("sections")
+    if isinstance(sections, dict):
+        new_sections = {k: _ungroup_section(v) if isinstance(v, dict) else v for k, v in sections.items()}
+        if any(new_sections[k] is not v for k, v in sections.items()):
+            changed["sections"] = new_sections
+    return {**school, **changed} if changed else school
+
+
+def _ungroup_section(section: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _ungroup_values(section, _SECTION_QUANTITIES)
+    teachers = _ungroup_values(section.get("teachers"), None)
+    if teachers is not section.get("teachers"):
+        out = {**out, "teachers": teachers}
+    return out
+
+
+def _ungroup_values(values: Any, keys: tuple[str, ...] | None) -> Any:
+    """A mapping with its grouped numbers (of ``keys``, or of every key) read as numbers; the same object if none."""
+    if not isinstance(values, dict):
+        return values
+    numbers = {k: n for k, v in values.items() if (keys is None or k in keys) and (n := grouped_number(v)) is not None}
+    return {**values, **numbers} if numbers else values
 
 
 def _rewritten_ids(data: dict[str, Any], loaded: Loaded | None, source: str) -> list[Problem]:
@@ -128,8 +176,8 @@ def _rewritten_ids(data: dict[str, Any], loaded: Loaded | None, source: str) -> 
         if not (is_code or is_school_id):
             continue
         out.append(
-            Problem(
-                f'an id is kept as written: {text} would read as {int(text)}; quote it: "{text}"',
+            Problem.of(
+                msg("data.id_rewritten", text=text, number=int(text)),
                 source=source,
                 location=loaded.where(path),
                 path=".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "["),

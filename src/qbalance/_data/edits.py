@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .._base.errors import InputError, Problem
+from .._base.messages import Category, Field, msg
 from .._base.vocabulary import SECTIONS
 from .models import County
 from .table import Level, Table
@@ -84,17 +86,21 @@ def add_to_table(table: Table, additions: Sequence[Addition]) -> Table:
         code = float(SECTIONS.index(section))
         rows = np.flatnonzero((sec_parent == school) & (sec_code == code))
         if rows.size != 1:
-            raise ValueError(f"school {table.school_ids[school]} has no {section} section in the table")
+            sid = table.school_ids[school]
+            missing = msg("data.edit_no_section", school=sid, section=Category("section", section), section_en=section)
+            raise InputError(Problem.of(missing, school_id=sid, field=f"sections.{section}"))
         return int(rows[0])
 
     for add in additions:
         level = next((lv for lv in ("section", "school", "county") if add.input in columns[lv]), None)
         if level is None:
-            raise ValueError(f"the table has no column {add.input!r} to add to")
+            no_column = msg("data.edit_no_column", column=add.input, label=Field(add.input))
+            raise InputError(Problem.of(no_column, school_id=add.school_id, field=add.input))
         school = school_row[add.school_id]
         if level == "section":
             if add.section is None:
-                raise ValueError(f"{add.input} is a section value: an addition to it needs its section")
+                needs = msg("data.edit_needs_section", column=add.input, label=Field(add.input))
+                raise InputError(Problem.of(needs, school_id=add.school_id, field=add.input))
             row = section_row(school, add.section)
         else:
             row = school if level == "school" else int(table.ancestor("county", "school")[school])

@@ -18,6 +18,7 @@ from typing import Any
 
 from .._base.documents import DATA_LIMITS, Loaded, load_document
 from .._base.errors import InputError, Problem
+from .._base.messages import msg
 from .._packs.loading import PackLike, load_pack
 from .columns import read_table_file, table_from_columns
 from .county_file import COLUMNAR_SUFFIXES, EXCEL_SUFFIXES, locate_loaded, validate_county
@@ -26,7 +27,7 @@ from .table import Table, build_table, raw_fact_problems
 
 __all__ = ["Intake", "as_county", "is_columnar", "read_input"]
 
-COUNTY_FILE_KINDS = ".yaml, .yml, .json, .xlsx or .csv (see `qbalance --help`)"
+COUNTY_FILE_KINDS = msg("files.county_kinds")
 DEFAULT_PACK = "cn-moe-2017"
 
 
@@ -78,13 +79,8 @@ def _from_columns(data: Any, loaded: PackLike) -> Intake:
     table = table_from_columns(columns, loaded.compiled, source=source)
     codes = table.county_codes
     if len(codes) != 1:
-        raise InputError(
-            Problem(
-                f"the table holds {len(codes)} counties ({', '.join(codes[:5])}{'...' if len(codes) > 5 else ''}): "
-                "use qbalance.evaluate_many",
-                source=source,
-            )
-        )
+        shown = ", ".join(codes[:5]) + ("..." if len(codes) > 5 else "")
+        raise InputError(Problem.of(msg("data.too_many_counties", n=len(codes), codes=shown), source=source))
     return Intake(table, source or "<table>")
 
 
@@ -121,7 +117,7 @@ def _document(data: Any) -> tuple[Loaded | None, Any, str]:
     if isinstance(data, (str, Path)):
         doc = load_document(Path(data), DATA_LIMITS, COUNTY_FILE_KINDS)
         return doc, doc.data, str(data)
-    raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
+    raise InputError(Problem.of(msg("data.cannot_evaluate", kind=type(data).__name__)))
 
 
 def _with_fact_problems(error: InputError, raw: Any, source: str, doc: Loaded | None, loaded: PackLike) -> InputError:
@@ -161,4 +157,4 @@ def as_county(data: Any, loaded: PackLike | None = None) -> tuple[County, str]:
         return validate_county(doc.data, str(data), doc), str(data)
     if isinstance(data, dict):
         return validate_county(data, "<dict>"), "<dict>"
-    raise InputError(Problem(f"cannot evaluate a {type(data).__name__}: give a path, a dict or a County"))
+    raise InputError(Problem.of(msg("data.cannot_evaluate", kind=type(data).__name__)))

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._base.errors import InputError, Problem
+from .._base.errors import InputError, InvalidValue, Problem
+from .._base.messages import Category, Msg, msg
 from .._base.vocabulary import SECTION_ZH
 from .._dsl.parse import Compare, InList, Literal, Logic, Name, Node, Not, Text, parse
 from .._packs.roster_rules import ROSTER_SECTIONS
 from .._packs.schema import Pack, Roster, RosterField
+from .wording import closest
 
 __all__ = ["RosterRow", "aggregate_roster", "read_roster_csv", "roster_rows"]
 
@@ -41,9 +43,7 @@ class RosterRow:
 def _roster_of(standard: Any) -> Roster:
     pack: Pack = standard.pack if hasattr(standard, "pack") else standard
     if pack.roster is None:
-        raise InputError(
-            Problem(f"pack {pack.id} has no roster definitions (roster:), so a teacher roster cannot be read")
-        )
+        raise InputError(Problem.of(msg("roster.no_roster", pack=pack.id)))
     return pack.roster
 
 
@@ -55,7 +55,8 @@ def _value(node: Node, row: Mapping[str, Any]) -> Any:
         return row.get(node.path)
     if isinstance(node, (Text, Literal)):
         return node.value
-    raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover - refused by check_roster
+    # refused by check_roster when the pack loads
+    raise InvalidValue(msg("roster.unsupported", node=type(node).__name__))  # pragma: no cover
 
 
 def _holds(node: Node, row: Mapping[str, Any]) -> bool | None:
@@ -84,7 +85,7 @@ def _holds(node: Node, row: Mapping[str, Any]) -> bool | None:
         if left is None or right is None:
             return None
         return bool(left == right) if node.op == "==" else bool(left != right)
-    raise ValueError(f"unsupported node {type(node).__name__}")  # pragma: no cover
+    raise InvalidValue(msg("roster.unsupported", node=type(node).__name__))  # pragma: no cover
 
 
 # ---------------------------------------------------------------- reading rows
@@ -99,20 +100,22 @@ def _cell_text(v: Any) -> str | None:
     return None
 
 
-def _read_value(raw: Any, spec: RosterField) -> tuple[Any, str | None]:
+def _read_value(raw: Any, spec: RosterField, name: str) -> tuple[Any, Msg | None]:
     """(value, error message) for one roster cell under its field definition."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.blank is not None:
             return spec.blank, None  # the pack says what a blank cell means
-        return None, ("required" if spec.required else None)
+        return None, (msg("roster.required", label=spec.label.zh, name=name) if spec.required else None)
     if spec.type == "flag":
         if isinstance(raw, bool):
             return raw, None
         if isinstance(raw, str) and raw.strip().lower() in _TRUE:
             return _TRUE[raw.strip().lower()], None
-        return None, "write 是 or 否 (true/false)"
+        return None, msg("roster.write_flag")
     if not isinstance(raw, str):
-        return None, "write text" + (f": one of {', '.join(_choices(spec))}" if spec.type == "category" else "")
+        if spec.type == "category":
+            return None, msg("roster.write_category", choices=_choices(spec), choices_zh=_choices_zh(spec))
+        return None, msg("roster.write_text")
     text = raw.strip()
     if spec.type == "text":
         return text, None
@@ -122,15 +125,20 @@ def _read_value(raw: Any, spec: RosterField) -> tuple[Any, str | None]:
     for key, label in spec.labels.items():
         if text in (label.zh, label.en):
             return key, None
-    return None, f"not one of {', '.join(_choices(spec))}"
+    return None, msg("roster.not_one_of", choices=_choices(spec), choices_zh=_choices_zh(spec))
 
 
-def _choices(spec: RosterField) -> list[str]:
+def _choices(spec: RosterField) -> str:
     out = []
     for c in spec.categories or ():
         lab = spec.labels.get(c)
         out.append(f"{c} ({lab.zh})" if lab else c)
-    return out
+    return ", ".join(out)
+
+
+def _choices_zh(spec: RosterField) -> str:
+    """The categories of a roster field as a Chinese reader writes them: by their Chinese labels."""
+    return "、".join(lab.zh if (lab := spec.labels.get(c)) else c for c in spec.categories or ())
 
 
 def roster_rows(
@@ -185,10 +193,19 @@ class _RowCells:
         """The place that names the whole row: its school-id cell, or ``row N``."""
         return self.where("school_id") if self.locs is not None else f"row {self.index + 2}"
 
-    def problem(self, message: str, column: str, value: Any, school_id: str | None = None) -> Problem:
-        """A problem located at the row's cell in ``column``."""
-        return Problem(
-            message, source=self.source, location=self.where(column), school_id=school_id, field=column, value=value
+    def problem(
+        self, message: Msg, column: str, value: Any, school_id: str | None = None, label: Any = None
+    ) -> Problem:
+        """A problem located at the row's cell in ``column`` (``label``: the pack's label of a roster field)."""
+        shown = {"zh": label.zh, "en": label.en or label.zh} if label is not None else None
+        return Problem.of(
+            message,
+            source=self.source,
+            location=self.where(column),
+            school_id=school_id,
+            field=column,
+            value=value,
+            label=shown,
         )
 
 
@@ -197,7 +214,7 @@ def _check_row(raw: Mapping[str, Any], roster: Roster, cells: _RowCells) -> tupl
     section, then the pack's fields in order)."""
     allowed = set(roster.fields) | set(BUILTIN_COLUMNS)
     problems = [
-        cells.problem(f"unknown roster column {col!r}", col, v)
+        cells.problem(_unknown_column(col, allowed), col, v)
         for col, v in raw.items()
         if col not in allowed and v is not None and not (isinstance(v, str) and not v.strip())
     ]
@@ -206,26 +223,31 @@ def _check_row(raw: Mapping[str, Any], roster: Roster, cells: _RowCells) -> tupl
     if isinstance(sid_raw, int) and not isinstance(sid_raw, bool):
         sid = str(sid_raw)
     if not sid:
-        message = "school id is missing" if sid_raw is None else "school id must be text"
+        message = msg("columns.no_school_id") if sid_raw is None else msg("roster.id_not_text")
         problems.append(cells.problem(message, "school_id", sid_raw))
     sec_raw = _cell_text(raw.get("section"))
     sec = SECTION_ZH.get(sec_raw, sec_raw) if sec_raw else None
     if sec not in ROSTER_SECTIONS:
-        message = (
-            "section is missing" if sec_raw is None else "not a section: primary, junior, senior (小学, 初中, 高中)"
-        )
+        message = msg("roster.no_section") if sec_raw is None else msg("roster.not_a_section")
         problems.append(cells.problem(message, "section", raw.get("section"), sid))
     values: dict[str, Any] = {}
     for name, spec in roster.fields.items():
-        v, err = _read_value(raw.get(name), spec)
-        if err:
-            message = err if err != "required" else f"{spec.label.zh} ({name}) is required"
-            problems.append(cells.problem(message, name, raw.get(name), sid))
+        v, err = _read_value(raw.get(name), spec, name)
+        if err is not None:
+            problems.append(cells.problem(err, name, raw.get(name), sid, spec.label))
         values[name] = v
     if problems:
         return None, problems
     assert sid is not None and sec is not None
     return RosterRow(sid, sec, values, cells.row_location()), []
+
+
+def _unknown_column(column: str, allowed: set[str]) -> Msg:
+    """An unknown roster column, with the column it most likely means (a slip of the pen) when there is one."""
+    close = closest(column, allowed)
+    if close is None:
+        return msg("roster.unknown_column", column=column)
+    return msg("roster.unknown_column_hint", column=column, close=close)
 
 
 def _unknown(
@@ -237,8 +259,8 @@ def _unknown(
     for r in rows:
         if r.school_id not in known:
             out.append(
-                Problem(
-                    "unknown school id (not in the schools list)",
+                Problem.of(
+                    msg("roster.unknown_school"),
                     source=source,
                     location=r.location,
                     school_id=r.school_id,
@@ -252,8 +274,8 @@ def _unknown(
                 sheet, cell = loc.rsplit("!", 1)
                 loc = f"{sheet}!B{cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}"
             out.append(
-                Problem(
-                    f"the school has no {r.section} section",
+                Problem.of(
+                    msg("roster.school_lacks_section", section=Category("section", r.section), section_en=r.section),
                     source=source,
                     location=loc,
                     school_id=r.school_id,

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._base.errors import InputError, Problem, UnitError
+from .._base.errors import InputError, InvalidValue, Problem, UnitError
+from .._base.messages import Category, Field, Msg, Unit, msg
 from .._base.vocabulary import (
     ALLOWED_SECTIONS,
     LOCATIONS,
@@ -29,7 +30,9 @@ from .._base.vocabulary import (
 from .._packs.compile import STRUCTURAL, CompiledPack
 from .._packs.schema import InputDecl, Pack
 from .._units.registry import canonical_factor, parse_quantity
+from .habits import is_grouped
 from .models import County, School, Section
+from .wording import FieldList, closest, label_of, where_msg
 
 __all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
 
@@ -123,8 +126,8 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
         path = f"schools[{i}]"
         if school.id in seen:
             errors.append(
-                Problem(
-                    f"duplicate school id (also schools[{seen[school.id]}])",
+                Problem.of(
+                    msg("data.duplicate_id", other=seen[school.id]),
                     source=source,
                     path=f"{path}.id",
                     school_id=school.id,
@@ -142,6 +145,16 @@ def validate_structure(county: County, source: str | None) -> tuple[list[Problem
     return errors, warnings
 
 
+def section_args(school_type: str, section: str) -> dict[str, Any]:
+    """Message arguments naming a school type and a section, as labels and as identifiers."""
+    return {
+        "school_type": Category("school_type", school_type),
+        "school_type_en": school_type,
+        "section": Category("section", section),
+        "section_en": section,
+    }
+
+
 def _section_set_problems(school: School, path: str, source: str | None) -> list[Problem]:
     """Sections the school's type does not allow, sections it needs but lacks, and neither primary nor junior."""
     out: list[Problem] = []
@@ -149,8 +162,8 @@ def _section_set_problems(school: School, path: str, source: str | None) -> list
     have: set[str] = set(school.sections)
     for extra in sorted(have - may):
         out.append(
-            Problem(
-                f"a {school.type} school cannot have a {extra} section",
+            Problem.of(
+                msg("data.section_not_allowed", **section_args(school.type, extra)),
                 source=source,
                 path=f"{path}.sections.{extra}",
                 school_id=school.id,
@@ -158,10 +171,10 @@ def _section_set_problems(school: School, path: str, source: str | None) -> list
             )
         )
     for missing in sorted(must - have):
-        why = " (senior students are needed to apportion shared facilities)" if missing == "senior" else ""
+        key = "data.section_needed_senior" if missing == "senior" else "data.section_needed"
         out.append(
-            Problem(
-                f"a {school.type} school needs a {missing} section{why}",
+            Problem.of(
+                msg(key, **section_args(school.type, missing)),
                 source=source,
                 path=f"{path}.sections",
                 school_id=school.id,
@@ -170,8 +183,8 @@ def _section_set_problems(school: School, path: str, source: str | None) -> list
         )
     if not have & set(SECTIONS):
         out.append(
-            Problem(
-                "no primary or junior section",
+            Problem.of(
+                msg("data.no_compulsory_section"),
                 source=source,
                 path=f"{path}.sections",
                 school_id=school.id,
@@ -186,8 +199,8 @@ def _section_errors(school_id: str, sec_name: str, sec: Section, spath: str, sou
     out: list[Problem] = []
     if sec.students > MAX_SECTION_STUDENTS:
         out.append(
-            Problem(
-                f"implausible enrolment (more than {MAX_SECTION_STUDENTS} in one section)",
+            Problem.of(
+                msg("data.enrolment_implausible", limit=MAX_SECTION_STUDENTS),
                 source=source,
                 path=f"{spath}.students",
                 school_id=school_id,
@@ -202,8 +215,14 @@ def _section_errors(school_id: str, sec_name: str, sec: Section, spath: str, sou
         v = getattr(t, name)
         if v is not None and v > t.full_time:
             out.append(
-                Problem(
-                    f"{name} teachers ({v:g}) exceed full-time teachers ({t.full_time:g})",
+                Problem.of(
+                    msg(
+                        "data.subcount_exceeds",
+                        name=name,
+                        group=Field(f"teachers.{name}"),
+                        count=f"{v:g}",
+                        full_time=f"{t.full_time:g}",
+                    ),
                     source=source,
                     path=f"{spath}.teachers.{name}",
                     school_id=school_id,
@@ -219,8 +238,8 @@ def _section_warnings(school_id: str, sec_name: str, sec: Section, spath: str, s
     out: list[Problem] = []
     if sec.teachers.full_time is not None and sec_name != "senior" and sec.students > 0 and sec.teachers.full_time == 0:
         out.append(
-            Problem(
-                "section has students but no full-time teachers",
+            Problem.of(
+                msg("data.section_no_teachers"),
                 source=source,
                 path=f"{spath}.teachers.full_time",
                 school_id=school_id,
@@ -232,8 +251,8 @@ def _section_warnings(school_id: str, sec_name: str, sec: Section, spath: str, s
         out.extend(_ignored_senior_data(school_id, sec, spath, source))
     if sec_name != "senior" and sec.students == 0:
         out.append(
-            Problem(
-                "section has no students: it is left out of every per-student indicator",
+            Problem.of(
+                msg("data.section_no_students"),
                 source=source,
                 path=f"{spath}.students",
                 school_id=school_id,
@@ -252,9 +271,8 @@ def _ignored_senior_data(school_id: str, sec: Section, spath: str, source: str |
     if not ignored:
         return []
     return [
-        Problem(
-            f"ignored: senior section data ({', '.join(ignored)}) is not used by compulsory-education "
-            "indicators; only the senior students are read, to apportion shared facilities",
+        Problem.of(
+            msg("data.senior_ignored", fields=FieldList(tuple(ignored))),
             source=source,
             path=spath,
             school_id=school_id,
@@ -278,52 +296,77 @@ _DIMENSIONLESS = ("", "1", "dimensionless")
 
 
 def read_fact(raw: Any, decl: InputDecl, scales: dict[str, Any]) -> tuple[float, str | None]:
-    """Read one pack-declared input value into the engine's float form; returns (value, evidence note)."""
+    """Read one pack-declared input value into the engine's float form; returns (value, evidence note).
+
+    A bad value raises :class:`InvalidValue` (a ``ValueError``) carrying its catalogue message. A number may be
+    written with thousands separators as spreadsheets write it (``5,600``)."""
     evidence = None
     if isinstance(raw, dict):
         if set(raw) - {"value", "evidence"} or "value" not in raw:
-            raise ValueError("write a value, or {value: ..., evidence: ...}")
+            raise InvalidValue(msg("data.fact_shape", form="{value: ..., evidence: ...}"))
         if "evidence" in raw and raw["evidence"] is not None and not isinstance(raw["evidence"], str):
-            raise ValueError("evidence must be text")
+            raise InvalidValue(msg("data.evidence_not_text"))
         evidence = raw.get("evidence")
         raw = raw["value"]
     if raw is None:
         return np.nan, evidence
     if decl.type == "number":
-        try:
-            number = parse_quantity(raw, decl.unit)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
-        shown = "" if decl.unit.strip() in _DIMENSIONLESS else f" {decl.unit}"
-        if decl.min is not None and number < decl.min:
-            raise ValueError(f"must be at least {decl.min:g}{shown}")
-        if decl.max is not None and number > decl.max:
-            share = decl.unit.strip() in _DIMENSIONLESS and decl.max <= 1
-            hint = " (a share is written 0.85 or '85%')" if share else ""
-            raise ValueError(f"must be at most {decl.max:g}{shown}{hint}")
-        if decl.integer and not float(number).is_integer():
-            raise ValueError("must be a whole number")
-        return number * canonical_factor(decl.unit), evidence
+        return _read_number(raw, decl), evidence
     if decl.type == "flag":
         if not isinstance(raw, bool):
-            raise ValueError("write true or false (yes/no, 是/否 and 1/0 are not accepted, to avoid mistakes)")
+            raise InvalidValue(msg("data.fact_flag", words="是/否"))
         return (1.0 if raw else 0.0), evidence
     if decl.type == "rating":
-        scale = scales[decl.scale or ""]
-        levels = list(scale.levels)
-        if isinstance(raw, str):
-            key = raw.strip()
-            if key in levels:
-                return float(levels.index(key)), evidence
-            for lid, label in scale.labels.items():
-                if key in (label.zh, label.en) and lid in levels:
-                    return float(levels.index(lid)), evidence
-        names = ", ".join(f"{lid} ({scale.labels[lid].zh})" if lid in scale.labels else lid for lid in levels)
-        raise ValueError(f"not a rating on this scale: use one of {names}")
+        return _read_rating(raw, scales[decl.scale or ""]), evidence
     cats = list(decl.categories or ())
     if isinstance(raw, str) and raw.strip() in cats:
         return float(cats.index(raw.strip())), evidence
-    raise ValueError(f"must be one of {', '.join(cats)}")
+    raise InvalidValue(msg("data.fact_not_one_of", options=", ".join(cats)))
+
+
+def range_msgs(decl: InputDecl) -> tuple[Msg, Msg]:
+    """The messages of a number below the declared minimum and above the declared maximum (both paths use them)."""
+    plain = decl.unit.strip() in _DIMENSIONLESS
+    unit_en = "" if plain else f" {decl.unit}"
+    unit = "" if plain else Unit(decl.unit)
+    share = plain and decl.max is not None and decl.max <= 1
+    hint = msg("data.share_hint") if share else ""
+    low = msg("data.at_least", min=f"{decl.min:g}" if decl.min is not None else "", unit=unit, unit_en=unit_en)
+    high = msg(
+        "data.at_most", max=f"{decl.max:g}" if decl.max is not None else "", unit=unit, unit_en=unit_en, hint=hint
+    )
+    return low, high
+
+
+def _read_number(raw: Any, decl: InputDecl) -> float:
+    """A number fact in its canonical unit, checked against the declared range and whole-number rule."""
+    try:
+        number = parse_quantity(raw, decl.unit, allow_plain_string=is_grouped(raw))
+    except UnitError as exc:
+        raise InvalidValue(exc.msg or msg("data.invalid", detail=str(exc))) from None
+    low, high = range_msgs(decl)
+    if decl.min is not None and number < decl.min:
+        raise InvalidValue(low)
+    if decl.max is not None and number > decl.max:
+        raise InvalidValue(high)
+    if decl.integer and not float(number).is_integer():
+        raise InvalidValue(msg("data.integer"))
+    return number * canonical_factor(decl.unit)
+
+
+def _read_rating(raw: Any, scale: Any) -> float:
+    """A rating fact: a level of the scale by its id or its Chinese or English label."""
+    levels = list(scale.levels)
+    if isinstance(raw, str):
+        key = raw.strip()
+        if key in levels:
+            return float(levels.index(key))
+        for lid, label in scale.labels.items():
+            if key in (label.zh, label.en) and lid in levels:
+                return float(levels.index(lid))
+    names_en = ", ".join(f"{lid} ({scale.labels[lid].zh})" if lid in scale.labels else lid for lid in levels)
+    names = "、".join(scale.labels[lid].zh if lid in scale.labels else lid for lid in levels)
+    raise InvalidValue(msg("data.not_rating", names=names, names_en=names_en))
 
 
 def _inputs_by_level(pack: Pack) -> dict[str, dict[str, InputDecl]]:
@@ -333,6 +376,35 @@ def _inputs_by_level(pack: Pack) -> dict[str, dict[str, InputDecl]]:
         if name not in STRUCTURAL:
             by_level[decl.level][name] = decl
     return by_level
+
+
+def fact_message(exc: Exception) -> Msg:
+    """The catalogue message of a value :func:`read_fact` refused."""
+    carried = getattr(exc, "msg", None)
+    return carried if isinstance(carried, Msg) else msg("data.invalid", detail=str(exc))
+
+
+def unused_fact_message(pack: Pack, key: str, level: str, section: str | None) -> Msg:
+    """Why a fact is not used: not an input of the pack here; an input at another level; or a slip of the pen for
+    a declared input (did you mean …?)."""
+    where = where_msg(level, section)
+    decl = pack.inputs.get(key)
+    if decl is not None and key not in STRUCTURAL and decl.level != level:
+        return msg(
+            "data.unused_fact_level",
+            key=key,
+            pack=pack.id,
+            where=where,
+            label=decl.label.zh,
+            level=msg(f"data.where_level.{decl.level}"),
+            level_en=f"{decl.level} level",
+        )
+    here = [k for k, d in pack.inputs.items() if d.level == level and k not in STRUCTURAL]
+    close = closest(key, here)
+    if close is None:
+        return msg("data.unused_fact", key=key, pack=pack.id, where=where)
+    label = pack.inputs[close].label.zh
+    return msg("data.unused_fact_hint", key=key, pack=pack.id, where=where, close=close, label=label)
 
 
 @dataclass
@@ -433,13 +505,14 @@ class _TableBuilder:
                 number, note = read_fact(raw, decl, self.scales)
             except ValueError as exc:
                 self.errors.append(
-                    Problem(
-                        str(exc),
+                    Problem.of(
+                        fact_message(exc),
                         source=place.source,
                         path=place.path + f".facts.{name}",
                         school_id=place.school_id,
                         field=f"{place.field_prefix}facts.{name}",
                         value=raw,
+                        label=label_of(decl),
                     )
                 )
                 number, note = np.nan, None
@@ -450,17 +523,17 @@ class _TableBuilder:
 
     def warn_unused_facts(self, facts: dict[str, Any], level: str, place: _Place) -> None:
         """A warning for each fact that the pack does not declare at this level: it would silently be ignored."""
-        where = f"the {place.section} section" if place.section else f"{level} level"
         for key in facts:
             if key not in self.decls[level]:
                 self.warnings.append(
-                    Problem(
-                        f"fact {key!r} is not an input of pack {self.pack.id} at {where}; it is not used",
+                    Problem.of(
+                        unused_fact_message(self.pack, key, level, place.section),
                         source=place.source,
                         path=place.path + f".facts.{key}",
                         school_id=place.school_id,
                         field=f"{place.field_prefix}facts.{key}",
                         extra={"county": place.county},
+                        label=label_of(self.pack.inputs.get(key)),
                     )
                 )
 
@@ -522,13 +595,14 @@ def raw_fact_problems(data: Any, pack: Any, source: str | None) -> list[Problem]
                 read_fact(facts[name], decl, scales)
             except (ValueError, KeyError) as exc:
                 out.append(
-                    Problem(
-                        str(exc),
+                    Problem.of(
+                        fact_message(exc),
                         source=source,
                         path=f"{path}.facts.{name}",
                         school_id=school_id,
                         field=f"{field_prefix}facts.{name}",
                         value=facts[name],
+                        label=label_of(decl),
                     )
                 )
 

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import InputError, Problem
+from .._base.messages import msg
 from .._base.vocabulary import SECTION_ZH
 from .._packs.compile import STRUCTURAL, CompiledPack
 from .column_cells import _clean, _flag_value
 from .column_sources import _read_columns, _wide_to_long
 from .columns import read_table_file, table_from_columns
+from .habits import grouped_number
 from .models import County, Facilities, TeacherCounts
 
 __all__ = ["county_from_table", "county_model_from_table"]
@@ -28,7 +30,8 @@ _SCHOOL_KEYS = {"school_name": "name", "school_type": "type", "ownership": "owne
 
 
 def _number_or_text(v: Any) -> Any:
-    """A numeric cell as a number; text that is a plain number as that number; any other text (with a unit) as is."""
+    """A numeric cell as a number; text that is a plain number (also with thousands separators, ``5,600``) as that
+    number; any other text (with a unit) as is."""
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, float, np.integer, np.floating)):
@@ -36,6 +39,9 @@ def _number_or_text(v: Any) -> Any:
     text = _clean(v)
     if text is None:
         return None
+    grouped = grouped_number(text)
+    if grouped is not None:
+        return grouped
     try:
         return float(text)
     except ValueError:
@@ -60,9 +66,7 @@ def county_from_table(data: Any, cp: CompiledPack, source: str | None = None) ->
         data = read_table_file(Path(data))
     table = table_from_columns(data, cp, source=source)  # raises InputError naming every bad cell
     if len(table.county_codes) != 1:
-        raise InputError(
-            Problem(f"the table holds {len(table.county_codes)} counties; give one county's rows", source=source)
-        )
+        raise InputError(Problem.of(msg("data.one_county", n=len(table.county_codes)), source=source))
     cols, _ = _read_columns(data)
     if "section" not in cols:
         cols = _wide_to_long(cols)

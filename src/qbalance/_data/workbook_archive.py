@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 from .._base.errors import InputError, Problem
 from .._base.files import FileRefused, check_file
+from .._base.messages import Msg, msg
 
 __all__ = ["MAX_MEMBERS", "MAX_UNPACKED_BYTES", "MAX_WORKBOOK_BYTES", "WorkbookArchive", "check_workbook"]
 
@@ -51,13 +52,7 @@ class _Budget:
     def take(self, n: int) -> None:
         self.used += n
         if self.used > MAX_UNPACKED_BYTES:
-            raise InputError(
-                Problem(
-                    f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 1_000_000} MB of XML: too large for a "
-                    "county's data (split it, or check that it is the data-entry template)",
-                    source=self.source,
-                )
-            )
+            raise _refuse(self.source, msg("files.workbook_unpacks_more", limit=MAX_UNPACKED_BYTES // 1_000_000))
 
 
 class _Counted:
@@ -71,15 +66,13 @@ class _Counted:
         data = self.raw.read(min(n if n > 0 else _CHUNK, _CHUNK))
         self.read_so_far += len(data)
         if self.read_so_far > self.declared:
-            raise InputError(
-                Problem(f"workbook part {self.name} unpacks to more than it declares", source=self.budget.source)
-            )
+            raise _refuse(self.budget.source, msg("files.workbook_part_lies", name=self.name))
         self.budget.take(len(data))
         return data
 
 
-def _refuse(source: str, message: str) -> InputError:
-    return InputError(Problem(message, source=source))
+def _refuse(source: str, message: Msg) -> InputError:
+    return InputError(Problem.of(message, source=source))
 
 
 def check_workbook(path: Path) -> WorkbookArchive:
@@ -93,22 +86,19 @@ def check_workbook(path: Path) -> WorkbookArchive:
         with zipfile.ZipFile(path) as archive:
             return _check_archive(archive, source)
     except zipfile.BadZipFile as exc:
-        raise _refuse(source, f"cannot read the workbook: not an .xlsx file ({exc})") from None
+        raise _refuse(source, msg("files.workbook_not_xlsx", detail=str(exc))) from None
     except ElementTree.ParseError as exc:
-        raise _refuse(source, f"cannot read the workbook: broken XML ({exc})") from None
+        raise _refuse(source, msg("files.workbook_broken_xml", detail=str(exc))) from None
 
 
 def _check_archive(archive: zipfile.ZipFile, source: str) -> WorkbookArchive:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise _refuse(source, f"the workbook has {len(infos)} parts; a data-entry workbook has a few dozen")
+        raise _refuse(source, msg("files.workbook_parts", n=len(infos)))
     declared = sum(i.file_size for i in infos)
     if declared > MAX_UNPACKED_BYTES:
-        raise _refuse(
-            source,
-            f"the workbook unpacks to {declared / 1_000_000:.0f} MB of XML (limit {MAX_UNPACKED_BYTES // 1_000_000} "
-            "MB): too large for a county's data",
-        )
+        limit = MAX_UNPACKED_BYTES // 1_000_000
+        raise _refuse(source, msg("files.workbook_declared", size=f"{declared / 1_000_000:.0f}", limit=limit))
     budget = _Budget(source)
     sheets = _sheet_parts(archive, budget)
     out = WorkbookArchive()

@@ -161,7 +161,7 @@ def batch_command(args: argparse.Namespace) -> int:
     return run_batch(
         args.input,
         args.output,
-        args.standard,
+        args.standard or "cn-moe-2017",
         args.format,
         counties_path=args.counties,
         as_of=args.as_of,

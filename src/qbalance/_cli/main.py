@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from .._base.errors import QbalanceError, _ProblemsError
 from .._base.messages import LANGS, Msg, current_language, language, msg, text
 from .._base.text import terminal_safe
+from .batch import add_batch_options
 from .check_command import add_check_command
 from .history_command import add_history_command
 from .lang import LANG_ENV, Parser, chosen_language, env_language
@@ -60,8 +61,8 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Extra keyword arguments of ``run_batch`` that come from the command line."""
-    return {}
+    """Extra keyword arguments of ``run_batch`` that come from the command line: ``--on-error`` and the language."""
+    return {"on_error": getattr(args, "on_error", "raise"), "lang": getattr(args, "lang", current_language())}
 
 
 def _write(content: str, output: str | None) -> None:
@@ -436,6 +437,7 @@ def _add_evaluate_batch(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     eb.add_argument("--counties", metavar="FILE", help=text("cli.help.batch_counties"))
     eb.add_argument("--plain-csv", action="store_true", help=text("cli.help.batch_plain_csv"))
     _add_lang(eb, lang)
+    add_batch_options(eb)  # --on-error raise|skip
     eb.set_defaults(func=_cmd_evaluate_batch)
 
 

@@ -13,6 +13,7 @@ from .._base.vocabulary import SECTIONS
 from .._engine.evaluate import ItemArrays
 from .._engine.shortfall import needed_addition
 from .county_view import CountyView, as_bool, as_num, as_status
+from .findings import school_finding
 from .model import ExcludedOut, LabelOut, SchoolSectionOut, Status, ValueOut
 
 __all__ = ["excluded_section", "schools_section"]
@@ -24,6 +25,7 @@ class _KOfN:
 
     arrays: ItemArrays | None
     indicators: list[str]
+    floor: float | None = None
 
     @classmethod
     def of(cls, view: CountyView) -> _KOfN:
@@ -31,7 +33,8 @@ class _KOfN:
         kn_items = [i for i, ci in view.cp.items.items() if ci.spec.kind == "k_of_n"]
         kn = view.results.items[kn_items[0]] if kn_items else None
         ids: list[str] = kn.detail["indicators"] if kn is not None else list(view.cp.indicators)
-        return cls(kn, ids)
+        floor = view.cp.items[kn_items[0]].scalars.get("floor") if kn_items else None
+        return cls(kn, ids, floor)
 
     def listed(self, view: CountyView) -> np.ndarray:
         """Which section rows are shown: those the k-of-n item applies to, or else those every indicator counts."""
@@ -56,7 +59,7 @@ def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
     raw_values = [_raw_value(view, kn, iid, j, r) for j, iid in enumerate(kn.indicators)]
     floor_ok, result, required = _row_result(kn.arrays, r)
     s_idx = int(view.school_of[r])
-    return SchoolSectionOut(
+    so = SchoolSectionOut(
         school_id=view.school_id(s_idx),
         school_name=view.school_name(s_idx),
         section=SECTIONS[int(view.sec_codes[r])],
@@ -70,6 +73,8 @@ def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
         result=result,
         missing=_missing(view, kn.indicators, r),
     )
+    lacking = sorted({m.split(": ", 1)[-1] for m in so.missing})
+    return so.model_copy(update={"finding": school_finding(view, so, kn.floor, lacking)})
 
 
 def _raw_value(view: CountyView, kn: _KOfN, iid: str, j: int, r: int) -> dict[str, Any]:

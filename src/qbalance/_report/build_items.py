@@ -118,7 +118,7 @@ def _finding(
     if kind == "progress":
         if status == "not_evaluated":
             return missing_finding(view, detail.missing)
-        return progress_finding(label, detail.value, detail.target, ci.spec.unit)
+        return progress_finding(view, ci, detail.value, detail.target)
     if kind == "every":
         return every_item_finding(detail.rows, ci.spec.level or "school")
     if kind == "k_of_n":

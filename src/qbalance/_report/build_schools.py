@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._base.messages import text
 from .._base.vocabulary import SECTIONS
 from .._engine.evaluate import ItemArrays
 from .._engine.shortfall import needed_addition
@@ -163,7 +164,7 @@ def excluded_section(view: CountyView) -> list[ExcludedOut]:
 def _excluded(view: CountyView, sid: str, reason_id: str, r: int) -> ExcludedOut:
     """Section row ``r`` left out by scope ``sid`` for reason ``reason_id``."""
     if reason_id == "no_students":
-        reason = LabelOut(zh="该学段无在校学生", en="no students in this section")
+        reason = LabelOut(zh=text("report.no_students", "zh"), en=text("report.no_students", "en"))
     else:
         spec = view.pack.scopes[sid].exclude[reason_id]
         reason = LabelOut(zh=spec.reason.zh, en=spec.reason.en)

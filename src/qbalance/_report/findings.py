@@ -112,11 +112,13 @@ def missing_finding(view: CountyView, names: Sequence[str]) -> LabelOut | None:
     return label_of(Say("report.finding.missing_item", {"what": _names(view, names)})) if names else None
 
 
-def progress_finding(label: LabelOut, value: float | None, target: float | None, unit: str | None) -> LabelOut | None:
-    """A progress item short of its target: how far it has come."""
+def progress_finding(view: CountyView, ci: CompiledItem, value: float | None, target: float | None) -> LabelOut | None:
+    """A progress item short of its target: the value tracked (named by its label), the target, how far it is."""
     if value is None or target is None or not target:
         return None
-    u = unit or "1"
+    u = ci.spec.unit or "1"
+    tracked = ci.spec.value if isinstance(ci.spec.value, str) and ci.spec.value in view.pack.inputs else None
+    label: Any = name_label(view.pack, tracked) if tracked else ci.spec.label
     args = {"label": label, "value": Qty(value, u), "target": Qty(target, u), "ratio": Qty(value / target, pct=True)}
     return label_of(Say("report.finding.progress", args))
 

@@ -81,8 +81,8 @@ def unit_word(unit: str | None, lang: str = "zh", amount: float | None = None) -
     an ``amount`` of exactly 1 takes the singular (1 teacher, 2 teachers)."""
     if not unit:
         return ""
-    if unit in ("class", "class_"):
-        return "个" if lang != "en" else ("class" if amount == 1 else "classes")
+    if unit in ("class", "class_"):  # a count of classes in a table column: 个 (units.yaml's 个班 reads in sentences)
+        return text("report.unit_class_one" if amount == 1 else "report.unit_class", lang)
     word_ = unit_text(unit, lang)
     return _SINGULAR.get(word_, word_) if lang == "en" and amount == 1 else word_
 

@@ -195,7 +195,7 @@ def _item_blocks(report: ReportData, lang: str) -> list[str]:
         if not (item.rows or item.inputs) or (item.status == "pass" and not item.rows):
             continue
         out.append(f"### {item.label.text(lang)} — {_status(item.status, lang)}")
-        if item.finding is not None:
+        if item.finding is not None and not item.rows:  # rows say it themselves, each for its school
             out.append(item.finding.text(lang))
         for inp in item.inputs:
             label = inp.label.text(lang) if inp.label else inp.input

@@ -213,3 +213,92 @@ def test_with_costs_the_dearest_gap_is_tolerated() -> None:
 def test_costs_must_cover_every_input_in_the_choice() -> None:
     with pytest.raises(ValueError, match=r"no unit cost for 'teachers\.pe_art'"):
         make_plan(_two_gap_school(), costs={"teachers.backbone": 200_000.0})
+
+
+# -- a safety margin on the CV limits -------------------------------------------------------------------------------
+
+
+def test_a_margin_plans_every_cv_to_its_limit_less_the_margin() -> None:
+    # Three schools of 100 students with 0, 1 and 6 backbone teachers: CV 1.069 (see above). With margin 0.1 the
+    # plan must bring the CV to 0.40 or below (checked with the plain-Python CV of the final values), at no more
+    # than the brute-force minimum for a 0.40 limit, and it needs at least as many teachers as without a margin.
+    students, backbone = [100, 100, 100], [0, 1, 6]
+    plain, safe = (
+        make_plan(_backbone_county(students, backbone)),
+        make_plan(_backbone_county(students, backbone), margin=0.1),
+    )
+    added = {f"S{i}": 0.0 for i in range(3)}
+    for r in safe.rows:
+        added[r.school_id] += r.amount
+    final = [(b + added[f"S{i}"]) * 100 / p for i, (b, p) in enumerate(zip(backbone, students, strict=True))]
+    assert _weighted_cv(final, [float(p) for p in students]) <= 0.40 + 1e-12
+    assert sum(added.values()) <= _brute_force_backbone(students, backbone, 0.40, 0.85, 12)
+    assert sum(r.amount for r in safe.rows) >= sum(r.amount for r in plain.rows)
+    assert safe.margin == 0.1 and plain.margin == 0.0
+    assert safe.items_after["resource_balance"] == "pass"
+
+
+@pytest.mark.parametrize("margin", [-0.01, 0.45, 0.5, float("nan"), True])
+def test_a_margin_must_lie_below_the_smallest_limit(margin: float) -> None:
+    # cn-moe-2017's smallest CV limit is 0.45 (junior): 0 ≤ margin < 0.45
+    with pytest.raises(ValueError, match="safety margin"):
+        qbalance.plan(qbalance.demo_path(), margin=margin)
+
+
+def test_plan_is_typed_and_takes_the_margin() -> None:
+    import inspect
+    import typing
+
+    hints = typing.get_type_hints(qbalance.plan)
+    assert hints["return"] is qbalance.Plan and hints["margin"] is float
+    assert inspect.signature(qbalance.plan).parameters["margin"].default == 0.0
+
+
+# -- what the plan cannot fix -----------------------------------------------------------------------------------------
+
+
+def test_the_plan_lists_what_it_cannot_fix() -> None:
+    import yaml
+
+    demo = yaml.safe_load(qbalance.demo_path().read_text(encoding="utf-8"))
+    plan = make_plan(qbalance.demo_path())
+    entries = {(c.item, c.school_id): c for c in plan.cannot_fix}
+    # items that fail before and after and are not resource items, each at its school
+    assert entries[("G04_school_size", "9999010001")].reason == "not_a_resource"
+    assert entries[("G05_class_size", "9999010001")].section == "primary"
+    assert entries[("Q4_training_spend", "9999010015")].why.zh.endswith(
+        "（不属于资源配置，新增资源无法解决，须采取其他整改措施）"
+    )
+    # certificates pass before the plan (2,792 certified, 2,792 full-time teachers, summed by hand from the demo
+    # data) and fail after it: the plan's new teachers count as full-time teachers but not as certified ones
+    full_time = sum(sec["teachers"]["full_time"] for s in demo["schools"] for sec in s["sections"].values()
+                    if "teachers" in sec)  # fmt: skip
+    certified = demo["facts"]["teachers_with_certificate"]
+    assert full_time == certified == 2792
+    after = full_time + int(plan.totals["teachers.backbone"])
+    g12 = entries[("G12_certificates", None)]
+    assert g12.reason == "new_after_plan" and g12.why.zh.startswith(
+        f"持有教师资格证的专任教师数{certified:,}人，"
+        f"低于专任教师数{after:,}人的100%（{after:,}人），差{after - certified}人"
+    )
+    assert plan.not_planned == []  # the resource gaps are all closed: the plain list stays as it was
+    assert {c.item for c in plan.cannot_fix}.isdisjoint(plan.items_after)
+
+
+def test_a_one_school_county_lacking_data_is_not_called_met() -> None:
+    # One school without its equipment value: the report cannot evaluate the resource area (its k-of-n row and the
+    # R6 CV lack data). The plan adds nothing, and must not say the resource items pass.
+    data = county(school("A"))
+    del data["schools"][0]["facilities"]["equipment_value"]
+    report = qbalance.evaluate(data)
+    assert report.area_status("resource") == "not_evaluated"
+    plan = make_plan(data)
+    text = plan.to_text()
+    assert plan.rows == [] and "资源配置已达标" not in text and "方案无需新增资源，但资源配置尚未达标" in text
+    reasons = {(c.item, c.reason) for c in plan.cannot_fix}
+    assert reasons == {("resource_schools", "missing_data"), ("resource_balance", "not_evaluated")}
+    assert "教学仪器设备值" in text
+    # a one-school county that passes: the plan's words agree with the report
+    passing = county(school("A"))
+    assert qbalance.evaluate(passing).area_status("resource") == "pass"
+    assert "资源配置已达标，无需新增。" in make_plan(passing).to_text()

@@ -4,11 +4,13 @@ same numbers; the HTML is self-contained, well-formed and escapes untrusted text
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import math
 import re
 import sys
 import xml.etree.ElementTree as ET
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +24,7 @@ from qbalance._base.optional import MissingExtra
 from qbalance._report.excel import render_xlsx
 from qbalance._report.frames import floor_ratio, problem_records, report_frames, report_html_repr
 from qbalance._report.html import render_html
+from qbalance._report.markdown import md as md_escape
 from qbalance._report.markdown import render_markdown
 
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -409,3 +412,82 @@ def test_renderers_are_deterministic(report: qbalance.Report, plan: qbalance.Pla
     again = qbalance.evaluate(qbalance.demo_path())
     assert render_html(report, plan=plan) == render_html(again, plan=plan)
     assert render_markdown(report, plan=plan) == render_markdown(again, plan=plan)
+
+
+# -- what failed, first, in every format (issue 11) ----------------------------------------------------------------
+
+DAY = dt.date(2025, 3, 1)
+
+
+def test_html_opens_with_the_verdict_then_what_needs_fixing(report: qbalance.Report, plan: qbalance.Plan) -> None:
+    page = render_html(report, plan=plan, date=DAY)
+    _parse(page)
+    verdict, todo, items = page.index('class="verdict"'), page.index('id="todo"'), page.index('id="items"')
+    assert verdict < todo < items  # the verdict, then 需整改事项, then the details
+    block = page[todo:items]
+    for item in report.items:
+        if item.status == "fail":
+            assert item.finding is not None and escape(item.finding.zh) in block, item.id
+    for s in report.schools:
+        if s.result == "fail":
+            assert s.finding is not None and escape(s.finding.zh) in block, s.school_id
+    # with a plan: what it adds at a failing school, and in all (totals by hand from the plan's rows)
+    assert "方案：县级及以上骨干教师数1人" in block and "全县共需新增：" in block and "教学仪器设备值26,800元" in block
+    assert "数据年度：2024" in page and "报告日期：2025年3月1日" in page
+    assert "Report date: 2025-03-01" in render_html(report, lang="en", date=DAY)
+
+
+def test_the_date_is_an_argument_and_only_the_renderings_show_it(report: qbalance.Report) -> None:
+    one, other = render_html(report, date=DAY), render_html(report, date=dt.date(2025, 3, 2))
+    assert one != other and one.replace("2025年3月1日", "2025年3月2日") == other
+    assert render_html(report, date=DAY) == render_html(report, date=DAY)
+    today = dt.date.today()
+    data = report.to_json()  # the JSON report carries no date of its making
+    assert today.isoformat() not in data and f"{today.year}年{today.month}月{today.day}日" not in data
+    md = render_markdown(report, date=DAY)
+    assert "- **报告日期**: 2025年3月1日" in md and "- **数据年度**: 2024" in md
+    assert f"报告日期：{dt.date.today().year}年" in render_html(report)  # default: today
+
+
+def test_findings_replace_variable_names_in_every_format(report: qbalance.Report, tmp_path: Path) -> None:
+    g04 = report.item("G04_school_size").finding
+    assert g04 is not None
+    page, md = render_html(report, date=DAY), render_markdown(report, date=DAY)
+    assert escape(g04.zh) in page and md_escape(g04.zh) in md
+    assert "students (sum)" not in page and "params.school_size_limit" not in page
+    assert "students (sum)" not in md and "params.school\\_size\\_limit" not in md
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(report, date=DAY) or b""))
+    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert g04.zh in cells and "2025年3月1日" in cells
+    assert not any("students (sum)" in c for c in cells)
+    summary = [[c.value for c in row] for row in wb["概要"].iter_rows()]
+    assert ["需整改事项", "问题说明"] in summary
+
+
+def test_the_tolerated_note_does_not_claim_the_school_passes(report: qbalance.Report) -> None:
+    # 9999010024 meets 5 of 7: its R3 (98% of the threshold) is the one the rule could tolerate, but the school
+    # still fails. The note must not say that the school meets 6.
+    row = next(p for p in problem_records(report) if p["school_id"] == "9999010024" and p["indicator"] == "R3")
+    assert row["tolerated"] is True and row["met_count"] == 5 and row["school_result"] == "fail"
+    for text in (render_html(report, date=DAY), render_markdown(report, date=DAY)):
+        assert "该校已达到至少" not in text
+        assert "但学校须有至少6项指标达标，达标不足6项的学校仍未通过" in text
+
+
+def test_value_charts_name_the_schools_that_matter(report: qbalance.Report) -> None:
+    _, root = _parse(render_html(report, date=DAY))
+    r2 = next(e for e in root.iter("svg") if e.get("data-indicator") == "R2" and e.get("data-section") == "junior")
+    names = [t.text for t in r2.iter("text") if t.get("class") == "bar-name"]
+    assert names == ["示例新街镇中学"]  # the one failing bar, which is also the lowest
+    for svg in root.iter("svg"):
+        sizes = [float(t.get("font-size") or 0) for t in svg.iter("text")]
+        assert sizes and min(sizes) >= 11, svg.get("data-indicator")
+        assert float(svg.get("width") or 0) <= 680  # drawn at the size shown, never scaled down on a wide page
+
+
+def test_the_plan_part_lists_what_it_cannot_fix(report: qbalance.Report, plan: qbalance.Plan) -> None:
+    assert plan.cannot_fix
+    page, md = render_html(report, plan=plan, date=DAY), render_markdown(report, plan=plan, date=DAY)
+    for entry in plan.cannot_fix:
+        assert escape(entry.why.zh) in page and md_escape(entry.why.zh) in md

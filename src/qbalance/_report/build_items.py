@@ -15,6 +15,15 @@ from .._engine.evaluate import ItemArrays
 from .._packs.compile import CompiledItem
 from .._units.registry import canonical_factor
 from .county_view import CountyView, as_num, as_status, is_above, label_out
+from .findings import (
+    county_finding,
+    cv_item_finding,
+    every_item_finding,
+    k_item_finding,
+    missing_finding,
+    progress_finding,
+    row_finding,
+)
 from .model import (
     CompositeOut,
     EvidenceOut,
@@ -70,12 +79,14 @@ def _item(
     ispec = ci.spec
     iarr = view.results.items[item_id]
     detail = _detail(view, ci, iarr, schools, indicators)
+    label = LabelOut(zh=ispec.label.zh, en=ispec.label.en)
+    status = _item_status(view, ci, iarr)
     return ItemOut(
         id=item_id,
         area=ispec.area,
         kind=ispec.kind,
-        label=LabelOut(zh=ispec.label.zh, en=ispec.label.en),
-        status=_item_status(view, ci, iarr),
+        label=label,
+        status=status,
         cite=view.cite(ispec.cite),
         inputs=detail.inputs,
         rows=detail.rows,
@@ -85,7 +96,34 @@ def _item(
         target=detail.target,
         composite=detail.composite,
         parameters=_parameters(view, ci),
+        finding=_finding(view, ci, status, label, detail, schools, indicators),
     )
+
+
+def _finding(
+    view: CountyView,
+    ci: CompiledItem,
+    status: Status,
+    label: LabelOut,
+    detail: _Detail,
+    schools: list[SchoolSectionOut],
+    indicators: list[IndicatorOut],
+) -> LabelOut | None:
+    """What is wrong with an item that fails or cannot be decided, in one sentence, by its kind."""
+    if status not in ("fail", "not_evaluated"):
+        return None
+    kind = ci.spec.kind
+    if kind == "county":
+        return county_finding(view, ci, status, detail.missing)
+    if kind == "progress":
+        if status == "not_evaluated":
+            return missing_finding(view, detail.missing)
+        return progress_finding(view, ci, detail.value, detail.target)
+    if kind == "every":
+        return every_item_finding(detail.rows, ci.spec.level or "school")
+    if kind == "k_of_n":
+        return k_item_finding(schools)
+    return cv_item_finding(view, indicators, ci.spec.indicators or [], detail.composite)
 
 
 def _item_status(view: CountyView, ci: CompiledItem, iarr: ItemArrays) -> Status:
@@ -169,15 +207,14 @@ def _every_detail(view: CountyView, ci: CompiledItem, iarr: ItemArrays) -> _Deta
         if st == 1.0:
             continue
         s_idx = int(r) if level == "school" else int(view.school_of[r])
-        detail.rows.append(
-            RowOut(
-                school_id=view.school_id(s_idx),
-                school_name=view.school_name(s_idx),
-                section=SECTIONS[int(view.sec_codes[r])] if level == "section" else None,
-                result=as_status(st),
-                values=_row_values(view, ci, expr, level, int(r)),
-            )
+        row = RowOut(
+            school_id=view.school_id(s_idx),
+            school_name=view.school_name(s_idx),
+            section=SECTIONS[int(view.sec_codes[r])] if level == "section" else None,
+            result=as_status(st),
+            values=_row_values(view, ci, expr, level, int(r)),
         )
+        detail.rows.append(row.model_copy(update={"finding": row_finding(view, ci, level, int(r), row)}))
         if math.isnan(st):
             names = view.missing_inputs(expr.deps, int(r), level)
             detail.missing.append(f"{view.school_id(s_idx)}: {', '.join(names) or 'data'}")

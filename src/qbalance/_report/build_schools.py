@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from .._base.messages import text
 from .._base.vocabulary import SECTIONS
 from .._engine.evaluate import ItemArrays
 from .._engine.shortfall import needed_addition
 from .county_view import CountyView, as_bool, as_num, as_status
+from .findings import school_finding
 from .model import ExcludedOut, LabelOut, SchoolSectionOut, Status, ValueOut
 
 __all__ = ["excluded_section", "schools_section"]
@@ -24,6 +26,7 @@ class _KOfN:
 
     arrays: ItemArrays | None
     indicators: list[str]
+    floor: float | None = None
 
     @classmethod
     def of(cls, view: CountyView) -> _KOfN:
@@ -31,7 +34,8 @@ class _KOfN:
         kn_items = [i for i, ci in view.cp.items.items() if ci.spec.kind == "k_of_n"]
         kn = view.results.items[kn_items[0]] if kn_items else None
         ids: list[str] = kn.detail["indicators"] if kn is not None else list(view.cp.indicators)
-        return cls(kn, ids)
+        floor = view.cp.items[kn_items[0]].scalars.get("floor") if kn_items else None
+        return cls(kn, ids, floor)
 
     def listed(self, view: CountyView) -> np.ndarray:
         """Which section rows are shown: those the k-of-n item applies to, or else those every indicator counts."""
@@ -56,7 +60,7 @@ def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
     raw_values = [_raw_value(view, kn, iid, j, r) for j, iid in enumerate(kn.indicators)]
     floor_ok, result, required = _row_result(kn.arrays, r)
     s_idx = int(view.school_of[r])
-    return SchoolSectionOut(
+    so = SchoolSectionOut(
         school_id=view.school_id(s_idx),
         school_name=view.school_name(s_idx),
         section=SECTIONS[int(view.sec_codes[r])],
@@ -70,6 +74,8 @@ def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
         result=result,
         missing=_missing(view, kn.indicators, r),
     )
+    lacking = sorted({m.split(": ", 1)[-1] for m in so.missing})
+    return so.model_copy(update={"finding": school_finding(view, so, kn.floor, lacking)})
 
 
 def _raw_value(view: CountyView, kn: _KOfN, iid: str, j: int, r: int) -> dict[str, Any]:
@@ -158,7 +164,7 @@ def excluded_section(view: CountyView) -> list[ExcludedOut]:
 def _excluded(view: CountyView, sid: str, reason_id: str, r: int) -> ExcludedOut:
     """Section row ``r`` left out by scope ``sid`` for reason ``reason_id``."""
     if reason_id == "no_students":
-        reason = LabelOut(zh="该学段无在校学生", en="no students in this section")
+        reason = LabelOut(zh=text("report.no_students", "zh"), en=text("report.no_students", "en"))
     else:
         spec = view.pack.scopes[sid].exclude[reason_id]
         reason = LabelOut(zh=spec.reason.zh, en=spec.reason.en)

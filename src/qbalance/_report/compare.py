@@ -13,8 +13,11 @@ from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._base.messages import current_language
+from .._base.optional import require
 from .._base.text import terminal_safe
-from .labels import STATUS, VERDICT, category
+from .html_markup import esc
+from .labels import category, status_word, verdict_word, word
 from .model import IndicatorOut, LabelOut, SchoolSectionOut
 from .report import Report
 from .text import _table, _width
@@ -107,6 +110,9 @@ class Comparison(BaseModel):
     cvs: list[CvChange]
     schools: list[SchoolChange]
     notes: list[str] = Field(default_factory=list)
+    note_labels: list[LabelOut] = Field(
+        default_factory=list, description="the notes in Chinese and English (``notes`` holds their English text)"
+    )
 
     @property
     def verdict_changed(self) -> bool:
@@ -137,6 +143,18 @@ class Comparison(BaseModel):
     def to_markdown(self, lang: str = "zh") -> str:
         """A Markdown rendering (headings and pipe tables)."""
         return _render(self, lang, markdown=True)
+
+    def to_frame(self, lang: str = "zh") -> Any:
+        """Every change as one row of a pandas DataFrame (``frames`` extra): its kind (area, item, CV, school
+        result, school value), what changed, the section, before, after and the change, headed in ``lang``."""
+        return _frame(self, lang)
+
+    def _repr_html_(self) -> str:
+        """A compact view for Jupyter: the summary, then the changes as a table."""
+        return _html(self, current_language())
+
+    def __str__(self) -> str:
+        return self.to_text(current_language())
 
 
 def _close(a: float | None, b: float | None, tol: float) -> bool:
@@ -174,25 +192,30 @@ def compare_reports(before: Report, after: Report, *, tolerance: float = 1e-9, t
         items=_status_changes(before.items, after.items, True),
         cvs=_cv_changes(before, after, tolerance),
         schools=_school_changes(before, after, tolerance),
-        notes=notes,
+        notes=[n.en or n.zh for n in notes],
+        note_labels=notes,
     )
 
 
-def _notes(before: Report, after: Report) -> list[str]:
+def _note(key: str, **args: Any) -> LabelOut:
+    return LabelOut(zh=word(key, "zh", **args), en=word(key, "en", **args))
+
+
+def _notes(before: Report, after: Report) -> list[LabelOut]:
     """Warnings about the comparison itself: different standards or counties, and data warnings that appear only
     after (e.g. a fact set by a scenario that the pack does not read)."""
-    notes: list[str] = []
+    notes: list[LabelOut] = []
     if before.provenance.pack.id != after.provenance.pack.id or (
         before.provenance.pack.sha256 != after.provenance.pack.sha256
     ):
-        notes.append("the two reports use different standards: differences may come from the rules, not the data")
+        notes.append(_note("compare.note_standards"))
     if before.county.code != after.county.code:
-        notes.append("the two reports are of different counties")
+        notes.append(_note("compare.note_counties"))
     seen = {(w.school_id, w.field, w.message) for w in before.warnings}
     for w in after.warnings:
         if (w.school_id, w.field, w.message) not in seen:
             who = f"{w.school_id} " if w.school_id else ""
-            notes.append(f"new warning: {who}{w.field + ': ' if w.field else ''}{w.message}")
+            notes.append(_note("compare.note_warning", warning=f"{who}{w.field + ': ' if w.field else ''}{w.message}"))
     return notes
 
 
@@ -323,51 +346,21 @@ def _value_changes(xb: SchoolSectionOut | None, xa: SchoolSectionOut | None, tol
     return values
 
 
-_W = {
-    "title": ("方案对比", "Scenario comparison"),
-    "county": ("县(市、区)", "County"),
-    "standard": ("评估标准", "Standard"),
-    "verdict": ("结论", "Verdict"),
-    "no_change": ("无变化", "no change"),
-    "areas": ("评估领域变化", "Areas that changed"),
-    "items": ("评估项目变化", "Items that changed"),
-    "cvs": ("校际差异系数变化", "Between-school CVs that changed"),
-    "schools": ("学校变化", "Schools that changed"),
-    "id": ("编号", "ID"),
-    "name": ("名称", "Name"),
-    "before": ("之前", "Before"),
-    "after": ("之后", "After"),
-    "delta": ("变化", "Change"),
-    "limit": ("上限", "Limit"),
-    "indicator": ("指标", "Indicator"),
-    "section": ("学段", "Section"),
-    "school": ("学校", "School"),
-    "students": ("学生数", "Students"),
-    "met": ("达标项", "Met"),
-    "values": ("指标值变化", "Values changed"),
-    "absent": ("(无)", "(absent)"),
-    "appeared": ("新增(方案前无此学校学段)", "new (not in the report before)"),
-    "gone": ("已不在报告中(撤并或迁出)", "no longer in the report (closed or emptied)"),
-    "notes": ("说明", "Notes"),
-    "nothing": ("两份报告没有差别。", "The two reports do not differ."),
-}
-
-
 def _w(key: str, lang: str) -> str:
-    pair = _W[key]
-    return pair[1] if lang == "en" else pair[0]
+    """A word of the comparison (``report.compare.<key>``, or a report word such as ``county``)."""
+    return word(f"compare.{key}" if key not in _REPORT_WORDS else key, lang)
+
+
+_REPORT_WORDS = {"county", "standard", "verdict", "limit", "indicator", "section", "school", "result"}
+"""Words the comparison shares with the report."""
 
 
 def _st(s: str | None, lang: str) -> str:
-    if s is None:
-        return _w("absent", lang)
-    pair = STATUS.get(s)
-    return (pair[1] if lang == "en" else pair[0]) if pair else s
+    return _w("absent", lang) if s is None else status_word(s, lang)
 
 
 def _verdict(v: str, lang: str) -> str:
-    pair = VERDICT.get(v)
-    return (pair[1] if lang == "en" else pair[0]) if pair else v
+    return verdict_word(v, lang)
 
 
 def _num(x: float | None, digits: int = 4) -> str:
@@ -415,7 +408,8 @@ def _render(c: Comparison, lang: str, markdown: bool) -> str:
     _write_summary(lines, c, lang)
     if c.notes:
         lines.heading(_w("notes", lang), 2)
-        lines.out.extend(f"- {n}" for n in c.notes)
+        labels = c.note_labels if len(c.note_labels) == len(c.notes) else [LabelOut(zh=n) for n in c.notes]
+        lines.out.extend(f"- {n.text(lang)}" for n in labels)
     if not c.changed:
         lines.out.extend(["", _w("nothing", lang)])
         return lines.text()
@@ -472,7 +466,7 @@ def _write_cvs(lines: _Lines, cvs: list[CvChange], lang: str) -> None:
         for v in cvs
     ]
     headers = [_w(k, lang) for k in ("indicator", "section", "before", "after", "delta", "limit")]
-    lines.table([*headers, "Result" if lang == "en" else "结果"], rows, {2, 3, 4, 5})
+    lines.table([*headers, _w("result", lang)], rows, {2, 3, 4, 5})
 
 
 def _write_schools(lines: _Lines, schools: list[SchoolChange], lang: str) -> None:
@@ -480,7 +474,7 @@ def _write_schools(lines: _Lines, schools: list[SchoolChange], lang: str) -> Non
     lines.heading(_w("schools", lang), 2)
     rows = [_school_row(s, lang) for s in schools]
     headers = [_w(k, lang) for k in ("id", "school", "section", "students", "met")]
-    lines.table([*headers, "Result" if lang == "en" else "结果", _w("values", lang)], rows, {3})
+    lines.table([*headers, _w("result", lang), _w("values", lang)], rows, {3})
 
 
 def _school_row(s: SchoolChange, lang: str) -> list[str]:
@@ -515,3 +509,55 @@ def _result(before: str | None, after: str | None, lang: str) -> str:
 
 def _met(m: bool | None) -> str | None:
     return None if m is None else ("pass" if m else "fail")
+
+
+# -- tables and the notebook view ---------------------------------------------------------------------------------
+
+
+def _change_rows(c: Comparison, lang: str) -> list[tuple[str, str, str, str | None, Any, Any, Any]]:
+    """Every change as (kind, id, name, section, before, after, change): areas and items by status, CVs, school
+    results and school values."""
+    rows: list[tuple[str, str, str, str | None, Any, Any, Any]] = []
+    for kind, changes in (("kind_area", c.areas), ("kind_item", c.items)):
+        rows += [(_w(kind, lang), x.id, x.label.text(lang), None, _st(x.before, lang), _st(x.after, lang), None)
+                 for x in changes]  # fmt: skip
+    for cv in c.cvs:
+        section = category("section", cv.section, lang)
+        rows.append((_w("kind_cv", lang), cv.indicator, cv.label.text(lang), section, cv.before, cv.after, cv.delta))
+    for s in c.schools:
+        section = category("section", s.section, lang)
+        if s.result_before != s.result_after:
+            before, after = _st(s.result_before, lang), _st(s.result_after, lang)
+            rows.append((_w("kind_school", lang), s.school_id, s.school_name, section, before, after, None))
+        for v in s.values:
+            name = f"{s.school_name} {v.indicator}"
+            rows.append((_w("kind_value", lang), s.school_id, name, section, v.before, v.after, v.delta))
+    return rows
+
+
+_FRAME_KEYS = ("kind", "id", "name", "section", "before", "after", "delta")
+
+
+def _frame(c: Comparison, lang: str) -> Any:
+    """The changes as a pandas DataFrame with headers in ``lang`` (``frames`` extra)."""
+    pd = require("pandas", "frames")
+    columns = [_w(k, lang) if k != "section" else word("section", lang) for k in _FRAME_KEYS]
+    return pd.DataFrame.from_records(_change_rows(c, lang), columns=columns)
+
+
+def _html(c: Comparison, lang: str) -> str:
+    """The summary lines and the changes as an HTML table (every text escaped)."""
+    lines = _Lines(markdown=False)
+    _write_summary(lines, c, lang)
+    head = "".join(f"<div>{esc(line)}</div>" for line in lines.out if line.strip("= "))
+    rows = _change_rows(c, lang)
+    parts = ['<div class="qbalance-comparison" style="font-family:sans-serif;max-width:60em">', head]
+    if rows:
+        columns = [_w(k, lang) if k != "section" else word("section", lang) for k in _FRAME_KEYS]
+        parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in columns) + "</tr>")
+        for row in rows:
+            cells = [x if isinstance(x, str) else (_num(x) if isinstance(x, float) else "") for x in row]
+            parts.append("<tr>" + "".join(f"<td>{esc(x)}</td>" for x in cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)

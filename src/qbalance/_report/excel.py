@@ -18,6 +18,7 @@ frozen header row and an autofilter. Text from the input is never written as a f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from collections.abc import Sequence
@@ -37,23 +38,16 @@ from .frames import (
     problem_records,
     warning_records,
 )
-from .labels import VERDICT, category, status_word, veto_word, word
+from .labels import category, date_text, status_word, verdict_word, veto_word, word
 from .model import ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Plan
+    from .plan_model import PlanData
 
 __all__ = ["SHEETS", "render_xlsx"]
 
-SHEETS = {
-    "summary": ("概要", "Summary"),
-    "items": ("评估项目", "Items"),
-    "indicators": ("指标", "Indicators"),
-    "problems": ("问题清单", "Problems"),
-    "plan": ("整改方案", "Plan"),
-    "excluded": ("未纳入", "Excluded"),
-    "warnings": ("提示", "Warnings"),
-}
+SHEETS = ("summary", "items", "indicators", "problems", "plan", "excluded", "warnings")
+"""The sheets a report workbook may have, in order (their names are ``report.sheet.*`` in the catalogue)."""
 
 # number formats
 F_TEXT, F_INT, F_2, F_4, F_PCT = "@", "#,##0", "#,##0.00", "0.0000", "0.0%"
@@ -61,8 +55,7 @@ F_AMOUNT = "amount"  # whole numbers as #,##0, others as #,##0.00
 
 
 def _sheet_name(key: str, lang: str) -> str:
-    pair = SHEETS[key]
-    return pair[1] if lang == "en" else pair[0]
+    return word(f"sheet.{key}", lang)
 
 
 class _Writer:
@@ -132,9 +125,15 @@ class _Writer:
 
 
 def render_xlsx(
-    report: ReportData, path_or_buffer: str | os.PathLike[str] | Any = None, lang: str = "zh", plan: Plan | None = None
+    report: ReportData,
+    path_or_buffer: str | os.PathLike[str] | Any = None,
+    lang: str = "zh",
+    plan: PlanData | None = None,
+    *,
+    date: dt.date | None = None,
 ) -> bytes | None:
     """Write the report as an .xlsx workbook to a path or a binary file object; with no target, return the bytes.
+    ``date`` is the report's date on the summary sheet (default: today).
 
     Needs the ``excel`` extra (openpyxl).
     """
@@ -143,7 +142,7 @@ def render_xlsx(
     require("openpyxl.utils", "excel")
     check_plan(report, plan)
     wb = openpyxl.Workbook()
-    _summary(openpyxl, wb.active, report, lang, plan)
+    _summary(openpyxl, wb.active, report, lang, plan, date or dt.date.today())
     _items(openpyxl, wb.create_sheet(_sheet_name("items", lang)), report, lang)
     _indicators(openpyxl, wb.create_sheet(_sheet_name("indicators", lang)), report, lang)
     _problems(openpyxl, wb.create_sheet(_sheet_name("problems", lang)), report, lang)
@@ -161,22 +160,24 @@ def render_xlsx(
     return None
 
 
-def _summary(openpyxl: Any, ws: Any, report: ReportData, lang: str, plan: Plan | None) -> None:
+def _summary(openpyxl: Any, ws: Any, report: ReportData, lang: str, plan: PlanData | None, date: dt.date) -> None:
+    """The summary sheet: the county, the standard and the verdict, the data year and the report's date, the areas,
+    then what needs fixing (each failing item with what is wrong)."""
     ws.title = _sheet_name("summary", lang)
     w = _Writer(openpyxl, ws)
     pack = report.provenance.pack
-    v = VERDICT[report.verdict]
     w.pair(word("county", lang), report.county.name)
     w.pair(word("code", lang), report.county.code)
     if report.county.year is not None:
-        w.pair(word("year", lang), report.county.year, "0")
+        w.pair(word("data_year", lang), report.county.year, "0")
+    w.pair(word("made_on", lang), date_text(date, lang))
     if report.county.synthetic:
         w.pair(word("synthetic", lang), word("yes", lang))
     w.pair(word("standard", lang), f"{pack.title.text(lang)} {pack.document or ''}".strip())
     w.pair(word("pack", lang), f"{pack.id} {pack.version}")
     c = w.cell(w.row, 1, word("verdict", lang))
     c.font = w.bold
-    vc = w.cell(w.row, 2, v[1] if lang == "en" else v[0])
+    vc = w.cell(w.row, 2, verdict_word(report.verdict, lang))
     vc.font = openpyxl.styles.Font(bold=True, color={"pass": "1B7F3B", "fail": "B3261E"}.get(report.verdict, "8A6D00"))
     w.row += 1
     w.pair(word("input_digest", lang), report.provenance.input_digest)
@@ -190,10 +191,12 @@ def _summary(openpyxl: Any, ws: Any, report: ReportData, lang: str, plan: Plan |
     rows += [[f"{word('vetoes', lang)}: {veto.label.text(lang)}", status_word("fail", lang)] for veto in report.vetoes]
     rows += [[f"{word('missing', lang)}: {m.label.text(lang)}", "; ".join(m.what)] for m in report.missing]
     if plan is not None:
-        va = VERDICT.get(plan.verdict_after)
-        rows.append([word("verdict_after", lang), (va[1] if lang == "en" else va[0]) if va else plan.verdict_after])
+        rows.append([word("verdict_after", lang), verdict_word(plan.verdict_after, lang)])
     fails = tuple(status_word(s, lang) for s in ("fail", "not_evaluated"))
     w.table([word("area", lang), word("status", lang)], rows, [None, None], 2, fails)
+    todo = [[i.label.text(lang), i.finding.text(lang)] for i in report.items if i.status == "fail" and i.finding]
+    if todo:
+        w.table([word("todo", lang), word("finding", lang)], todo, [None, None])
     w.finish(openpyxl, None, 2, 0)
 
 
@@ -201,7 +204,7 @@ def _items(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     recs = item_records(report, lang)
     heads = [word("area", lang), "ID", word("item", lang), word("status", lang), word("source", lang)]
-    heads += [word("missing", lang)]
+    heads += [word("missing", lang), word("finding", lang)]
     rows = [
         [
             r["area_label"],
@@ -210,6 +213,7 @@ def _items(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
             r["status_label"],
             " ".join(x for x in (r["document"], r["clause"]) if x),
             r["missing"],
+            r["finding"],
         ]
         for r in recs
     ]
@@ -283,7 +287,7 @@ def _problems(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
                 f"{p['indicator_label']} ({p['unit']})", p["value"], p["threshold"], p["ratio"], p["shortfall"],
                 p["unit_word"], p["addition_label"], yn(p["tolerated"]), yn(p["below_floor"]),
                 f"{p['met_count']}/{p['indicators']}", status_word(p["school_result"], lang),
-                status_word("not_evaluated", lang) if p["problem"] == "not_evaluated" else None,
+                p["school_finding"],
             ]
         )  # fmt: skip
     for o in item_row_records(report, lang):
@@ -298,7 +302,7 @@ def _problems(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w.finish(openpyxl, head, len(heads), last)
 
 
-def _plan(openpyxl: Any, ws: Any, report: ReportData, plan: Plan, lang: str) -> None:
+def _plan(openpyxl: Any, ws: Any, report: ReportData, plan: PlanData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [
         word("school_id", lang), word("school_name", lang), word("section", lang), "ID", word("indicator", lang),
@@ -328,7 +332,17 @@ def _plan(openpyxl: Any, ws: Any, report: ReportData, plan: Plan, lang: str) -> 
         ]
         cheads = ["ID", word("indicator", lang), word("section", lang), word("cv_before", lang), word("cv_after", lang)]
         w.table([*cheads, word("limit", lang)], crows, [None, None, None, F_4, F_4, F_2])
-    if plan.not_planned:
+    if plan.cannot_fix:
+        w.cell(w.row, 1, word("not_planned", lang)).font = w.bold
+        w.row += 1
+        crows = [
+            [c.item, c.label.text(lang), c.school_id, c.school_name,
+             category("section", c.section, lang) if c.section else None, c.why.text(lang)]
+            for c in plan.cannot_fix
+        ]  # fmt: skip
+        cheads = ["ID", word("item", lang), word("school_id", lang), word("school_name", lang), word("section", lang)]
+        w.table([*cheads, word("reason", lang)], crows, [None, None, F_TEXT, None, None, None])
+    elif plan.not_planned:
         w.cell(w.row, 1, word("not_planned", lang)).font = w.bold
         w.row += 1
         for x in plan.not_planned:

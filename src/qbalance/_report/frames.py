@@ -13,12 +13,13 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from .._base.messages import text
 from .._base.optional import require
-from .labels import category, input_label, status_word, unit_word, veto_word, word
+from .labels import category, input_label, paren, plan_reason, status_word, unit_word, verdict_word, veto_word, word
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import IndicatorOut, ReportData
-    from .plan import Plan
+    from .model import IndicatorOut, LabelOut, ReportData
+    from .plan_model import PlanData
 
 __all__ = [
     "area_status_word",
@@ -36,6 +37,7 @@ __all__ = [
     "report_frames",
     "report_html_repr",
     "school_records",
+    "school_wide_frame",
     "warning_records",
 ]
 
@@ -113,6 +115,11 @@ def area_status_word(status: str, veto: bool, lang: str = "zh") -> str:
     return veto_word(status, lang) if veto else status_word(status, lang)
 
 
+def _said(label: LabelOut | None, lang: str) -> str | None:
+    """A finding sentence in ``lang`` (None when there is none)."""
+    return label.text(lang) if label is not None else None
+
+
 def item_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """One row per item, in the pack's order: area, status (veto items read 'not found'/'FOUND'), citation."""
     areas = {a.id: a for a in report.areas}
@@ -135,6 +142,7 @@ def item_records(report: ReportData, lang: str = "zh") -> list[Record]:
                 "clause": cite.clause if cite else None,
                 "failing_rows": len(item.rows),
                 "missing": "; ".join(item.missing) if item.missing else None,
+                "finding": _said(item.finding, lang),
             }
         )
     return out
@@ -206,6 +214,7 @@ def school_records(report: ReportData, lang: str = "zh") -> list[Record]:
                     "required": s.required,
                     "school_floor_ok": s.floor_ok,
                     "school_result": s.result,
+                    "school_finding": _said(s.finding, lang),
                 }
             )
     return out
@@ -229,6 +238,11 @@ def problem_records(report: ReportData, lang: str = "zh") -> list[Record]:
     return out
 
 
+def _raw_values(values: dict[str, float | str | None]) -> str:
+    """The values an item read at a row, as the pack names them (for engineers; people read the finding)."""
+    return ", ".join(f"{k} = {fmt_short(v)}" for k, v in values.items())
+
+
 def item_row_records(report: ReportData, lang: str = "zh") -> list[Record]:
     """Schools (or sections) that an item checked one by one and found wanting, e.g. a school over 2000 students."""
     out: list[Record] = []
@@ -243,7 +257,8 @@ def item_row_records(report: ReportData, lang: str = "zh") -> list[Record]:
                     "section": row.section,
                     "result": row.result,
                     "result_label": status_word(row.result, lang),
-                    "detail": ", ".join(f"{k} = {fmt_short(v)}" for k, v in row.values.items()),
+                    "detail": _said(row.finding, lang) or _raw_values(row.values),
+                    "values": _raw_values(row.values),
                 }
             )
     return out
@@ -275,20 +290,20 @@ def warning_records(report: ReportData) -> list[Record]:
     ]
 
 
-def check_plan(report: ReportData, plan: Plan | None) -> None:
+def check_plan(report: ReportData, plan: PlanData | None) -> None:
     """Refuse a plan made for another county than the report (an easy mistake when rendering many)."""
     if plan is not None and plan.county.code != report.county.code:
-        raise ValueError(f"{word('plan_mismatch', 'en')}: plan {plan.county.code}, report {report.county.code}")
+        what = text("report.plan_mismatch")
+        raise ValueError(
+            text("report.plan_mismatch_detail", what=what, plan=plan.county.code, report=report.county.code)
+        )
 
 
-def plan_records(plan: Plan, report: ReportData | None = None, lang: str = "zh") -> list[Record]:
+def plan_records(plan: PlanData, report: ReportData | None = None, lang: str = "zh") -> list[Record]:
     """One row per addition of the plan: school, section, indicator, input, amount in its unit, and why."""
-    from .labels import PLAN_REASON
-
     inds = _indicator_map(report) if report is not None else {}
     out: list[Record] = []
     for row in plan.rows:
-        reason = PLAN_REASON.get(row.reason)
         out.append(
             {
                 "school_id": row.school_id,
@@ -302,13 +317,13 @@ def plan_records(plan: Plan, report: ReportData | None = None, lang: str = "zh")
                 "unit": row.unit,
                 "unit_word": unit_word(row.unit, lang, row.amount),
                 "reason": row.reason,
-                "reason_label": (reason[1] if lang == "en" else reason[0]) if reason else row.reason,
+                "reason_label": plan_reason(row.reason, lang),
             }
         )
     return out
 
 
-def plan_total_records(plan: Plan, lang: str = "zh") -> list[Record]:
+def plan_total_records(plan: PlanData, lang: str = "zh") -> list[Record]:
     return [
         {
             "input": name,
@@ -354,7 +369,7 @@ def report_frames(report: ReportData, *, lang: str = "zh") -> dict[str, Any]:
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "items": (
         "area", "area_label", "item", "label", "kind", "status", "status_label", "veto", "document", "clause",
-        "failing_rows", "missing",
+        "failing_rows", "missing", "finding",
     ),
     "indicators": (
         "indicator", "label", "unit", "section", "section_label", "schools", "students", "threshold",
@@ -365,6 +380,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "school_id", "school_name", "section", "school_type", "location", "students", "indicator",
         "indicator_label", "unit", "value", "threshold", "ratio", "met", "floor_ok", "shortfall", "shortfall_input",
         "shortfall_unit", "tolerated", "met_count", "indicators", "required", "school_floor_ok", "school_result",
+        "school_finding",
     ),
     "excluded": ("school_id", "school_name", "section", "scope", "reason_id", "reason"),
     "warnings": ("school_id", "field", "value", "message"),
@@ -379,15 +395,12 @@ STATUS_COLOURS = {"pass": "#1b7f3b", "fail": "#b3261e", "not_evaluated": "#8a6d0
 
 
 def report_html_repr(report: ReportData, lang: str = "zh") -> str:
-    """A compact rich view for Jupyter (``_repr_html_``): verdict banner, areas, and the items not passed.
+    """A compact rich view for Jupyter (``_repr_html_``): verdict banner, areas, and the items not passed with what
+    is wrong with each.
 
-    Short on purpose; :func:`qbalance._render_html.render_html` gives the full page. All text is escaped.
+    Short on purpose; :func:`qbalance._report.html.render_html` gives the full page. All text is escaped.
     """
-    from .labels import VERDICT
-
     esc = html.escape
-    v = VERDICT[report.verdict]
-    verdict = v[1] if lang == "en" else v[0]
     colour = VERDICT_COLOURS.get(report.verdict, "#333")
     pack = report.provenance.pack
     parts = [
@@ -396,8 +409,8 @@ def report_html_repr(report: ReportData, lang: str = "zh") -> str:
         f"<strong>{esc(report.county.name)}</strong> ({esc(report.county.code)}"
         f"{', ' + str(report.county.year) if report.county.year else ''}) — "
         f"{esc(pack.title.text(lang))} [{esc(pack.id)} {esc(pack.version)}]<br/>"
-        f'{esc(word("verdict", lang))}: <strong style="color:{colour}">{esc(verdict)}</strong>'
-        f"{' ' + esc(word('synthetic', lang)) if report.county.synthetic else ''}</div>",
+        f'{esc(word("verdict", lang))}: <strong style="color:{colour}">{esc(verdict_word(report.verdict, lang))}'
+        f"</strong>{' ' + esc(word('synthetic', lang)) if report.county.synthetic else ''}</div>",
         "<div>"
         + " · ".join(
             f'{esc(a.label.text(lang))}: <span style="color:{STATUS_COLOURS.get(a.status, "#333")}">'
@@ -408,20 +421,61 @@ def report_html_repr(report: ReportData, lang: str = "zh") -> str:
     ]
     failing = [r for r in item_records(report, lang) if r["status"] in ("fail", "not_evaluated")]
     if failing:
-        parts.append(
-            f'<table style="margin-top:6px"><caption style="text-align:left">'
-            f"{esc(word('failing_items', lang))}</caption>"
-        )
-        parts.append(
-            "<tr>" + "".join(f"<th>{esc(word(h, lang))}</th>" for h in ("area", "item", "status", "source")) + "</tr>"
-        )
-        for r in failing:
-            src = " ".join(x for x in (r["document"], r["clause"]) if x)
-            parts.append(
-                f"<tr><td>{esc(r['area_label'])}</td><td>{esc(r['label'])}</td>"
-                f'<td style="color:{STATUS_COLOURS.get(r["status"], "#333")}">{esc(r["status_label"])}</td>'
-                f"<td>{esc(src)}</td></tr>"
-            )
-        parts.append("</table>")
+        parts.append(_repr_failing(failing, lang))
     parts.append("</div>")
     return "".join(parts)
+
+
+def _repr_failing(failing: list[Record], lang: str) -> str:
+    """The table of the items not passed: area, item, status, what is wrong, source."""
+    esc = html.escape
+    heads = ("area", "item", "status", "finding", "source")
+    out = [
+        f'<table style="margin-top:6px"><caption style="text-align:left">{esc(word("failing_items", lang))}</caption>',
+        "<tr>" + "".join(f"<th>{esc(word(h, lang))}</th>" for h in heads) + "</tr>",
+    ]
+    for r in failing:
+        src = " ".join(x for x in (r["document"], r["clause"]) if x)
+        out.append(
+            f"<tr><td>{esc(r['area_label'])}</td><td>{esc(r['label'])}</td>"
+            f'<td style="color:{STATUS_COLOURS.get(r["status"], "#333")}">{esc(r["status_label"])}</td>'
+            f"<td>{esc(r['finding'] or '')}</td><td>{esc(src)}</td></tr>"
+        )
+    out.append("</table>")
+    return "".join(out)
+
+
+# -- the wide per-school table ------------------------------------------------------------------------------------
+
+
+def school_wide_frame(report: ReportData, lang: str = "zh") -> Any:
+    """One row per school section, one column per indicator value, headed in ``lang`` (学校代码, 学校名称, 学段,
+    在校学生数, "R1 高学历教师（人/百生）" …, 达标项数, 学校结果, 问题说明). Needs the ``frames`` extra (pandas)."""
+    pd = require("pandas", "frames")
+    inds = _indicator_map(report)
+    order = [v.indicator for s in report.schools[:1] for v in s.values] or list(inds)
+    heads = {iid: f"{iid} {indicator_name(inds.get(iid), iid, lang)}" for iid in order}
+    heads = {iid: h + paren(indicator_unit(inds[iid], lang), lang) if iid in inds else h for iid, h in heads.items()}
+    records = []
+    for s in report.schools:
+        values = {v.indicator: v.value for v in s.values}
+        record: Record = {
+            word("wide.school_id", lang): s.school_id,
+            word("wide.school_name", lang): s.school_name,
+            word("wide.section", lang): category("section", s.section, lang),
+            word("wide.school_type", lang): category("school_type", s.school_type, lang),
+            word("wide.location", lang): category("location", s.location, lang),
+            word("wide.students", lang): s.students,
+        }
+        record.update({heads[iid]: values.get(iid) for iid in order})
+        record[word("wide.met", lang)] = s.met_count
+        record[word("wide.result", lang)] = status_word(s.result, lang)
+        record[word("wide.finding", lang)] = _said(s.finding, lang)
+        records.append(record)
+    columns = [word(f"wide.{k}", lang) for k in ("school_id", "school_name", "section", "school_type", "location")]
+    columns += [word("wide.students", lang), *heads.values()]
+    columns += [word(f"wide.{k}", lang) for k in ("met", "result", "finding")]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for h in heads.values():
+        frame[h] = frame[h].astype("float64")
+    return frame

@@ -7,15 +7,21 @@ which keeps the core install small and the output deterministic (same report, sa
 without JavaScript, and each bar carries an SVG ``<title>`` so screen readers and hover tooltips can name the
 school and its value.
 
+The page opens with what a reader needs first: the verdict (with the data year and the report's date), then the
+需整改事项 block (:mod:`.html_todo`: each failing item and school with what is wrong, and the plan's proposal), and
+only then the details. Charts are drawn at their natural size (labels at least 11 px on screen and in print), with
+the names of the schools that matter written under their bars.
+
 Everything that comes from input (school and county names, evidence, messages) is escaped with
 :func:`html.escape`. The output is also well-formed XML (every element closed, only XML's own entities), so it can
 be checked by an XML parser. The stylesheet has print rules: charts and table rows are not split across pages and
-colours print. The page is built one function per section (banner, vetoes, missing data, items, indicators,
-charts, problems, excluded schools, warnings, plan, footer).
+colours print. The page is built one function per section (banner, what needs fixing, vetoes, missing data, items,
+indicators, charts, problems, excluded schools, warnings, plan, footer).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from .frames import (
@@ -35,11 +41,12 @@ from .frames import (
 )
 from .html_charts import chart_legend, cv_chart, value_chart
 from .html_markup import esc, html_table, status_span
-from .labels import VERDICT, category, status_word, word
+from .html_todo import todo_section
+from .labels import category, date_text, sep, status_word, verdict_word, word
 from .model import CvOut, IndicatorOut, ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Plan
+    from .plan_model import PlanData
 
 __all__ = ["render_html"]
 
@@ -61,6 +68,12 @@ h3 { font-size: 1.05em; margin-top: 1.3em; }
 .banner.pass .verdict { color: var(--pass); } .banner.fail .verdict { color: var(--fail); }
 .banner.incomplete .verdict { color: var(--warn); }
 .banner p { margin: 2px 0; }
+.todo { border: 1px solid var(--line); border-left: 10px solid var(--fail); padding: 4px 16px 8px; margin: 0 0 16px; }
+.todo h2 { border: none; margin: 6px 0 4px; }
+.todo h3 { margin: 8px 0 2px; font-size: 1em; }
+.todo ul { margin: 2px 0; padding-left: 1.4em; }
+.todo li { margin: 1px 0; }
+.plan-add { color: var(--muted); }
 nav ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 6px 0 10px; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
@@ -74,17 +87,18 @@ tr.fail td { background: #fdecea; } tr.not_evaluated td { background: #fff8e1; }
 figure { margin: 10px 0 18px; }
 figcaption { font-size: 0.9em; color: var(--muted); }
 svg.chart { display: block; max-width: 100%; height: auto; background: #fff; }
+svg text.bar-name { font-size: 11px; }
 svg text { font-family: inherit; fill: var(--fg); }
 .legend span { display: inline-block; margin-right: 12px; font-size: 0.85em; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 0 20px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(680px, 1fr)); gap: 0 20px; }
 footer { margin-top: 2em; color: var(--muted); font-size: 0.8em; word-break: break-all; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
-  .banner, tr.fail td, tr.not_evaluated td, th, svg.chart, .legend i {
+  .banner, .todo, tr.fail td, tr.not_evaluated td, th, svg.chart, .legend i {
     -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  figure, tr, .banner { break-inside: avoid; page-break-inside: avoid; }
+  figure, tr, .banner, .todo li { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .charts { display: block; }
   .scroll { overflow: visible; }
@@ -93,8 +107,11 @@ footer { margin-top: 2em; color: var(--muted); font-size: 0.8em; word-break: bre
 """
 
 
-def render_html(report: ReportData, lang: str = "zh", plan: Plan | None = None) -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG, no scripts, no network)."""
+def render_html(
+    report: ReportData, lang: str = "zh", plan: PlanData | None = None, *, date: dt.date | None = None
+) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG, no scripts, no network): the verdict, what
+    needs fixing, then the details. ``date`` is the report's date shown under the verdict (default: today)."""
     check_plan(report, plan)
     pack = report.provenance.pack
     title = f"{report.county.name} — {pack.title.text(lang)} {word('title', lang)}"
@@ -106,7 +123,8 @@ def render_html(report: ReportData, lang: str = "zh", plan: Plan | None = None) 
         f'<html lang="{"en" if lang == "en" else "zh-CN"}">\n<head>\n<meta charset="utf-8"/>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
         f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        + _banner(report, lang)
+        + _banner(report, lang, date or dt.date.today())
+        + todo_section(report, lang, plan)
         + nav
         + body
         + _footer(report, lang)
@@ -114,7 +132,7 @@ def render_html(report: ReportData, lang: str = "zh", plan: Plan | None = None) 
     )
 
 
-def _sections(report: ReportData, lang: str, plan: Plan | None) -> list[_Section]:
+def _sections(report: ReportData, lang: str, plan: PlanData | None) -> list[_Section]:
     """The page's sections in order, each only when it has something to say (items always)."""
     floor = floor_ratio(report)
     out: list[_Section] = []
@@ -138,23 +156,26 @@ def _sections(report: ReportData, lang: str, plan: Plan | None) -> list[_Section
     return out
 
 
-def _banner(report: ReportData, lang: str) -> str:
-    """The header: county, standard, the verdict in large type and the status of every area, coloured by verdict."""
+def _banner(report: ReportData, lang: str, date: dt.date) -> str:
+    """The header: the verdict in large type, the county, the standard, the data year and the report's date, and
+    the status of every area, coloured by verdict."""
     pack = report.provenance.pack
-    v = VERDICT[report.verdict]
-    verdict = v[1] if lang == "en" else v[0]
-    year = f" · {report.county.year}" if report.county.year else ""
+    colon = sep("colon", lang)
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
     doc = f" {pack.document}" if pack.document else ""
+    when = [f"{word('data_year', lang)}{colon}{report.county.year}"] if report.county.year else []
+    when.append(f"{word('made_on', lang)}{colon}{date_text(date, lang)}")
     return (
         f'<header class="banner {esc(report.verdict)}">'
-        f"<h1>{esc(report.county.name)} ({esc(report.county.code)}){esc(year)}{esc(synthetic)}</h1>"
-        f"<p>{esc(word('standard', lang))}: {esc(pack.title.text(lang))}{esc(doc)} "
+        f"<h1>{esc(report.county.name)} ({esc(report.county.code)}){esc(synthetic)}</h1>"
+        f'<p>{esc(word("verdict", lang))}{colon}<span class="verdict">{esc(verdict_word(report.verdict, lang))}'
+        "</span></p>"
+        f"<p>{esc(word('standard', lang))}{colon}{esc(pack.title.text(lang))}{esc(doc)} "
         f"[{esc(pack.id)} {esc(pack.version)}]</p>"
-        f'<p>{esc(word("verdict", lang))}: <span class="verdict">{esc(verdict)}</span></p>'
+        f'<p class="when">{esc(" · ".join(when))}</p>'
         "<p>"
         + " · ".join(
-            f"{esc(a.label.text(lang))}: {status_span(a.status, area_status_word(a.status, a.veto, lang))}"
+            f"{esc(a.label.text(lang))}{colon}{status_span(a.status, area_status_word(a.status, a.veto, lang))}"
             for a in report.areas
         )
         + "</p></header>"
@@ -230,7 +251,9 @@ def _indicators(report: ReportData, lang: str) -> str:
 def _charts(report: ReportData, lang: str, floor: float | None) -> str:
     """The legend (when there are thresholds) and, per indicator, one value chart per section."""
     has_thresholds = any(ind.threshold for ind in report.indicators)
-    charts = [chart_legend(lang, floor)] if has_thresholds else []
+    charts = (
+        [chart_legend(lang, floor), f'<p class="note">{esc(word("chart_names", lang))}</p>'] if has_thresholds else []
+    )
     n_id = 0
     for ind in report.indicators:
         figs = []
@@ -254,7 +277,7 @@ def _value_figure(report: ReportData, ind: IndicatorOut, cv: CvOut, lang: str, f
         if v.indicator == ind.id and v.met is False
     )
     key = "chart_caption" if cv.section in ind.threshold else "chart_caption_plain"
-    cap = word(key, lang).format(section=category("section", cv.section, lang), n=cv.schools, unmet=unmet)
+    cap = word(key, lang, section=category("section", cv.section, lang), n=cv.schools, unmet=unmet)
     return f"<figure>{value_chart(report, ind, cv, lang, floor, n_id)}<figcaption>{esc(cap)}</figcaption></figure>"
 
 
@@ -297,6 +320,9 @@ def _item_details(report: ReportData, lang: str) -> str:
     out = [f"<h3>{esc(word('details', lang))}</h3><ul>"]
     for item in details:
         sub = []
+        if item.finding is not None:
+            sub.append(f"<li><strong>{esc(word('finding', lang))}</strong>{sep('colon', lang)}"
+                       f"{esc(item.finding.text(lang))}</li>")  # fmt: skip
         if item.cite and item.cite.text:
             src = " ".join(x for x in (item.cite.document, item.cite.clause) if x)
             sub.append(f"<li>{esc(word('source', lang))}: {esc(src)} “{esc(item.cite.text)}”</li>")
@@ -309,6 +335,9 @@ def _item_details(report: ReportData, lang: str) -> str:
                 f"<li>{esc(fmt_num(item.value))} / {esc(fmt_num(item.target))} ({esc(fmt_pct(item.progress))})</li>"
             )
         for row in item.rows[:50]:
+            if row.finding is not None:
+                sub.append(f"<li>{esc(row.school_id)}{sep('colon', lang)}{esc(row.finding.text(lang))}</li>")
+                continue
             sec = f" {category('section', row.section, lang)}" if row.section else ""
             vals = ", ".join(f"{k} = {fmt_short(x)}" for k, x in row.values.items())
             sub.append(f"<li>{esc(row.school_id)} {esc(row.school_name)}{esc(sec)}: {esc(vals)}</li>")
@@ -382,7 +411,7 @@ def _problems(report: ReportData, lang: str, floor: float | None) -> str:
         out.append(html_table([word(h, lang) for h in heads], rows, numeric={3, 5, 6, 7, 8}, row_class=classes))
         k = next((p["required"] for p in probs if p["required"] is not None), None)
         if k is not None and floor is not None:
-            note = word("tolerated_note", lang).format(k=_amount(k), n=probs[0]["indicators"], floor=fmt_pct(floor))
+            note = word("tolerated_note", lang, k=_amount(k), n=probs[0]["indicators"], floor=fmt_pct(floor))
             out.append(f'<p class="note">{esc(note)}</p>')
     if others:
         rows = [
@@ -401,12 +430,9 @@ def _problems(report: ReportData, lang: str, floor: float | None) -> str:
     return "".join(out)
 
 
-def _plan(report: ReportData, plan: Plan, lang: str) -> str:
+def _plan(report: ReportData, plan: PlanData, lang: str) -> str:
     """The rectification plan: verdicts before and after, additions per school, totals, CVs after, what is left."""
-    en = lang == "en"
-    vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
-    before = (vb[1] if en else vb[0]) if vb else plan.verdict_before
-    after = (va[1] if en else va[0]) if va else plan.verdict_after
+    before, after = verdict_word(plan.verdict_before, lang), verdict_word(plan.verdict_after, lang)
     out = [
         "<ul>",
         f"<li>{esc(word('verdict_before', lang))}: {status_span(plan.verdict_before, before)}</li>",
@@ -458,7 +484,14 @@ def _plan(report: ReportData, plan: Plan, lang: str) -> str:
         ]
         heads = [word(h, lang) for h in ("indicator", "section", "cv_before", "cv_after", "limit")]
         out.append(f"<h3>{esc(word('plan_cv', lang))}</h3>" + html_table(heads, rows, numeric={2, 3, 4}))
-    if plan.not_planned:
+    if plan.cannot_fix:
+        out.append(f"<h3>{esc(word('not_planned', lang))}</h3><ul>")
+        out.extend(
+            f"<li><strong>{esc(c.label.text(lang))}</strong>{sep('colon', lang)}{esc(c.why.text(lang))}</li>"
+            for c in plan.cannot_fix
+        )
+        out.append("</ul>")
+    elif plan.not_planned:
         out.append(f"<h3>{esc(word('not_planned', lang))}</h3><ul>")
         out.extend(f"<li>{esc(x)}</li>" for x in plan.not_planned)
         out.append("</ul>")

@@ -3,7 +3,9 @@
 
 No plotting library is needed, which keeps the core install small and the output deterministic (same report, same
 bytes); the charts draw without JavaScript, and each bar carries an SVG ``<title>`` so screen readers and hover
-tooltips can name the school and its value.
+tooltips can name the school and its value. The bars that matter — those below the threshold and the lowest —
+also carry the school's name under them, so a printed page names them too. Charts are drawn at the size they are
+shown (680 px wide, one per row), so no text is smaller than :data:`FONT` px on screen or on an A4 page.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from .html_markup import esc
 from .labels import category, status_word, word
 from .model import CvOut, IndicatorOut, ReportData, SchoolSectionOut, ValueOut
 
-__all__ = ["C_BELOW_FLOOR", "C_MET", "C_PLAIN", "C_TOLERATED", "C_UNMET", "chart_legend", "cv_chart", "value_chart"]
+__all__ = [
+    "C_BELOW_FLOOR",
+    "C_MET",
+    "C_PLAIN",
+    "C_TOLERATED",
+    "C_UNMET",
+    "FONT",
+    "chart_legend",
+    "cv_chart",
+    "value_chart",
+]
 
 # bar colours: met, unmet but tolerated by the k-of-n rule, unmet, below the floor, no threshold
 C_MET, C_TOLERATED, C_UNMET, C_BELOW_FLOOR, C_PLAIN = "#2e7d32", "#e0a100", "#c62828", "#6a0000", "#4f6d7a"
@@ -26,6 +38,15 @@ _Point = tuple[float, SchoolSectionOut, ValueOut]
 
 _RefLine = tuple[float, str, str, str]
 """A horizontal reference line of a value chart: value, colour, dash pattern, label."""
+
+FONT = 11
+"""The size of the charts' smallest text (tick labels, names under bars), in px at the charts' drawn size."""
+
+WIDTH = 680.0
+"""The charts' width in px: they are shown at this size (one per row), which fits an A4 page."""
+
+_NAME_CHARS = 9
+"""A school name under a bar is cut to this many characters (with …); the tooltip has it whole."""
 
 
 def _num(x: float) -> str:
@@ -64,12 +85,17 @@ class _ValueFrame:
 
     ymax: float
     ystep: float
-    w: float = 720.0
-    h: float = 240.0
-    left: float = 58.0
-    right: float = 150.0
-    top: float = 14.0
-    bottom: float = 26.0
+    w: float = WIDTH
+    plot: float = 190.0
+    left: float = 56.0
+    right: float = 118.0
+    top: float = 20.0
+    bottom: float = 12.0
+
+    @property
+    def h(self) -> float:
+        """Height of the whole chart (the plot, its margins and the room for names under the bars)."""
+        return self.top + self.plot + self.bottom
 
     @property
     def pw(self) -> float:
@@ -79,7 +105,7 @@ class _ValueFrame:
     @property
     def ph(self) -> float:
         """Height of the plot area."""
-        return self.h - self.top - self.bottom
+        return self.plot
 
     def y(self, v: float) -> float:
         """The SVG y coordinate of value ``v`` (0 at the bottom of the plot area)."""
@@ -94,8 +120,12 @@ def value_chart(report: ReportData, ind: IndicatorOut, cv: CvOut, lang: str, flo
     floor_value = floor * threshold if floor is not None and threshold is not None else None
     points = _value_points(report, ind.id, cv.section)
     top_value = max([p[0] for p in points] + [threshold or 0.0, cv.county_value or 0.0])
-    frame = _ValueFrame(*_axis(top_value * 1.03))
-    desc = word("chart_desc", lang).format(
+    named = _named_bars(points)
+    room = max((len(_short_name(points[i][1].school_name)) for i in named), default=0)
+    frame = _ValueFrame(*_axis(top_value * 1.03), bottom=12.0 + (room * FONT + 8 if named else 0))
+    desc = word(
+        "chart_desc",
+        lang,
         indicator=f"{ind.id} {indicator_name(ind, ind.id, lang)}",
         section=category("section", cv.section, lang),
         n=len(points),
@@ -107,9 +137,46 @@ def value_chart(report: ReportData, ind: IndicatorOut, cv: CvOut, lang: str, flo
         _value_chart_head(ind, cv, lang, n_id, desc, frame)
         + _value_grid(frame, unit)
         + _value_bars(points, frame, unit, lang)
+        + _bar_names(points, named, frame)
         + _reference_marks(lines, frame)
         + "</svg>"
     )
+
+
+def _named_bars(points: list[_Point]) -> list[int]:
+    """The bars whose school is named under them: the lowest and every one below its threshold, each far enough
+    from the last named one that the names do not overlap (the rest keep their tooltips)."""
+    wanted = [i for i, (_, _, v) in enumerate(points) if i == 0 or v.met is False]
+    if not points:
+        return []
+    slot = (_ValueFrame(1.0, 1.0).pw) / len(points)
+    named: list[int] = []
+    for i in wanted:
+        if not named or (i - named[-1]) * slot >= FONT + 1:
+            named.append(i)
+    return named
+
+
+def _short_name(name: str) -> str:
+    """A school name cut to fit under a bar."""
+    return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1] + "…"
+
+
+def _bar_names(points: list[_Point], named: list[int], f: _ValueFrame) -> str:
+    """The names of the chosen bars, written upwards under the axis (red for a bar below its threshold)."""
+    slot = f.pw / max(len(points), 1)
+    base = f.top + f.ph + 6
+    parts = []
+    for i in named:
+        _, s, v = points[i]
+        x = f.left + i * slot + slot / 2 + FONT / 2 - 1
+        colour = C_UNMET if v.met is False else "#1d1d1f"
+        parts.append(
+            f'<text class="bar-name" x="{_num(x)}" y="{_num(base)}" font-size="{FONT}" text-anchor="end" '
+            f'fill="{colour}" transform="rotate(-90 {_num(x)} {_num(base)})">{esc(_short_name(s.school_name))}'
+            "</text>"
+        )
+    return "".join(parts)
 
 
 def _value_points(report: ReportData, indicator: str, section: str) -> list[_Point]:
@@ -145,12 +212,14 @@ def _value_grid(f: _ValueFrame, unit: str) -> str:
         ty = f.y(tv)
         parts.append(
             f'<line x1="{_num(f.left)}" x2="{_num(f.left + f.pw)}" y1="{_num(ty)}" y2="{_num(ty)}" stroke="#e3e6e8"/>'
-            f'<text x="{_num(f.left - 4)}" y="{_num(ty + 4)}" font-size="11" text-anchor="end">'
+            f'<text x="{_num(f.left - 4)}" y="{_num(ty + 4)}" font-size="{FONT}" text-anchor="end">'
             f"{esc(_tick(tv, f.ystep))}</text>"
         )
     parts.append(
         f'<line x1="{_num(f.left)}" x2="{_num(f.left)}" y1="{_num(f.top)}" y2="{_num(f.top + f.ph)}" stroke="#888"/>'
-        f'<text x="{_num(f.left)}" y="{_num(f.h - 8)}" font-size="11">{esc(unit)}</text>'
+        f'<line x1="{_num(f.left)}" x2="{_num(f.left + f.pw)}" y1="{_num(f.top + f.ph)}" y2="{_num(f.top + f.ph)}" '
+        'stroke="#888"/>'
+        f'<text x="{_num(f.left)}" y="{_num(f.top - 8)}" font-size="{FONT}">{esc(unit)}</text>'
     )
     return "".join(parts)
 
@@ -222,7 +291,7 @@ def _reference_marks(lines: list[_RefLine], f: _ValueFrame) -> str:
         parts.append(
             f'<line class="ref" x1="{_num(f.left)}" x2="{_num(f.left + f.pw)}" y1="{_num(ly)}" y2="{_num(ly)}" '
             f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"><title>{esc(label)}</title></line>'
-            f'<text x="{_num(f.left + f.pw + 4)}" y="{_num(ty)}" font-size="11">{esc(label)}</text>'
+            f'<text x="{_num(f.left + f.pw + 4)}" y="{_num(ty)}" font-size="{FONT}">{esc(label)}</text>'
         )
     return "".join(parts)
 
@@ -235,7 +304,7 @@ def cv_chart(report: ReportData, lang: str) -> str:
     rows = [(ind, cv) for ind in report.indicators for cv in ind.sections]
     if not rows:
         return ""
-    w, row_h, left, right, top = 720.0, 22.0, 210.0, 70.0, 8.0
+    w, row_h, left, right, top = WIDTH, 22.0, 210.0, 60.0, 8.0
     h = top + row_h * len(rows) + 24
     pw = w - left - right
     xmax, xstep = _axis(max([cv.cv or 0.0 for _, cv in rows] + [cv.limit or 0.0 for _, cv in rows]) * 1.03, 5)
@@ -252,7 +321,8 @@ def cv_chart(report: ReportData, lang: str) -> str:
         tv = xstep * k
         parts.append(
             f'<line x1="{_num(x(tv))}" x2="{_num(x(tv))}" y1="{_num(top)}" y2="{_num(h - 20)}" stroke="#e3e6e8"/>'
-            f'<text x="{_num(x(tv))}" y="{_num(h - 6)}" font-size="11" text-anchor="middle">{_tick(tv, xstep)}</text>'
+            f'<text x="{_num(x(tv))}" y="{_num(h - 6)}" font-size="{FONT}" text-anchor="middle">'
+            f"{_tick(tv, xstep)}</text>"
         )
     for i, (ind, cv) in enumerate(rows):
         yy = top + i * row_h
@@ -270,7 +340,7 @@ def cv_chart(report: ReportData, lang: str) -> str:
             parts.append(
                 f'<rect class="cvbar" x="{_num(left)}" y="{_num(yy + 4)}" width="{_num(max(x(cv.cv) - left, 0.5))}" '
                 f'height="{_num(row_h - 8)}" fill="{colour}"><title>{esc(tip)}</title></rect>'
-                f'<text x="{_num(x(cv.cv) + 4)}" y="{_num(yy + row_h / 2 + 4)}" font-size="11">'
+                f'<text x="{_num(x(cv.cv) + 4)}" y="{_num(yy + row_h / 2 + 4)}" font-size="{FONT}">'
                 f"{cv.cv:.4f}</text>"
             )
         if cv.limit is not None:

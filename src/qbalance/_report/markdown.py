@@ -10,6 +10,7 @@ inject markup into a Markdown viewer.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -28,11 +29,11 @@ from .frames import (
     plan_total_records,
     problem_records,
 )
-from .labels import VERDICT, category, status_word, word
+from .labels import category, date_text, sep, status_word, verdict_word, word
 from .model import ReportData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Plan
+    from .plan_model import PlanData
 
 __all__ = ["render_markdown"]
 
@@ -88,11 +89,14 @@ def _amount(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def render_markdown(report: ReportData, lang: str = "zh", plan: Plan | None = None) -> str:
-    """The report as a Markdown document (GitHub-flavoured tables); with ``plan``, the rectification plan too."""
+def render_markdown(
+    report: ReportData, lang: str = "zh", plan: PlanData | None = None, *, date: dt.date | None = None
+) -> str:
+    """The report as a Markdown document (GitHub-flavoured tables); with ``plan``, the rectification plan too.
+    ``date`` is shown as the report's date (default: today)."""
     check_plan(report, plan)
     out = [
-        *_header(report, lang),
+        *_header(report, lang, date or dt.date.today()),
         *_vetoes(report, lang),
         *_missing(report, lang),
         *_areas(report, lang),
@@ -108,22 +112,30 @@ def render_markdown(report: ReportData, lang: str = "zh", plan: Plan | None = No
     return "\n".join(out) + "\n"
 
 
-def _header(report: ReportData, lang: str) -> list[str]:
-    """The title and the county, the standard and the verdict as a short list."""
+def _header(report: ReportData, lang: str, date: dt.date) -> list[str]:
+    """The title and the county, the standard, the verdict, the data year and the report's date as a short list."""
     pack = report.provenance.pack
-    v = VERDICT[report.verdict]
-    verdict = v[1] if lang == "en" else v[0]
-    year = f" {report.county.year}" if report.county.year else ""
+    verdict = verdict_word(report.verdict, lang)
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
     doc = f" {md(pack.document)}" if pack.document else ""
-    return [
+    out = [
         f"# {md(pack.title.text(lang))} — {word('title', lang)}",
         "",
-        f"- **{word('county', lang)}**: {md(report.county.name)} ({md(report.county.code)}){year}{synthetic}",
+        f"- **{word('county', lang)}**: {md(report.county.name)} ({md(report.county.code)}){synthetic}",
         f"- **{word('standard', lang)}**: {md(pack.title.text(lang))}{doc} (`{pack.id}` {md(pack.version)})",
         f"- **{word('verdict', lang)}**: **{verdict}**",
-        "",
     ]
+    if report.county.year:
+        out.append(f"- **{word('data_year', lang)}**: {report.county.year}")
+    out += [f"- **{word('made_on', lang)}**: {date_text(date, lang)}", ""]
+    failing = [i for i in report.items if i.status == "fail" and i.finding is not None]
+    if failing:
+        out += [f"**{word('todo', lang)}**", ""]
+        out += [
+            f"- {md(i.label.text(lang))}{sep('colon', lang)}{md(i.finding.text(lang))}" for i in failing if i.finding
+        ]
+        out.append("")
+    return out
 
 
 def _vetoes(report: ReportData, lang: str) -> list[str]:
@@ -255,6 +267,8 @@ def _item_details(report: ReportData, lang: str) -> list[str]:
     out.append("")
     for item in details:
         out.append(f"- **{md(item.label.text(lang))}** (`{item.id}`) — {status_word(item.status, lang)}")
+        if item.finding is not None:
+            out.append(f"  - {word('finding', lang)}{sep('colon', lang)}{md(item.finding.text(lang))}")
         if item.cite and item.cite.text:
             src = " ".join(x for x in (item.cite.document, item.cite.clause) if x)
             out.append(f"  - {word('source', lang)}: {md(src)} “{md(item.cite.text)}”")
@@ -265,6 +279,9 @@ def _item_details(report: ReportData, lang: str) -> list[str]:
         if item.value is not None or item.target is not None:
             out.append(f"  - {fmt_num(item.value)} / {fmt_num(item.target)} ({fmt_pct(item.progress)})")
         for row in item.rows[:50]:
+            if row.finding is not None:
+                out.append(f"  - {md(row.school_id)}{sep('colon', lang)}{md(row.finding.text(lang))}")
+                continue
             sec = f" {category('section', row.section, lang)}" if row.section else ""
             vals = ", ".join(f"{k} = {fmt_short(x)}" for k, x in row.values.items())
             out.append(f"  - {md(row.school_id)} {md(row.school_name)}{sec}: {md(vals)}")
@@ -333,7 +350,7 @@ def _problems(report: ReportData, lang: str) -> list[str]:
         floor = floor_ratio(report)
         if k is not None and floor is not None:
             n = next(p["indicators"] for p in probs)
-            note = word("tolerated_note", lang).format(k=_amount(k), n=n, floor=fmt_pct(floor))
+            note = word("tolerated_note", lang, k=_amount(k), n=n, floor=fmt_pct(floor))
             out.append(f"> {md(note)}")
             out.append("")
     if others:
@@ -356,12 +373,10 @@ def _problems(report: ReportData, lang: str) -> list[str]:
     return out
 
 
-def _plan(report: ReportData, plan: Plan, lang: str) -> list[str]:
+def _plan(report: ReportData, plan: PlanData, lang: str) -> list[str]:
     """The rectification plan: verdicts before and after, additions per school, totals, CVs after, what is left."""
     out = [f"## {word('plan', lang)}", ""]
-    vb, va = VERDICT.get(plan.verdict_before), VERDICT.get(plan.verdict_after)
-    before = (vb[1] if lang == "en" else vb[0]) if vb else plan.verdict_before
-    after = (va[1] if lang == "en" else va[0]) if va else plan.verdict_after
+    before, after = verdict_word(plan.verdict_before, lang), verdict_word(plan.verdict_after, lang)
     out.append(f"- {word('verdict_before', lang)}: {before}")
     out.append(f"- {word('verdict_after', lang)}: {after}")
     if plan.items_after:
@@ -416,9 +431,16 @@ def _plan(report: ReportData, plan: Plan, lang: str) -> list[str]:
         heads = [word(h, lang) for h in ("indicator", "section", "cv_before", "cv_after", "limit")]
         out.extend(_table(heads, rows, right={2, 3, 4}))
         out.append("")
-    if plan.not_planned:
+    if plan.cannot_fix or plan.not_planned:
         out.append(f"### {word('not_planned', lang)}")
         out.append("")
-        out.extend(f"- {md(x)}" for x in plan.not_planned)
+        out.extend(_cannot_fix_lines(plan, lang))
         out.append("")
     return out
+
+
+def _cannot_fix_lines(plan: PlanData, lang: str) -> list[str]:
+    """What the plan cannot fix, one line each: the item and why (the plain gap texts of an older plan)."""
+    if not plan.cannot_fix:
+        return [f"- {md(x)}" for x in plan.not_planned]
+    return [f"- **{md(c.label.text(lang))}**{sep('colon', lang)}{md(c.why.text(lang))}" for c in plan.cannot_fix]

@@ -160,6 +160,9 @@ class SchoolSectionOut(BaseModel):
     floor_ok: bool | None
     result: Status
     missing: list[str] = Field(default_factory=list)
+    finding: LabelOut | None = Field(
+        default=None, description="what is wrong, in one sentence, when the school section fails or cannot be decided"
+    )
 
 
 class ExcludedOut(BaseModel):
@@ -181,6 +184,10 @@ class RowOut(BaseModel):
     section: str | None = None
     result: Status
     values: dict[str, float | str | None] = Field(default_factory=dict)
+    finding: LabelOut | None = Field(
+        default=None,
+        description="what is wrong at this school or section, in one sentence (e.g. over the size limit by how much)",
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -242,6 +249,9 @@ class ItemOut(BaseModel):
     target: float | None = Field(default=None, description="the target, for progress items")
     composite: list[CompositeOut] = Field(default_factory=list, description="per-section composite CVs")
     parameters: list[ParamOut] = Field(default_factory=list, description="parameters the item used, with origins")
+    finding: LabelOut | None = Field(
+        default=None, description="what is wrong, in one sentence, for an item that fails or cannot be decided"
+    )
 
 
 class AreaOut(BaseModel):

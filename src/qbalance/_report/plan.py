@@ -1,86 +1,53 @@
-"""The typed rectification plan (``qbalance-plan/1``): per-school additions in real units, totals, and the
-evaluation before and after. Made by :mod:`qbalance._workflow.plan`; read by the renderers.
+"""The public :class:`Plan` (整改方案, ``qbalance-plan/1``): the plan's data (:class:`~.plan_model.PlanData`) plus
+the ways to use it — apply it to a county, show it as text, a table or a notebook view. Made by
+:mod:`qbalance._workflow.plan`. Renderers read only ``PlanData``, so they never import this module.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from .._base.messages import current_language
 from .._data.edits import add_to_county
 from .._data.models import County
-from .model import CountyOut, LabelOut, Provenance
+from .plan_model import PLAN_FORMAT, CannotFix, IndicatorPlan, PlanData, PlanRow, SchoolPlan
 
-__all__ = ["PLAN_FORMAT", "IndicatorPlan", "Plan", "PlanRow", "SchoolPlan"]
-
-PLAN_FORMAT: Final = "qbalance-plan/1"
-_CFG = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["PLAN_FORMAT", "CannotFix", "IndicatorPlan", "Plan", "PlanRow", "SchoolPlan"]
 
 
-class PlanRow(BaseModel):
-    """One addition at one school, and why."""
-
-    model_config = _CFG
-    school_id: str
-    school_name: str
-    section: str | None = Field(description="the section the addition is for (None: a shared school facility)")
-    input: str
-    unit: str
-    amount: float
-    reason: Literal["threshold", "floor", "balance"]
-    indicator: str
-
-
-class IndicatorPlan(BaseModel):
-    """What the plan does for one indicator in one section."""
-
-    model_config = _CFG
-    indicator: str
-    label: LabelOut
-    section: str
-    input: str
-    unit: str
-    cv_before: float | None
-    cv_after: float | None
-    limit: float | None
-    threshold_additions: float
-    balance_additions: float
-    level: float | None = Field(default=None, description="the common level the lowest schools were raised to")
-
-
-class SchoolPlan(BaseModel):
-    """Everything one school needs, summed per input."""
-
-    model_config = _CFG
-    school_id: str
-    school_name: str
-    additions: dict[str, float]
-    reasons: list[str]
-
-
-class Plan(BaseModel):
+class Plan(PlanData):
     """A rectification plan for one county under one standard, with the evaluation before and after."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    format: Literal["qbalance-plan/1"] = PLAN_FORMAT
-    provenance: Provenance
-    county: CountyOut
-    units: dict[str, str] = Field(description="unit of each input the plan adds to")
-    totals: dict[str, float] = Field(description="total addition per input, whole county")
-    rows: list[PlanRow]
-    schools: list[SchoolPlan]
-    indicators: list[IndicatorPlan]
-    verdict_before: str
-    verdict_after: str
-    items_before: dict[str, str]
-    items_after: dict[str, str] = Field(description="status of the items the plan addresses, after applying it")
-    not_planned: list[str] = Field(default_factory=list, description="gaps the plan cannot close, and why")
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The plan as JSON (deterministic)."""
-        return self.model_dump_json(indent=indent)
 
     def apply(self, county: County) -> County:
         """A copy of ``county`` with every addition made (the input is not changed)."""
         return add_to_county(county, self.rows)
+
+    def to_text(self, lang: str = "zh") -> str:
+        """The plan as plain text: verdicts, totals, one block per school (一校一策), the CVs, what it cannot fix
+        (Chinese by default, ``lang="en"`` for English)."""
+        from .text import render_plan_text
+
+        return render_plan_text(self, lang)
+
+    def to_frame(self, lang: str = "zh") -> Any:
+        """The additions as a pandas DataFrame, one row per addition: school, section, indicator, input, amount,
+        unit and why, with headers in ``lang`` (``frames`` extra)."""
+        from .views import plan_frame
+
+        return plan_frame(self, lang)
+
+    def _repr_html_(self) -> str:
+        """A compact view for Jupyter: the verdicts, the totals and what the plan cannot fix."""
+        from .views import plan_html_repr
+
+        return plan_html_repr(self, current_language())
+
+    def __str__(self) -> str:
+        from .views import plan_summary
+
+        return plan_summary(self, current_language())
+
+    def __repr__(self) -> str:
+        from .views import plan_repr
+
+        return plan_repr(self, current_language())

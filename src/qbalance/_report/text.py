@@ -6,9 +6,20 @@ import unicodedata
 from collections.abc import Sequence
 
 from .._base.text import terminal_safe
-from .labels import PLAN_REASON, STATUS, VERDICT, _pick, category, input_label, unit_word, word
+from .labels import (
+    category,
+    input_label,
+    plan_reason,
+    plan_word,
+    sep,
+    status_word,
+    unit_word,
+    verdict_word,
+    veto_word,
+    word,
+)
 from .model import ReportData
-from .plan import Plan
+from .plan_model import PlanData
 
 __all__ = ["render_plan_text", "render_text"]
 
@@ -48,15 +59,12 @@ def _short(v: object) -> str:
 
 
 def _status(s: str, lang: str) -> str:
-    pair = STATUS.get(s)
-    return (pair[1] if lang == "en" else pair[0]) if pair else s
+    return status_word(s, lang)
 
 
 def _veto_status(s: str, lang: str) -> str:
     """A veto item 'passes' when the finding is absent; say so plainly."""
-    words = {"pass": ("未发现", "not found"), "fail": ("存在(否决)", "FOUND (veto)")}
-    pair = words.get(s)
-    return (pair[1] if lang == "en" else pair[0]) if pair else _status(s, lang)
+    return veto_word(s, lang)
 
 
 def render_text(report: ReportData, lang: str = "zh") -> str:
@@ -78,7 +86,6 @@ def render_text(report: ReportData, lang: str = "zh") -> str:
 
 def _header(report: ReportData, lang: str) -> list[str]:
     """The underlined title, then the county, the standard and the verdict."""
-    v = VERDICT[report.verdict]
     pack = report.provenance.pack
     title = f"{pack.title.text(lang)} — {word('title', lang)}"
     synthetic = f" {word('synthetic', lang)}" if report.county.synthetic else ""
@@ -88,7 +95,7 @@ def _header(report: ReportData, lang: str) -> list[str]:
         "=" * _width(title),
         f"{word('county', lang)}: {report.county.name} ({report.county.code}){year}{synthetic}",
         f"{word('standard', lang)}: {pack.title.text(lang)} {pack.document or ''} [{pack.id} {pack.version}]",
-        f"{word('verdict', lang)}: {v[1] if lang == 'en' else v[0]}",
+        f"{word('verdict', lang)}: {verdict_word(report.verdict, lang)}",
         "",
     ]
 
@@ -188,11 +195,16 @@ def _item_blocks(report: ReportData, lang: str) -> list[str]:
         if not (item.rows or item.inputs) or (item.status == "pass" and not item.rows):
             continue
         out.append(f"### {item.label.text(lang)} — {_status(item.status, lang)}")
+        if item.finding is not None and not item.rows:  # rows say it themselves, each for its school
+            out.append(item.finding.text(lang))
         for inp in item.inputs:
             label = inp.label.text(lang) if inp.label else inp.input
             note = f" ({inp.evidence})" if inp.evidence else ""
             out.append(f"- {label}: {inp.value if inp.value is not None else '—'}{note}")
         for row in item.rows[:50]:
+            if row.finding is not None:
+                out.append(f"- {row.school_id} {_status(row.result, lang)}: {row.finding.text(lang)}")
+                continue
             vals = ", ".join(f"{k}={_short(v)}" for k, v in row.values.items())
             sec = f" {category('section', row.section, lang)}" if row.section else ""
             out.append(f"- {row.school_id} {row.school_name}{sec}: {_status(row.result, lang)} ({vals})")
@@ -243,72 +255,67 @@ def _footer(report: ReportData, lang: str) -> list[str]:
     ]
 
 
-_PLAN_WORDS = {
-    "title": ("整改方案", "rectification plan"),
-    "totals": ("新增合计", "Total additions"),
-    "per_school": ("一校一策", "Per school"),
-    "indicators": ("各指标措施", "Per indicator"),
-    "input": ("项目", "Input"),
-    "amount": ("新增", "Add"),
-    "unit": ("单位", "Unit"),
-    "reason": ("依据", "Why"),
-    "before": ("整改前", "Before"),
-    "after": ("整改后", "After"),
-    "not_planned": ("无法通过新增资源解决", "Not planned"),
-    "nothing": ("资源配置已达标,无需新增。", "The resource indicators are met; nothing to add."),
-}
-
-
-def render_plan_text(plan: Plan, lang: str = "zh") -> str:
-    """The plan as plain text: totals, then one block per school (一校一策), then what it does to each indicator."""
-
-    def w(key: str) -> str:
-        pair = _PLAN_WORDS[key]
-        return pair[1] if lang == "en" else pair[0]
-
-    def unit(u: str) -> str:
-        return unit_word(u, lang)
-
-    out = [f"{plan.county.name} {w('title')} — {plan.provenance.pack.id} {plan.provenance.pack.document or ''}"]
-    verdicts = f"{word('verdict', lang)}: {w('before')} {_pick(VERDICT[plan.verdict_before], lang)}"
-    out += [verdicts + f" → {w('after')} {_pick(VERDICT[plan.verdict_after], lang)}", ""]
-    if not plan.rows:
-        out += [w("nothing")]
-    else:
-        out += [f"## {w('totals')}"]
-        rows = [[input_label(k, lang), _short(v), unit(plan.units[k])] for k, v in plan.totals.items()]
-        out += [*_table([w("input"), w("amount"), w("unit")], rows, right={1}), ""]
-        out += [f"## {w('per_school')}"]
-        rows = []
-        for r in plan.rows:
-            sec = category("section", r.section, lang) if r.section else ""
-            rows.append(
-                [
-                    r.school_id,
-                    r.school_name,
-                    sec,
-                    input_label(r.input, lang),
-                    _short(r.amount),
-                    unit(r.unit),
-                    f"{r.indicator} {_pick(PLAN_REASON[r.reason], lang)}",
-                ]
-            )
-        heads = [word("school", lang), "", word("section", lang), w("input"), w("amount"), w("unit"), w("reason")]
-        out += [*_table(heads, rows, right={4}), ""]
-        out += [f"## {w('indicators')}"]
-        rows = [
-            [
-                ip.indicator,
-                (ip.label.en or ip.label.zh) if lang == "en" else ip.label.zh,
-                category("section", ip.section, lang),
-                _fmt(ip.cv_before, 4),
-                _fmt(ip.cv_after, 4),
-                _fmt(ip.limit, 2),
-            ]
-            for ip in plan.indicators
+def render_plan_text(plan: PlanData, lang: str = "zh") -> str:
+    """The plan as plain text: verdicts, totals, one block per school (一校一策), what it does to each indicator,
+    and what it cannot fix."""
+    pack = plan.provenance.pack
+    out = [f"{plan.county.name} {plan_word('title', lang)} — {pack.id} {pack.document or ''}".rstrip()]
+    before, after = verdict_word(plan.verdict_before, lang), verdict_word(plan.verdict_after, lang)
+    out.append(plan_word("verdicts", lang, before=before, after=after))
+    if plan.items_after:
+        changes = [
+            f"{k} {status_word(plan.items_before.get(k, ''), lang)} → {status_word(v, lang)}"
+            for k, v in plan.items_after.items()
         ]
-        heads = [word("indicator", lang), "", word("section", lang), f"CV {w('before')}", f"CV {w('after')}"]
-        out += [*_table([*heads, word("limit", lang)], rows, right={3, 4, 5}), ""]
-    if plan.not_planned:
-        out += [f"## {w('not_planned')}"] + [f"- {x}" for x in plan.not_planned]
+        out.append(plan_word("items_line", lang, items=sep("list", lang).join(changes)))
+    if plan.margin:
+        out.append(plan_word("margin_line", lang, margin=f"{plan.margin:g}", example=f"{0.5 - plan.margin:g}"))
+    out.append("")
+    if not plan.rows:
+        resource_ok = all(v in ("pass", "not_applicable") for v in plan.items_after.values())
+        out += [plan_word("nothing" if resource_ok else "nothing_but", lang)]
+    else:
+        out += _plan_tables(plan, lang)
+    if plan.cannot_fix:
+        out += ["", f"## {plan_word('cannot_fix', lang)}"]
+        out += [f"- {c.label.text(lang)}{sep('colon', lang)}{c.why.text(lang)}" for c in plan.cannot_fix]
+    elif plan.not_planned:
+        out += ["", f"## {plan_word('cannot_fix', lang)}"] + [f"- {x}" for x in plan.not_planned]
     return terminal_safe("\n".join(out).rstrip() + "\n")
+
+
+def _plan_tables(plan: PlanData, lang: str) -> list[str]:
+    """The plan's tables: totals, the additions per school and section, the CVs before and after."""
+    out = [f"## {plan_word('totals', lang)}"]
+    rows = [[input_label(k, lang), _short(v), unit_word(plan.units[k], lang, v)] for k, v in plan.totals.items()]
+    out += [*_table([plan_word("input", lang), plan_word("amount", lang), plan_word("unit", lang)], rows, {1}), ""]
+    out += [f"## {plan_word('per_school', lang)}"]
+    rows = [
+        [
+            r.school_id,
+            r.school_name,
+            category("section", r.section, lang) if r.section else word("whole_school", lang),
+            input_label(r.input, lang),
+            _short(r.amount),
+            unit_word(r.unit, lang, r.amount),
+            f"{r.indicator} {plan_reason(r.reason, lang)}",
+        ]
+        for r in plan.rows
+    ]
+    heads = [word("school", lang), "", word("section", lang), plan_word("input", lang), plan_word("amount", lang)]
+    out += [*_table([*heads, plan_word("unit", lang), plan_word("why", lang)], rows, right={4}), ""]
+    out += [f"## {plan_word('indicators', lang)}"]
+    rows = [
+        [
+            ip.indicator,
+            ip.label.text(lang),
+            category("section", ip.section, lang),
+            _fmt(ip.cv_before, 4),
+            _fmt(ip.cv_after, 4),
+            _fmt(ip.limit, 2),
+        ]
+        for ip in plan.indicators
+    ]
+    heads = [word("indicator", lang), "", word("section", lang), plan_word("cv_before", lang)]
+    out += _table([*heads, plan_word("cv_after", lang), word("limit", lang)], rows, right={3, 4, 5})
+    return out

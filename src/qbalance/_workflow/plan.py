@@ -18,6 +18,14 @@ Two steps per indicator, both in the real unit of the input the pack names as th
 Shared facilities of multi-section schools raise both sections at once; such schools are planned per section and
 the school gets the larger addition, then the plan is re-checked and topped up until it passes (documented: the
 optimality proof covers independent sections). Applying the plan and evaluating again is part of the result.
+
+With a safety ``margin``, every CV is brought to its limit minus the margin (0.48 for a 0.50 limit with
+``margin=0.02``), so that small corrections of the data do not tip it back over.
+
+What adding resources cannot fix is listed, not hidden (``cannot_fix``): every item still failing after the plan
+that is not a resource item (school size, class size, room areas, certificates, county policies), per school where
+it fails at a school, and every resource gap the plan cannot close (missing data, no input to add to), each with
+the sentence that says what is wrong.
 """
 
 from __future__ import annotations
@@ -31,14 +39,18 @@ from typing import Any
 import numpy as np
 
 from .._api.standard import Standard, load_standard
+from .._base.messages import text
 from .._base.vocabulary import SECTIONS
 from .._data.edits import add_to_table
 from .._data.table import Table
 from .._engine.evaluate import Results
 from .._engine.shortfall import Slopes, needed_addition
 from .._kernels.numeric import compare, grouped_weighted_stats, round_half_up
-from .._report.model import LabelOut, SchoolSectionOut, ValueOut
-from .._report.plan import IndicatorPlan, Plan, PlanRow, SchoolPlan
+from .._report.explain import Say, Who, label_of
+from .._report.labels import category
+from .._report.model import ItemOut, LabelOut, SchoolSectionOut, ValueOut
+from .._report.plan import CannotFix, IndicatorPlan, Plan, PlanRow, SchoolPlan
+from .._report.plan_model import CannotFixReason
 from .._report.report import Report
 
 __all__ = ["make_plan", "plan"]
@@ -59,26 +71,58 @@ def _status_map(report: Report, item_ids: list[str]) -> dict[str, str]:
     return {i: report.item(i).status for i in item_ids}
 
 
-def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
+@dataclass
+class _Gaps:
+    """What the plan cannot fix, as it is found: the plain texts of ``not_planned`` (kept as they always were) and
+    the structured ``cannot_fix`` entries."""
+
+    texts: list[str] = field(default_factory=list)
+    entries: list[CannotFix] = field(default_factory=list)
+
+    def add(
+        self, item: ItemOut, reason: CannotFixReason, why: LabelOut, srow: Any = None, text_: str | None = None
+    ) -> None:
+        """One gap: the item, the school (section) when it is one school's, why; and its plain text, if any."""
+        self.entries.append(
+            CannotFix(
+                item=item.id,
+                label=item.label,
+                school_id=getattr(srow, "school_id", None),
+                school_name=getattr(srow, "school_name", None),
+                section=getattr(srow, "section", None),
+                reason=reason,
+                why=why,
+            )
+        )
+        if text_ is not None:
+            self.texts.append(text_)
+
+
+def make_plan(
+    data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None, margin: float = 0.0
+) -> Plan:
     """Plan the smallest additions that fix the resource items of ``data`` (any form :func:`qbalance.evaluate` takes).
 
     ``costs`` (optional, yuan per unit of each input, e.g. ``{"teachers.backbone": 150000}``) decides which indicator
     a school leaves as its tolerated one: the one whose full closing costs most beyond the floor. Without it the
     largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
+
+    ``margin`` (optional, 0 ≤ margin < the smallest CV limit) is a safety margin on the CV limits: every CV is
+    brought to its limit minus the margin.
     """
     std = load_standard(standard)
-    table = std.read(data).table
-    results = std.run(table)
-    before = std.report(results)
     cp = std.compiled
     k_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
     cv_items = [i for i, ci in cp.items.items() if ci.spec.kind == "cv_limit"]
+    margin = _checked_margin(std, cv_items, margin)
+    table = std.read(data).table
+    results = std.run(table)
+    before = std.report(results)
     addressed = k_items + cv_items
-    not_planned: list[str] = []
-    floor = _floor(std, k_items)
-    step = _ThresholdStep(results, floor, costs, not_planned)
+    gaps = _Gaps()
+    step = _ThresholdStep(results, _floor(std, k_items), costs, gaps, before.item(k_items[0]) if k_items else None)
     rows = _merge_school_rows(step.rows(before))
-    rows, current, levels = _balance_rounds(std, table, rows, cv_items, not_planned)
+    rows, current, levels = _balance_rounds(std, table, rows, cv_items, _Balance(before, gaps, margin))
     after = std.report(std.run(current))
     units, totals = _units_and_totals(rows)
     return Plan(
@@ -93,8 +137,57 @@ def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dic
         verdict_after=after.verdict,
         items_before=_status_map(before, addressed),
         items_after=_status_map(after, addressed),
-        not_planned=not_planned,
+        not_planned=gaps.texts,
+        cannot_fix=gaps.entries + _unfixed(before, after, addressed, gaps),
+        margin=margin,
     )
+
+
+def _checked_margin(std: Standard, cv_items: list[str], margin: Any) -> float:
+    """The safety margin as a number, refused unless 0 ≤ margin < the smallest CV limit of the pack."""
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin):
+        raise ValueError(text("plan.error.margin_number", margin=repr(margin)))
+    limits: list[float] = []
+    for item_id in cv_items:
+        item_limits = std.compiled.items[item_id].limits
+        if item_limits is not None:
+            limits += [float(x) for x in np.ravel(item_limits) if math.isfinite(float(x))]
+    smallest = min(limits, default=math.inf)
+    if not 0 <= margin < smallest:
+        raise ValueError(text("plan.error.margin", limit=f"{smallest:g}", margin=f"{margin:g}"))
+    return float(margin)
+
+
+def _unfixed(before: Report, after: Report, addressed: list[str], gaps: _Gaps) -> list[CannotFix]:
+    """What still fails after the plan and adding resources cannot fix: every other failing or undecided item (per
+    school where it fails at schools; marked when it passed before the additions), and the addressed items still
+    not passing that no gap explains."""
+    out = _Gaps()
+    explained = {e.item for e in gaps.entries}
+    for item in after.items:
+        if item.status not in ("fail", "not_evaluated"):
+            continue
+        if item.status == "fail" and before.item(item.id).status in ("pass", "not_applicable"):
+            out.add(item, "new_after_plan", _why("plan.why.new_after_plan", item.finding, item.label))
+            continue
+        if item.id in addressed:
+            if item.id not in explained:
+                reason: CannotFixReason = "still_failing" if item.status == "fail" else "not_evaluated"
+                out.add(item, reason, _why(f"plan.why.{reason}", item.finding, item.label))
+            continue
+        rows = [r for r in item.rows if r.result in ("fail", "not_evaluated")]
+        for row in rows:
+            reason = "not_a_resource" if row.result == "fail" else "not_evaluated"
+            out.add(item, reason, _why(f"plan.why.{reason}", row.finding or item.finding, item.label), row)
+        if not rows:
+            reason = "not_a_resource" if item.status == "fail" else "not_evaluated"
+            out.add(item, reason, _why(f"plan.why.{reason}", item.finding, item.label))
+    return out.entries
+
+
+def _why(key: str, finding: LabelOut | None, label: LabelOut) -> LabelOut:
+    """A cannot-fix sentence around what is wrong (the item's label when nothing more is known)."""
+    return label_of(Say(key, {"finding": finding if finding is not None else label}))
 
 
 @dataclass
@@ -105,7 +198,8 @@ class _ThresholdStep:
     results: Results
     floor: float
     costs: dict[str, float] | None
-    not_planned: list[str]
+    gaps: _Gaps
+    item: ItemOut | None
 
     def rows(self, before: Report) -> list[PlanRow]:
         """The threshold and floor additions of every failing section of ``before`` (not yet merged per school)."""
@@ -113,7 +207,8 @@ class _ThresholdStep:
         rows: list[PlanRow] = []
         for srow in before.schools:
             if srow.result == "not_evaluated":
-                self.not_planned.append(f"{srow.school_id} {srow.section}: missing data ({', '.join(srow.missing)})")
+                self._gap(srow, "missing_data", _why("plan.why.missing_data", srow.finding, self._label()),
+                          f"{srow.school_id} {srow.section}: missing data ({', '.join(srow.missing)})")  # fmt: skip
                 continue
             if srow.result != "fail" or srow.required is None:
                 continue
@@ -130,12 +225,14 @@ class _ThresholdStep:
         for v in unmet:
             slopes = self.results.slopes(v.indicator)
             if slopes is None or v.value is None or v.threshold is None:
-                self.not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: no linear addition input")
+                self._gap(srow, "no_addition", self._indicator_why("plan.why.no_addition", srow, v.indicator),
+                          f"{srow.school_id} {srow.section} {v.indicator}: no linear addition input")  # fmt: skip
                 continue
             target = self.floor * v.threshold if v.indicator in tolerated else v.threshold
             amount = needed_addition(target - v.value, float(slopes.per_unit[r]), slopes.integer)
             if amount is None:
-                self.not_planned.append(f"{srow.school_id} {srow.section} {v.indicator}: cannot be reached by adding")
+                self._gap(srow, "unreachable", self._indicator_why("plan.why.unreachable", srow, v.indicator),
+                          f"{srow.school_id} {srow.section} {v.indicator}: cannot be reached by adding")  # fmt: skip
                 continue
             if amount > 0:
                 rows.append(
@@ -152,6 +249,19 @@ class _ThresholdStep:
                 )
         return rows
 
+    def _label(self) -> LabelOut:
+        return self.item.label if self.item is not None else LabelOut(zh="k_of_n")
+
+    def _gap(self, srow: SchoolSectionOut, reason: CannotFixReason, why: LabelOut, plain: str) -> None:
+        """A school section the threshold step cannot plan, and why."""
+        item = self.item or ItemOut(id="k_of_n", area="", kind="k_of_n", label=self._label(), status="fail")
+        self.gaps.add(item, reason, why, srow, plain)
+
+    def _indicator_why(self, key: str, srow: SchoolSectionOut, iid: str) -> LabelOut:
+        """Why one indicator of a school section cannot be planned (no input to add to, or out of reach)."""
+        who = Who(srow.school_name, _Section(srow.section))
+        return label_of(Say(key, {"who": who, "indicator": _indicator_label(self.results, iid)}))
+
     def _saving(self, v: ValueOut, srow: SchoolSectionOut, r: int) -> float:
         """What tolerating ``v`` saves: yuan when costs are given, else the relative gap it leaves open."""
         ratio = v.ratio if v.ratio is not None else 0.0
@@ -163,8 +273,7 @@ class _ThresholdStep:
             return 0.0
         if slopes.input not in costs:
             raise ValueError(
-                f"costs: no unit cost for {slopes.input!r} (needed to choose the tolerated indicator of "
-                f"{srow.school_id} {srow.section}); give a cost for every input or none"
+                text("plan.error.no_cost", input=slopes.input, school=srow.school_id, section=srow.section)
             )
         per_unit = float(slopes.per_unit[r])
         full = needed_addition(v.threshold - v.value, per_unit, slopes.integer)
@@ -174,15 +283,43 @@ class _ThresholdStep:
         return float((full - part) * costs[slopes.input])
 
 
+@dataclass(frozen=True)
+class _Section:
+    """A section as a sentence argument (小学 / primary)."""
+
+    section: str
+
+    def text(self, lang: str) -> str:
+        return category("section", self.section, lang)
+
+
+def _indicator_label(results: Results, iid: str) -> LabelOut:
+    """An indicator as sentences name it: its id and short label (R6 仪器设备)."""
+    spec = results.pack.pack.indicators[iid]
+    short = spec.short or spec.label
+    return LabelOut(zh=f"{iid} {short.zh}", en=f"{iid} {short.en or short.zh}")
+
+
+@dataclass(frozen=True)
+class _Balance:
+    """What the balancing rounds need besides the county: the report before (for item labels), where gaps go, and
+    the safety margin under each CV limit."""
+
+    before: Report
+    gaps: _Gaps
+    margin: float
+
+
 def _balance_rounds(
-    std: Standard, table: Table, rows: list[PlanRow], cv_items: list[str], not_planned: list[str]
+    std: Standard, table: Table, rows: list[PlanRow], cv_items: list[str], how: _Balance
 ) -> tuple[list[PlanRow], Table, dict[tuple[str, str], float | None]]:
-    """Step 2: balancing rounds on the county with ``rows`` added, topped up until every CV meets its limit (at most
-    ``MAX_ROUNDS``). Returns the merged rows, the county with them added, and the level per (indicator, section)."""
+    """Step 2: balancing rounds on the county with ``rows`` added, topped up until every CV meets its limit less the
+    margin (at most ``MAX_ROUNDS``). Returns the merged rows, the county with them added, and the level per
+    (indicator, section)."""
     current = add_to_table(table, rows)
     levels: dict[tuple[str, str], float | None] = {}
     for _ in range(MAX_ROUNDS):
-        new_rows = _balance_round(std, std.run(current), cv_items, levels, not_planned)
+        new_rows = _balance_round(std, std.run(current), cv_items, levels, how)
         if not new_rows:
             break
         rows = _merge_school_rows(rows + new_rows)
@@ -195,21 +332,29 @@ def _balance_round(
     results: Results,
     cv_items: list[str],
     levels: dict[tuple[str, str], float | None],
-    not_planned: list[str],
+    how: _Balance,
 ) -> list[PlanRow]:
-    """One balancing round: water-filling additions for every section whose CV fails its limit in ``results``;
-    records the level reached in ``levels`` and the CVs that adding cannot lower in ``not_planned``."""
+    """One balancing round: water-filling additions for every section whose CV is above its limit less the margin
+    in ``results``; records the level reached in ``levels`` and the CVs that adding cannot lower as gaps."""
     report = std.report(results)
     new_rows: list[PlanRow] = []
     for item_id in cv_items:
         ci = std.compiled.items[item_id]
         for iid in ci.spec.indicators or []:
             for cvo in report.indicator(iid).sections:
-                if cvo.result != "fail":
+                if cvo.limit is None or cvo.cv_compared is None:
                     continue
-                add, level = _balance(std, results, iid, cvo.section, float(cvo.limit or 0.0), ci.spec)
+                target = cvo.limit - how.margin
+                if compare("<=", cvo.cv_compared, target, std.compiled.tolerance)[()] == 1.0:
+                    continue
+                add, level = _balance(std, results, iid, cvo.section, target, ci.spec)
                 if add is None:
-                    not_planned.append(f"{iid} {cvo.section}: the CV cannot be lowered by adding to schools")
+                    indicator = _indicator_label(results, iid)
+                    why = label_of(
+                        Say("plan.why.cv_not_lowered", {"indicator": indicator, "section": _Section(cvo.section)})
+                    )
+                    plain = f"{iid} {cvo.section}: the CV cannot be lowered by adding to schools"
+                    how.gaps.add(how.before.item(item_id), "cv_not_lowered", why, _SectionOnly(cvo.section), plain)
                     continue
                 levels[(iid, cvo.section)] = level
                 new_rows.extend(add)
@@ -407,10 +552,27 @@ def _continuous_fill(x: np.ndarray, s: np.ndarray, ok: Any) -> tuple[np.ndarray 
     return None, None
 
 
-def plan(data: Any, standard: str | Path | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
+@dataclass(frozen=True)
+class _SectionOnly:
+    """A gap about one section of the whole county (a CV), with no school."""
+
+    section: str
+    school_id: None = None
+    school_name: None = None
+
+
+def plan(
+    data: Any,
+    standard: str | Path | Standard = "cn-moe-2017",
+    *,
+    costs: dict[str, float] | None = None,
+    margin: float = 0.0,
+) -> Plan:
     """The rectification plan (整改方案) for one county: the smallest additions that fix its resource items.
 
-    Returns a :class:`Plan` (per-school additions in real units, totals, and the evaluation before and after).
-    ``costs`` optionally gives yuan per unit of each input, to choose which indicator a school may leave short.
+    Returns a :class:`Plan` (per-school additions in real units, totals, the evaluation before and after, and what
+    adding resources cannot fix). ``costs`` optionally gives yuan per unit of each input, to choose which indicator
+    a school may leave short; ``margin`` (0 ≤ margin < the smallest CV limit) plans every CV to its limit minus the
+    margin.
     """
-    return make_plan(data, load_standard(standard), costs=costs)
+    return make_plan(data, load_standard(standard), costs=costs, margin=margin)

@@ -270,6 +270,7 @@ def test_the_plan_and_batch_hooks_reach_the_functions_they_feed(
     from qbalance._workflow import plan as plan_module
 
     assert cli._batch_options(argparse.Namespace(on_error="skip", lang="en")) == {"on_error": "skip", "lang": "en"}
+    assert cli._plan_options(argparse.Namespace(margin=0.02)) == {"margin": 0.02}
     seen: list[dict[str, Any]] = []
     real = plan_module.make_plan
 

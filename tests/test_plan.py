@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -302,3 +303,18 @@ def test_a_one_school_county_lacking_data_is_not_called_met() -> None:
     passing = county(school("A"))
     assert qbalance.evaluate(passing).area_status("resource") == "pass"
     assert "资源配置已达标，无需新增。" in make_plan(passing).to_text()
+
+
+def test_the_command_line_passes_the_margin(tmp_path: Path) -> None:
+    # --margin 0.02 gives the same plan as qbalance.plan(margin=0.02), and more than without a margin
+    from qbalance._cli.main import main
+
+    out = tmp_path / "p.json"
+    assert main(["plan", "--demo", "--margin", "0.02", "-f", "json", "-o", str(out), "--lang", "en"]) in (0, 1)
+    import json
+
+    written = json.loads(out.read_text(encoding="utf-8"))
+    direct = qbalance.plan(qbalance.demo_path(), margin=0.02)
+    assert written["totals"] == direct.totals
+    assert sum(direct.totals.values()) > sum(qbalance.plan(qbalance.demo_path()).totals.values())
+    assert main(["plan", "--demo", "--margin", "0.9"]) == 2  # not below the smallest limit

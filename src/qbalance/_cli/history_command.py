@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .._base.messages import current_language, language, msg, pick, text
+from .._base.messages import current_language, language, msg, text
 from .._base.text import terminal_safe
 from .._workflow.history import (
     DEFAULT_DB_NAME,
@@ -144,9 +144,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _verdict(verdict: str) -> str:
-    from .._report.labels import VERDICT
+    from .._report.labels import verdict_word
 
-    return pick(VERDICT[verdict])
+    return verdict_word(verdict, current_language())
 
 
 def _added_text(result: AddResult) -> str:

@@ -56,8 +56,9 @@ def _say(line: str) -> None:
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Extra keyword arguments of ``make_plan`` that come from the command line (every call of it passes them)."""
-    return {}
+    """Extra keyword arguments of ``make_plan`` that come from the command line (every call of it passes them):
+    the safety margin under each CV limit."""
+    return {"margin": float(getattr(args, "margin", 0.0) or 0.0)}
 
 
 def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -422,6 +423,7 @@ def _add_evaluate(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
         "--format", "-f", choices=["text", "json", "md", "html", "xlsx"], help=text("cli.help.evaluate_format")
     )
     ev.add_argument("--plan", action="store_true", help=text("cli.help.evaluate_plan"))
+    _add_margin(ev)
     _add_output(ev)
     _add_lang(ev, lang)
     ev.set_defaults(func=_cmd_evaluate)
@@ -448,10 +450,16 @@ def _add_plan(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     pl.add_argument("--demo", action="store_true", help=text("cli.help.plan_demo"))
     _add_pack_options(pl)
     pl.add_argument("--cost", action="append", metavar="INPUT=YUAN", help=text("cli.help.plan_cost"))
+    _add_margin(pl)
     pl.add_argument("--format", "-f", choices=["text", "json"], default="text", help=text("cli.help.format_text_json"))
     _add_output(pl)
     _add_lang(pl, lang)
     pl.set_defaults(func=_cmd_plan)
+
+
+def _add_margin(parser: argparse.ArgumentParser) -> None:
+    """``--margin M``: plan each CV to its limit minus M (0 by default)."""
+    parser.add_argument("--margin", type=float, default=0.0, metavar="M", help=text("plan.cli_margin"))
 
 
 def _add_template(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:

@@ -155,7 +155,7 @@ def test_every_pack_lints_strictly_and_the_yunnan_tests_cover_every_item(capsys:
     from qbalance._cli.main import main
 
     for pack in (NATIONAL, YUNNAN, WENSHAN, "cn-moe-2012-basic"):
-        assert main(["standards", "lint", "--strict", pack]) == 0, pack
+        assert main(["standards", "lint", "--strict", pack, "--lang", "en"]) == 0, pack
     out = capsys.readouterr().out
     assert f"{YUNNAN} 1.0.0: valid ({NATIONAL} 1.0.0 → {YUNNAN} 1.0.0; 33 items, 7 indicators); 0 warning(s)" in out
     assert f"({NATIONAL} 1.0.0 → {YUNNAN} 1.0.0 → {WENSHAN} 1.0.0; 47 items, 7 indicators)" in out
@@ -166,7 +166,7 @@ def test_every_pack_lints_strictly_and_the_yunnan_tests_cover_every_item(capsys:
 def test_the_doc_and_the_resolved_pack_show_the_notes_and_who_added_them(capsys: pytest.CaptureFixture[str]) -> None:
     from qbalance._cli.main import main
 
-    assert main(["standards", "show", WENSHAN, "--resolved"]) == 0
+    assert main(["standards", "show", WENSHAN, "--resolved", "--lang", "en"]) == 0
     shown = capsys.readouterr().out
     for area in AREAS:
         assert f"# areas.{area}.cite.note: add by {YUNNAN} 1.0.0" in shown

@@ -131,8 +131,13 @@ def _messages_in_english(request: pytest.FixtureRequest) -> Any:
     """Most tests check messages by their English text (stable, as programs see it); tests of the Chinese default
     are marked ``@pytest.mark.zh`` and see the language a user gets. The command line chooses its own language
     (``--lang``, Chinese by default), whatever this fixture says."""
-    if request.node.get_closest_marker("zh"):
-        yield
-        return
-    with language("en"):
-        yield
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.delenv("QBALANCE_LANG", raising=False)  # a developer's own setting must not change the suite
+    try:
+        if request.node.get_closest_marker("zh"):
+            yield
+            return
+        with language("en"):
+            yield
+    finally:
+        monkeypatch.undo()

@@ -189,13 +189,13 @@ def format_problem_table(problems: Sequence[Problem], lang: str = "zh") -> str:
     head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["zh"])
     rows: list[tuple[str, ...]] = []
     for p in problems:
-        where = p.location or p.path or ""
+        where = messages.place(p.location, lang) or p.path or ""
         if p.source and not p.sheet:
             where = f"{p.source}:{where}" if where else p.source
         value = "" if p.value is None else repr(p.value) if not isinstance(p.value, str) else p.value
         if len(value) > 40:
             value = value[:37] + "..."
-        rows.append((where, p.school_id or "", p.field or "", value, p.message))
+        rows.append((where, p.school_id or "", p.field_text(lang, with_key=False), value, p.text(lang)))
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(head[:-1])]
 
     def line(cells: Sequence[str]) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "LANGS",
     "Category",
+    "Dimension",
     "Field",
     "Msg",
     "Unit",
@@ -149,6 +150,21 @@ class Category:
         return format(self, "")
 
 
+@dataclass(frozen=True)
+class Dimension:
+    """A dimensionality as a message argument: ``[length] ** 2`` shows as 面积 in Chinese (as written when unknown)."""
+
+    dims: str
+
+    def __format__(self, spec: str) -> str:
+        key = f"dims.{_unit_slug(self.dims)}"
+        shown = text(key) if key in catalogue() and current_language() != "en" else self.dims
+        return format(shown, spec)
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
 def _unit_slug(unit: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", unit.strip().lower()).strip("_")
 
@@ -177,7 +193,7 @@ class Msg:
 
 
 _ROW = re.compile(r"^row (\d+)$")
-_LINE = re.compile(r"^line (\d+), column (\d+)$")
+_LINE = re.compile(r"^line (\d+), column (\d+)")
 
 
 def place(location: str | None, lang: str | None = None) -> str | None:
@@ -186,8 +202,8 @@ def place(location: str | None, lang: str | None = None) -> str | None:
         return None
     if m := _ROW.match(location):
         return text("problem.row", lang, row=m.group(1))
-    if m := _LINE.match(location):
-        return text("problem.line", lang, line=m.group(1), column=m.group(2))
+    if m := _LINE.match(location):  # also "line 4, column 5, changes[0] (add_resources)"
+        return text("problem.line", lang, line=m.group(1), column=m.group(2)) + location[m.end() :]
     return location
 
 
@@ -221,5 +237,6 @@ def field_label(name: str | None, lang: str | None = None, extra: Mapping[str, A
     else:
         label = key
     if section and f"field.section.{section}" in catalogue():
-        return text("field.in_section", lang, section=text(f"field.section.{section}", lang), field=label)
+        joined = "field.in_section" if not label.isascii() else "field.in_section_spaced"
+        return text(joined, lang, section=text(f"field.section.{section}", lang), field=label)
     return label

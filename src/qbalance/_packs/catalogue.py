@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from .._base.errors import PackError, Problem
+from .._base.messages import msg
 from .load import read_pack_file
 
 __all__ = ["ENV_VAR", "PackEntry", "find_pack", "list_packs", "looks_like_path", "origin_of", "shipped_dir"]
@@ -170,12 +171,11 @@ def find_pack(
     _refuse_shadowed(pid, entries)
     if not entries:
         known = sorted({e.id for e in list_packs(extra)})
-        hint = f"; known packs: {', '.join(known)}" if known else ""
-        raise PackError(Problem(f"no pack {ref!r} found (not a file, and not a pack id in the catalogue){hint}"))
+        raise PackError(Problem.of(msg("packs.not_found", ref=ref, known=", ".join(known) or "-")))
     if version:
         entries = [e for e in entries if e.version == version]
         if not entries:
-            raise PackError(Problem(f"pack {pid!r} has no version {version!r}"))
+            raise PackError(Problem.of(msg("packs.no_version", pack=pid, version=version)))
     if as_of is not None:
         in_force = [
             e
@@ -183,7 +183,7 @@ def find_pack(
             if (e.effective is None or e.effective <= as_of) and (e.expires is None or as_of < e.expires)
         ]
         if not in_force:
-            raise PackError(Problem(f"no version of pack {pid!r} is in force on {as_of.isoformat()}"))
+            raise PackError(Problem.of(msg("packs.not_in_force", pack=pid, date=as_of.isoformat())))
         entries = in_force
     first_origin = entries[0].origin
     entries = [e for e in entries if e.origin == first_origin] or entries  # earlier search dirs take precedence
@@ -211,7 +211,7 @@ def _pack_path(candidate: Path) -> Path:
         return candidate
     if candidate.is_dir() and (candidate / PACK_FILE).is_file():
         return candidate / PACK_FILE
-    raise PackError(Problem(f"no pack at {str(candidate)!r}: not a .yaml file, nor a directory with {PACK_FILE}"))
+    raise PackError(Problem.of(msg("packs.no_pack_at", path=str(candidate), file=PACK_FILE)))
 
 
 def _refuse_shadowed(pid: str, entries: list[PackEntry]) -> None:

@@ -92,6 +92,10 @@ def _warnings(view: CountyView, extra: list[WarningOut] | None) -> list[WarningO
             school_id=w.school_id,
             field=w.field,
             value=w.value if isinstance(w.value, (int, float, str)) and not isinstance(w.value, bool) else None,
+            message_zh=w.text("zh"),
+            field_label={"zh": w.field_text("zh", with_key=False), "en": w.field_text("en", with_key=False)}
+            if w.field
+            else None,
         )
         for w in view.table.warnings_for(view.county)
     ]

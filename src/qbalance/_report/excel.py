@@ -365,6 +365,6 @@ def _excluded(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
 def _warnings(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     w = _Writer(openpyxl, ws)
     heads = [word("school_id", lang), word("field", lang), word("value", lang), word("message", lang)]
-    rows = [[r["school_id"], r["field"], r["value"], r["message"]] for r in warning_records(report)]
+    rows = [[r["school_id"], r["field"], r["value"], r["message"]] for r in warning_records(report, lang)]
     head, last = w.table(heads, rows, [F_TEXT, None, F_AMOUNT, None])
     w.finish(openpyxl, head, len(heads), last)

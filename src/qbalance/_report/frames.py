@@ -278,13 +278,14 @@ def excluded_records(report: ReportData, lang: str = "zh") -> list[Record]:
     ]
 
 
-def warning_records(report: ReportData) -> list[Record]:
+def warning_records(report: ReportData, lang: str = "zh") -> list[Record]:
+    """The data warnings as rows, in ``lang`` (the field by its label, the key in brackets)."""
     return [
         {
             "school_id": w.school_id,
-            "field": w.field,
+            "field": w.field_text(lang) if w.field else None,
             "value": w.value,
-            "message": w.message,
+            "message": w.text(lang),
         }
         for w in report.warnings
     ]
@@ -354,7 +355,7 @@ def report_frames(report: ReportData, *, lang: str = "zh") -> dict[str, Any]:
         "indicators": (indicator_records(report, lang), _COLUMNS["indicators"]),
         "schools": (school_records(report, lang), _COLUMNS["schools"]),
         "excluded": (excluded_records(report, lang), _COLUMNS["excluded"]),
-        "warnings": (warning_records(report), _COLUMNS["warnings"]),
+        "warnings": (warning_records(report, lang), _COLUMNS["warnings"]),
     }
     frames: dict[str, Any] = {}
     for name, (records, columns) in tables.items():

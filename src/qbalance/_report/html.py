@@ -296,8 +296,8 @@ def _warnings(report: ReportData, lang: str) -> str:
     items = "".join(
         "<li>"
         + (f"{esc(w.school_id)} " if w.school_id else "")
-        + (f"<code>{esc(w.field)}</code>: " if w.field else "")
-        + f"{esc(w.message)}</li>"
+        + (f"{esc(w.field_text(lang))}: " if w.field else "")
+        + f"{esc(w.text(lang))}</li>"
         for w in report.warnings
     )
     return f"<ul>{items}</ul>"

@@ -284,6 +284,19 @@ class WarningOut(BaseModel):
     school_id: str | None = None
     field: str | None = None
     value: float | str | None = None
+    message_zh: str | None = Field(default=None, description="the warning in Chinese (what the renderers show)")
+    field_label: dict[str, str] | None = Field(default=None, description="the field's label, zh and en")
+
+    def text(self, lang: str = "zh") -> str:
+        """The warning in ``lang``: Chinese when the report has it, English otherwise."""
+        return self.message_zh if lang != "en" and self.message_zh else self.message
+
+    def field_text(self, lang: str = "zh") -> str:
+        """The field by its label, the key in brackets (or the key alone when there is no label)."""
+        if self.field is None:
+            return ""
+        label = (self.field_label or {}).get("en" if lang == "en" else "zh")
+        return f"{label} [{self.field}]" if label and label != self.field else self.field
 
 
 class ReportData(BaseModel):

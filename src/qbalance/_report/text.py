@@ -241,8 +241,8 @@ def _warnings(report: ReportData, lang: str) -> list[str]:
     out = [f"## {word('warnings', lang)}"]
     for w in report.warnings:
         who = f"{w.school_id} " if w.school_id else ""
-        fld = f"{w.field}: " if w.field else ""
-        out.append(f"- {who}{fld}{w.message}")
+        fld = f"{w.field_text(lang)}: " if w.field else ""
+        out.append(f"- {who}{fld}{w.text(lang)}")
     out.append("")
     return out
 

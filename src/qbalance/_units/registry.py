@@ -15,7 +15,7 @@ from typing import Any
 import pint
 
 from .._base.errors import UnitError
-from .._base.messages import Unit, msg
+from .._base.messages import Dimension, Unit, msg
 from .grammar import read_unit
 
 __all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
@@ -140,9 +140,9 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
                 "units.wrong_dimension",
                 value=value,
                 given=unit_text,
-                given_dims=format_dims(source.dimensionality),
+                given_dims=Dimension(format_dims(source.dimensionality)),
                 unit=Unit(unit),
-                unit_dims=format_dims(target.dimensionality),
+                unit_dims=Dimension(format_dims(target.dimensionality)),
             )
         )
     try:

@@ -282,7 +282,7 @@ def test_xlsx_workbook(hostile: qbalance.Report, plan: qbalance.Plan, tmp_path: 
     data = render_xlsx(hostile)
     assert isinstance(data, bytes)
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["概要", "评估项目", "指标", "问题清单", "未纳入", "提示"]
+    assert wb.sheetnames == ["概要", "评估项目", "指标", "各校指标", "问题清单", "未纳入", "提示"]
     ws = wb["问题清单"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["学校代码", "学校名称", "学段"] and "缺口" in header and "按规则容许" in header
@@ -310,7 +310,7 @@ def test_xlsx_workbook(hostile: qbalance.Report, plan: qbalance.Plan, tmp_path: 
     report = qbalance.evaluate(qbalance.demo_path())
     assert render_xlsx(report, out, lang="en", plan=plan) is None
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Items", "Indicators", "Problems", "Plan", "Excluded", "Warnings"]
+    assert wb.sheetnames == ["Summary", "Items", "Indicators", "Schools", "Problems", "Plan", "Excluded", "Warnings"]
     assert [c.value for c in wb["Problems"][1]][:2] == ["School ID", "School name"]
     plan_rows = [r for r in wb["Plan"].iter_rows(min_row=2, values_only=True) if r[0] and str(r[0]).isdigit()]
     assert len(plan_rows) == len(plan.rows)
@@ -491,3 +491,27 @@ def test_the_plan_part_lists_what_it_cannot_fix(report: qbalance.Report, plan: q
     page, md = render_html(report, plan=plan, date=DAY), render_markdown(report, plan=plan, date=DAY)
     for entry in plan.cannot_fix:
         assert escape(entry.why.zh) in page and md_escape(entry.why.zh) in md
+
+
+def test_the_excel_report_has_a_per_school_sheet_with_failing_cells_red() -> None:
+    # The demo county: school 9999010035 (示例坪子小学) fails R6 (1,600 yuan per student, threshold 2,000), so its R6
+    # cells are under a rule that fills them red, and its result cell too; a school that meets every indicator has
+    # none of its met cells at 否.
+    openpyxl = pytest.importorskip("openpyxl")
+    import io
+
+    report = qbalance.evaluate(qbalance.demo_path())
+    buf = io.BytesIO()
+    report.to_excel(buf)
+    buf.seek(0)
+    ws = openpyxl.load_workbook(buf)["各校指标"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:4] == ["学校代码", "学校名称", "学段", "学生数"] and heads[-2:] == ["达标项", "结果"]
+    r6 = heads.index(next(h for h in heads if isinstance(h, str) and h.startswith("R6 ")))
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "9999010035")
+    assert row[r6] == pytest.approx(1600, rel=0.01) and row[r6 + 1] == 2000 and row[r6 + 3] == "否"
+    assert row[-1] == "未达标"
+    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
+    met_col = openpyxl.utils.get_column_letter(r6 + 4)
+    assert any(f'${met_col}2="否"' in f for fs in rules.values() for f in fs)
+    assert len(rules) == len(report.indicators) + 1  # one rule per indicator, one for the result

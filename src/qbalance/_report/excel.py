@@ -30,6 +30,7 @@ from .frames import (
     check_plan,
     excluded_records,
     floor_ratio,
+    indicator_name,
     indicator_records,
     item_records,
     item_row_records,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["SHEETS", "render_xlsx"]
 
-SHEETS = ("summary", "items", "indicators", "problems", "plan", "excluded", "warnings")
+SHEETS = ("summary", "items", "indicators", "schools", "problems", "plan", "excluded", "warnings")
 """The sheets a report workbook may have, in order (their names are ``report.sheet.*`` in the catalogue)."""
 
 # number formats
@@ -145,6 +146,7 @@ def render_xlsx(
     _summary(openpyxl, wb.active, report, lang, plan, date or dt.date.today())
     _items(openpyxl, wb.create_sheet(_sheet_name("items", lang)), report, lang)
     _indicators(openpyxl, wb.create_sheet(_sheet_name("indicators", lang)), report, lang)
+    _schools(openpyxl, wb.create_sheet(_sheet_name("schools", lang)), report, lang)
     _problems(openpyxl, wb.create_sheet(_sheet_name("problems", lang)), report, lang)
     if plan is not None:
         _plan(openpyxl, wb.create_sheet(_sheet_name("plan", lang)), report, plan, lang)
@@ -263,6 +265,60 @@ def _indicators(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
         cheads = ["ID", word("item", lang), word("section", lang), word("cv", lang), word("limit", lang)]
         w.table([*cheads, word("result", lang)], crow, [None, None, None, F_4, F_2, None])
     w.finish(openpyxl, head, len(heads), last)
+
+
+def _school_rows(report: ReportData, indicators: list[str], lang: str) -> list[list[Any]]:
+    """One row per school section: who, then each indicator's value, threshold, ratio and met (是/否), then the
+    school's count of indicators met and its result."""
+    rows: list[list[Any]] = []
+    for s in report.schools:
+        values = {v.indicator: v for v in s.values}
+        row: list[Any] = [s.school_id, s.school_name, category("section", s.section, lang), s.students]
+        for iid in indicators:
+            v = values.get(iid)
+            met = None if v is None or v.met is None else word("yes" if v.met else "no", lang)
+            row += [v.value, v.threshold, v.ratio, met] if v is not None else [None, None, None, None]
+        row += [s.met_count, status_word(s.result, lang)]
+        rows.append(row)
+    return rows
+
+
+def _schools(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
+    """各校指标: every school section × every indicator (value, threshold, ratio, met), the cells of an unmet
+    indicator and a failing school filled red by conditional formatting (so they stay red when the user sorts or
+    filters, and follow an edit of the met column)."""
+    w = _Writer(openpyxl, ws)
+    inds = {i.id: i for i in report.indicators}
+    ids = list(inds)
+    heads = [word("school_id", lang), word("school_name", lang), word("section", lang), word("students", lang)]
+    for iid in ids:
+        name = f"{iid} {indicator_name(inds.get(iid), iid, lang)}"
+        heads += [name, word("threshold", lang), word("ratio", lang), word("met_short", lang)]
+    heads += [word("met", lang), word("result", lang)]
+    formats = [F_TEXT, F_TEXT, F_TEXT, F_INT] + [F_2, F_2, F_PCT, F_TEXT] * len(ids) + [F_INT, F_TEXT]
+    head, last = w.table(heads, _school_rows(report, ids, lang), formats)
+    w.finish(openpyxl, head, len(heads), last)
+    if last > head:
+        _red_when_unmet(openpyxl, ws, head, last, len(ids), len(heads), word("no", lang), status_word("fail", lang))
+
+
+def _red_when_unmet(
+    openpyxl: Any, ws: Any, head: int, last: int, n_indicators: int, ncols: int, no: str, fail: str
+) -> None:
+    """Conditional formatting: an indicator's four cells red where its met cell says no; the result cell red where
+    the school fails."""
+    get = openpyxl.utils.get_column_letter
+    red = openpyxl.styles.PatternFill("solid", fgColor="F4C7C3", bgColor="F4C7C3")
+    rule = openpyxl.formatting.rule.FormulaRule
+    for k in range(n_indicators):
+        first = 5 + 4 * k
+        met = get(first + 3)
+        cells = f"{get(first)}{head + 1}:{met}{last}"
+        ws.conditional_formatting.add(cells, rule(formula=[f'${met}{head + 1}="{no}"'], fill=red))
+    result = get(ncols)
+    ws.conditional_formatting.add(
+        f"{result}{head + 1}:{result}{last}", rule(formula=[f'${result}{head + 1}="{fail}"'], fill=red)
+    )
 
 
 def _problems(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:

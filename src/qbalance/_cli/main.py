@@ -49,12 +49,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print("qbalance evaluate: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
         return EXIT_INVALID
     std = load_standard(args.standard, as_of=args.as_of)
-    report = std.evaluate(path)
+    report = std.evaluate(path, survey=args.survey, roster=args.roster)
     plan = None
     if args.plan:
         from .._workflow.plan import make_plan
 
-        plan = make_plan(path, std)
+        plan = make_plan(path, std, survey=args.survey, roster=args.roster)
     if args.format == "json":
         _write(report.to_json() + "\n", args.output)
     elif args.format == "md":
@@ -330,6 +330,18 @@ def _add_evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         help="text (terminal), json (systems), md, html (self-contained page with charts), xlsx (needs -o); "
         "default: from the -o file's suffix (.json .md .html .xlsx), else text",
+    )
+    ev.add_argument(
+        "--survey",
+        metavar="FILE",
+        help="social-recognition survey answers (.csv or .xlsx, one row a respondent: group, answer), counted into "
+        "the satisfaction rate unless the county types it",
+    )
+    ev.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="teacher roster (.csv, one row a full-time teacher), counted into the teacher counts and the county "
+        "totals (certificates, rotation)",
     )
     ev.add_argument("--plan", action="store_true", help="add the rectification plan (md, html and xlsx formats)")
     ev.add_argument("--output", "-o", help="write to this file instead of standard output")

@@ -59,15 +59,23 @@ def _status_map(report: Report, item_ids: list[str]) -> dict[str, str]:
     return {i: report.item(i).status for i in item_ids}
 
 
-def make_plan(data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None) -> Plan:
+def make_plan(
+    data: Any,
+    standard: str | Standard = "cn-moe-2017",
+    *,
+    costs: dict[str, float] | None = None,
+    survey: Any = None,
+    roster: Any = None,
+) -> Plan:
     """Plan the smallest additions that fix the resource items of ``data`` (any form :func:`qbalance.evaluate` takes).
 
     ``costs`` (optional, yuan per unit of each input, e.g. ``{"teachers.backbone": 150000}``) decides which indicator
     a school leaves as its tolerated one: the one whose full closing costs most beyond the floor. Without it the
-    largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
+    largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves. ``survey``
+    and ``roster`` are read with the county, as by :meth:`Standard.evaluate`.
     """
     std = load_standard(standard)
-    table = std.read(data).table
+    table = std.read(data, survey=survey, roster=roster).table
     results = std.run(table)
     before = std.report(results)
     cp = std.compiled

@@ -34,6 +34,12 @@ COUNTY_FACTS: dict[str, Any] = {
     "left_behind_care": "良好",
     "migrant_public_share": 0.9,
     "junior_retention_rate": 0.97,
+    # the cohort the retention rate is computed from when it is not typed: 970 ÷ (1000 + 20 − 20) = 0.97
+    "junior_cohort_entry": 1000,
+    "junior_cohort_transfer_in": 20,
+    "junior_cohort_transfer_out": 20,
+    "junior_cohort_deaths": 0,
+    "junior_cohort_graduates": 970,
     "disabled_enrolment_rate": 0.96,
     "it_application": "良好",
     "curriculum_delivery": "良好",

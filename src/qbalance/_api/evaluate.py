@@ -45,16 +45,30 @@ def evaluate_with(std: Standard, data: Any) -> Report:
     return std.evaluate(data)
 
 
-def evaluate(data: Any, standard: str | Path | Standard | None = None, *, as_of: dt.date | str | None = None) -> Report:
+def evaluate(
+    data: Any,
+    standard: str | Path | Standard | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    survey: Any = None,
+    roster: Any = None,
+) -> Report:
     """Evaluate one county against a standard and return its :class:`Report`.
 
     ``data`` is a path to a county file (YAML, JSON, a filled Excel template .xlsx, or a one-county CSV/Parquet
     table), a dict in the county format, a :class:`County`, or a one-county DataFrame / Arrow table.
     ``standard`` is a pack id, ``id@version``, a path to a pack, or a loaded :class:`Standard`; by default the pack a
     data-entry workbook records it was made for, else the national standard ``cn-moe-2017``.
+    ``survey`` is the county's social-recognition survey: a response file (.csv or .xlsx, one row a respondent with
+    its group and answer), a tally ``{group: {answer: respondents}}`` or a list of rows; the satisfaction rate is
+    counted from it by the standard's ``survey:`` definition unless the county types the rate (then the typed rate
+    is used, and the report says so). ``roster`` is the county's teacher roster (a CSV file with a header row of
+    field keys — ``school_id``, ``section`` and the standard's roster fields — or a list of rows): the teacher counts
+    of the sections it names and the county totals (certificate holders, rotated teachers) are counted from it by
+    the standard's definitions; a typed count that differs is an input error.
     """
     if standard is None:
         from .._data.workbook import recorded_pack
 
         standard = recorded_pack(data) or "cn-moe-2017"
-    return load_standard(standard, as_of=as_of).evaluate(data)
+    return load_standard(standard, as_of=as_of).evaluate(data, survey=survey, roster=roster)

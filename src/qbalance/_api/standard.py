@@ -69,9 +69,11 @@ class Standard:
     def __repr__(self) -> str:
         return f"<Standard {self.id} {self.version} ({self.title})>"
 
-    def read(self, data: Any) -> Intake:
-        """One county's validated table under this pack, from any form of data (raises InputError)."""
-        return read_input(data, self)
+    def read(self, data: Any, *, survey: Any = None, roster: Any = None) -> Intake:
+        """One county's validated table under this pack, from any form of data (raises InputError); ``survey``: its
+        social-recognition survey (a response file, a tally or rows), counted by the pack's ``survey:``;
+        ``roster``: its teacher roster (a CSV file or rows), counted by the pack's ``roster:``."""
+        return read_input(data, self, survey=survey, roster=roster)
 
     def table(self, counties: Sequence[County], sources: Sequence[str | None] | None = None) -> Table:
         """The engine's columnar table for ``counties`` under this pack (raises InputError on bad data)."""
@@ -96,10 +98,13 @@ class Standard:
             as_of=when.isoformat() if when else None,
         )
 
-    def evaluate(self, data: Any) -> Report:
+    def evaluate(self, data: Any, *, survey: Any = None, roster: Any = None) -> Report:
         """Evaluate one county (a path — YAML, JSON, .xlsx, one-county CSV/Parquet —, a dict, a :class:`County` or a
-        one-county DataFrame) and return its report."""
-        return self.report(self.run(self.read(data).table))
+        one-county DataFrame) and return its report. ``survey``: the county's social-recognition survey — a response
+        file (.csv/.xlsx, one row a respondent), a tally ``{group: {answer: n}}`` or rows — counted into the
+        satisfaction rate where the county does not type it. ``roster``: its teacher roster (a CSV file or rows),
+        counted into the teacher counts and the county totals (certificates, rotation) by the pack's definitions."""
+        return self.report(self.run(self.read(data, survey=survey, roster=roster).table))
 
 
 def _pack_ref(c: dict[str, Any]) -> PackRef:

@@ -105,12 +105,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         _say(text("cli.xlsx_needs_output"))
         return EXIT_INVALID
     std = load_standard(_standard_for(args, path), as_of=args.as_of)
-    report = std.evaluate(path)
+    report = std.evaluate(path, survey=args.survey, roster=args.roster)
     plan = None
     if args.plan:
         from .._workflow.plan import make_plan
 
-        plan = make_plan(path, std, **_plan_options(args))
+        plan = make_plan(path, std, survey=args.survey, roster=args.roster, **_plan_options(args))
     if args.format == "json":
         _write(report.to_json() + "\n", args.output)
     elif args.format == "md":
@@ -422,6 +422,8 @@ def _add_evaluate(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     ev.add_argument(
         "--format", "-f", choices=["text", "json", "md", "html", "xlsx"], help=text("cli.help.evaluate_format")
     )
+    ev.add_argument("--survey", metavar="FILE", help=text("cli.help.evaluate_survey"))
+    ev.add_argument("--roster", metavar="FILE", help=text("cli.help.evaluate_roster"))
     ev.add_argument("--plan", action="store_true", help=text("cli.help.evaluate_plan"))
     _add_margin(ev)
     _add_output(ev)

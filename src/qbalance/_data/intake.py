@@ -21,6 +21,14 @@ from .._base.errors import InputError, Problem
 from .._base.messages import msg
 from .._packs.loading import PackLike, load_pack
 from .columns import read_table_file, table_from_columns
+from .computed import (
+    SurveyRequest,
+    apply_survey,
+    inline_survey,
+    names_survey,
+    record_facts,
+    take_survey_reference,
+)
 from .county_file import COLUMNAR_SUFFIXES, EXCEL_SUFFIXES, locate_loaded, validate_county
 from .models import County
 from .table import Table, build_table, raw_fact_problems
@@ -64,13 +72,29 @@ def _is_workbook(data: Any) -> bool:
     return suffix in EXCEL_SUFFIXES or suffix in OTHER_SPREADSHEET_SUFFIXES
 
 
-def read_input(data: Any, loaded: PackLike) -> Intake:
-    """The validated table of one county under ``loaded``'s pack; raises :class:`InputError` with every problem."""
+def read_input(data: Any, loaded: PackLike, *, survey: Any = None, roster: Any = None) -> Intake:
+    """The validated table of one county under ``loaded``'s pack; raises :class:`InputError` with every problem.
+
+    ``survey`` (a response file, a tally or rows) is the county's social-recognition survey, counted into the
+    pack's survey input (:mod:`.computed`); a county file may name its response file instead. ``roster`` (a CSV
+    file or rows) is its teacher roster, counted into the section counts and county totals (:mod:`.roster_table`)."""
+    asked = SurveyRequest(survey) if survey is not None else None
     if is_columnar(data):
-        return _from_columns(data, loaded)
-    if _is_workbook(data):
-        return _from_workbook(Path(data), loaded)
-    return _from_county_data(data, loaded)
+        intake = _from_columns(data, loaded)
+    elif _is_workbook(data):
+        intake = _from_workbook(Path(data), loaded)
+    else:
+        intake, named = _from_county_data(data, loaded)
+        if named is not None and asked is not None:
+            raise InputError(Problem.of(msg("compute.survey_twice"), source=intake.source, location=named.where))
+        asked = asked or named
+    if roster is not None:
+        from .roster_table import apply_roster
+
+        apply_roster(intake.table, 0, roster, loaded, intake.source)
+    if asked is not None:
+        apply_survey(intake.table, 0, asked, loaded.pack, intake.source)
+    return intake
 
 
 def _from_columns(data: Any, loaded: PackLike) -> Intake:
@@ -93,19 +117,22 @@ def _from_workbook(path: Path, loaded: PackLike) -> Intake:
     except InputError as exc:
         raise relocate(exc, cells) from None
     table.warnings.extend(cells.warnings)  # e.g. the workbook was made for another pack
+    record_facts(table, 0, cells.computed)  # the county totals counted from the roster sheet
     return Intake(table, source)
 
 
-def _from_county_data(data: Any, loaded: PackLike) -> Intake:
+def _from_county_data(data: Any, loaded: PackLike) -> tuple[Intake, SurveyRequest | None]:
+    """The intake of a county file, dict or model, and the survey its county facts name (counted by the caller)."""
     if isinstance(data, County):
-        return Intake(build_table([data], loaded.compiled, ["<County>"]), "<County>")
+        return Intake(build_table([data], loaded.compiled, ["<County>"]), "<County>"), None
     doc, raw, source = _document(data)
+    raw, named = take_survey_reference(raw, loaded.pack, source, doc)
     try:
         county = validate_county(raw, source, doc)
     except InputError as exc:
         raise _with_fact_problems(exc, raw, source, doc, loaded) from None
     try:
-        return Intake(build_table([county], loaded.compiled, [source]), source)
+        return Intake(build_table([county], loaded.compiled, [source]), source), named
     except InputError as exc:
         raise (locate_loaded(exc, doc) if doc is not None else exc) from None
 
@@ -154,7 +181,15 @@ def as_county(data: Any, loaded: PackLike | None = None) -> tuple[County, str]:
         return county, source
     if isinstance(data, (str, Path)):
         doc = load_document(Path(data), DATA_LIMITS, COUNTY_FILE_KINDS)
-        return validate_county(doc.data, str(data), doc), str(data)
+        raw = doc.data
+        if names_survey(raw):
+            raw = inline_survey(raw, (loaded or load_pack(DEFAULT_PACK)).pack, str(data), doc)
+        return validate_county(raw, str(data), doc), str(data)
     if isinstance(data, dict):
-        return validate_county(data, "<dict>"), "<dict>"
+        raw = (
+            inline_survey(data, (loaded or load_pack(DEFAULT_PACK)).pack, "<dict>", None)
+            if names_survey(data)
+            else data
+        )
+        return validate_county(raw, "<dict>"), "<dict>"
     raise InputError(Problem.of(msg("data.cannot_evaluate", kind=type(data).__name__)))

@@ -23,7 +23,7 @@ from .._packs.roster_rules import ROSTER_SECTIONS
 from .._packs.schema import Pack, Roster, RosterField
 from .wording import closest
 
-__all__ = ["RosterRow", "aggregate_roster", "read_roster_csv", "roster_rows"]
+__all__ = ["RosterRow", "aggregate_roster", "read_roster_csv", "roster_rows", "row_holds"]
 
 BUILTIN_COLUMNS = ("school_id", "section", "teacher_id", "name")
 _TRUE = {"是": True, "否": False, "true": True, "false": False}
@@ -86,6 +86,16 @@ def _holds(node: Node, row: Mapping[str, Any]) -> bool | None:
             return None
         return bool(left == right) if node.op == "==" else bool(left != right)
     raise InvalidValue(msg("roster.unsupported", node=type(node).__name__))  # pragma: no cover
+
+
+def row_holds(condition: Node | None, row: RosterRow) -> bool | None:
+    """Whether a checked roster condition holds for one teacher (every teacher when there is none); None when it
+    reads a cell left blank."""
+    if condition is None:
+        return True
+    env = dict(row.values)
+    env["section"] = row.section
+    return _holds(condition, env)
 
 
 # ---------------------------------------------------------------- reading rows

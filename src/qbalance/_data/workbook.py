@@ -84,6 +84,8 @@ class WorkbookCells:
     positions: dict[tuple[str | int, ...], str] = dataclasses.field(default_factory=dict)
     warnings: list[Problem] = dataclasses.field(default_factory=list)
     """What is worth saying but not wrong: the workbook was made for another pack than the one reading it."""
+    computed: list[Any] = dataclasses.field(default_factory=list)
+    """Records of the county figures counted while reading (the roster's county totals: ``ComputedFact``)."""
 
     def where(self, path: tuple[str | int, ...]) -> str | None:
         p = tuple(path)
@@ -1028,6 +1030,19 @@ def _read_roster(
         return
     if ok:
         _apply_roster_counts(rd, sh.name, data, index, counts)
+        _apply_roster_totals(rd, data, checked, std)
+
+
+def _apply_roster_totals(rd: _Reader, data: dict[str, Any], checked: list[Any], std: Any) -> None:
+    """The roster's county totals (certificate holders, rotated teachers …) into the county facts, by the pack's
+    ``roster.totals`` (see :mod:`.roster_totals`); a typed total that differs is an error at its cell."""
+    from .roster_totals import merge_roster_totals
+
+    records, problems = merge_roster_totals(
+        data, checked, std, rd.source, lambda name: rd.cells.positions.get(("facts", name))
+    )
+    rd.problems.extend(_located(p, p.location) for p in problems)
+    rd.cells.computed.extend(records)
 
 
 def _refuse_roster_rows(rd: _Reader, sh: _Sheet) -> None:

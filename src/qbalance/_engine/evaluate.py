@@ -87,6 +87,10 @@ class Results:
     values: dict[str, np.ndarray]
     """Every input and derived value the items read, by name (for evidence in reports)."""
     _slopes: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, np.ndarray] = field(default_factory=dict)
+    """For each input the pack computes (``inputs.X.computed``): its computed value on every row, also where a
+    typed value overrides it, as the expression gives it (in base units; NaN or ±inf where it cannot be computed; a
+    value outside the input's range is not used)."""
 
     def slopes(self, indicator: str) -> Any:
         """Change of ``indicator`` per unit of its addition input, per section row (cached); None if unknown."""
@@ -294,4 +298,5 @@ def evaluate_table(table: Table, cp: CompiledPack) -> Results:
     else:
         verdict = np.full(n_c, np.nan)
     values = {name: rt.value(name) for name in cp.table.symbols if name not in STRUCTURAL or name == "students"}
-    return Results(table, cp, scopes, indicators, items, areas, verdict, values)
+    computed = {name: rt.computed(name) for name in cp.fallbacks}
+    return Results(table, cp, scopes, indicators, items, areas, verdict, values, computed=computed)

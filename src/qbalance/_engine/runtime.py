@@ -57,8 +57,31 @@ class Runtime:
             out = self.full(self.cp.indicators[name].value, "section")
         else:
             out = self.table.levels[self.level_of(name)].columns[name]
+            if name in self.cp.fallbacks:
+                out = np.where(np.isnan(out), self.usable(name), out)  # a typed value is used as it is
         self.cache[name] = out
         return out
+
+    def computed(self, name: str) -> np.ndarray:
+        """The value of an input computed by the pack (``inputs.X.computed``) on every row, typed or not, as the
+        expression gives it (in base units, like the table's columns; NaN or ±inf where it cannot be computed)."""
+        key = f"{name}\x00computed"
+        cached = self.cache.get(key)
+        if cached is None:
+            decl = self.cp.pack.inputs[name]
+            cached = self.cache[key] = self.full(self.cp.fallbacks[name], decl.level)
+        return cached
+
+    def usable(self, name: str) -> np.ndarray:
+        """:meth:`computed`, with NaN where it is not finite or falls outside the input's declared range (counts
+        that give a rate above 100% are wrong counts, never a pass)."""
+        decl = self.cp.pack.inputs[name]
+        out = self.computed(name)
+        factor = self.cp.input_factors.get(name, 1.0)
+        low = -np.inf if decl.min is None else decl.min * factor
+        high = np.inf if decl.max is None else decl.max * factor
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(out) & (out >= low) & (out <= high), out, np.nan)
 
     def param(self, name: str) -> Any:
         sym = self.cp.table.params[name]

@@ -28,6 +28,7 @@ from .._dsl.compile import (
 )
 from .._dsl.parse import DslSyntaxError, Name, parse
 from .._units.registry import canonical_factor, dims_of, format_dims
+from .compute_rules import check_computations, computation_cites
 from .roster_rules import check_roster
 from .schema import Indicator, Item, Pack, Parameter
 
@@ -85,6 +86,23 @@ class CompiledPack:
     """Weights [school_type code, section code (primary, junior, senior)]."""
     tolerance: float
     input_factors: dict[str, float]
+    fallbacks: dict[str, Compiled] = field(default_factory=dict)
+    """Inputs the pack computes when the county does not give them (``inputs.X.computed``): their expressions."""
+
+
+def _computed_cycle(start: str, specs: Mapping[str, Any]) -> list[str]:
+    """The names of a cycle of computed inputs through ``start`` (``[a, b, a]``), or an empty list."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, trail = stack.pop()
+        for dep in sorted(_referenced_names(specs[name].computed.expression)):
+            if dep == start:
+                return [*trail, dep]
+            if dep in specs and dep not in seen:
+                seen.add(dep)
+                stack.append((dep, [*trail, dep]))
+    return []
 
 
 def _english(exc: Exception) -> str:
@@ -312,6 +330,28 @@ class _RuleCompiler:
                 return
         self.col.add(unit_path, message)
 
+    # -- computed inputs -------------------------------------------------------------------------------------------
+
+    def computed_inputs(self) -> dict[str, Compiled]:
+        """Compile each input's ``computed`` expression (inputs and parameters only, at the input's level, in its
+        unit); report inputs whose computations refer to each other in a cycle."""
+        out: dict[str, Compiled] = {}
+        specs = {n: d for n, d in self.pack.inputs.items() if d.computed is not None and n not in STRUCTURAL}
+        for name, decl in specs.items():
+            assert decl.computed is not None
+            path: tuple[str | int, ...] = ("inputs", name, "computed", "expression")
+            cycle = _computed_cycle(name, specs)
+            if cycle:
+                self.col.add(path, f"computed inputs refer to each other in a cycle: {' -> '.join(cycle)}")
+                continue
+            c = self.expression(path, decl.computed.expression, decl.level)
+            if c is None:
+                continue
+            if self.unit_factor(("inputs", name, "unit"), c, decl.unit, f"computed input {name!r}", path) is None:
+                continue
+            out[name] = c
+        return out
+
     # -- derived values --------------------------------------------------------------------------------------------
 
     def derived_values(self) -> None:
@@ -521,6 +561,7 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
     symbols, input_factors = _input_symbols(pack, col)
     params, param_tables = _parameter_symbols(pack, col)
     rules = _RuleCompiler(pack, col, symbols, params, param_tables, rank)
+    fallbacks = rules.computed_inputs()
     rules.derived_values()
     indicators = rules.indicators()
     exclusions = rules.exclusions()
@@ -529,6 +570,8 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
     if pack.roster is not None:
         for rpath, message in check_roster(pack.roster):
             col.add(rpath, message)
+    for rpath, message in check_computations(pack):
+        col.add(rpath, message)
     _check_cites(pack, col)
     weights = _apportion_table(pack, col)
     if col.problems:
@@ -545,6 +588,7 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
         apportion_weights=weights,
         tolerance=tolerance,
         input_factors=input_factors,
+        fallbacks=fallbacks,
     )
 
 
@@ -592,3 +636,5 @@ def _check_cites(pack: Pack, col: _Collector) -> None:
         check(("roster",), pack.roster.cite)
         for name, count in pack.roster.counts.items():
             check(("roster", "counts", name), count.cite)
+    for path, cite in computation_cites(pack):
+        check(path, cite)

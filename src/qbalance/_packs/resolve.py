@@ -39,7 +39,7 @@ MAX_CHAIN = 8
 MAX_INCLUDES = 50
 MAX_CHANGES = 500
 RULE_BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
-SINGLE_BLOCKS = ("apportionment", "sections", "roster")
+SINGLE_BLOCKS = ("apportionment", "sections", "roster", "survey")
 META_KEYS = (
     "format",
     "id",

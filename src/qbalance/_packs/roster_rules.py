@@ -1,9 +1,9 @@
 """The pack's teacher-roster definitions (its ``roster:`` block), checked when the pack is compiled.
 
-Each count (above-qualified, backbone, PE/art teachers …) has a ``where`` condition in the pack language over the
-roster's fields and ``section``. Only comparisons with text, ``in [...]``, and/or/not and true/false are allowed;
-category values must be among the field's categories. Counting a roster with these definitions is
-:mod:`qbalance._data.roster`'s job.
+Each count (above-qualified, backbone, PE/art teachers …, and the county totals such as certificate holders) has a
+``where`` condition in the pack language over the roster's fields and ``section``. Only comparisons with text,
+``in [...]``, and/or/not and true/false are allowed; category values must be among the field's categories.
+Counting a roster with these definitions is :mod:`qbalance._data.roster`'s job.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .._dsl.parse import Compare, DslSyntaxError, InList, Literal, Logic, Name, Node, Not, Text, parse
-from .schema import Roster, RosterField
+from .schema import Roster, RosterCount, RosterField
 
 __all__ = ["ROSTER_SECTIONS", "check_roster"]
 
@@ -88,10 +88,12 @@ def check_roster(roster: Roster) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems with a pack's roster block as (path in the pack, message); empty when it is sound."""
     out: list[tuple[tuple[str | int, ...], str]] = []
     known = set(roster.fields) | {"section"}
-    for count, spec in roster.counts.items():
+    definitions: list[tuple[str, str, RosterCount]] = [("counts", n, spec) for n, spec in roster.counts.items()]
+    definitions += [("totals", n, spec) for n, spec in roster.totals.items()]
+    for block, count, spec in definitions:
         if spec.where is None:
             continue
-        path: tuple[str | int, ...] = ("roster", "counts", count, "where")
+        path: tuple[str | int, ...] = ("roster", block, count, "where")
         try:
             node = parse(spec.where)
         except DslSyntaxError as exc:

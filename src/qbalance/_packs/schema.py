@@ -19,6 +19,7 @@ __all__ = [
     "Area",
     "Change",
     "Cite",
+    "ComputedInput",
     "Derived",
     "Exclusion",
     "Indicator",
@@ -34,6 +35,9 @@ __all__ = [
     "Scale",
     "Scope",
     "Source",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyGroup",
 ]
 
 PACK_FORMAT = "qbalance-pack/1"
@@ -122,6 +126,20 @@ class Scale(BaseModel):
     labels: dict[str, Label] = Field(default_factory=dict)
 
 
+class ComputedInput(BaseModel):
+    """How a number input is computed from other inputs when the county does not give it (``inputs.X.computed``).
+
+    A value the county gives (typed) is used as it is; where it is missing, the engine uses ``expression`` (an
+    expression of the pack language at the input's level, in the input's unit). A computed value outside the
+    input's ``min``/``max`` is treated as missing (counts that give a rate above 100% are wrong counts)."""
+
+    model_config = _CFG
+    expression: Expr
+    label: Label | None = None
+    cite: Cite | None = None
+    note: LongText | None = None
+
+
 class InputDecl(BaseModel):
     """An input field the pack reads: its level, type, unit and labels (used for validation and templates)."""
 
@@ -138,6 +156,8 @@ class InputDecl(BaseModel):
     categories: list[Id] | None = None
     evidence: StrictBool = False
     """Whether an inspector's evidence note may accompany the value (``{value: 良好, evidence: ...}``)."""
+    computed: ComputedInput | None = None
+    """How the value is computed from other inputs when the county does not give it."""
 
     @model_validator(mode="after")
     def _shape(self) -> InputDecl:
@@ -145,6 +165,8 @@ class InputDecl(BaseModel):
             raise ValueError("a rating input needs 'scale' (the id of a scale in 'scales')")
         if self.type == "category" and not self.categories:
             raise ValueError("a category input needs 'categories'")
+        if self.computed is not None and self.type != "number":
+            raise ValueError("only a number input can be computed ('computed')")
         return self
 
 
@@ -364,6 +386,88 @@ class RosterCount(BaseModel):
     note: LongText | None = None
 
 
+class SurveyGroup(BaseModel):
+    """A respondent group (学生, 家长 …): its names as questionnaires write them, its weight and minimum sample."""
+
+    model_config = _CFG
+    label: Label
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
+    """Other names accepted in a response file (e.g. 学生家长 for 家长)."""
+    weight: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    min_sample: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    min_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    """The smallest share of all counted answers the group should give (e.g. parents at least half)."""
+    cite: Cite | None = None
+
+
+class SurveyAnswer(BaseModel):
+    """An answer a questionnaire offers (满意, 比较满意 …), with the names accepted in a response file."""
+
+    model_config = _CFG
+    label: Label
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
+    cite: Cite | None = None
+
+
+class Survey(BaseModel):
+    """The social-recognition survey (社会认可度调查): how questionnaire answers become the satisfaction rate.
+
+    One respondent answers once; ``groups`` are the respondent groups the standard names, ``answers`` the answers
+    a questionnaire offers, ``satisfied`` those that count as satisfied and ``excluded`` those left out of the
+    rate altogether (e.g. 不了解). With ``weighting: pooled`` the rate is Σ satisfied ÷ Σ counted over all groups;
+    with ``weighting: weighted`` it is Σ weightᵍ × rateᵍ over the groups (weights adding up to 1). A group below
+    its ``min_sample`` (or below ``min_share`` of the respondents), or a survey below ``min_total``, is a warning.
+    """
+
+    model_config = _CFG
+    input: InputName
+    """The county input the survey computes (its value when the county does not type it)."""
+    label: Label | None = None
+    groups: dict[Id, SurveyGroup] = Field(min_length=1, max_length=30)
+    answers: dict[Id, SurveyAnswer] = Field(min_length=2, max_length=20)
+    satisfied: list[Id] = Field(min_length=1, max_length=20)
+    excluded: list[Id] = Field(default_factory=list, max_length=20)
+    weighting: Literal["pooled", "weighted"] = "pooled"
+    min_sample: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    """The smallest number of counted answers each group should have (a group may set its own)."""
+    min_total: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    """The smallest number of counted answers of the whole survey."""
+    cite: Cite | None = None
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Survey:
+        unknown = [a for a in (*self.satisfied, *self.excluded) if a not in self.answers]
+        if unknown:
+            raise ValueError(f"'satisfied' and 'excluded' name answers: {', '.join(unknown)} not among 'answers'")
+        both = sorted(set(self.satisfied) & set(self.excluded))
+        if both:
+            raise ValueError(f"an answer is either satisfied or excluded, not both: {', '.join(both)}")
+        weights = {g: spec.weight for g, spec in self.groups.items()}
+        if self.weighting == "weighted":
+            unweighted = [g for g, w in weights.items() if w is None]
+            if unweighted:
+                raise ValueError(f"weighting: weighted needs a weight for every group: {', '.join(unweighted)}")
+            total = sum(w or 0.0 for w in weights.values())
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"group weights add up to {total:g}, not 1")
+        elif any(w is not None for w in weights.values()):
+            raise ValueError("group weights are read only with 'weighting: weighted' (pooled answers have none)")
+        _unique_names("groups", {g: (spec.label, spec.aliases) for g, spec in self.groups.items()})
+        _unique_names("answers", {a: (spec.label, spec.aliases) for a, spec in self.answers.items()})
+        return self
+
+
+def _unique_names(what: str, names: dict[str, tuple[Label, list[str]]]) -> None:
+    """Every name a response file may use (id, Chinese and English label, aliases) names one entry only."""
+    seen: dict[str, str] = {}
+    for key, (label, aliases) in names.items():
+        for name in {key, label.zh, *([label.en] if label.en else []), *aliases}:
+            other = seen.setdefault(name.strip().lower(), key)
+            if other != key:
+                raise ValueError(f"{what}: the name {name!r} would mean both {other!r} and {key!r}")
+
+
 class Roster(BaseModel):
     """The teacher roster (one row per full-time teacher) and the pack's definitions of the counts made from it.
 
@@ -375,6 +479,9 @@ class Roster(BaseModel):
     label: Label | None = None
     fields: dict[Id, RosterField]
     counts: dict[Literal["full_time", "above_qualified", "backbone", "pe_art", "mid_title"], RosterCount]
+    totals: dict[InputName, RosterCount] = Field(default_factory=dict, max_length=50)
+    """County inputs counted over the whole roster (the teachers of every school ``where`` holds), e.g. the
+    certificate holders of G12; a county that gives a roster has them counted instead of typed."""
     cite: Cite | None = None
     note: LongText | None = None
 
@@ -412,6 +519,7 @@ class Pack(BaseModel):
     scopes: dict[Id, Scope] = Field(default_factory=dict)
     apportionment: Apportionment | None = None
     roster: Roster | None = None
+    survey: Survey | None = None
     areas: dict[Id, Area] = Field(default_factory=dict)
     items: dict[Id, Item] = Field(default_factory=dict)
     changes: list[Change] = Field(default_factory=list, max_length=500)

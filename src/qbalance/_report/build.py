@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from .._engine.evaluate import Results
+from .build_computed import computed_section
 from .build_indicators import indicators_section
 from .build_items import items_section, missing_section, ordered_items, vetoes_section
 from .build_schools import excluded_section, schools_section
@@ -35,6 +36,7 @@ def build_report(
     schools = schools_section(view)
     excluded = excluded_section(view)
     items = items_section(view, schools, indicators)
+    computed, computed_warnings = computed_section(view)
     return Report(
         provenance=provenance,
         county=_county(view),
@@ -46,7 +48,8 @@ def build_report(
         indicators=indicators,
         schools=schools,
         excluded=excluded,
-        warnings=_warnings(view, extra_warnings),
+        warnings=_warnings(view, extra_warnings) + computed_warnings,
+        computed=computed,
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from .computed_view import Block, computed_blocks
 from .frames import (
     area_status_word,
     check_plan,
@@ -149,6 +150,9 @@ def _sections(report: ReportData, lang: str, plan: PlanData | None) -> list[_Sec
         out.append(("problems", word("problems", lang), problems))
     if report.excluded:
         out.append(("excluded", word("excluded", lang), _excluded(report, lang)))
+    blocks = computed_blocks(report, lang)
+    if blocks:
+        out.append(("computed", blocks[0].title, _computed(blocks)))
     if report.warnings:
         out.append(("warnings", word("warnings", lang), _warnings(report, lang)))
     if plan is not None:
@@ -289,6 +293,15 @@ def _excluded(report: ReportData, lang: str) -> str:
     ]
     heads = [word(h, lang) for h in ("school_id", "school_name", "section", "reason")]
     return html_table(heads, rows)
+
+
+def _computed(blocks: list[Block]) -> str:
+    """The figures computed from the county's records and the survey by group (its title is the section's)."""
+    parts = []
+    for i, block in enumerate(blocks):
+        title = f"<h3>{esc(block.title)}</h3>" if i else ""
+        parts.append(title + html_table(block.headers, [[esc(c) for c in r] for r in block.rows], block.right))
+    return "".join(parts)
 
 
 def _warnings(report: ReportData, lang: str) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .computed_view import computed_blocks
 from .frames import (
     area_status_word,
     check_plan,
@@ -102,6 +103,7 @@ def render_markdown(
         *_areas(report, lang),
         *_items(report, lang),
         *_item_details(report, lang),
+        *_computed(report, lang),
         *_indicators(report, lang),
         *_problems(report, lang),
         *_excluded(report, lang),
@@ -219,6 +221,15 @@ def _indicators(report: ReportData, lang: str) -> list[str]:
         *_composites(report, lang),
         "",
     ]
+
+
+def _computed(report: ReportData, lang: str) -> list[str]:
+    """The figures computed from the county's records (survey, roster, formulas) and the survey by group."""
+    out: list[str] = []
+    for i, block in enumerate(computed_blocks(report, lang)):
+        rows = [[md(c) for c in r] for r in block.rows]
+        out += [f"{'##' if i == 0 else '###'} {md(block.title)}", "", *_table(block.headers, rows, block.right), ""]
+    return out
 
 
 def _excluded(report: ReportData, lang: str) -> list[str]:

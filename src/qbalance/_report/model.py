@@ -17,6 +17,7 @@ REPORT_FORMAT: Final = "qbalance-report/1"
 
 Status = Literal["pass", "fail", "not_evaluated", "not_applicable"]
 Verdict = Literal["pass", "fail", "incomplete"]
+Origin = Literal["typed", "computed", "missing"]
 
 _CFG = ConfigDict(extra="forbid", frozen=True)
 
@@ -299,6 +300,53 @@ class WarningOut(BaseModel):
         return f"{label} [{self.field}]" if label and label != self.field else self.field
 
 
+class SurveyGroupOut(BaseModel):
+    """One respondent group of the social-recognition survey (社会认可度调查): its answers and its part of the rate."""
+
+    model_config = _CFG
+    group: str = Field(description="the group's id in the pack's survey (students, parents ...)")
+    label: LabelOut
+    respondents: int = Field(description="answers given by the group, the excluded ones (e.g. 不了解) included")
+    n: int = Field(description="answers counted: respondents less the answers the pack leaves out")
+    satisfied: int = Field(description="answers counted as satisfied (满意, 比较满意 in the national pack)")
+    rate: float | None = Field(description="satisfied ÷ n (null when n is 0)")
+    weight: float | None = Field(
+        description="the group's weight in the county rate: the pack's weight (weighted), else its share of n (pooled)"
+    )
+    min_sample: int | None = Field(default=None, description="the smallest n the pack asks of the group")
+    below_minimum: bool = Field(default=False, description="n is below min_sample, or the share below min_share")
+
+
+class ComputedOut(BaseModel):
+    """A county figure qbalance can compute instead of the county typing it, and which it was: the survey's
+    satisfaction rate, a total counted from the teacher roster, or an input the pack computes from other inputs
+    (the junior retention rate from the cohort counts)."""
+
+    model_config = _CFG
+    input: str = Field(description="the county input (fact) the items read")
+    label: LabelOut | None = None
+    method: Literal["survey", "roster", "expression"] = Field(description="how the figure can be computed")
+    origin: Origin = Field(
+        description="typed: the county's value was used (it overrides a computed one); computed: qbalance's; "
+        "missing: neither"
+    )
+    value: float | None = Field(description="the value the items read, in the input's unit")
+    typed: float | None = Field(default=None, description="the value the county typed, if any")
+    computed: float | None = Field(default=None, description="the computed value, if it could be computed")
+    unit: str = "1"
+    source: str | None = Field(default=None, description="the response file or workbook the figure was counted from")
+    expression: str | None = Field(default=None, description="the pack's formula (method expression)")
+    inputs: list[EvidenceOut] = Field(default_factory=list, description="the values the formula read")
+    respondents: int | None = Field(default=None, description="survey: answers given, excluded ones included")
+    n: int | None = Field(default=None, description="survey: answers counted")
+    satisfied: int | None = Field(default=None, description="survey: answers counted as satisfied")
+    weighting: str | None = Field(default=None, description="survey: pooled or weighted")
+    groups: list[SurveyGroupOut] = Field(default_factory=list, description="survey: the breakdown by group")
+    teachers: int | None = Field(default=None, description="roster: the teachers (rows) of the roster")
+    where: str | None = Field(default=None, description="roster: the pack's condition a counted teacher meets")
+    cite: CiteOut | None = None
+
+
 class ReportData(BaseModel):
     """The fields of a report and the accessors that only read them; :class:`Report` adds the renderers."""
 
@@ -315,6 +363,10 @@ class ReportData(BaseModel):
     schools: list[SchoolSectionOut]
     excluded: list[ExcludedOut]
     warnings: list[WarningOut]
+    computed: list[ComputedOut] = Field(
+        default_factory=list,
+        description="the county figures qbalance can compute (survey, roster totals, formulas), typed or computed",
+    )
 
     @property
     def passed(self) -> bool:

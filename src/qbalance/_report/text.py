@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from .._base.text import terminal_safe
+from .computed_view import computed_blocks
 from .labels import (
     category,
     input_label,
@@ -76,6 +77,7 @@ def render_text(report: ReportData, lang: str = "zh") -> str:
         *_indicators(report, lang),
         *_schools(report, lang),
         *_item_blocks(report, lang),
+        *_computed(report, lang),
         *_missing(report, lang),
         *_excluded(report, lang),
         *_warnings(report, lang),
@@ -232,6 +234,14 @@ def _excluded(report: ReportData, lang: str) -> list[str]:
     ]
     heads = ["ID", word("school", lang), word("section", lang), word("reason", lang)]
     return [f"## {word('excluded', lang)}", *_table(heads, rows), ""]
+
+
+def _computed(report: ReportData, lang: str) -> list[str]:
+    """The figures computed from the county's records (survey, roster, formulas) and the survey by group."""
+    out: list[str] = []
+    for block in computed_blocks(report, lang):
+        out += [f"## {block.title}", *_table(block.headers, block.rows, right=block.right), ""]
+    return out
 
 
 def _warnings(report: ReportData, lang: str) -> list[str]:

@@ -11,9 +11,11 @@ from .._api.standard import Standard
 from .._base.errors import Problem
 from .._base.messages import Msg, msg, place, text
 from .._packs.compile import STRUCTURAL
+from .._packs.compute_rules import computation_cites, computed_from
 from .._packs.resolve import Origin
 from .._packs.schema import Cite, Label
 from .._report.markdown import md, md_block
+from .pack_doc_computed import computations_md
 
 __all__ = ["lint_standard", "render_markdown", "render_resolved"]
 
@@ -140,6 +142,7 @@ def render_markdown(std: Standard, lang: str = "zh") -> str:
         *_parameter_table_md(std, lang),
         *_input_table_md(std, lang),
         *_roster_md(std, lang),
+        *computations_md(std, lang, _cite_md),
         *_retired_md(std, lang),
     ]
     return "\n".join(out) + "\n"
@@ -395,7 +398,7 @@ def lint_standard(std: Standard) -> list[Problem]:
 def _used_names_and_params(std: Standard) -> tuple[set[str], set[str]]:
     """The input/derived names and the parameters that some rule of the compiled pack reads."""
     cp = std.compiled
-    exprs: list[Any] = list(cp.derived.values())
+    exprs: list[Any] = [*cp.derived.values(), *cp.fallbacks.values()]
     for ind in cp.indicators.values():
         exprs += [ind.value, ind.weight]
     for scope in cp.exclusions.values():
@@ -414,7 +417,18 @@ def _used_names_and_params(std: Standard) -> tuple[set[str], set[str]]:
             if isinstance(raw, str) and raw.startswith("params."):
                 used_params.add(raw.removeprefix("params."))
     used_params.add("comparison_tolerance")
+    used_names |= _computed_inputs(std)
     return used_names, used_params
+
+
+def _computed_inputs(std: Standard) -> set[str]:
+    """Inputs filled by a computation (the survey's rate, the roster's totals) and those a computed input is computed
+    from (also in a term a zero parameter switches off): what the county gives for them is read."""
+    pack = std.pack
+    out = set(pack.roster.totals) if pack.roster is not None else set()
+    if pack.survey is not None:
+        out.add(pack.survey.input)
+    return out | computed_from(pack)
 
 
 def _unused_declarations(std: Standard) -> list[_Lint]:
@@ -450,6 +464,9 @@ def _cited_sources(std: Standard) -> set[str]:
                 cited.add(e.cite.source)
     if pack.apportionment and pack.apportionment.cite:
         cited.add(pack.apportionment.cite.source)
+    cited |= {c.source for _, c in computation_cites(pack) if c is not None}
+    if pack.roster is not None:
+        cited |= {c.cite.source for c in pack.roster.counts.values() if c.cite is not None}
     for o in std.resolved.origins.values():
         if o.cite and o.cite.get("source"):
             cited.add(str(o.cite["source"]))

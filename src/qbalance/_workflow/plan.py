@@ -99,7 +99,13 @@ class _Gaps:
 
 
 def make_plan(
-    data: Any, standard: str | Standard = "cn-moe-2017", *, costs: dict[str, float] | None = None, margin: float = 0.0
+    data: Any,
+    standard: str | Standard = "cn-moe-2017",
+    *,
+    costs: dict[str, float] | None = None,
+    margin: float = 0.0,
+    survey: Any = None,
+    roster: Any = None,
 ) -> Plan:
     """Plan the smallest additions that fix the resource items of ``data`` (any form :func:`qbalance.evaluate` takes).
 
@@ -108,14 +114,15 @@ def make_plan(
     largest relative gap is tolerated. Given costs must cover every input a tolerated choice involves.
 
     ``margin`` (optional, 0 ≤ margin < the smallest CV limit) is a safety margin on the CV limits: every CV is
-    brought to its limit minus the margin.
+    brought to its limit minus the margin. ``survey`` and ``roster`` are read with the county, as by
+    :meth:`Standard.evaluate`.
     """
     std = load_standard(standard)
     cp = std.compiled
     k_items = [i for i, ci in cp.items.items() if ci.spec.kind == "k_of_n"]
     cv_items = [i for i, ci in cp.items.items() if ci.spec.kind == "cv_limit"]
     margin = _checked_margin(std, cv_items, margin)
-    table = std.read(data).table
+    table = std.read(data, survey=survey, roster=roster).table
     results = std.run(table)
     before = std.report(results)
     addressed = k_items + cv_items

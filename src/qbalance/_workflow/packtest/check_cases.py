@@ -10,6 +10,8 @@ from .check_expect import _ExpectChecks
 from .fields import _CASE_KEYS
 from .model import Case, Expect
 
+MAX_ROSTER_ROWS = 10_000
+
 
 class _CaseChecks(_ChangeChecks, _ExpectChecks):
     """The check of one entry of ``cases``."""
@@ -28,6 +30,7 @@ class _CaseChecks(_ChangeChecks, _ExpectChecks):
         elif not has_base:
             self.problem(at, f"case {name!r} has no county: give 'county' here, or 'base'/'base_county' in the file")
         changes = self.changes(data.get("changes"), (*at, "changes"))
+        roster = self._roster(data["roster"], (*at, "roster")) if "roster" in data else None
         if "expect" not in data:
             self.problem(at, f"case {name!r} has no 'expect': a case must check something")
             expect = Expect()
@@ -41,9 +44,19 @@ class _CaseChecks(_ChangeChecks, _ExpectChecks):
             expect=expect,
             county=county,
             changes=changes,
+            roster=roster,
             description=self.text(data.get("description"), (*at, "description"), "description"),
             line=line,
         )
+
+    def _roster(self, raw: Any, at: tuple[str | int, ...]) -> tuple[dict[str, Any], ...] | None:
+        """A case's teacher roster: a list of at most ``MAX_ROSTER_ROWS`` mappings, one a teacher (their cells are
+        checked against the pack when the case runs)."""
+        if not isinstance(raw, list) or len(raw) > MAX_ROSTER_ROWS:
+            self.problem(at, f"'roster' is a list of at most {MAX_ROSTER_ROWS} teachers, one mapping each")
+            return None
+        rows = [self.mapping(row, (*at, j), "roster row") for j, row in enumerate(raw)]
+        return tuple(r for r in rows if r is not None)
 
     def _case_name(self, name: Any, i: int) -> str:
         """The name of case ``i``: one line of text without ``::``; a missing name is a problem (``case N`` stands

@@ -106,6 +106,8 @@ class Case:
     expect: Expect
     county: dict[str, Any] | None = None
     changes: tuple[Change, ...] = ()
+    roster: tuple[dict[str, Any], ...] | None = None
+    """A teacher roster given with the county (one mapping a teacher), counted by the pack's definitions."""
     description: str | None = None
     line: int | None = None
     """1-based line of the case in the test file."""

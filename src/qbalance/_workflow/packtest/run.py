@@ -102,7 +102,8 @@ def _evaluate(test_file: TestFile, case: Case, std: Standard, data: dict[str, An
     case's expectations."""
     expect = case.expect
     try:
-        report = std.evaluate(data)
+        roster = list(case.roster) if case.roster is not None else None
+        report = std.evaluate(data, roster=roster)
     except InputError as exc:
         # a case may name the error in either language: both renderings are searched
         failures = _compare_error(expect, exc.render("en") + "\n" + exc.render("zh"))

@@ -25,7 +25,7 @@ from .._packs.compile import CompiledPack
 from .._report.model import SeriesPointOut
 from .._report.report import Report
 
-__all__ = ["StoredRecord", "YearStore", "previous_year", "stored_series"]
+__all__ = ["EmptyStore", "StoredRecord", "YearStore", "previous_year", "stored_series"]
 
 
 class _Pack(Protocol):
@@ -58,6 +58,22 @@ class YearStore(Protocol):
     def reports(self, county: str) -> Sequence[tuple[StoredRecord, Report]]: ...
 
 
+class EmptyStore:
+    """A history that holds nothing yet (a database about to be created): every previous year is "not stored"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def record(self, county: str, year: int) -> StoredRecord | None:
+        return None
+
+    def county_of(self, record: Any) -> County:
+        raise LookupError(record)  # never reached: there is no record to read
+
+    def reports(self, county: str) -> Sequence[tuple[StoredRecord, Report]]:
+        return []
+
+
 def _year(table: Table, county: int, year: int | None) -> int | None:
     """The data year of county ``county`` of ``table``: ``year`` when given, else the year its data state."""
     if year is not None:
@@ -71,7 +87,9 @@ def _year_needed(table: Table, counties: Sequence[int], source: str | None) -> I
     """The counties whose data state no year, which a look-back needs."""
     return InputError(
         [
-            Problem.of(msg("lookback.year_needed", county=table.county_codes[c]), source=source, path="year", field="year")
+            Problem.of(
+                msg("lookback.year_needed", county=table.county_codes[c]), source=source, path="year", field="year"
+            )
             for c in counties
         ]
     )
@@ -128,7 +146,9 @@ def _from_data(std: _Pack, table: Table, previous: Any, years: list[int | None])
     if stated is not None and int(stated) != want - 1:
         problems.append(msg("lookback.previous_wrong_year", stated=stated, year=want, expected=want - 1))
     if problems:
-        raise InputError([Problem.of(p, source=intake.source, path="year" if "year" in p.key else "code") for p in problems])
+        raise InputError(
+            [Problem.of(p, source=intake.source, path="year" if "year" in p.key else "code") for p in problems]
+        )
     of = PreviousOf(want - 1, True, "file", source=intake.source, input_digest=before.digest(0))
     return PreviousData(before, align_previous(table, before, [0]), [of])
 
@@ -156,7 +176,9 @@ def _from_history(std: _Pack, table: Table, history: YearStore, years: list[int 
     return PreviousData(before, align_previous(table, before, county_of), of)
 
 
-def stored_series(std: _Pack, code: str, year: int | None, history: YearStore | None) -> dict[str, list[SeriesPointOut]] | None:
+def stored_series(
+    std: _Pack, code: str, year: int | None, history: YearStore | None
+) -> dict[str, list[SeriesPointOut]] | None:
     """Per progress item of the pack, its values in the years ``history`` holds for county ``code`` before
     ``year``, by year (the values the stored reports give for the item's id); None without a history."""
     if history is None:

@@ -132,8 +132,23 @@ class Standard:
         (any form ``data`` takes) instead of the store's. Looking back needs the data year (``year`` when the data do
         not state it). Progress is judged on the standard's ``as_of`` date, else at the end of the data year."""
         intake = self.read(data, survey=survey, roster=roster)
-        table = intake.table
-        before = previous_year(self, table, history=history, previous=previous, year=year, source=intake.source)
+        return self.report_looking_back(
+            intake.table, history=history, previous=previous, year=year, source=intake.source
+        )
+
+    def report_looking_back(
+        self,
+        table: Table,
+        *,
+        history: YearStore | None = None,
+        previous: Any = None,
+        year: int | None = None,
+        source: str | None = None,
+    ) -> Report:
+        """The report of a one-county table, its rules that look back reading the previous year from ``history``
+        or ``previous`` and its progress items the years stored in ``history`` (see :meth:`evaluate`; ``source``:
+        where the data came from, for errors)."""
+        before = previous_year(self, table, history=history, previous=previous, year=year, source=source)
         stated = table.meta[0].get("year") if table.meta else None
         stored = stored_series(self, table.county_codes[0], year if year is not None else stated, history)
         return self.report(self.run(table, before), stored=stored, data_year=year)

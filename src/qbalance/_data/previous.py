@@ -65,13 +65,17 @@ def align_previous(current: Table, previous: Table | None, county_of: Sequence[i
     n_c = current.levels["county"].n
     county = np.asarray(list(county_of), dtype=np.int64) if n_c else np.zeros(0, dtype=np.int64)
     if previous is None:
-        return {level: np.full(current.levels[level].n, -1, dtype=np.int64) for level in ("county", "school", "section")}
+        return {
+            level: np.full(current.levels[level].n, -1, dtype=np.int64) for level in ("county", "school", "section")
+        }
     prev_school_county = previous.ancestor("county", "school")
     schools_before = {(int(prev_school_county[i]), sid): i for i, sid in enumerate(previous.school_ids)}
     cur_school_county = current.ancestor("county", "school")
     school = np.array(
         [
-            schools_before.get((int(county[cur_school_county[i]]), sid), -1) if county[cur_school_county[i]] >= 0 else -1
+            schools_before.get((int(county[cur_school_county[i]]), sid), -1)
+            if county[cur_school_county[i]] >= 0
+            else -1
             for i, sid in enumerate(current.school_ids)
         ],
         dtype=np.int64,

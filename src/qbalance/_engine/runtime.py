@@ -60,7 +60,8 @@ class Runtime:
         if cached is not None:
             return cached
         if is_previous(name):
-            out = self._carried(self.before().value(base_name(name)) if self.before() else None, self.level_of(name))
+            before = self.before()
+            out = self._carried(before.value(base_name(name)) if before is not None else None, self.level_of(name))
         elif name in self.cp.derived:
             c = self.cp.derived[name]
             out = self.full(c, self.level_of(name))

@@ -662,9 +662,13 @@ def _timeline_problems(item: Item) -> list[tuple[tuple[str | int, ...], str]]:
         out.append((("baseline", "year"), f"the baseline year {start} is after the deadline ({item.deadline})"))
     for j, milestone in enumerate(item.milestones or ()):
         if end is not None and milestone.year > end:
-            out.append((("milestones", j, "year"), f"milestone {milestone.year} is after the deadline ({item.deadline})"))
+            out.append(
+                (("milestones", j, "year"), f"milestone {milestone.year} is after the deadline ({item.deadline})")
+            )
         if start is not None and milestone.year <= start:
-            out.append((("milestones", j, "year"), f"milestone {milestone.year} is not after the baseline year {start}"))
+            out.append(
+                (("milestones", j, "year"), f"milestone {milestone.year} is not after the baseline year {start}")
+            )
     return out
 
 

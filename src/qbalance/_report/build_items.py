@@ -11,10 +11,10 @@ import numpy as np
 
 from .._base.vocabulary import SECTIONS
 from .._dsl.compile import Compiled
-from .._packs.schema import Label
 from .._engine.evaluate import ItemArrays
 from .._packs.compile import CompiledItem
 from .._packs.lookback import base_name, is_previous
+from .._packs.schema import Label
 from .._units.registry import canonical_factor
 from .build_lookback import lookback_reason, previous_label
 from .county_view import CountyView, as_num, as_status, is_above, label_out
@@ -40,7 +40,7 @@ from .model import (
     Status,
     VetoOut,
 )
-from .tracking import tracking_of
+from .tracking import judged_finding, tracking_of
 
 __all__ = ["items_section", "missing_section", "ordered_items", "vetoes_section"]
 
@@ -90,6 +90,8 @@ def _item(
     if looks_back and status == "not_evaluated":
         finding = lookback_reason(view) or finding  # the previous year is not known: say which, and why
     tracking = tracking_of(view, ci, detail.value, detail.target) if ispec.kind == "progress" else None
+    if tracking is not None and status == "fail":
+        finding = judged_finding(finding, tracking)  # short of the target: on track, behind or overdue?
     return ItemOut(
         id=item_id,
         area=ispec.area,

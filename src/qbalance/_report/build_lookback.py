@@ -56,4 +56,6 @@ def previous_label(label: Label | None, name: str) -> LabelOut:
     """The label of a previous-year value ``name``: its name's label (``label``), marked as the previous year's."""
     zh = label.zh if label is not None else base_name(name)
     en = (label.en or label.zh) if label is not None else base_name(name)
-    return LabelOut(zh=text("lookback.previous_label", "zh", label=zh), en=text("lookback.previous_label", "en", label=en))
+    return LabelOut(
+        zh=text("lookback.previous_label", "zh", label=zh), en=text("lookback.previous_label", "en", label=en)
+    )

@@ -353,7 +353,8 @@ class MissingOut(BaseModel):
     label: LabelOut
     what: list[str]
     reason: LabelOut | None = Field(
-        default=None, description="why, beyond the data named: the previous year is not known (2024 年的数据不在历史库中)"
+        default=None,
+        description="why, beyond the data named: the previous year is not known (2024 年的数据不在历史库中)",
     )
 
 

@@ -41,7 +41,7 @@ from .model import (
     TrackingOut,
 )
 
-__all__ = ["Judged", "judge", "tracking_of", "year_end"]
+__all__ = ["Judged", "judge", "judged_finding", "tracking_of", "year_end"]
 
 
 def year_end(year: int) -> dt.date:
@@ -199,3 +199,23 @@ def tracking_of(view: CountyView, ci: CompiledItem, value: float | None, target:
         series=series or [],
         reason=reason,
     )
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def judged_finding(finding: LabelOut | None, tracking: TrackingOut) -> LabelOut | None:
+    """A progress item's finding (value against target), followed by its status on the date judged and the value
+    expected by then: ……完成31.2%；截至2025-12-31：进度滞后，按期应达到8."""
+    if finding is None or tracking.status is None or tracking.as_of is None:
+        return finding
+    said: dict[str, str] = {}
+    for lang in ("zh", "en"):
+        status = text(f"lookback.progress.status.{tracking.status}", lang)
+        args = {"finding": finding.text(lang), "date": tracking.as_of, "status": status}
+        if tracking.expected is not None:
+            said[lang] = text("lookback.finding.judged_expected", lang, expected=_number(tracking.expected), **args)
+        else:
+            said[lang] = text("lookback.finding.judged", lang, **args)
+    return LabelOut(zh=said["zh"], en=said["en"])

@@ -320,7 +320,7 @@ class Item(BaseModel):
     unit: ShortText | None = None
     deadline: dt.date | None = None
     deadline_cite: Cite | None = None
-    """The text that gives the deadline (e.g. 到2026年), when it is not the item's own ``cite``."""
+    """The text of the source that sets the deadline (e.g. 到2026年): required with ``deadline``, with ``text``."""
     baseline: Baseline | None = None
     milestones: list[Milestone] | None = Field(default=None, max_length=50)
 
@@ -353,6 +353,11 @@ class Item(BaseModel):
             raise ValueError(f"an item of kind {self.kind!r} does not use {', '.join(extra)}")
         if self.deadline_cite is not None and self.deadline is None:
             raise ValueError("'deadline_cite' cites a deadline: give 'deadline' too")
+        if self.deadline is not None and (self.deadline_cite is None or not self.deadline_cite.text):
+            raise ValueError(
+                "a deadline needs 'deadline_cite' quoting the text of the source that sets it (e.g. 到2026年): "
+                "a pack never sets a deadline its source does not give"
+            )
         years = [m.year for m in self.milestones or ()]
         if years != sorted(set(years)):
             raise ValueError("milestones are listed by year, each year once")

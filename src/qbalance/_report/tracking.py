@@ -6,7 +6,7 @@ The rule, with V the value in the data year, T the target, D the deadline and A 
 31 December of the data year):
 
 * **met** — V ≥ T (within the pack's comparison tolerance: a value at the target has met it);
-* not met, no deadline — **not yet** (no pace can be late without a date);
+* not met, no deadline — **not yet**, with the reason (no pace can be late without a date);
 * not met, A after D — **overdue**;
 * not met, A on or before D — **on track** when V is at least the value expected by A, **behind** otherwise. The
   expected value is, with milestones, the latest milestone due by A (a milestone of year Y is due by 31 December
@@ -80,7 +80,7 @@ def judge(
     if _at_least(value, target, tol):
         return Judged("met")
     if deadline is None:
-        return Judged("not_yet")
+        return Judged("not_yet", reason="lookback.progress.no_deadline")
     if as_of is None:
         return Judged("not_yet", reason="lookback.progress.no_date")
     if as_of > deadline:

@@ -300,8 +300,9 @@ def test_a_deadline_needs_its_citation_and_the_road_must_make_sense(tmp_path: Pa
 
 def test_wenshan_tracks_the_2026_building_targets_with_the_seeds_breakdown() -> None:
     pack = qbalance.load_standard(WENSHAN).pack
-    # 三(二)3: 到2026年,新建、改扩建城区中小学幼儿园16所 … 小学 … 新增校舍面积15.94万平方米,新增学位11460个。初中 … 新增校舍面积
-    # 9.85万平方米,新增学位5000个 — primary 11,460 places and 159,400 m², junior 5,000 places and 98,500 m².
+    # 三(二)3: 到2026年,新建、改扩建城区中小学幼儿园16所 … 小学 … 新增校舍面积15.94万平方米,
+    # 新增学位11460个。初中 … 新增校舍面积9.85万平方米,新增学位5000个
+    # — primary 11,460 places and 159,400 m², junior 5,000 places and 98,500 m².
     targets = {i: (pack.items[i].target, pack.items[i].unit) for i in pack.items if i.startswith("P")}
     assert targets["P2_places_primary"] == (11460, "student")
     assert targets["P3_places_junior"] == (5000, "student")

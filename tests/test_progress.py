@@ -1,6 +1,6 @@
 """Progress towards targets judged on a date: met, on track, behind, overdue, or not yet (with the reason).
 
-The rule (docs/history.md §5): a target is *met* when its value reaches it; otherwise, after the deadline it is
+The rule (docs/history.md §6): a target is *met* when its value reaches it; otherwise, after the deadline it is
 *overdue*; before, it is *on track* when the value is at least the value expected by the date judged and *behind*
 otherwise. The expected value is the latest milestone due, or without milestones the straight line from the
 baseline (its value at the end of the baseline year) to the target at the deadline. Every expected value below is

@@ -285,3 +285,46 @@ def test_a_derived_value_that_looks_back_makes_its_items_look_back(tmp_path: Pat
     with pytest.raises(qbalance.PackError) as info:
         qbalance.load_standard(_pack(tmp_path, "growth >= previous.growth", derived=derived))
     assert "growth reads the previous year itself" in str(info.value)
+
+
+SCHOOL_PACK = """\
+format: qbalance-pack/1
+id: xx-schools-back
+version: "1.0.0"
+effective: 2024-01-01
+extends: cn-moe-2017
+title: {zh: 测试, en: test}
+sources:
+  local: {title: {zh: 地方文件}}
+areas:
+  local: {label: {zh: 地方}, order: 9, required: false, cite: {source: local}}
+items:
+  X2:
+    area: local
+    kind: every
+    level: section
+    order: 1
+    label: {zh: 在校生不减}
+    require: students >= previous.students
+    cite: {source: local}
+"""
+
+
+def test_a_school_is_compared_with_itself_and_a_new_school_has_no_previous_year(tmp_path: Path) -> None:
+    path = tmp_path / "xx" / "pack.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(SCHOOL_PACK, encoding="utf-8")
+    std = qbalance.load_standard(path)
+    this = county(school("A"), school("B"), year=2025)  # 1,000 primary students each
+    before = county(school("A"), year=2024)  # B did not exist in 2024
+    before["schools"][0]["sections"]["primary"]["students"] = 900
+    item = std.evaluate(this, previous=before).item("X2")
+    # A: 1,000 ≥ 900 passes; B has no 2024 row, so its comparison is missing: the item is not decided, never passed
+    assert item.status == "not_evaluated"
+    assert [r.school_id for r in item.rows] == ["B"]
+    before["schools"][0]["sections"]["primary"]["students"] = 1_001  # A fell from 1,001 to 1,000: A fails
+    failed = std.evaluate(this, previous=before).item("X2")
+    assert failed.status == "fail" and {r.school_id: r.result for r in failed.rows} == {
+        "A": "fail",
+        "B": "not_evaluated",
+    }

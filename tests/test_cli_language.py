@@ -177,7 +177,7 @@ def test_problems_and_errors_print_in_chinese_by_default(
 
     from qbalance._api.standard import Standard
 
-    def broken(self: Any, table: Any) -> Any:
+    def broken(self: Any, table: Any, *more: Any) -> Any:
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(Standard, "run", broken)

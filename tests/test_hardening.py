@@ -392,7 +392,7 @@ def test_an_internal_error_exits_4_with_one_line(
     from qbalance._api.standard import Standard
     from qbalance._cli.main import EXIT_INTERNAL, main
 
-    def broken(self: Any, table: Any) -> Any:
+    def broken(self: Any, table: Any, *more: Any) -> Any:
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(Standard, "run", broken)

@@ -28,7 +28,11 @@ USER_FACING = [
     "_workflow/scenario_eval.py",
     "_workflow/template.py",
     "_workflow/history",
+    "_workflow/looking_back.py",
     "_workflow/workbook_check.py",
+    "_report/build_lookback.py",
+    "_report/progress_view.py",
+    "_report/tracking.py",
     "_cli",
 ]
 """Where a problem is always a catalogue message (code that reports to people, not to pack authors)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import textwrap
 from pathlib import Path
@@ -111,9 +112,7 @@ def _training_county(share: float) -> dict:
         {
             "campus_campaigns_per_year": 2,
             "edu_general_budget": "5.2 亿元",
-            "edu_general_budget_prev": "5.0 亿元",
             "edu_spend_per_student": 12_500,
-            "edu_spend_per_student_prev": 12_100,
             "new_schools_built": 9,
             "new_places_primary": 6000,
             "new_places_junior": 2500,
@@ -122,7 +121,16 @@ def _training_county(share: float) -> dict:
             "oversized_schools_slimmed": 8,
         }
     )
+    data["year"] = 2025
     return data
+
+
+def _last_year(data: dict) -> dict:
+    """The county's 2024 data, for W2 (两个只增不减): 5.0 亿元 and 12 100 yuan per student, both below 2025's."""
+    before = copy.deepcopy(data)
+    before["year"] = 2024
+    before["facts"].update({"edu_general_budget": "5.0 亿元", "edu_spend_per_student": 12_100})
+    return before
 
 
 def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None:
@@ -130,7 +138,7 @@ def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None
     # ≥ 10% of the annual public-funds budget total), so its report shows both results.
     data = _training_county(0.07)  # 70 000 of 1 000 000: 7%
     national = qbalance.evaluate(data, "cn-moe-2017")
-    wenshan = qbalance.evaluate(data, "cn-yn-wenshan-2024")
+    wenshan = qbalance.evaluate(data, "cn-yn-wenshan-2024", previous=_last_year(data))
     assert national.item("Q4_training_spend").status == "pass"
     assert wenshan.item("Q4_training_spend").status == "pass"  # the national 5%, inherited unchanged
     assert wenshan.item("W3_training_funds").status == "fail"  # 70 000 < 10% of 1 000 000
@@ -149,15 +157,17 @@ def test_training_spend_of_7_percent_passes_national_and_fails_wenshan() -> None
 
 def test_wenshan_local_items_and_progress() -> None:
     data = _training_county(0.12)
-    report = qbalance.evaluate(data, "cn-yn-wenshan-2024")
+    report = qbalance.evaluate(data, "cn-yn-wenshan-2024", previous=_last_year(data))
     assert report.verdict == "pass"
     assert report.item("W1_campus_surroundings").status == "pass"
     # progress: 6000 of 11 460 new primary places = 0.5236; not part of the verdict
     p2 = report.item("P2_places_primary")
     assert p2.progress == pytest.approx(6000 / 11460)
     assert p2.status == "fail"
+    before = _last_year(data)
     data["facts"]["edu_spend_per_student"] = 12_000  # below last year's 12 100
-    assert qbalance.evaluate(data, "cn-yn-wenshan-2024").item("W2_funding_not_decreasing").status == "fail"
+    w2 = qbalance.evaluate(data, "cn-yn-wenshan-2024", previous=before).item("W2_funding_not_decreasing")
+    assert w2.status == "fail"
 
 
 # -- overlay mechanics -------------------------------------------------------------------------------------------

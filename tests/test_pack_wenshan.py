@@ -74,5 +74,7 @@ def test_funding_labels_use_the_plans_words(wenshan: qbalance.Standard) -> None:
     w2 = wenshan.pack.items["W2_funding_not_decreasing"]
     assert "按在校学生人数平均的一般公共预算教育支出" in w2.label.text("zh")
     per_student = wenshan.pack.inputs["edu_spend_per_student"].label
-    assert per_student.text("zh") == "当年按在校学生人数平均的一般公共预算教育支出"
+    assert (
+        per_student.text("zh") == "按在校学生人数平均的一般公共预算教育支出"
+    )  # the plan's words; the year is the data's
     assert w2.cite is not None and w2.cite.text == "确保实现教育经费“两个只增不减”"

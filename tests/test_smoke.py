@@ -13,6 +13,7 @@ DOCUMENTED_API = {  # the table "The public API" in docs/design.md
     "Comparison",
     "County",
     "Facilities",
+    "History",
     "InputError",
     "MoveStudents",
     "OpenSchool",

@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "Comparison": "._report.compare",
     "County": "._data.models",
     "Facilities": "._data.models",
+    "History": "._workflow.history",
     "InputError": "._base.errors",
     "MoveStudents": "._workflow.scenario",
     "OpenSchool": "._workflow.scenario",
@@ -43,7 +44,7 @@ _EXPORTS: dict[str, str] = {
     "apply_scenario": "._workflow.scenario",
     "compare_reports": "._report.compare",
     "demo_path": "._api.evaluate",
-    "evaluate": "._api.evaluate",
+    "evaluate": "._workflow.looking_back",
     "evaluate_many": "._api.batch",
     "evaluate_scenario": "._workflow.scenario_eval",
     "load_county": "._api.evaluate",
@@ -63,6 +64,7 @@ __all__ = [
     "Comparison",
     "County",
     "Facilities",
+    "History",
     "InputError",
     "MoveStudents",
     "OpenSchool",
@@ -113,7 +115,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._api.batch import BatchResult, evaluate_many
-    from ._api.evaluate import demo_path, evaluate, load_county
+    from ._api.evaluate import demo_path, load_county
     from ._api.standard import Standard, load_standard
     from ._base.errors import InputError, PackError, Problem, QbalanceError, UnitError
     from ._data.models import County, Facilities, School, Section, TeacherCounts
@@ -124,6 +126,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._report.plan import Plan
     from ._report.report import Report
     from ._units.registry import ureg
+    from ._workflow.history import History
+    from ._workflow.looking_back import evaluate
     from ._workflow.plan import plan
     from ._workflow.scenario import (
         AddResources,

@@ -9,6 +9,7 @@ from typing import Any
 from .._data import intake
 from .._data.models import County
 from .._report.report import Report
+from .lookback import YearStore
 from .standard import Standard, load_standard
 
 __all__ = ["as_county", "demo_path", "evaluate", "evaluate_with", "load_county"]
@@ -52,6 +53,9 @@ def evaluate(
     as_of: dt.date | str | None = None,
     survey: Any = None,
     roster: Any = None,
+    history: YearStore | None = None,
+    previous: Any = None,
+    year: int | None = None,
 ) -> Report:
     """Evaluate one county against a standard and return its :class:`Report`.
 
@@ -66,9 +70,16 @@ def evaluate(
     field keys — ``school_id``, ``section`` and the standard's roster fields — or a list of rows): the teacher counts
     of the sections it names and the county totals (certificate holders, rotated teachers) are counted from it by
     the standard's definitions; a typed count that differs is an input error.
+
+    ``as_of`` chooses the version of the standard in force on that date and is the date progress towards targets
+    is judged on (default: 31 December of the data year). ``history`` (a history store) gives the previous data
+    year to the rules that look back (``previous.x``) and the stored yearly values to the progress items;
+    ``previous`` is the previous year's data instead (any form ``data`` takes); ``year`` is the data year when the
+    data do not state it. Without the previous year, the items that look back are not evaluated.
     """
     if standard is None:
         from .._data.workbook import recorded_pack
 
         standard = recorded_pack(data) or "cn-moe-2017"
-    return load_standard(standard, as_of=as_of).evaluate(data, survey=survey, roster=roster)
+    std = load_standard(standard, as_of=as_of)
+    return std.evaluate(data, survey=survey, roster=roster, history=history, previous=previous, year=year)

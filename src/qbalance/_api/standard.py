@@ -9,6 +9,7 @@ from typing import Any
 
 from .._data.intake import Intake, read_input
 from .._data.models import County
+from .._data.previous import PreviousData
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results, evaluate_table
 from .._packs.catalogue import origin_of
@@ -17,9 +18,10 @@ from .._packs.loading import LoadedPack, load_pack, parse_as_of
 from .._packs.resolve import Resolved
 from .._packs.schema import Pack
 from .._report.build import build_report
-from .._report.model import LabelOut, PackRef, Provenance
+from .._report.model import LabelOut, PackRef, Provenance, SeriesPointOut
 from .._report.report import Report
 from .._version import __version__
+from .lookback import YearStore, previous_year, stored_series
 
 __all__ = ["Standard", "load_standard"]
 
@@ -79,14 +81,25 @@ class Standard:
         """The engine's columnar table for ``counties`` under this pack (raises InputError on bad data)."""
         return build_table(counties, self.compiled, list(sources or [None] * len(counties)))
 
-    def run(self, table: Table) -> Results:
-        """Evaluate a prepared table (all counties in it at once)."""
-        return evaluate_table(table, self.compiled)
+    def run(self, table: Table, previous: PreviousData | None = None) -> Results:
+        """Evaluate a prepared table (all counties in it at once); ``previous``: their previous data year, for the
+        rules that look back (:func:`~.lookback.previous_year`)."""
+        return evaluate_table(table, self.compiled, previous)
 
-    def report(self, results: Results, county: int = 0) -> Report:
-        """The report of county number ``county`` of evaluated results."""
+    def report(
+        self,
+        results: Results,
+        county: int = 0,
+        *,
+        stored: dict[str, list[SeriesPointOut]] | None = None,
+        data_year: int | None = None,
+    ) -> Report:
+        """The report of county number ``county`` of evaluated results (``stored``: its progress items' values in
+        the years a history holds, :func:`~.lookback.stored_series`; ``data_year``: its year, when its data state
+        none)."""
         origins = self.resolved.origins if self.resolved is not None else {}
-        return build_report(results, county, self.provenance(results.table.digest(county)), None, origins)
+        provenance = self.provenance(results.table.digest(county))
+        return build_report(results, county, provenance, None, origins, stored=stored, data_year=data_year)
 
     def provenance(self, digest: str, as_of: dt.date | None = None) -> Provenance:
         when = as_of or self.as_of
@@ -98,13 +111,47 @@ class Standard:
             as_of=when.isoformat() if when else None,
         )
 
-    def evaluate(self, data: Any, *, survey: Any = None, roster: Any = None) -> Report:
+    def evaluate(
+        self,
+        data: Any,
+        *,
+        survey: Any = None,
+        roster: Any = None,
+        history: YearStore | None = None,
+        previous: Any = None,
+        year: int | None = None,
+    ) -> Report:
         """Evaluate one county (a path — YAML, JSON, .xlsx, one-county CSV/Parquet —, a dict, a :class:`County` or a
         one-county DataFrame) and return its report. ``survey``: the county's social-recognition survey — a response
         file (.csv/.xlsx, one row a respondent), a tally ``{group: {answer: n}}`` or rows — counted into the
         satisfaction rate where the county does not type it. ``roster``: its teacher roster (a CSV file or rows),
-        counted into the teacher counts and the county totals (certificates, rotation) by the pack's definitions."""
-        return self.report(self.run(self.read(data, survey=survey, roster=roster).table))
+        counted into the teacher counts and the county totals (certificates, rotation) by the pack's definitions.
+
+        ``history``: a history store (a ``History``) — the previous year's stored data for the rules that look back
+        (``previous.x``), and the stored years' values of the progress items. ``previous``: the previous year's data
+        (any form ``data`` takes) instead of the store's. Looking back needs the data year (``year`` when the data do
+        not state it). Progress is judged on the standard's ``as_of`` date, else at the end of the data year."""
+        intake = self.read(data, survey=survey, roster=roster)
+        return self.report_looking_back(
+            intake.table, history=history, previous=previous, year=year, source=intake.source
+        )
+
+    def report_looking_back(
+        self,
+        table: Table,
+        *,
+        history: YearStore | None = None,
+        previous: Any = None,
+        year: int | None = None,
+        source: str | None = None,
+    ) -> Report:
+        """The report of a one-county table, its rules that look back reading the previous year from ``history``
+        or ``previous`` and its progress items the years stored in ``history`` (see :meth:`evaluate`; ``source``:
+        where the data came from, for errors)."""
+        before = previous_year(self, table, history=history, previous=previous, year=year, source=source)
+        stated = table.meta[0].get("year") if table.meta else None
+        stored = stored_series(self, table.county_codes[0], year if year is not None else stated, history)
+        return self.report(self.run(table, before), stored=stored, data_year=year)
 
 
 def _pack_ref(c: dict[str, Any]) -> PackRef:

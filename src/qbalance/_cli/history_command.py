@@ -67,7 +67,7 @@ def _add_add(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: 
     ad.add_argument("path", help=text("history.help.path"))
     ad.add_argument("--year", type=int, help=text("history.help.year"))
     ad.add_argument("--standard", "-s", default="cn-moe-2017", help=text("history.help.standard"))
-    ad.add_argument("--as-of", help=text("history.help.as_of"))
+    ad.add_argument("--as-of", help=text("lookback.help.as_of"))
     ad.add_argument("--note", help=text("history.help.note"))
     ad.add_argument("--replace", action="store_true", help=text("history.help.replace"))
     ad.set_defaults(func=_guarded(_cmd_add))
@@ -123,12 +123,20 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
+    from .._api.lookback import EmptyStore
     from .._workflow.history.database import check_database_file
     from .._workflow.history.store import evaluate_for_history
 
     db = resolve_db_path(args.db)
     check_database_file(db)  # a wrong --db is said before the county is evaluated
-    done = evaluate_for_history(args.path, standard=args.standard, as_of=args.as_of)
+    if db.exists():  # the rules that look back read the previous year from the database the data go to
+        with History(db) as stored:
+            done = evaluate_for_history(
+                args.path, standard=args.standard, as_of=args.as_of, history=stored, year=args.year
+            )
+    else:  # nothing is stored yet: no previous year (said so), and no empty database left behind by bad data
+        empty = EmptyStore(db)
+        done = evaluate_for_history(args.path, standard=args.standard, as_of=args.as_of, history=empty, year=args.year)
     with History(db) as history:
         result = history.store(
             done.county,

@@ -92,6 +92,7 @@ def _standard_for(args: argparse.Namespace, path: Any) -> str:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .._api.standard import load_standard
     from .._report.text import render_text
+    from .._workflow.looking_back import evaluate
 
     path = _county_path(args, "evaluate")
     if path is None:
@@ -105,7 +106,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         _say(text("cli.xlsx_needs_output"))
         return EXIT_INVALID
     std = load_standard(_standard_for(args, path), as_of=args.as_of)
-    report = std.evaluate(path, survey=args.survey, roster=args.roster)
+    report = evaluate(
+        path, std, survey=args.survey, roster=args.roster, history=args.history, previous=args.previous, year=args.year
+    )
     plan = None
     if args.plan:
         from .._workflow.plan import make_plan
@@ -391,8 +394,9 @@ def _add_lang(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--lang", choices=list(LANGS), default=lang, help=text("cli.help.lang"))
 
 
-def _add_pack_options(parser: argparse.ArgumentParser) -> None:
-    """``--standard`` and ``--as-of``: which pack, and which of its versions."""
+def _add_pack_options(parser: argparse.ArgumentParser, as_of_help: str = "cli.help.as_of") -> None:
+    """``--standard`` and ``--as-of``: which pack, and which of its versions (``as_of_help``: what else the date
+    means to the command)."""
     parser.add_argument(
         "--standard",
         "-s",
@@ -400,12 +404,20 @@ def _add_pack_options(parser: argparse.ArgumentParser) -> None:
         metavar="STANDARD",
         help=text("cli.help.standard"),
     )
-    _add_as_of(parser)
+    _add_as_of(parser, as_of_help)
 
 
-def _add_as_of(parser: argparse.ArgumentParser) -> None:
+def _add_as_of(parser: argparse.ArgumentParser, help_key: str = "cli.help.as_of") -> None:
     """``--as-of DATE``: the version of the standard in force on a date."""
-    parser.add_argument("--as-of", metavar="DATE", help=text("cli.help.as_of"))
+    parser.add_argument("--as-of", metavar="DATE", help=text(help_key))
+
+
+def _add_looking_back(parser: argparse.ArgumentParser) -> None:
+    """``--history DB``, ``--previous FILE`` and ``--year Y``: where the previous data year comes from, for the
+    rules that compare with it, and the stored years of the progress items."""
+    parser.add_argument("--history", metavar="DB", help=text("lookback.help.history"))
+    parser.add_argument("--previous", metavar="FILE", help=text("lookback.help.previous"))
+    parser.add_argument("--year", type=int, metavar="YEAR", help=text("lookback.help.year"))
 
 
 def _add_output(parser: argparse.ArgumentParser, help_key: str = "cli.help.output", required: bool = False) -> None:
@@ -418,7 +430,8 @@ def _add_evaluate(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     ev = _command(sub, "evaluate", text("cli.help.evaluate"))
     ev.add_argument("path", nargs="?", help=text("cli.help.evaluate_path"))
     ev.add_argument("--demo", action="store_true", help=text("cli.help.evaluate_demo"))
-    _add_pack_options(ev)
+    _add_pack_options(ev, "lookback.help.as_of")
+    _add_looking_back(ev)
     ev.add_argument(
         "--format", "-f", choices=["text", "json", "md", "html", "xlsx"], help=text("cli.help.evaluate_format")
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._data.previous import PreviousData
 from .._data.table import Table
 from .._kernels.numeric import (
     GroupStats,
@@ -22,6 +23,7 @@ from .._kernels.numeric import (
     round_half_up,
 )
 from .._packs.compile import STRUCTURAL, CompiledPack
+from .._packs.lookback import is_previous
 from .runtime import Runtime
 from .shortfall import indicator_slopes
 
@@ -91,6 +93,8 @@ class Results:
     """For each input the pack computes (``inputs.X.computed``): its computed value on every row, also where a
     typed value overrides it, as the expression gives it (in base units; NaN or ±inf where it cannot be computed; a
     value outside the input's range is not used)."""
+    previous: PreviousData | None = None
+    """The counties' previous data year, read by the rules that look back (None: not given)."""
 
     def slopes(self, indicator: str) -> Any:
         """Change of ``indicator`` per unit of its addition input, per section row (cached); None if unknown."""
@@ -263,9 +267,10 @@ def _every_item(rt: Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> It
     return ItemArrays(status, row_level=level, row_status=row, applicable=applicable)
 
 
-def evaluate_table(table: Table, cp: CompiledPack) -> Results:
-    """Evaluate every rule of ``cp`` for every county in ``table``."""
-    rt = Runtime(table, cp)
+def evaluate_table(table: Table, cp: CompiledPack, previous: PreviousData | None = None) -> Results:
+    """Evaluate every rule of ``cp`` for every county in ``table`` (``previous``: the counties' previous data year,
+    for the rules that look back; a county without it leaves them not evaluated)."""
+    rt = Runtime(table, cp, previous)
     n_c = table.levels["county"].n
     scopes = _scopes(rt)
     indicators = _indicators(rt, scopes)
@@ -285,6 +290,7 @@ def evaluate_table(table: Table, cp: CompiledPack) -> Results:
             target = ci.scalars["target"]
             status = compare(">=", value, target, cp.tolerance)
             items[item_id] = ItemArrays(status, detail={"value": value, "target": target})
+    _without_previous_year(items, cp, previous, n_c)
     areas: dict[str, np.ndarray] = {}
     for area_id in cp.pack.areas:
         member = [items[i].status for i, ci in cp.items.items() if ci.spec.area == area_id]
@@ -297,6 +303,23 @@ def evaluate_table(table: Table, cp: CompiledPack) -> Results:
         verdict = kleene_all(np.concatenate(required), np.tile(np.arange(n_c), len(required)), n_c)
     else:
         verdict = np.full(n_c, np.nan)
-    values = {name: rt.value(name) for name in cp.table.symbols if name not in STRUCTURAL or name == "students"}
+    values = {
+        name: rt.value(name)
+        for name in cp.table.symbols
+        if (name not in STRUCTURAL or name == "students") and (not is_previous(name) or name in cp.previous_used)
+    }
     computed = {name: rt.computed(name) for name in cp.fallbacks}
-    return Results(table, cp, scopes, indicators, items, areas, verdict, values, computed=computed)
+    return Results(table, cp, scopes, indicators, items, areas, verdict, values, computed=computed, previous=previous)
+
+
+def _without_previous_year(
+    items: dict[str, ItemArrays], cp: CompiledPack, previous: PreviousData | None, n_c: int
+) -> None:
+    """A county whose previous year is not known leaves every item that looks back not evaluated — whatever its
+    rule would make of the missing values (``coalesce``, ``is_missing``): it is never a pass."""
+    if not cp.lookback_items:
+        return
+    found = previous.found if previous is not None and len(previous.of) == n_c else np.zeros(n_c, dtype=bool)
+    for item_id in cp.lookback_items:
+        arr = items[item_id]
+        arr.status = np.where(found, arr.status, np.nan)

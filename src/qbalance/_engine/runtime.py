@@ -1,5 +1,10 @@
 """The runtime that compiled pack expressions run against: a table's columns, the pack's parameters, a memo of
 computed names, and the movement of values between levels (down to sections, up by aggregation, apportioned shares).
+
+A previous-year value (``previous.x``) is ``x`` computed the same way over the previous year's table — by a runtime
+of its own, so inputs, computed inputs, derived values and indicators all read alike — and carried to the rows of
+this year's table (a county to itself, a school to the school with the same id, a section to the same section);
+missing where there is no such row, or no previous year at all.
 """
 
 from __future__ import annotations
@@ -8,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from .._data.previous import PreviousData
 from .._data.table import Table
 from .._dsl.compile import Compiled
 from .._kernels.numeric import apportion_shares, group_reduce
 from .._packs.compile import CompiledPack
+from .._packs.lookback import base_name, is_previous
 
 __all__ = ["Runtime"]
 
@@ -19,9 +26,11 @@ __all__ = ["Runtime"]
 class Runtime:
     """Implements the DSL runtime protocol over a table, with a memo of computed names."""
 
-    def __init__(self, table: Table, cp: CompiledPack) -> None:
+    def __init__(self, table: Table, cp: CompiledPack, previous: PreviousData | None = None) -> None:
         self.table = table
         self.cp = cp
+        self.previous = previous
+        self._before: Runtime | None = None
         self.tol = cp.tolerance
         self.cache: dict[str, np.ndarray] = {}
         sec = table.levels["section"]
@@ -50,7 +59,10 @@ class Runtime:
         cached = self.cache.get(name)
         if cached is not None:
             return cached
-        if name in self.cp.derived:
+        if is_previous(name):
+            before = self.before()
+            out = self._carried(before.value(base_name(name)) if before is not None else None, self.level_of(name))
+        elif name in self.cp.derived:
             c = self.cp.derived[name]
             out = self.full(c, self.level_of(name))
         elif name in self.cp.indicators:
@@ -60,6 +72,22 @@ class Runtime:
             if name in self.cp.fallbacks:
                 out = np.where(np.isnan(out), self.usable(name), out)  # a typed value is used as it is
         self.cache[name] = out
+        return out
+
+    def before(self) -> Runtime | None:
+        """The runtime of the previous year's table (None when no county's previous year is known)."""
+        if self._before is None and self.previous is not None and self.previous.table is not None:
+            self._before = Runtime(self.previous.table, self.cp)
+        return self._before
+
+    def _carried(self, values: np.ndarray | None, level: str) -> np.ndarray:
+        """Previous-year ``values`` (rows of the previous table at ``level``) on the rows of this table."""
+        out = np.full(self.table.levels[level].n, np.nan)
+        if values is None or self.previous is None:
+            return out
+        idx = self.previous.rows[level]
+        known = idx >= 0
+        out[known] = values[idx[known]]
         return out
 
     def computed(self, name: str) -> np.ndarray:
@@ -99,6 +127,10 @@ class Runtime:
         return out
 
     def share(self, name: str, dst: str) -> np.ndarray:
+        if is_previous(name):  # the previous year's section share of the previous year's school amount
+            before = self.before()
+            out = self._carried(before.share(base_name(name), "section") if before else None, "section")
+            return out if dst == "section" else self.down(out, "section", dst)
         whole = self.value(name)
         out = whole[self.table.ancestor("school", "section")] * self.shares
         return out if dst == "section" else self.down(out, "section", dst)

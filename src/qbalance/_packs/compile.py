@@ -29,6 +29,7 @@ from .._dsl.compile import (
 from .._dsl.parse import DslSyntaxError, Name, parse
 from .._units.registry import canonical_factor, dims_of, format_dims
 from .compute_rules import check_computations, computation_cites
+from .lookback import RESERVED, base_name, is_previous, previous_name, previous_symbol, reads_previous
 from .roster_rules import check_roster
 from .schema import Indicator, Item, Pack, Parameter
 
@@ -88,6 +89,11 @@ class CompiledPack:
     input_factors: dict[str, float]
     fallbacks: dict[str, Compiled] = field(default_factory=dict)
     """Inputs the pack computes when the county does not give them (``inputs.X.computed``): their expressions."""
+    previous_used: frozenset[str] = frozenset()
+    """The previous-year values (``previous.x``) some rule reads."""
+    lookback_items: frozenset[str] = frozenset()
+    """The items that read the previous year, directly or through derived values, indicators or scopes: a county
+    whose previous year is not known leaves them not evaluated."""
 
 
 def _computed_cycle(start: str, specs: Mapping[str, Any]) -> list[str]:
@@ -167,6 +173,9 @@ def _input_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, Symbol], dict
     apportioned = set(pack.apportionment.fields) if pack.apportionment else set()
     input_factors: dict[str, float] = {}
     for name, decl in pack.inputs.items():
+        if name == RESERVED or is_previous(name):
+            col.add(("inputs", name), f"{name!r}: inputs may not be named previous.…: previous.x is last year's x")
+            continue
         dtype = _dtype_of_input(pack, name, col)
         if name in STRUCTURAL:
             if STRUCTURAL[name].dtype.dims != dtype.dims or STRUCTURAL[name].level != decl.level:
@@ -181,6 +190,8 @@ def _input_symbols(pack: Pack, col: _Collector) -> tuple[dict[str, Symbol], dict
     for name in sorted(apportioned):  # a set: sorted, so problems come in the same order every run
         if name not in pack.inputs:
             col.add(("apportionment", "fields"), f"apportioned field {name!r} is not a declared input")
+    for sym in list(symbols.values()):  # every input and built-in field has a previous-year value
+        symbols[previous_name(sym.name)] = previous_symbol(sym)
     return symbols, input_factors
 
 
@@ -270,6 +281,9 @@ class _RuleCompiler:
         self.derived: dict[str, Compiled] = {}
         self.derived_order: list[str] = []
         self._visiting: set[str] = set()
+        self.back: set[str] = set()
+        """Derived values, indicators and scopes that read the previous year (they have no previous value)."""
+        self.previous_used: set[str] = set()
 
     # -- expressions and units -------------------------------------------------------------------------------------
 
@@ -281,12 +295,29 @@ class _RuleCompiler:
         try:
             c = compile_expression(text, self.table, level=level)
         except (DslSyntaxError, DslTypeError) as exc:
-            self.col.add(path, f"expression {text!r}: {exc}")
+            self.col.add(path, f"expression {text!r}: {exc}{self._no_previous_hint(text)}")
             return None
+        self.previous_used |= {d for d in c.deps if is_previous(d)}
         if want == "bool" and c.dtype.kind != "bool":
             self.col.add(path, f"expression {text!r} must be a yes/no condition, but it is {c.dtype.describe()}")
             return None
         return c
+
+    def _no_previous_hint(self, text: str) -> str:
+        """Why a ``previous.`` name the expression uses is unknown, when it is of a rule that looks back itself."""
+        looked = sorted(base_name(n) for n in _referenced_names(text) if is_previous(n) and n not in self.symbols)
+        back = [n for n in looked if n in self.back]
+        if not back:
+            return ""
+        return f" ({', '.join(back)} reads the previous year itself, so it has no previous-year value)"
+
+    def made(self, name: str, c: Compiled, *, extra: frozenset[str] = frozenset()) -> None:
+        """Record a compiled derived value or indicator ``name``: it looks back when it reads the previous year
+        (then it has no previous value); otherwise its previous-year value becomes a symbol."""
+        if reads_previous(c.deps | extra, self.back):
+            self.back.add(name)
+        else:
+            self.symbols[previous_name(name)] = previous_symbol(self.symbols[name])
 
     def unit_factor(
         self,
@@ -347,6 +378,9 @@ class _RuleCompiler:
             c = self.expression(path, decl.computed.expression, decl.level)
             if c is None:
                 continue
+            if any(is_previous(d) for d in c.deps):
+                self.col.add(path, "a computed input is computed from this year's inputs; it cannot read previous.…")
+                continue
             if self.unit_factor(("inputs", name, "unit"), c, decl.unit, f"computed input {name!r}", path) is None:
                 continue
             out[name] = c
@@ -370,9 +404,9 @@ class _RuleCompiler:
             )
             return
         self._visiting.add(name)
-        for dep in _referenced_names(pending[name].expression):
-            if dep in pending:
-                self._visit_derived(dep, (*trail, name))
+        for dep in sorted(_referenced_names(pending[name].expression)):
+            if base_name(dep) in pending:  # previous.d needs d compiled first, like d itself
+                self._visit_derived(base_name(dep), (*trail, name))
         self._visiting.discard(name)
         self._compile_derived(name)
 
@@ -396,6 +430,7 @@ class _RuleCompiler:
         self.derived[name] = c
         self.derived_order.append(name)
         self.symbols[name] = Symbol(name, spec.level, c.dtype)
+        self.made(name, c)
 
     # -- indicators and scopes -------------------------------------------------------------------------------------
 
@@ -407,6 +442,7 @@ class _RuleCompiler:
             if compiled is not None:
                 out[iid] = compiled
                 self.symbols[iid] = Symbol(iid, "section", compiled.value.dtype)
+                self.made(iid, compiled.value, extra=compiled.weight.deps)
         return out
 
     def _indicator(self, iid: str, ind: Indicator) -> CompiledIndicator | None:
@@ -449,7 +485,26 @@ class _RuleCompiler:
                 c = self.expression(("scopes", sid, "exclude", eid, "when"), exc_spec.when, exc_spec.level, want="bool")
                 if c is not None:
                     out[sid][eid] = c
+                    if reads_previous(c.deps, self.back):
+                        self.back.add(f"scope:{sid}")  # who is counted depends on the previous year
+        for iid, ind in self.pack.indicators.items():  # an indicator counted over such a scope looks back too
+            if ind.scope is not None and f"scope:{ind.scope}" in self.back and iid not in self.back:
+                self.back.add(iid)
+                self.symbols.pop(previous_name(iid), None)
         return out
+
+    def lookback_items(self, items: Mapping[str, CompiledItem]) -> frozenset[str]:
+        """The items that read the previous year: through an expression, an indicator or a scope that does."""
+        out: set[str] = set()
+        for item_id, ci in items.items():
+            deps: set[str] = set(ci.spec.indicators or ())
+            for c in ci.exprs.values():
+                deps |= c.deps
+            if ci.spec.scope is not None:
+                deps.add(f"scope:{ci.spec.scope}")
+            if reads_previous(deps, self.back):
+                out.add(item_id)
+        return frozenset(out)
 
     # -- items -----------------------------------------------------------------------------------------------------
 
@@ -475,6 +530,9 @@ class _RuleCompiler:
         for ev in item.evidence or ():
             if ev not in self.symbols:
                 self.col.add((*base, "evidence"), f"unknown input {ev!r}")
+        if item.kind == "progress":
+            for path, message in _timeline_problems(item):
+                self.col.add((*base, *path), message)
         return ci
 
     def _check_item_indicators(self, base: tuple[str | int, ...], item: Item, refs: list[str]) -> None:
@@ -589,7 +647,29 @@ def compile_pack(pack: Pack, locate: Locate, rank: Callable[[str | None], int] |
         tolerance=tolerance,
         input_factors=input_factors,
         fallbacks=fallbacks,
+        previous_used=frozenset(rules.previous_used),
+        lookback_items=rules.lookback_items(items),
     )
+
+
+def _timeline_problems(item: Item) -> list[tuple[tuple[str | int, ...], str]]:
+    """A progress item's baseline and milestones must lie on its road: the baseline before the milestones, every
+    milestone in or before the deadline's year."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    start = item.baseline.year if item.baseline is not None and isinstance(item.baseline.year, int) else None
+    end = item.deadline.year if item.deadline is not None else None
+    if start is not None and end is not None and start > end:
+        out.append((("baseline", "year"), f"the baseline year {start} is after the deadline ({item.deadline})"))
+    for j, milestone in enumerate(item.milestones or ()):
+        if end is not None and milestone.year > end:
+            out.append(
+                (("milestones", j, "year"), f"milestone {milestone.year} is after the deadline ({item.deadline})")
+            )
+        if start is not None and milestone.year <= start:
+            out.append(
+                (("milestones", j, "year"), f"milestone {milestone.year} is not after the baseline year {start}")
+            )
+    return out
 
 
 def _apportion_table(pack: Pack, col: _Collector) -> np.ndarray:
@@ -615,9 +695,9 @@ def _check_cites(pack: Pack, col: _Collector) -> None:
     """Every citation must name a source the pack (or a pack it extends) declares."""
     known = set(pack.sources)
 
-    def check(path: tuple[str | int, ...], cite: Any) -> None:
+    def check(path: tuple[str | int, ...], cite: Any, key: str = "cite") -> None:
         if cite is not None and cite.source not in known:
-            col.add((*path, "cite", "source"), f"cites unknown source {cite.source!r} (declare it under sources)")
+            col.add((*path, key, "source"), f"cites unknown source {cite.source!r} (declare it under sources)")
 
     for name, p in pack.parameters.items():
         check(("parameters", name), p.cite)
@@ -625,6 +705,10 @@ def _check_cites(pack: Pack, col: _Collector) -> None:
         check(("indicators", name), ind.cite)
     for name, it in pack.items.items():
         check(("items", name), it.cite)
+        check(("items", name), it.deadline_cite, "deadline_cite")
+        check(("items", name, "baseline"), it.baseline.cite if it.baseline is not None else None)
+        for j, milestone in enumerate(it.milestones or ()):
+            check(("items", name, "milestones", j), milestone.cite)
     for name, area in pack.areas.items():
         check(("areas", name), area.cite)
     for sid, scope in pack.scopes.items():

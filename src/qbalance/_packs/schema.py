@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 __all__ = [
     "Apportionment",
     "Area",
+    "Baseline",
     "Change",
     "Cite",
     "ComputedInput",
@@ -26,6 +27,7 @@ __all__ = [
     "InputDecl",
     "Item",
     "Label",
+    "Milestone",
     "Pack",
     "Parameter",
     "Roster",
@@ -256,6 +258,41 @@ class Rounding(BaseModel):
     mode: Literal["half_up", "half_even"] = "half_up"
 
 
+DataYear = Annotated[int, Field(ge=1990, le=2100, strict=True)]
+"""A data year, as a county file states it (``year: 2024``)."""
+
+
+class Baseline(BaseModel):
+    """Where a progress target starts from: a year and the value then.
+
+    ``year: 2024, value: 0`` — given by the source (``cite`` says where); ``year: 2024`` without a value — the value
+    stored for that year in the history; ``year: first_stored`` — the first year stored in the history (with a known
+    value). The value is in the item's ``unit``."""
+
+    model_config = _CFG
+    year: DataYear | Literal["first_stored"]
+    value: Finite | None = None
+    cite: Cite | None = None
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _given_or_stored(self) -> Baseline:
+        if self.value is not None and self.year == "first_stored":
+            raise ValueError("a baseline value belongs to a year: give 'year: 2024' with it, not first_stored")
+        if self.value is not None and self.cite is None:
+            raise ValueError("a baseline value needs 'cite': the source that gives it")
+        return self
+
+
+class Milestone(BaseModel):
+    """A yearly milestone of a progress target: the value due by the end of ``year`` (in the item's unit)."""
+
+    model_config = _CFG
+    year: DataYear
+    value: Finite
+    cite: Cite
+
+
 class Item(BaseModel):
     """A check that passes or fails. ``kind`` says how it is evaluated; the other fields depend on the kind."""
 
@@ -282,6 +319,10 @@ class Item(BaseModel):
     target: Finite | Expr | None = None
     unit: ShortText | None = None
     deadline: dt.date | None = None
+    deadline_cite: Cite | None = None
+    """The text of the source that sets the deadline (e.g. 到2026年): required with ``deadline``, with ``text``."""
+    baseline: Baseline | None = None
+    milestones: list[Milestone] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Item:
@@ -299,16 +340,27 @@ class Item(BaseModel):
             "composite_cv": ("indicators", "limit", "rounding"),
             "every": ("level", "scope", "where", "require", "evidence"),
             "county": ("require", "evidence"),
-            "progress": ("value", "target", "unit", "deadline"),
+            "progress": ("value", "target", "unit", "deadline", "deadline_cite", "baseline", "milestones"),
         }
         optional: tuple[str, ...] = ("indicators", "k", "floor", "limit", "rounding", "level", "scope", "where")
-        optional += ("require", "evidence", "value", "target", "unit", "deadline")
+        optional += ("require", "evidence", "value", "target", "unit", "deadline", "deadline_cite", "baseline")
+        optional += ("milestones",)
         missing = [f for f in need[self.kind] if getattr(self, f) is None]
         if missing:
             raise ValueError(f"an item of kind {self.kind!r} needs {', '.join(missing)}")
         extra = [f for f in optional if getattr(self, f) is not None and f not in allowed[self.kind]]
         if extra:
             raise ValueError(f"an item of kind {self.kind!r} does not use {', '.join(extra)}")
+        if self.deadline_cite is not None and self.deadline is None:
+            raise ValueError("'deadline_cite' cites a deadline: give 'deadline' too")
+        if self.deadline is not None and (self.deadline_cite is None or not self.deadline_cite.text):
+            raise ValueError(
+                "a deadline needs 'deadline_cite' quoting the text of the source that sets it (e.g. 到2026年): "
+                "a pack never sets a deadline its source does not give"
+            )
+        years = [m.year for m in self.milestones or ()]
+        if years != sorted(set(years)):
+            raise ValueError("milestones are listed by year, each year once")
         return self
 
 

@@ -9,15 +9,17 @@ Every builder reads one :class:`~.county_view.CountyView`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._engine.evaluate import Results
 from .build_computed import computed_section
 from .build_indicators import indicators_section
 from .build_items import items_section, missing_section, ordered_items, vetoes_section
+from .build_lookback import previous_section
 from .build_schools import excluded_section, schools_section
 from .county_view import CountyView, as_status
-from .model import AreaOut, CountyOut, LabelOut, Provenance, Verdict, WarningOut
+from .model import AreaOut, CountyOut, LabelOut, Provenance, SeriesPointOut, Verdict, WarningOut
 from .report import Report
 
 __all__ = ["build_report"]
@@ -29,9 +31,14 @@ def build_report(
     provenance: Provenance,
     extra_warnings: list[WarningOut] | None = None,
     origins: dict[str, Any] | None = None,
+    *,
+    stored: Mapping[str, Sequence[SeriesPointOut]] | None = None,
+    data_year: int | None = None,
 ) -> Report:
-    """The report of county number ``county`` in ``results``."""
-    view = CountyView.of(results, county, origins or {})
+    """The report of county number ``county`` in ``results``. ``stored``: per progress item, its values in the
+    years a history holds before the data year (None: no history); progress is judged on ``provenance.as_of``,
+    else at the end of the data year (``data_year`` when the data state none)."""
+    view = CountyView.of(results, county, origins or {}, stored=stored, as_of=provenance.as_of, data_year=data_year)
     indicators = indicators_section(view)
     schools = schools_section(view)
     excluded = excluded_section(view)
@@ -50,6 +57,7 @@ def build_report(
         excluded=excluded,
         warnings=_warnings(view, extra_warnings) + computed_warnings,
         computed=computed,
+        previous=previous_section(view),
     )
 
 

@@ -13,7 +13,10 @@ from .._base.vocabulary import SECTIONS
 from .._dsl.compile import Compiled
 from .._engine.evaluate import ItemArrays
 from .._packs.compile import CompiledItem
+from .._packs.lookback import base_name, is_previous
+from .._packs.schema import Label
 from .._units.registry import canonical_factor
+from .build_lookback import lookback_reason, previous_label
 from .county_view import CountyView, as_num, as_status, is_above, label_out
 from .findings import (
     county_finding,
@@ -37,6 +40,7 @@ from .model import (
     Status,
     VetoOut,
 )
+from .tracking import judged_finding, tracking_of
 
 __all__ = ["items_section", "missing_section", "ordered_items", "vetoes_section"]
 
@@ -81,6 +85,13 @@ def _item(
     detail = _detail(view, ci, iarr, schools, indicators)
     label = LabelOut(zh=ispec.label.zh, en=ispec.label.en)
     status = _item_status(view, ci, iarr)
+    looks_back = item_id in view.cp.lookback_items
+    finding = _finding(view, ci, status, label, detail, schools, indicators)
+    if looks_back and status == "not_evaluated":
+        finding = lookback_reason(view) or finding  # the previous year is not known: say which, and why
+    tracking = tracking_of(view, ci, detail.value, detail.target) if ispec.kind == "progress" else None
+    if tracking is not None and status == "fail":
+        finding = judged_finding(finding, tracking)  # short of the target: on track, behind or overdue?
     return ItemOut(
         id=item_id,
         area=ispec.area,
@@ -96,7 +107,9 @@ def _item(
         target=detail.target,
         composite=detail.composite,
         parameters=_parameters(view, ci),
-        finding=_finding(view, ci, status, label, detail, schools, indicators),
+        finding=finding,
+        tracking=tracking,
+        looks_back=looks_back,
     )
 
 
@@ -184,12 +197,24 @@ def _county_detail(view: CountyView, ci: CompiledItem, iarr: ItemArrays) -> _Det
 def _evidence(view: CountyView, name: str, raw: float) -> EvidenceOut:
     """A county value an item read, as shown, with the county's evidence note for it."""
     pack = view.pack
+    base = base_name(name)
+    label = label_out(pack.inputs[base].label) if base in pack.inputs else None
+    if is_previous(name):
+        label = previous_label(pack.inputs[base].label if base in pack.inputs else _rule_label(view, base), name)
     return EvidenceOut(
         input=name,
-        label=label_out(pack.inputs[name].label) if name in pack.inputs else None,
+        label=label,
         value=view.display_value(name, raw),
         evidence=view.table.evidence.get(("county", name), {}).get(view.county),
     )
+
+
+def _rule_label(view: CountyView, name: str) -> Label | None:
+    """The label of a derived value or an indicator (None when it has none)."""
+    pack = view.pack
+    if name in pack.derived:
+        return pack.derived[name].label
+    return pack.indicators[name].label if name in pack.indicators else None
 
 
 def _every_detail(view: CountyView, ci: CompiledItem, iarr: ItemArrays) -> _Detail:
@@ -320,10 +345,12 @@ def _parameters(view: CountyView, ci: CompiledItem) -> list[ParamOut]:
 def missing_section(view: CountyView, items: list[ItemOut]) -> list[MissingOut]:
     """The items of required areas that could not be evaluated, with what data they lack."""
     out: list[MissingOut] = []
+    reason = lookback_reason(view)
     for item in items:
         area = view.pack.areas.get(item.area)
         if item.status == "not_evaluated" and area is not None and area.required:
-            out.append(MissingOut(item=item.id, label=item.label, what=item.missing))
+            why = reason if item.looks_back else None
+            out.append(MissingOut(item=item.id, label=item.label, what=item.missing, reason=why))
     return out
 
 

@@ -4,6 +4,7 @@ conversions from result arrays to report values (numbers, statuses, labels, cita
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,10 @@ from .._base.vocabulary import CATEGORY_LABELS, LOCATIONS, SCHOOL_TYPES
 from .._data.table import Table
 from .._engine.evaluate import Results
 from .._packs.compile import CompiledPack
+from .._packs.lookback import base_name
 from .._packs.schema import Cite, Label, Pack
 from .._units.registry import canonical_factor
-from .model import CiteOut, LabelOut, RuleOrigin, Status
+from .model import CiteOut, LabelOut, RuleOrigin, SeriesPointOut, Status
 
 __all__ = ["CountyView", "as_bool", "as_num", "as_status", "is_above", "label_out"]
 
@@ -70,10 +72,26 @@ class CountyView:
     """The school row of every section row (of all counties)."""
     sec_codes: np.ndarray
     """The section code of every section row."""
+    stored: Mapping[str, Sequence[SeriesPointOut]] | None = None
+    """Per progress item, its values in the years stored in a history before the data year (None: no history)."""
+    as_of: str | None = None
+    """The date progress is judged on, when one was given (ISO)."""
+    data_year: int | None = None
+    """The data year when the county's data do not state it (a year given when it was stored)."""
 
     @classmethod
-    def of(cls, results: Results, county: int, origins: dict[str, Any]) -> CountyView:
-        """The view of county number ``county`` in ``results``."""
+    def of(
+        cls,
+        results: Results,
+        county: int,
+        origins: dict[str, Any],
+        *,
+        stored: Mapping[str, Sequence[SeriesPointOut]] | None = None,
+        as_of: str | None = None,
+        data_year: int | None = None,
+    ) -> CountyView:
+        """The view of county number ``county`` in ``results`` (``stored``, ``as_of``, ``data_year``: see the
+        fields)."""
         table = results.table
         return cls(
             results=results,
@@ -83,7 +101,17 @@ class CountyView:
             schools_here=np.flatnonzero(table.ancestor("county", "school") == county),
             school_of=table.ancestor("school", "section"),
             sec_codes=table.levels["section"].columns["section"].astype(np.int64),
+            stored=stored,
+            as_of=as_of,
+            data_year=data_year,
         )
+
+    @property
+    def year(self) -> int | None:
+        """The county's data year: as its data state it, else as it was given."""
+        meta = self.table.meta[self.county] if self.county < len(self.table.meta) else {}
+        year = meta.get("year")
+        return int(year) if year is not None else self.data_year
 
     @property
     def table(self) -> Table:
@@ -174,6 +202,7 @@ class CountyView:
         """An input value as a person reads it: number in its declared unit, rating/category id, or yes/no."""
         if math.isnan(raw):
             return None
+        name = base_name(name)  # a previous-year value reads as its name does
         cp = self.cp
         pack = cp.pack
         decl = pack.inputs.get(name)

@@ -24,6 +24,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._base.messages import text
 from .._base.optional import require
 from .frames import (
     area_status_word,
@@ -41,6 +42,7 @@ from .frames import (
 )
 from .labels import category, date_text, status_word, verdict_word, veto_word, word
 from .model import ReportData
+from .progress_view import as_of_sentence, previous_sentence, progress_headers, progress_records
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan_model import PlanData
@@ -150,6 +152,8 @@ def render_xlsx(
     _problems(openpyxl, wb.create_sheet(_sheet_name("problems", lang)), report, lang)
     if plan is not None:
         _plan(openpyxl, wb.create_sheet(_sheet_name("plan", lang)), report, plan, lang)
+    if report.previous is not None or any(i.tracking is not None for i in report.items):
+        _progress(openpyxl, wb.create_sheet(text("lookback.sheet", lang)), report, lang)
     _excluded(openpyxl, wb.create_sheet(_sheet_name("excluded", lang)), report, lang)
     _warnings(openpyxl, wb.create_sheet(_sheet_name("warnings", lang)), report, lang)
     wb.properties.title = f"{report.county.name} — {report.provenance.pack.title.text(lang)}"
@@ -423,4 +427,34 @@ def _warnings(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
     heads = [word("school_id", lang), word("field", lang), word("value", lang), word("message", lang)]
     rows = [[r["school_id"], r["field"], r["value"], r["message"]] for r in warning_records(report, lang)]
     head, last = w.table(heads, rows, [F_TEXT, None, F_AMOUNT, None])
+    w.finish(openpyxl, head, len(heads), last)
+
+
+def _progress(openpyxl: Any, ws: Any, report: ReportData, lang: str) -> None:
+    """Progress towards the targets (status, value, target, expected value as numbers), after the sentences saying
+    on which date it is judged and which previous year the rules that look back read."""
+    w = _Writer(openpyxl, ws)
+    for line in (previous_sentence(report, lang), as_of_sentence(report, lang)):
+        if line:
+            w.cell(w.row, 1, line)
+            w.row += 1
+    w.row += 1
+    label, status, _, expected, baseline, deadline, series = progress_headers(lang)
+    heads = [
+        label,
+        status,
+        text("lookback.col.current", lang),
+        text("lookback.col.goal", lang),
+        expected,
+        baseline,
+        deadline,
+        series,
+    ]
+    rows = [
+        [r["label"], r["status_label"], r["value"], r["target"], r["expected_value"], r["baseline"], r["deadline"],
+         r["series"]]
+        for r in progress_records(report, lang)
+    ]  # fmt: skip
+    fails = tuple(r["status_label"] for r in progress_records(report, lang) if r["status"] in ("behind", "overdue"))
+    head, last = w.table(heads, rows, [None, None, F_AMOUNT, F_AMOUNT, F_AMOUNT, None, None, None], 2, fails)
     w.finish(openpyxl, head, len(heads), last)

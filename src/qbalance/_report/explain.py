@@ -28,6 +28,7 @@ from .._dsl.compile import DslTypeError, compile_expression
 from .._dsl.parse import Binary, Call, Compare, InList, Literal, Logic, Name, Node, Not, Number, Text, Unary, parse
 from .._engine.evaluate import Results
 from .._engine.runtime import Runtime
+from .._packs.lookback import base_name, is_previous
 from .._packs.schema import Label, Pack
 from .._units.registry import canonical_factor
 from .labels import paren, quantity, sep
@@ -195,7 +196,7 @@ class Probe:
         except (DslTypeError, ValueError):
             return None
         if self._runtime is None:
-            self._runtime = Runtime(self.results.table, cp)
+            self._runtime = Runtime(self.results.table, cp, self.results.previous)
         return self._runtime.full(compiled, level)
 
     def at(self, node: Node, level: str, row: int) -> float | None:
@@ -319,7 +320,12 @@ class _Lbl:
 
 
 def name_label(pack: Pack, name: str) -> _Lbl:
-    """The label of an input, derived value or indicator, for sentences."""
+    """The label of an input, derived value or indicator, for sentences (a previous-year value: its name's label,
+    marked as the previous year's)."""
+    if is_previous(name):
+        own = name_label(pack, base_name(name))
+        texts = {lang: text("lookback.previous_label", lang, label=own.text(lang)) for lang in ("zh", "en")}
+        return _Lbl(Label(zh=texts["zh"], en=texts["en"]), name)
     if name in pack.inputs:
         return _Lbl(pack.inputs[name].label, name)
     if name in pack.derived and pack.derived[name].label is not None:
@@ -353,7 +359,8 @@ class _Unit:
 
 
 def _unit_of_name(pack: Pack, name: str) -> _Unit:
-    """The declared unit of an input (or derived value, or indicator)."""
+    """The declared unit of an input (or derived value, or indicator; a previous-year value: its name's)."""
+    name = base_name(name)
     decl = pack.inputs.get(name)
     if decl is not None:
         share = decl.unit == "1" and decl.max == 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .._base.messages import text
 from .._base.optional import require
 from .labels import category, input_label, paren, plan_reason, status_word, unit_word, verdict_word, veto_word, word
+from .progress_view import progress_status_word
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import IndicatorOut, LabelOut, ReportData
@@ -121,7 +122,8 @@ def _said(label: LabelOut | None, lang: str) -> str | None:
 
 
 def item_records(report: ReportData, lang: str = "zh") -> list[Record]:
-    """One row per item, in the pack's order: area, status (veto items read 'not found'/'FOUND'), citation."""
+    """One row per item, in the pack's order: area, status (veto items read 'not found'/'FOUND'), citation; for a
+    progress item also its progress status on the date judged, the value expected by then and that date."""
     areas = {a.id: a for a in report.areas}
     out: list[Record] = []
     for item in report.items:
@@ -143,6 +145,10 @@ def item_records(report: ReportData, lang: str = "zh") -> list[Record]:
                 "failing_rows": len(item.rows),
                 "missing": "; ".join(item.missing) if item.missing else None,
                 "finding": _said(item.finding, lang),
+                "progress_status": item.tracking.status if item.tracking else None,
+                "progress_status_label": progress_status_word(item.tracking.status, lang) if item.tracking else None,
+                "expected": item.tracking.expected if item.tracking else None,
+                "as_of": item.tracking.as_of if item.tracking else None,
             }
         )
     return out
@@ -370,7 +376,7 @@ def report_frames(report: ReportData, *, lang: str = "zh") -> dict[str, Any]:
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "items": (
         "area", "area_label", "item", "label", "kind", "status", "status_label", "veto", "document", "clause",
-        "failing_rows", "missing", "finding",
+        "failing_rows", "missing", "finding", "progress_status", "progress_status_label", "expected", "as_of",
     ),
     "indicators": (
         "indicator", "label", "unit", "section", "section_label", "schools", "students", "threshold",

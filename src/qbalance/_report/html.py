@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from .._base.messages import text
 from .computed_view import Block, computed_blocks
 from .frames import (
     area_status_word,
@@ -45,6 +46,7 @@ from .html_markup import esc, html_table, status_span
 from .html_todo import todo_section
 from .labels import category, date_text, sep, status_word, verdict_word, word
 from .model import CvOut, IndicatorOut, ReportData
+from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan_model import PlanData
@@ -148,6 +150,9 @@ def _sections(report: ReportData, lang: str, plan: PlanData | None) -> list[_Sec
     problems = _problems(report, lang, floor)
     if problems:
         out.append(("problems", word("problems", lang), problems))
+    progress = _progress(report, lang)
+    if progress:
+        out.append(("progress", text("lookback.heading", lang), progress))
     if report.excluded:
         out.append(("excluded", word("excluded", lang), _excluded(report, lang)))
     blocks = computed_blocks(report, lang)
@@ -199,8 +204,37 @@ def _vetoes(report: ReportData, lang: str) -> str:
 
 def _missing(report: ReportData, lang: str) -> str:
     """The items that could not be decided and the data each one lacks."""
-    items = "".join(f"<li>{esc(m.label.text(lang))}: {esc('; '.join(m.what))}</li>" for m in report.missing)
+    items = "".join(
+        f"<li>{esc(m.label.text(lang))}: {esc('; '.join([*m.what, *([m.reason.text(lang)] if m.reason else [])]))}</li>"
+        for m in report.missing
+    )
     return f"<ul>{items}</ul>"
+
+
+_PROGRESS_CLASS = {"met": "pass", "on_track": "pass", "behind": "fail", "overdue": "fail"}
+"""The colour of a progress status (the status classes of the page): reached or on time green, late red."""
+
+
+def _progress(report: ReportData, lang: str) -> str:
+    """Progress towards the targets on the date judged, and the previous year the rules that look back read."""
+    out = []
+    previous = previous_sentence(report, lang)
+    if previous is not None:
+        out.append(f"<p>{esc(previous)}</p>")
+    rows = progress_records(report, lang)
+    if rows:
+        out.append(f"<p>{esc(as_of_sentence(report, lang) or '')}</p>")
+        cells = [
+            [
+                status_span(_PROGRESS_CLASS.get(r["status"] or "", "not_evaluated"), r[c])
+                if c == "status_label"
+                else esc(r[c])
+                for c in PROGRESS_COLUMNS
+            ]
+            for r in rows
+        ]
+        out.append(html_table(progress_headers(lang), cells, numeric={2, 3}))
+    return "".join(out)
 
 
 def _items(report: ReportData, lang: str) -> str:

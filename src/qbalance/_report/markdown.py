@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .._base.messages import text
 from .computed_view import computed_blocks
 from .frames import (
     area_status_word,
@@ -32,6 +33,7 @@ from .frames import (
 )
 from .labels import category, date_text, sep, status_word, verdict_word, word
 from .model import ReportData
+from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan_model import PlanData
@@ -103,6 +105,7 @@ def render_markdown(
         *_areas(report, lang),
         *_items(report, lang),
         *_item_details(report, lang),
+        *_progress(report, lang),
         *_computed(report, lang),
         *_indicators(report, lang),
         *_problems(report, lang),
@@ -158,7 +161,28 @@ def _missing(report: ReportData, lang: str) -> list[str]:
         return []
     out = [f"## {word('missing', lang)}", ""]
     for m in report.missing:
-        out.append(f"- {md(m.label.text(lang))}: {md('; '.join(m.what)) if m.what else ''}")
+        what = "; ".join([*m.what, *([m.reason.text(lang)] if m.reason is not None else [])])
+        out.append(f"- {md(m.label.text(lang))}: {md(what) if what else ''}")
+    out.append("")
+    return out
+
+
+def _progress(report: ReportData, lang: str) -> list[str]:
+    """Progress towards the targets on the date judged, and the previous year the rules that look back read."""
+    rows = progress_records(report, lang)
+    previous = previous_sentence(report, lang)
+    if not rows and previous is None:
+        return []
+    out = [f"## {text('lookback.heading', lang)}", ""]
+    if previous is not None:
+        out += [md(previous), ""]
+    if rows:
+        out += [md(as_of_sentence(report, lang) or ""), ""]
+        body = [
+            [md(r[c]) if c != "status_label" or r["status"] == "met" else f"**{md(r[c])}**" for c in PROGRESS_COLUMNS]
+            for r in rows
+        ]
+        out += _table(progress_headers(lang), body)
     out.append("")
     return out
 

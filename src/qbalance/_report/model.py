@@ -234,6 +234,77 @@ class CompositeOut(BaseModel):
     result: Status
 
 
+ProgressStatus = Literal["met", "on_track", "behind", "overdue", "not_yet"]
+
+
+class SeriesPointOut(BaseModel):
+    """A progress item's value in one data year: from a stored report of the history, or this report's own."""
+
+    model_config = _CFG
+    year: int
+    value: float | None = Field(description="the tracked value that year, in the item's unit (null: not known)")
+    record: int | None = Field(default=None, description="the history record it was read from (null: this report)")
+
+
+class BaselineOut(BaseModel):
+    """Where a progress target starts from."""
+
+    model_config = _CFG
+    year: int | None = Field(description="the baseline year (null: not known)")
+    value: float | None = Field(description="the value in the baseline year, in the item's unit (null: not known)")
+    origin: Literal["pack", "history"] = Field(
+        description="pack: the year and value the source gives; history: the value stored for the year"
+    )
+    rule: Literal["given", "year", "first_stored"] = Field(
+        description="given: year and value in the pack; year: the stored value of a year the pack names; "
+        "first_stored: the first year stored in the history"
+    )
+    cite: CiteOut | None = None
+    note: str | None = None
+
+
+class DeadlineOut(BaseModel):
+    """When a target is due, and the text that says so."""
+
+    model_config = _CFG
+    date: str = Field(description="ISO date")
+    cite: CiteOut | None = Field(default=None, description="the deadline's own citation, else the item's")
+
+
+class MilestoneOut(BaseModel):
+    """A yearly milestone: the value due by the end of ``year``."""
+
+    model_config = _CFG
+    year: int
+    value: float
+    cite: CiteOut | None = None
+
+
+class TrackingOut(BaseModel):
+    """A progress item judged on a date: met, on track, behind, overdue or not yet met, with the road it is judged
+    on (baseline, milestones, deadline) and the series of its yearly values."""
+
+    model_config = _CFG
+    status: ProgressStatus | None = Field(
+        description="met: the target is reached; overdue: not reached after the deadline; on_track / behind: before "
+        "the deadline, at least / less than the value expected by as_of; not_yet: not reached, and no deadline (or "
+        "no baseline to judge the pace by); null: the value is not known"
+    )
+    as_of: str | None = Field(description="the date judged (ISO): the as_of given, else 31 December of the data year")
+    as_of_from: Literal["given", "data_year"] | None = None
+    baseline: BaselineOut | None = None
+    deadline: DeadlineOut | None = None
+    milestones: list[MilestoneOut] = Field(default_factory=list)
+    expected: float | None = Field(
+        default=None, description="the value expected by as_of (on track when the value is at least this)"
+    )
+    elapsed: float | None = Field(
+        default=None, description="share of the time from the end of the baseline year to the deadline elapsed"
+    )
+    series: list[SeriesPointOut] = Field(default_factory=list, description="yearly values, by year")
+    reason: LabelOut | None = Field(default=None, description="why the pace could not be judged (not_yet)")
+
+
 class ItemOut(BaseModel):
     model_config = _CFG
     id: str
@@ -253,6 +324,10 @@ class ItemOut(BaseModel):
     finding: LabelOut | None = Field(
         default=None, description="what is wrong, in one sentence, for an item that fails or cannot be decided"
     )
+    tracking: TrackingOut | None = Field(
+        default=None, description="progress items: the target judged on a date, with its baseline and series"
+    )
+    looks_back: bool = Field(default=False, description="the item reads the previous year's values (previous.x)")
 
 
 class AreaOut(BaseModel):
@@ -277,6 +352,26 @@ class MissingOut(BaseModel):
     item: str
     label: LabelOut
     what: list[str]
+    reason: LabelOut | None = Field(
+        default=None,
+        description="why, beyond the data named: the previous year is not known (2024 年的数据不在历史库中)",
+    )
+
+
+class PreviousOut(BaseModel):
+    """The previous data year the rules that look back (``previous.x``) read."""
+
+    model_config = _CFG
+    year: int | None = Field(description="the year looked for (the data year − 1; null when no data year is stated)")
+    found: bool
+    kind: Literal["history", "file", "none"] = Field(
+        description="history: a record of a history database; file: data given for that year; none: neither given"
+    )
+    source: str | None = Field(default=None, description="the history database or the file")
+    record: int | None = Field(default=None, description="the history record read")
+    input_digest: str | None = Field(default=None, description="the digest of that year's data")
+    reason: LabelOut | None = Field(default=None, description="why the year was not found")
+    items: list[str] = Field(default_factory=list, description="the items that look back")
 
 
 class WarningOut(BaseModel):
@@ -366,6 +461,9 @@ class ReportData(BaseModel):
     computed: list[ComputedOut] = Field(
         default_factory=list,
         description="the county figures qbalance can compute (survey, roster totals, formulas), typed or computed",
+    )
+    previous: PreviousOut | None = Field(
+        default=None, description="the previous data year read by the rules that look back (null: none looks back)"
     )
 
     @property

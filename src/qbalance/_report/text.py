@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from .._base.messages import text
 from .._base.text import terminal_safe
 from .computed_view import computed_blocks
 from .labels import (
@@ -21,6 +22,7 @@ from .labels import (
 )
 from .model import ReportData
 from .plan_model import PlanData
+from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
 
 __all__ = ["render_plan_text", "render_text"]
 
@@ -77,6 +79,7 @@ def render_text(report: ReportData, lang: str = "zh") -> str:
         *_indicators(report, lang),
         *_schools(report, lang),
         *_item_blocks(report, lang),
+        *_progress(report, lang),
         *_computed(report, lang),
         *_missing(report, lang),
         *_excluded(report, lang),
@@ -214,13 +217,30 @@ def _item_blocks(report: ReportData, lang: str) -> list[str]:
     return out
 
 
+def _progress(report: ReportData, lang: str) -> list[str]:
+    """Progress towards the targets on the date judged, and the previous year the rules that look back read."""
+    rows = progress_records(report, lang)
+    previous = previous_sentence(report, lang)
+    if not rows and previous is None:
+        return []
+    out = [f"## {text('lookback.heading', lang)}"]
+    if previous is not None:
+        out.append(previous)
+    if rows:
+        out.append(as_of_sentence(report, lang) or "")
+        out += _table(progress_headers(lang), [[r[c] for c in PROGRESS_COLUMNS] for r in rows])
+    out.append("")
+    return out
+
+
 def _missing(report: ReportData, lang: str) -> list[str]:
     """The items that could not be decided and the data each lacks; nothing when no data is missing."""
     if not report.missing:
         return []
     out = [f"## {word('missing', lang)}"]
     for m in report.missing:
-        out.append(f"- {m.label.text(lang)}: {'; '.join(m.what) if m.what else ''}")
+        what = "; ".join([*m.what, *([m.reason.text(lang)] if m.reason is not None else [])])
+        out.append(f"- {m.label.text(lang)}: {what}")
     out.append("")
     return out
 

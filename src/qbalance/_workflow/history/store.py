@@ -46,6 +46,7 @@ from .records import (
 from .schema import SCHEMA_VERSION, ensure_schema
 
 if TYPE_CHECKING:
+    from ..._api.lookback import YearStore
     from ..._api.standard import Standard
     from ..._data.models import County
     from ..._report.report import Report
@@ -80,11 +81,18 @@ class Evaluated:
 
 
 def evaluate_for_history(
-    data: Any, *, standard: str | Path | Standard = "cn-moe-2017", as_of: dt.date | str | None = None
+    data: Any,
+    *,
+    standard: str | Path | Standard = "cn-moe-2017",
+    as_of: dt.date | str | None = None,
+    history: YearStore | None = None,
+    year: int | None = None,
 ) -> Evaluated:
     """Read ``data`` (any form :func:`qbalance.evaluate` takes) into its :class:`County` model and evaluate that model,
     so the stored county gives exactly the stored report. Bad data raise :class:`InputError` with every problem
-    located in the file, as ``qbalance evaluate`` reports them."""
+    located in the file, as ``qbalance evaluate`` reports them. ``history``: the store the data go to — its
+    previous year is what the rules that look back read, and its earlier years the progress items' series;
+    ``year``: the data year, when the data do not state it."""
     from ..._api.evaluate import as_county
     from ..._api.standard import load_standard
 
@@ -95,7 +103,7 @@ def evaluate_for_history(
     except InputError:
         std.read(data)  # every problem of the model and the pack together, each at its line or cell
         raise
-    report = std.report(std.run(table))
+    report = std.report_looking_back(table, history=history, year=year, source=source)
     return Evaluated(county, report, source, _file_sha256(data))
 
 
@@ -151,10 +159,12 @@ class History:
         replace: bool = False,
     ) -> AddResult:
         """Evaluate ``data`` (any form :func:`qbalance.evaluate` takes) under ``standard`` and store it as the
-        county's data for ``year`` (default: the year the data state). Raises :class:`InputError`/:class:`PackError`
-        for bad data or packs, :class:`HistoryConflict` when different data are stored for that year and
-        ``replace`` is false, and :class:`HistoryError` for a database that cannot be used."""
-        done = evaluate_for_history(data, standard=standard, as_of=as_of)
+        county's data for ``year`` (default: the year the data state). The rules that look back (``previous.x``)
+        read the county's previous year from this history, and progress items its earlier years. Raises
+        :class:`InputError`/:class:`PackError` for bad data or packs, :class:`HistoryConflict` when different data
+        are stored for that year and ``replace`` is false, and :class:`HistoryError` for a database that cannot be
+        used."""
+        done = evaluate_for_history(data, standard=standard, as_of=as_of, history=self, year=year)
         return self.store(
             done.county,
             done.report,

@@ -30,6 +30,11 @@ class _CaseChecks(_ChangeChecks, _ExpectChecks):
         elif not has_base:
             self.problem(at, f"case {name!r} has no county: give 'county' here, or 'base'/'base_county' in the file")
         changes = self.changes(data.get("changes"), (*at, "changes"))
+        previous_changes = self.changes(data.get("previous_changes"), (*at, "previous_changes"))
+        no_previous = data.get("no_previous", False)
+        if not isinstance(no_previous, bool):
+            self.problem((*at, "no_previous"), "no_previous must be true or false", no_previous)
+            no_previous = False
         roster = self._roster(data["roster"], (*at, "roster")) if "roster" in data else None
         if "expect" not in data:
             self.problem(at, f"case {name!r} has no 'expect': a case must check something")
@@ -47,6 +52,8 @@ class _CaseChecks(_ChangeChecks, _ExpectChecks):
             roster=roster,
             description=self.text(data.get("description"), (*at, "description"), "description"),
             line=line,
+            previous_changes=previous_changes,
+            no_previous=no_previous,
         )
 
     def _roster(self, raw: Any, at: tuple[str | int, ...]) -> tuple[dict[str, Any], ...] | None:

@@ -31,6 +31,7 @@ class _Checker(_CaseChecks):
         as_of = self.as_of(doc.get("as_of"))
         description = self.text(doc.get("description"), ("description",), "description")
         base, base_source = self.base(doc)
+        previous = self._previous(doc.get("previous"))
         cases = self.cases(doc.get("cases"), has_base=base is not None)
         if self.problems or pack is None:
             return None
@@ -45,6 +46,7 @@ class _Checker(_CaseChecks):
             cases=tuple(cases),
             description=description,
             loaded=self.loaded,
+            previous=previous,
         )
 
     def cases(self, raw_cases: Any, *, has_base: bool) -> list[Case]:
@@ -124,12 +126,20 @@ class _Checker(_CaseChecks):
         data = self._read_base(target)
         return (data, str(target)) if data is not None else (None, None)
 
-    def _read_base(self, target: Path) -> dict[str, Any] | None:
-        """The base county file at ``target`` (YAML or JSON, read with the safe, bounded loader) as a mapping."""
+    def _previous(self, value: Any) -> dict[str, Any] | None:
+        """The county's previous data year (``previous``: a county file inside the pack directory), if given."""
+        if value is None:
+            return None
+        target = self.inside(value, ("previous",), "previous")
+        return self._read_base(target, "previous") if target is not None else None
+
+    def _read_base(self, target: Path, key: str = "base") -> dict[str, Any] | None:
+        """The county file at ``target`` (YAML or JSON, read with the safe, bounded loader) as a mapping (``key``:
+        the key that names it, ``base`` or ``previous``)."""
         source = str(target)
         suffix = target.suffix.lower()
         if suffix not in (*YAML_SUFFIXES, ".json"):
-            self.problem(("base",), f"base county file must be .yaml, .yml or .json, not {target.name!r}")
+            self.problem((key,), f"{key} county file must be .yaml, .yml or .json, not {target.name!r}")
             return None
         from ..._base.documents import YamlRefused, load_json, load_yaml
 
@@ -137,13 +147,13 @@ class _Checker(_CaseChecks):
             raw = target.read_bytes()
             loaded = load_json(raw, source, _limits()) if suffix == ".json" else load_yaml(raw, source, _limits())
         except OSError as exc:
-            self.problem(("base",), f"cannot read base county {source}: {exc.strerror}")
+            self.problem((key,), f"cannot read {key} county {source}: {exc.strerror}")
             return None
         except YamlRefused as exc:
-            self.problem(("base",), f"base county is not readable: {exc.problem.render()}")
+            self.problem((key,), f"{key} county is not readable: {exc.problem.render()}")
             return None
         if not isinstance(loaded.data, dict):
-            self.problem(("base",), f"base county {source} must be a mapping (code, name, schools)")
+            self.problem((key,), f"{key} county {source} must be a mapping (code, name, schools)")
             return None
         return loaded.data
 

@@ -14,8 +14,8 @@ ERRORS = ("InputError",)
 _PACK_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}(@[0-9][0-9A-Za-z.+-]{0,31})?$")
 """A pack named by id (``cn-moe-2017``, ``id@version``) rather than by path."""
 
-_TOP_KEYS = ("format", "pack", "as_of", "base", "base_county", "description", "cases")
-_CASE_KEYS = ("name", "description", "county", "changes", "roster", "expect")
+_TOP_KEYS = ("format", "pack", "as_of", "base", "base_county", "previous", "description", "cases")
+_CASE_KEYS = ("name", "description", "county", "changes", "roster", "previous_changes", "no_previous", "expect")
 _CHANGE_KEYS = ("path", "value", "delete")
 _EXPECT_KEYS = (
     "verdict",

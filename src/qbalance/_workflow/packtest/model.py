@@ -111,6 +111,10 @@ class Case:
     description: str | None = None
     line: int | None = None
     """1-based line of the case in the test file."""
+    previous_changes: tuple[Change, ...] = ()
+    """Edits to the file's previous-year county (``previous``) for this case."""
+    no_previous: bool = False
+    """Evaluate the case without a previous year (the rules that look back are then not evaluated)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +135,8 @@ class TestFile:
     cases: tuple[Case, ...]
     description: str | None = None
     loaded: Loaded | None = field(default=None, repr=False)
+    previous: dict[str, Any] | None = None
+    """The county's previous data year (``previous:``, a county file), read by the rules that look back."""
 
     def where(self, *path: str | int) -> str:
         """``file:line N, column M`` of a value in this file (or of its nearest located ancestor)."""

@@ -1,6 +1,7 @@
 """Running one pack-test case (:func:`run_case`): load the pack (once, see :mod:`.cache`), check that the ids the
 case names exist in it, build the case's county (its changes applied, see :mod:`.apply`), evaluate it, and compare
-the report with the expectations (:mod:`.compare_report`)."""
+the report with the expectations (:mod:`.compare_report`). A file's ``previous`` county (with the case's
+``previous_changes``) is the previous data year the rules that look back read."""
 
 from __future__ import annotations
 
@@ -61,17 +62,25 @@ def _check_ids(tf: TestFile, case: Case, std: Standard) -> list[str]:
     return out
 
 
-def _case_county(test_file: TestFile, case: Case, inputs: frozenset[str]) -> dict[str, Any]:
-    """A copy of the case's county (its own, or the file's base) with its changes applied; raises
-    :class:`_CaseInvalid` naming the change's line when one does not fit the county."""
-    county = case.county if case.county is not None else test_file.base
+def _case_county(
+    test_file: TestFile, case: Case, inputs: frozenset[str], *, previous: bool = False
+) -> dict[str, Any] | None:
+    """A copy of the case's county (its own, or the file's base) with its changes applied — or, with ``previous``,
+    of the file's previous-year county with the case's ``previous_changes`` (None when there is none for the case);
+    raises :class:`_CaseInvalid` naming the change's line when one does not fit the county."""
+    county: dict[str, Any] | None = case.county if case.county is not None else test_file.base
+    changes, key = case.changes, "changes"
+    if previous:
+        if test_file.previous is None or case.no_previous:
+            return None
+        county, changes, key = test_file.previous, case.previous_changes, "previous_changes"
     assert county is not None  # load_test_file makes sure every case has one
     data = copy.deepcopy(county)
-    for j, change in enumerate(case.changes):
+    for j, change in enumerate(changes):
         try:
             _apply(data, change, inputs)
         except _CaseInvalid as exc:
-            where = test_file.where("cases", case.index, "changes", j, "path")
+            where = test_file.where("cases", case.index, key, j, "path")
             raise _CaseInvalid(f"{where}: case {case.name!r}: change path {change.path!r}: {exc}") from None
     return data
 
@@ -92,18 +101,22 @@ def run_case(test_file: TestFile, case: Case, *, cache: StandardCache | None = N
         return invalid("\n".join(problems), std.id)
     try:
         data = _case_county(test_file, case, frozenset(std.pack.inputs))
+        previous = _case_county(test_file, case, frozenset(std.pack.inputs), previous=True)
     except _CaseInvalid as exc:
         return invalid(str(exc), std.id)
-    return _evaluate(test_file, case, std, data)
+    assert data is not None
+    return _evaluate(test_file, case, std, data, previous)
 
 
-def _evaluate(test_file: TestFile, case: Case, std: Standard, data: dict[str, Any]) -> CaseResult:
+def _evaluate(
+    test_file: TestFile, case: Case, std: Standard, data: dict[str, Any], previous: dict[str, Any] | None = None
+) -> CaseResult:
     """Evaluate the case's county with the pack and compare the outcome (a report, or an input error) with the
     case's expectations."""
     expect = case.expect
     try:
         roster = list(case.roster) if case.roster is not None else None
-        report = std.evaluate(data, roster=roster)
+        report = std.evaluate(data, roster=roster, previous=previous)
     except InputError as exc:
         # a case may name the error in either language: both renderings are searched
         failures = _compare_error(expect, exc.render("en") + "\n" + exc.render("zh"))

@@ -28,6 +28,10 @@ USER_FACING = [
     "_workflow/scenario_eval.py",
     "_workflow/template.py",
     "_workflow/history",
+    "_report/ledger_view.py",
+    "_report/ledger_excel.py",
+    "_report/html_ledger.py",
+    "_report/html_trend_charts.py",
     "_workflow/workbook_check.py",
     "_cli",
 ]

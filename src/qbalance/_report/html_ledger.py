@@ -36,12 +36,23 @@ def ledger_section(ledger: LedgerData, lang: str) -> str:
         closed=ledger.count("closed"),
     )
     years = sep("list", lang).join(str(y) for y in ledger.years)
-    head = f'<p>{esc(ledger_word("html_intro", lang, years=years, as_of=ledger.as_of.isoformat()))}</p>'
+    head = f"<p>{esc(ledger_word('html_intro', lang, years=years, as_of=ledger.as_of.isoformat()))}</p>"
     head += f"<p>{esc(counts)}</p>"
     if not ledger.entries:
         return head + f"<p>{esc(ledger_word('empty', lang))}</p>"
-    cols = ("seq", "problem", "school", "finding", "clause", "action", "responsible", "deadline", "status", "opened",
-            "closed")
+    cols = (
+        "seq",
+        "problem",
+        "school",
+        "finding",
+        "clause",
+        "action",
+        "responsible",
+        "deadline",
+        "status",
+        "opened",
+        "closed",
+    )
     rows = []
     for e in ledger.entries:
         cells = entry_cells(e, lang)
@@ -68,13 +79,17 @@ def trends_section(trends: TrendsData, lang: str) -> str:
     for n, section in enumerate(dict.fromkeys(s.section for s in trends.cvs), start=1):
         series = [s for s in trends.cvs if s.section == section]
         title = ledger_word("trends.chart_cv", lang, section=category("section", section, lang))
-        out.append(f"<h3>{esc(title)}</h3><figure>{cv_trend_chart(series, years, lang, n)}"
-                   f"<figcaption>{esc(ledger_word('trends.chart_cv_caption', lang))}</figcaption></figure>")
+        out.append(
+            f"<h3>{esc(title)}</h3><figure>{cv_trend_chart(series, years, lang, n)}"
+            f"<figcaption>{esc(ledger_word('trends.chart_cv_caption', lang))}</figcaption></figure>"
+        )
         out.append(_cv_table(series, years, lang))
     if trends.targets:
         out.append(f"<h3>{esc(ledger_word('trends.targets', lang))}</h3>")
-        out.append(f"<figure>{target_trend_chart(trends.targets, years, lang)}<figcaption>"
-                   f"{esc(ledger_word('trends.chart_target_caption', lang))}</figcaption></figure>")
+        out.append(
+            f"<figure>{target_trend_chart(trends.targets, years, lang)}<figcaption>"
+            f"{esc(ledger_word('trends.chart_target_caption', lang))}</figcaption></figure>"
+        )
         out.append(_target_table(trends, years, lang))
     out.append(_changes(trends, lang))
     return "".join(out)

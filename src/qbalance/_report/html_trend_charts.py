@@ -176,9 +176,7 @@ def cv_trend_chart(series: Sequence[CvSeries], years: Sequence[int], lang: str, 
     desc = ledger_word("trends.chart_cv_desc", lang, section=section, n=len(series), first=years[0], last=years[-1])
     label = ledger_word("trends.limit_line", lang, limit=f"{limits[max(limits)]:g}") if limits else ""
     body = (
-        _grid(f, ledger_word("trends.cv_unit", lang))
-        + _bound_line(f, sorted(limits.items()), label)
-        + _lines(f, lines)
+        _grid(f, ledger_word("trends.cv_unit", lang)) + _bound_line(f, sorted(limits.items()), label) + _lines(f, lines)
     )
     return _svg("chart-trend", f"tr{n_id}", f, title, desc, body)
 

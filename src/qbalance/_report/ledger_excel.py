@@ -33,7 +33,9 @@ _FORMATS = {"seq": F_INT, "opened": "0", "closed": "0", "deadline": F_DATE}
 _EDIT_FILL = "FFF2CC"
 
 
-def render_ledger_xlsx(ledger: LedgerData, target: str | os.PathLike[str] | BinaryIO | None, lang: str = "zh") -> bytes | None:
+def render_ledger_xlsx(
+    ledger: LedgerData, target: str | os.PathLike[str] | BinaryIO | None, lang: str = "zh"
+) -> bytes | None:
     """Write the ledger workbook to ``target`` (a path or a binary stream); the bytes when ``target`` is None."""
     openpyxl = require("openpyxl", "excel")
     require("openpyxl.styles", "excel")

@@ -169,6 +169,11 @@ class TargetSeries(BaseModel):
     item: str
     label: LabelOut
     points: list[SeriesPoint]
+    status: str | None = Field(
+        default=None,
+        description="the target's status in the latest year: for now the item's result (pass/fail/not_evaluated); "
+        "the place for the progress status (met, on_track, behind, overdue, not_yet) once items carry it",
+    )
 
 
 class SchoolChange(BaseModel):

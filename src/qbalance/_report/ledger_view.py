@@ -102,8 +102,14 @@ def _cell_text(value: Any) -> str:
 def render_ledger_text(ledger: LedgerData, lang: str = "zh") -> str:
     """The ledger as a text table: number, problem, school, what is wrong, action, unit, deadline, status, years."""
     years = "、".join(str(y) for y in ledger.years) if lang != "en" else ", ".join(str(y) for y in ledger.years)
-    head = ledger_word("title_line", lang, name=ledger.county_name, code=ledger.county_code, years=years,
-                       as_of=ledger.as_of.isoformat())
+    head = ledger_word(
+        "title_line",
+        lang,
+        name=ledger.county_name,
+        code=ledger.county_code,
+        years=years,
+        as_of=ledger.as_of.isoformat(),
+    )
     counts = ledger_word(
         "counts_line",
         lang,
@@ -116,8 +122,19 @@ def render_ledger_text(ledger: LedgerData, lang: str = "zh") -> str:
     if not ledger.entries:
         out.append(ledger_word("empty", lang))
     else:
-        cols = ("seq", "problem", "school", "section", "finding", "action", "responsible", "deadline", "status",
-                "opened", "closed")
+        cols = (
+            "seq",
+            "problem",
+            "school",
+            "section",
+            "finding",
+            "action",
+            "responsible",
+            "deadline",
+            "status",
+            "opened",
+            "closed",
+        )
         rows = [[_short(_cell_text(entry_cells(e, lang)[c])) for c in cols] for e in ledger.entries]
         out += _table([ledger_word(f"col.{c}", lang) for c in cols], rows, right={0})
     out += [f"* {n.text(lang)}" for n in ledger.notes]
@@ -129,7 +146,7 @@ def _short(cell: str, limit: int = 60) -> str:
     return cell if len(cell) <= limit else cell[: limit - 1] + "…"
 
 
-# -- trends -------------------------------------------------------------------------------------------------------------
+# -- trends ------------------------------------------------------------------------------------------------------------
 
 
 def _delta(values: Sequence[float | None]) -> str:
@@ -143,13 +160,26 @@ def render_trends_text(trends: TrendsData, lang: str = "zh") -> str:
     """The trends as text: the verdict year by year, each CV and target by year against its limit, and what
     changed since last year."""
     years = [y.year for y in trends.years]
-    out = [ledger_word("trends.title", lang, name=trends.county_name, code=trends.county_code,
-                       first=years[0], last=years[-1])]
-    out.append(ledger_word("trends.verdicts", lang, verdicts=" → ".join(
-        f"{y.year} {verdict_word(y.verdict, lang)}" for y in trends.years)))
+    out = [
+        ledger_word(
+            "trends.title", lang, name=trends.county_name, code=trends.county_code, first=years[0], last=years[-1]
+        )
+    ]
+    out.append(
+        ledger_word(
+            "trends.verdicts",
+            lang,
+            verdicts=" → ".join(f"{y.year} {verdict_word(y.verdict, lang)}" for y in trends.years),
+        )
+    )
     out += ["", f"## {ledger_word('trends.cvs', lang)}"]
-    heads = [ledger_word("trends.col.indicator", lang), ledger_word("col.section", lang), *map(str, years),
-             ledger_word("trends.col.limit", lang), ledger_word("trends.col.change", lang)]
+    heads = [
+        ledger_word("trends.col.indicator", lang),
+        ledger_word("col.section", lang),
+        *map(str, years),
+        ledger_word("trends.col.limit", lang),
+        ledger_word("trends.col.change", lang),
+    ]
     rows = []
     for s in trends.cvs:
         by_year = {p.year: p for p in s.points}
@@ -191,8 +221,14 @@ def _changes_text(trends: TrendsData, lang: str) -> list[str]:
     if c is None:
         return ["", ledger_word("trends.one_year", lang)]
     out = ["", f"## {ledger_word('trends.changes', lang, since=c.since, year=c.year)}"]
-    out.append(ledger_word("trends.verdict_change", lang, before=verdict_word(c.verdict_before, lang),
-                           after=verdict_word(c.verdict_after, lang)))
+    out.append(
+        ledger_word(
+            "trends.verdict_change",
+            lang,
+            before=verdict_word(c.verdict_before, lang),
+            after=verdict_word(c.verdict_after, lang),
+        )
+    )
     for kind in ("started", "stopped", "undecided"):
         found = [s for s in [*c.schools, *c.county] if s.change == kind]
         out.append(f"{ledger_word(f'trends.{kind}', lang)}{sep('colon', lang)}{len(found)}")

@@ -95,10 +95,21 @@ def check_eligibility(
     out = [_rule(rid, rule, sources, years, seen, as_of) for rid, rule in mine.items()]
     results = {r.result for r in out}
     result: Literal["eligible", "not_eligible", "incomplete", "no_rule"] = (
-        "no_rule" if not out else "not_eligible" if "fail" in results else "incomplete" if results != {"pass"} else "eligible"
+        "no_rule"
+        if not out
+        else "not_eligible"
+        if "fail" in results
+        else "incomplete"
+        if results != {"pass"}
+        else "eligible"
     )
     return EligibilityOut(
-        county_code=county, stage=stage, stage_label=_stage_label(stage), as_of=as_of, pack=pack, result=result,
+        county_code=county,
+        stage=stage,
+        stage_label=_stage_label(stage),
+        as_of=as_of,
+        pack=pack,
+        result=result,
         rules=out,
     )
 
@@ -170,6 +181,7 @@ def _after_stage(
 
 def _both(key: str, **args: Any) -> LabelOut:
     """A sentence in both languages, labels among its arguments shown in the same language."""
+
     def show(lang: str) -> str:
         return text(key, lang, **{k: (v.text(lang) if isinstance(v, LabelOut) else v) for k, v in args.items()})
 

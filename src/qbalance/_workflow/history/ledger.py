@@ -25,7 +25,7 @@ from ..._report.findings import Cat
 from ..._report.labels import input_label, quantity, unit_word
 from ..._report.ledger_model import EntryState, EntryStatus, LedgerData, LedgerEntryOut, LedgerYearOut
 from ..._report.model import AreaOut, LabelOut, ReportData
-from .problems import Key, Problem, judge, problems_of
+from .problems import Failure, Key, judge, problems_of
 
 if TYPE_CHECKING:
     from ..._report.plan_model import PlanData, PlanRow
@@ -62,7 +62,7 @@ class _Track:
     """One problem followed through the years."""
 
     key: Key
-    last: Problem
+    last: Failure
     last_report: ReportData
     years: list[LedgerYearOut] = field(default_factory=list)
 
@@ -185,7 +185,7 @@ def _area_label(areas: Sequence[AreaOut], area_id: str) -> LabelOut | None:
     return next((a.label for a in areas if a.id == area_id), None)
 
 
-def _clause(p: Problem) -> str | None:
+def _clause(p: Failure) -> str | None:
     """The document and clause the item cites (教督〔2017〕6号 第七条第4项)."""
     cite = p.item.cite
     if cite is None:
@@ -194,7 +194,7 @@ def _clause(p: Problem) -> str | None:
     return " ".join(x for x in (doc, cite.clause) if x) or None
 
 
-# -- the plan's proposals -----------------------------------------------------------------------------------------------
+# -- the plan's proposals ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -234,8 +234,10 @@ def _balance_parts(plan: PlanData, key: Key) -> list[Any]:
     """The balance additions of one indicator and section, each with its school."""
     rows = [r for r in plan.rows if r.reason == "balance" and r.indicator == key.indicator]
     return [
-        Say("ledger.action.at", {"who": Who(r.school_name, Cat("section", r.section) if r.section else None),
-                                 "what": _Addition(r)})
+        Say(
+            "ledger.action.at",
+            {"who": Who(r.school_name, Cat("section", r.section) if r.section else None), "what": _Addition(r)},
+        )
         for r in rows
         if r.section in (key.section, None)
     ]

@@ -117,6 +117,7 @@ class LedgerMethods:
         fields: dict[str, Any] = {k: v for k, v in values.items() if v is not _UNSET}
         if deadline is not _UNSET:
             fields["deadline"] = None if deadline in (None, "") else _date(deadline)
+        self.ledger(county, plan=False)  # numbered from the stored years first, so every problem has its entry
         edit_entry(self._conn, self.path, str(county), int(seq), fields, self._clock())
 
     def export_ledger(
@@ -127,11 +128,12 @@ class LedgerMethods:
         as_of: dt.date | str | None = None,
         lang: str = "zh",
         plan: bool = True,
+        standard: str | Path | Standard | None = None,
     ) -> LedgerData:
         """Write the ledger as an Excel workbook (问题清单 and 整改台账 sheets, the ``excel`` extra); returns it."""
         from ..._report.ledger_excel import render_ledger_xlsx
 
-        ledger = self.ledger(county, as_of=as_of, plan=plan)
+        ledger = self.ledger(county, as_of=as_of, plan=plan, standard=standard)
         render_ledger_xlsx(ledger, target, lang)
         return ledger
 
@@ -229,7 +231,13 @@ class LedgerMethods:
             rows = select_reviews(self._conn, county)
         pack = std.pack
         return check_eligibility(
-            county, sid, pack.eligibility, pack.sources, records=records, reviews=rows, as_of=day,
+            county,
+            sid,
+            pack.eligibility,
+            pack.sources,
+            records=records,
+            reviews=rows,
+            as_of=day,
             pack=f"{std.id} {std.version}",
         )
 

@@ -24,9 +24,9 @@ from .problems import Key
 from .records import MAX_NOTE, _bounded_columns, _validated
 
 __all__ = [
+    "EDITABLE",
     "MAX_ACTION",
     "MAX_UNIT",
-    "EDITABLE",
     "EntryRow",
     "ReviewRow",
     "delete_missing",
@@ -168,8 +168,14 @@ def save_ledger(conn: sqlite3.Connection, ledger: LedgerData, now: str) -> None:
             "INSERT INTO ledger_years (entry_id, year, record_id, result, finding_zh, finding_en) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (entry_id, y.year, y.record_id, y.result, y.finding.zh if y.finding else None,
-                 y.finding.en if y.finding else None)
+                (
+                    entry_id,
+                    y.year,
+                    y.record_id,
+                    y.result,
+                    y.finding.zh if y.finding else None,
+                    y.finding.en if y.finding else None,
+                )
                 for y in e.years
             ],
         )
@@ -192,9 +198,10 @@ def update_entry(conn: sqlite3.Connection, county: str, seq: int, values: Mappin
     entry."""
     names = [n for n in EDITABLE if n in values]
     if not names:
-        return conn.execute(
-            "SELECT 1 FROM ledger_entries WHERE county_code = ? AND seq = ?", (county, seq)
-        ).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM ledger_entries WHERE county_code = ? AND seq = ?", (county, seq)).fetchone()
+            is not None
+        )
     sets = ", ".join(f"{n} = ?" for n in names)
     args = [values[n].isoformat() if isinstance(values[n], dt.date) else values[n] for n in names]
     cur = conn.execute(
@@ -204,7 +211,7 @@ def update_entry(conn: sqlite3.Connection, county: str, seq: int, values: Mappin
     return cur.rowcount == 1
 
 
-# -- reviews ------------------------------------------------------------------------------------------------------------
+# -- reviews -----------------------------------------------------------------------------------------------------------
 
 Stage = Literal["basic_balance", "self", "city", "prefecture", "province", "national"]
 Outcome = Literal["pass", "fail", "pending"]

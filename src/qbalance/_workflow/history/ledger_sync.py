@@ -128,7 +128,7 @@ def _note(key: str, **args: Any) -> LabelOut:
     return LabelOut(zh=text(key, "zh", **args), en=text(key, "en", **args))
 
 
-# -- the county office's edits ------------------------------------------------------------------------------------------
+# -- the county office's edits -----------------------------------------------------------------------------------------
 
 _LIMITS = {"action": MAX_ACTION, "responsible": MAX_UNIT, "note": MAX_ACTION}
 

@@ -29,7 +29,7 @@ from .database import HistoryError, transaction
 from .ledger_rows import EntryRow, read_entries, update_entry
 from .ledger_sync import check_edit
 
-__all__ = ["EditRow", "Imported", "apply_import", "parse_deadline", "read_ledger_workbook"]
+__all__ = ["EditRow", "Imported", "Read", "apply_import", "parse_deadline", "read_ledger_workbook"]
 
 _KEYS = ("seq", "county", "item", "school_id")
 _DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*$")
@@ -97,7 +97,9 @@ class _Reader:
             wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (ValueError, KeyError, zipfile.BadZipFile, invalid) as exc:
             detail = str(exc)[:200]
-            raise InputError(Problem.of(msg("ledger.import.not_workbook", detail=detail), source=str(self.path))) from None
+            raise InputError(
+                Problem.of(msg("ledger.import.not_workbook", detail=detail), source=str(self.path))
+            ) from None
         try:
             names = {text("ledger.sheet.ledger", lang) for lang in ("zh", "en")}
             found = [ws for ws in wb.worksheets if ws.title in names]
@@ -128,9 +130,7 @@ class _Reader:
             raise InputError(self.problems)
         letters = {c: get(j + 1) for c, j in cols.items()}
         out = [self._row(i, r, cols, letters) for i, r in enumerate(rows[1:], start=2) if any(v is not None for v in r)]
-        if self.problems:
-            raise InputError(self.problems)
-        return [r for r in out if r is not None]
+        return [r for r in out if r is not None]  # the rows' problems are reported with those of the entries
 
     def _row(self, i: int, r: Sequence[Any], cols: dict[str, int], letters: dict[str, str]) -> EditRow | None:
         def cell(name: str) -> Any:
@@ -180,20 +180,28 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_ledger_workbook(path: Path) -> tuple[str, list[EditRow]]:
-    """The rows of the 整改台账 sheet of an exported ledger workbook, checked; InputError with every problem."""
+@dataclass(frozen=True)
+class Read:
+    """The 整改台账 sheet as read: its name, its good rows and the problems of the others (each at its cell)."""
+
+    sheet: str
+    rows: list[EditRow]
+    problems: list[Problem]
+
+
+def read_ledger_workbook(path: Path) -> Read:
+    """The rows of the 整改台账 sheet of an exported ledger workbook, checked cell by cell; InputError when the file
+    or its sheet or header cannot be used."""
     reader = _Reader(path)
     rows = reader.read()
-    return reader.sheet, rows
+    return Read(reader.sheet, rows, list(reader.problems))
 
 
-def apply_import(
-    conn: sqlite3.Connection, db: Path, read: tuple[str, list[EditRow]], now: str, *, source: str = ""
-) -> Imported:
-    """Write the rows' fields in one transaction; every row naming no entry, or another entry than its item and
-    school say, is reported (InputError) and nothing is written."""
-    sheet, rows = read
-    problems: list[Problem] = []
+def apply_import(conn: sqlite3.Connection, db: Path, read: Read, now: str, *, source: str = "") -> Imported:
+    """Write the rows' fields in one transaction; a bad cell, a row naming no entry, or another entry than its item
+    and school say, is reported — every one of them at once (InputError) — and nothing is written."""
+    sheet, rows = read.sheet, read.rows
+    problems: list[Problem] = list(read.problems)
     changed: list[tuple[str, int, dict[str, Any]]] = []
     unchanged = 0
     with transaction(conn, db):
@@ -212,8 +220,14 @@ def apply_import(
                 problems.append(_at(msg("ledger.no_entry", county=r.county, seq=r.seq), r, "seq", where))
                 continue
             if entry.item != r.item or entry.school_id != r.school_id:
-                problems.append(_at(msg("ledger.import.mismatch", seq=r.seq, item=entry.item,
-                                        school=entry.school_id or "—"), r, "item", where))
+                problems.append(
+                    _at(
+                        msg("ledger.import.mismatch", seq=r.seq, item=entry.item, school=entry.school_id or "—"),
+                        r,
+                        "item",
+                        where,
+                    )
+                )
                 continue
             changes = _changes(entry, r.values)
             if changes:

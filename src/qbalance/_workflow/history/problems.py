@@ -29,7 +29,7 @@ from ..._report.findings import Cat, composite_finding
 from ..._report.ledger_model import EntryKind
 from ..._report.model import CvOut, IndicatorOut, ItemOut, LabelOut, ReportData
 
-__all__ = ["Key", "Problem", "YearProblems", "judge", "problems_of"]
+__all__ = ["Failure", "Key", "YearProblems", "judge", "problems_of"]
 
 Result = Literal["fail", "pass", "undecided"]
 
@@ -45,7 +45,7 @@ class Key:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Failure:
     """One failing item at one place in one year, with the report's sentence for it."""
 
     key: Key
@@ -61,9 +61,9 @@ class YearProblems:
     """The problems of one report, in the report's order (items in pack order, then school, section, indicator)."""
 
     report: ReportData
-    failing: dict[Key, Problem] = field(default_factory=dict)
+    failing: dict[Key, Failure] = field(default_factory=dict)
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Failure) -> None:
         self.failing.setdefault(problem.key, problem)
 
 
@@ -78,14 +78,14 @@ def problems_of(report: ReportData) -> YearProblems:
         elif item.kind == "composite_cv":
             for c in item.composite:
                 if c.result == "fail":
-                    out.add(Problem(Key(item.id, section=c.section), "composite", item, finding=composite_finding(c)))
+                    out.add(Failure(Key(item.id, section=c.section), "composite", item, finding=composite_finding(c)))
         elif item.kind == "every":
             for row in item.rows:
                 if row.result == "fail":
                     key = Key(item.id, row.school_id, row.section or "")
-                    out.add(Problem(key, "school", item, row.school_name, finding=row.finding))
+                    out.add(Failure(key, "school", item, row.school_name, finding=row.finding))
         elif item.status == "fail":
-            out.add(Problem(Key(item.id), "county", item, finding=item.finding))
+            out.add(Failure(Key(item.id), "county", item, finding=item.finding))
     return out
 
 
@@ -93,7 +93,7 @@ def _k_of_n(out: YearProblems, report: ReportData, item: ItemOut) -> None:
     for s in sorted(report.schools, key=lambda s: (s.school_id, s.section)):
         if s.result == "fail":
             key = Key(item.id, s.school_id, s.section)
-            out.add(Problem(key, "school", item, s.school_name, finding=s.finding))
+            out.add(Failure(key, "school", item, s.school_name, finding=s.finding))
 
 
 def _cvs(out: YearProblems, report: ReportData, item: ItemOut) -> None:
@@ -102,7 +102,7 @@ def _cvs(out: YearProblems, report: ReportData, item: ItemOut) -> None:
             if cv.result == "fail":
                 label = ind.short or ind.label
                 key = Key(item.id, section=cv.section, indicator=ind.id)
-                out.add(Problem(key, "cv", item, indicator_label=label, finding=cv_sentence(ind, cv)))
+                out.add(Failure(key, "cv", item, indicator_label=label, finding=cv_sentence(ind, cv)))
 
 
 def cv_sentence(ind: IndicatorOut, cv: CvOut) -> LabelOut | None:
@@ -120,7 +120,7 @@ def cv_sentence(ind: IndicatorOut, cv: CvOut) -> LabelOut | None:
     return label_of(Say("report.finding.cv", args))
 
 
-# -- what a year shows for a problem it does not list -------------------------------------------------------------------
+# -- what a year shows for a problem it does not list ------------------------------------------------------------------
 
 
 def judge(report: ReportData, key: Key, kind: EntryKind) -> Result:

@@ -52,7 +52,9 @@ def stages() -> dict[str, StageInfo]:
     """The stages of review by id, in order (read once from ``review-stages.yaml``)."""
     import yaml  # the package's own data, as the message catalogue
 
-    raw = yaml.safe_load(resources.files("qbalance._workflow.history").joinpath("review-stages.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(
+        resources.files("qbalance._workflow.history").joinpath("review-stages.yaml").read_text(encoding="utf-8")
+    )
     out = {sid: StageInfo(id=sid, document=raw["document"], **spec) for sid, spec in raw["stages"].items()}
     return dict(sorted(out.items(), key=lambda kv: kv[1].order))
 

@@ -23,8 +23,8 @@ from ..._report.ledger_model import (
     TrendsData,
     YearOut,
 )
-from ..._report.model import LabelOut, ReportData
-from .problems import Problem, judge, problems_of
+from ..._report.model import ItemOut, LabelOut, ReportData
+from .problems import Failure, judge, problems_of
 
 if TYPE_CHECKING:
     from .records import Record
@@ -59,13 +59,15 @@ def _cv_series(series: Sequence[tuple[Record, ReportData]]) -> list[CvSeries]:
     for record, report in series:
         for ind in report.indicators:
             for cv in ind.sections:
-                point = SeriesPoint(year=record.year, value=_cv_value(cv.cv_compared, cv.cv), bound=cv.limit,
-                                    result=cv.result)
+                point = SeriesPoint(
+                    year=record.year, value=_cv_value(cv.cv_compared, cv.cv), bound=cv.limit, result=cv.result
+                )
                 _append(found, (ind.id, cv.section, False), ind.short or ind.label, point)
         for item in report.items:
             for comp in item.composite:
-                point = SeriesPoint(year=record.year, value=_cv_value(comp.cv_compared, comp.cv), bound=comp.limit,
-                                    result=comp.result)
+                point = SeriesPoint(
+                    year=record.year, value=_cv_value(comp.cv_compared, comp.cv), bound=comp.limit, result=comp.result
+                )
                 _append(found, (item.id, comp.section, True), item.label, point)
     return list(found.values())
 
@@ -92,8 +94,14 @@ def _targets(series: Sequence[tuple[Record, ReportData]]) -> list[TargetSeries]:
             point = SeriesPoint(year=record.year, value=item.value, bound=item.target, result=item.status)
             have = found.get(item.id)
             points = [*(have.points if have else []), point]
-            found[item.id] = TargetSeries(item=item.id, label=item.label, points=points)
+            found[item.id] = TargetSeries(item=item.id, label=item.label, points=points, status=target_status(item))
     return list(found.values())
+
+
+def target_status(item: ItemOut) -> str | None:
+    """A progress item's status for the trends: its result now (the place where the progress status — met, on
+    track, behind, overdue — goes once the report's items carry it)."""
+    return item.status
 
 
 def changes_between(before: ReportData, after: ReportData, since: int, year: int) -> ChangesOut:
@@ -115,8 +123,11 @@ def changes_between(before: ReportData, after: ReportData, since: int, year: int
         for i in after.items
         if i.id not in statuses or statuses[i.id].status != i.status
     ]
-    gone = [ItemChange(item=i.id, label=i.label, before=i.status, after=None) for i in before.items
-            if i.id not in {j.id for j in after.items}]
+    gone = [
+        ItemChange(item=i.id, label=i.label, before=i.status, after=None)
+        for i in before.items
+        if i.id not in {j.id for j in after.items}
+    ]
     return ChangesOut(
         since=since,
         year=year,
@@ -128,7 +139,7 @@ def changes_between(before: ReportData, after: ReportData, since: int, year: int
     )
 
 
-def _change(problem: Problem, change: Literal["started", "stopped", "undecided"]) -> SchoolChange:
+def _change(problem: Failure, change: Literal["started", "stopped", "undecided"]) -> SchoolChange:
     """A problem that started (its finding now) or stopped or became undecided (its finding last year)."""
     key = problem.key
     return SchoolChange(

@@ -425,6 +425,19 @@ def test_eligibility_by_a_test_pack(db: Path, tmp_path: Path) -> None:
     assert years_after(dt.date(2020, 2, 29), 3) == dt.date(2023, 2, 28)
 
 
+def test_an_eligibility_rule_needs_its_citation_and_its_shape(tmp_path: Path) -> None:
+    for bad, message in (
+        (TEST_PACK.replace("    cite: {source: test, clause: 第三条, text: 测试用条件}\n", ""), "cite"),
+        (TEST_PACK.replace("    years: 3\n", ""), "years"),
+        (TEST_PACK.replace("cite: {source: test, clause: 第一条", "cite: {source: nowhere, clause: 第一条"), "nowhere"),
+    ):
+        pack = tmp_path / message / "pack.yaml"
+        pack.parent.mkdir()
+        pack.write_text(bad, encoding="utf-8")
+        with pytest.raises(qbalance.PackError, match=message):
+            qbalance.load_standard(pack)
+
+
 @pytest.mark.zh
 def test_the_wenshan_pack_states_only_the_condition_its_plan_gives(db: Path, run: Cli) -> None:
     code, out, _ = run(

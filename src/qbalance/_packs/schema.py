@@ -513,7 +513,8 @@ class EligibilityRule(BaseModel):
     after: Literal["basic_balance", "self", "city", "prefecture", "province", "national"] | None = None
     years: Annotated[int, Field(ge=1, le=50)] | None = None
     label: Label
-    cite: Cite | None = None
+    cite: Cite
+    """Required: a condition for applying comes from a document, quoted."""
     note: LongText | None = None
 
     @model_validator(mode="after")

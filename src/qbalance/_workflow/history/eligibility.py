@@ -127,7 +127,7 @@ def _rule(
     else:
         assert rule.after is not None
         result, detail = _after_stage(rule.after, rule.years, reviews, as_of)
-    src = sources.get(rule.cite.source) if rule.cite is not None else None
+    src = sources.get(rule.cite.source)
     document = (src.document or src.title.zh) if src is not None else None
     return RuleOut(
         id=rid,
@@ -137,8 +137,8 @@ def _rule(
         result=result,
         detail=detail,
         document=document,
-        clause=rule.cite.clause if rule.cite is not None else None,
-        text=rule.cite.text if rule.cite is not None else None,
+        clause=rule.cite.clause,
+        text=rule.cite.text,
     )
 
 

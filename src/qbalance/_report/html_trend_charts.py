@@ -91,15 +91,29 @@ def _grid(f: _Frame, unit: str, fmt_pct: bool = False) -> str:
     return "".join(parts)
 
 
+def _label_ys(f: _Frame, wanted: Sequence[float]) -> list[float]:
+    """The y of each line's label: at its last point, moved apart to one text height, and kept inside the chart
+    (a group pushed below the axis is moved up as a whole)."""
+    gap = FONT + 1
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed = [0.0] * len(wanted)
+    last = -1e9
+    for i in order:
+        placed[i] = max(wanted[i], last + gap)
+        last = placed[i]
+    bottom = f.top + f.plot + 4  # above the years under the axis
+    excess = max([placed[i] - bottom for i in order] + [0.0])
+    return [max(y - excess, f.top + FONT) for y in placed]
+
+
 def _lines(f: _Frame, lines: Sequence[_Line]) -> str:
     """Each series as a polyline with a dot per year (red ring when failing) and its label at the right end, the
     labels moved apart so they do not overlap."""
     parts = []
-    label_ys: list[float] = []
-    for line in lines:
-        known = [(yr, v, bad) for yr, v, bad in line.points if v is not None]
-        if not known:
-            continue
+    drawn = [(line, [(yr, v, bad) for yr, v, bad in line.points if v is not None]) for line in lines]
+    drawn = [(line, known) for line, known in drawn if known]
+    label_ys = _label_ys(f, [f.y(known[-1][1]) + 4 for _, known in drawn])
+    for (line, known), ty in zip(drawn, label_ys, strict=True):
         coords = " ".join(f"{_num(f.x(yr))},{_num(f.y(v))}" for yr, v, _ in known)
         parts.append(f'<polyline class="trend" points="{coords}" fill="none" stroke="{line.colour}" stroke-width="2"/>')
         for yr, v, bad in known:
@@ -108,10 +122,6 @@ def _lines(f: _Frame, lines: Sequence[_Line]) -> str:
                 f'<circle cx="{_num(f.x(yr))}" cy="{_num(f.y(v))}" r="{4 if bad else 3}" fill="{line.colour}"{ring}>'
                 f"<title>{esc(f'{line.tip} {yr}: {v:.4g}')}</title></circle>"
             )
-        ty = f.y(known[-1][1]) + 4
-        while any(abs(ty - other) < FONT + 1 for other in label_ys):
-            ty += FONT + 1
-        label_ys.append(ty)
         parts.append(
             f'<text x="{_num(f.x(known[-1][0]) + 8)}" y="{_num(ty)}" font-size="{FONT}" fill="{line.colour}">'
             f"{esc(line.label)}</text>"

@@ -164,6 +164,20 @@ def test_numbers_stay_when_years_are_added(files: dict[int, Path], tmp_path: Pat
     assert first == later == ENTRIES
 
 
+def test_corrected_data_for_a_year_correct_the_ledger(db: Path, files: dict[int, Path], tmp_path: Path) -> None:
+    """2026 replaced by figures in which 9999010035 keeps its equipment: entry 2 is closed (in 2025), not reopened,
+    and its number and what the county office wrote stay."""
+    fixed = county_years()[2025] | {"year": 2026}
+    with History(db) as h:
+        h.ledger(CODE)
+        h.edit_ledger(CODE, 2, responsible="坪子小学")
+        h.add(fixed, 2026, replace=True)
+        ledger = h.ledger(CODE, as_of="2026-06-01")
+    two = ledger.entry(2)
+    assert (two.state, two.closed, two.reopened, two.responsible) == ("closed", 2025, [], "坪子小学")
+    assert {e.seq: _key(e) for e in ledger.entries} == ENTRIES
+
+
 def test_plan_proposes_the_actions_of_resource_problems(db: Path) -> None:
     """The plan of 2026 adds 26,800 yuan of equipment to 9999010035: 1,700 × 268 − 428,800 (the 85 % floor)."""
     with History(db) as h:
@@ -274,13 +288,16 @@ def test_a_bad_workbook_is_refused_whole_with_every_cell_named(db: Path, tmp_pat
     rows[1][col["完成时限"]].value = "下个月"
     rows[2][col["序号"]].value = 99
     rows[3][col["学校代码"]].value = "0000000000"
+    rows[4][col["责任单位"]].value = "x" * 201
     wb.save(book)
     with History(db) as h:
         before = h.ledger(CODE).model_dump()
     code, out, err = run("history", "ledger", "import", "--db", db, book, "--lang", "en")
     deadline = openpyxl.utils.get_column_letter(col["完成时限"] + 1)
+    unit = openpyxl.utils.get_column_letter(col["责任单位"] + 1)
     assert code == 2, out
     assert f"整改台账!{deadline}3" in err and "99" in err and "do not change" in err
+    assert f"整改台账!{unit}6" in err and "at most 200 characters" in err and "4 problem(s)" in err
     with History(db) as h:
         assert h.ledger(CODE).model_dump() == before
 

@@ -182,15 +182,13 @@ def save_ledger(conn: sqlite3.Connection, ledger: LedgerData, now: str) -> None:
 
 
 def delete_missing(conn: sqlite3.Connection, rows: Iterable[EntryRow], ledger: LedgerData) -> None:
-    """Entries no stored year fails any more (a year replaced by corrected data) lose their years; those the county
-    office never wrote anything for are deleted, the others kept for when the problem comes back."""
+    """Entries no stored year fails any more (a year replaced by corrected data) lose their years but are kept —
+    with their number, never given to another problem, and what the county office wrote — for when the problem
+    comes back."""
     shown = {(e.item, e.school_id or "", e.section or "", e.indicator or "") for e in ledger.entries}
     for r in rows:
-        if (r.item, r.school_id, r.section, r.indicator) in shown:
-            continue
-        conn.execute("DELETE FROM ledger_years WHERE entry_id = ?", (r.id,))
-        if not any(getattr(r, f) for f in EDITABLE):
-            conn.execute("DELETE FROM ledger_entries WHERE id = ?", (r.id,))
+        if (r.item, r.school_id, r.section, r.indicator) not in shown:
+            conn.execute("DELETE FROM ledger_years WHERE entry_id = ?", (r.id,))
 
 
 def update_entry(conn: sqlite3.Connection, county: str, seq: int, values: Mapping[str, Any], now: str) -> bool:

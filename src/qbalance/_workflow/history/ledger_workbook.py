@@ -151,11 +151,15 @@ class _Reader:
                     self.problem(msg("ledger.bad_deadline", value=str(raw)), i, letters[name])
                 continue
             values[name] = None if raw is None else str(raw)
-        try:
-            values = check_edit(values)
-        except HistoryError as exc:
-            self.problem(exc.msg, i, letters["action"])
+        checked: dict[str, Any] = {}
+        for name, value in values.items():  # one at a time, so each problem is at its own cell
+            try:
+                checked.update(check_edit({name: value}))
+            except HistoryError as exc:
+                self.problem(exc.msg, i, letters[name])
+        if len(checked) < len(values):
             return None
+        values = checked
         county, item, school = (_text(cell(c)) for c in ("county", "item", "school_id"))
         return EditRow(i, county, seq, item, school, values, letters)
 

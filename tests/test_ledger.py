@@ -559,6 +559,7 @@ def test_html_report_from_a_history_has_trends_and_ledger(db: Path, tmp_path: Pa
         assert "整改台账" not in report.to_html()  # a report not rendered from a history has no ledger
 
 
+@pytest.mark.zh
 def test_every_area_enters_the_ledger_with_the_wenshan_pack(tmp_path: Path) -> None:
     """Under the Wenshan pack a veto (illegal school choice in 2025 only) and a progress target (new primary
     places 2,000 → 6,000 → 11,460 of 11,460) enter the ledger too, and the target is drawn year by year."""
@@ -584,6 +585,10 @@ def test_every_area_enters_the_ledger_with_the_wenshan_pack(tmp_path: Path) -> N
         (2026, 11460, 11460),
     ]
     assert series.status == "pass"
+    from qbalance._report.ledger_view import render_trends_text
+
+    row = next(line for line in render_trends_text(trends).splitlines() if line.startswith("新增小学学位11460个"))
+    assert row.split()[1:] == ["2,000", "(未达标)", "6,000", "(未达标)", "11,460", "(达标)", "11,460", "达标"]
 
 
 # -- the schema migration -------------------------------------------------------------------------------------------
@@ -603,3 +608,31 @@ def test_a_version_2_database_is_migrated(stored: Path, tmp_path: Path) -> None:
         assert h.opened_at_version == 2 and h.schema_version == schema.SCHEMA_VERSION == 3
         assert h.years(CODE) == [2024, 2025, 2026]
         assert {e.seq: _key(e) for e in h.ledger(CODE).entries} == ENTRIES
+
+
+def test_read_only_database_shows_the_ledger_without_writing(db: Path) -> None:
+    with History(db) as h:
+        h.ledger(CODE)  # numbered once
+    before = db.read_bytes()
+    with History(db, readonly=True) as h:
+        ledger = h.ledger(CODE, as_of="2026-06-01")
+    assert {e.seq: _key(e) for e in ledger.entries} == ENTRIES and db.read_bytes() == before
+
+
+def test_the_english_workbook_imports_too(db: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "ledger.xlsx"
+    with History(db) as h:
+        h.export_ledger(book, CODE, lang="en")
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["Problems", "Ledger", "Notes"]
+    ws = wb["Ledger"]
+    col = {c.value: c.column for c in ws[1]}
+    ws.cell(row=2, column=col["responsible unit"]).value = "Education Bureau"
+    ws.cell(row=2, column=col["deadline"]).value = "2027/1/5"
+    wb.save(book)
+    with History(db) as h:
+        done = h.import_ledger(book)
+        first = h.ledger(CODE).entry(int(ws.cell(row=2, column=col["No."]).value))
+    assert done.sheet == "Ledger" and len(done.changed) == 1
+    assert (first.responsible, first.deadline) == ("Education Bureau", dt.date(2027, 1, 5))

@@ -17,7 +17,7 @@ from .html_markup import esc, html_table, status_span
 from .html_trend_charts import cv_trend_chart, target_trend_chart
 from .labels import category, sep, status_word, verdict_word
 from .ledger_model import CvSeries, LedgerData, SeriesPoint, TrendsData
-from .ledger_view import change_line, entry_cells, ledger_word, status_text
+from .ledger_view import change_line, entry_cells, ledger_word, status_text, target_amount
 
 __all__ = ["ledger_section", "trends_section"]
 
@@ -117,19 +117,25 @@ def _cv_table(series: Sequence[CvSeries], years: Sequence[int], lang: str) -> st
 
 def _target_table(trends: TrendsData, years: Sequence[int], lang: str) -> str:
     """Each target's value by year (with its status that year) and the target."""
-    heads = [ledger_word("trends.col.target_item", lang), *map(str, years), ledger_word("trends.col.target", lang)]
+    heads = [
+        ledger_word("trends.col.target_item", lang),
+        *map(str, years),
+        ledger_word("trends.col.target", lang),
+        ledger_word("trends.col.status", lang),
+    ]
     rows = []
     for t in trends.targets:
         by_year = {p.year: p for p in t.points}
         cells = []
         for y in years:
             p = by_year.get(y)
-            if p is None:
+            if p is None or p.value is None:
                 cells.append("—")
                 continue
-            value = fmt_num(p.value) if p.value is not None else "—"
+            value = target_amount(p.value)
             cells.append(esc(value) + (" " + status_span(p.result, status_word(p.result, lang)) if p.result else ""))
-        rows.append([esc(t.label.text(lang)), *cells, esc(fmt_num(t.points[-1].bound))])
+        status = status_span(t.status, status_word(t.status, lang)) if t.status else "—"
+        rows.append([esc(t.label.text(lang)), *cells, esc(target_amount(t.points[-1].bound)), status])
     return html_table(heads, rows, numeric=set(range(1, len(years) + 2)))
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "render_ledger_text",
     "render_trends_text",
     "status_text",
+    "target_amount",
 ]
 
 COLUMNS: Final = (
@@ -191,12 +192,18 @@ def render_trends_text(trends: TrendsData, lang: str = "zh") -> str:
     out += _table(heads, rows, right=set(range(2, 4 + len(years))))
     if trends.targets:
         out += ["", f"## {ledger_word('trends.targets', lang)}"]
-        heads = [ledger_word("trends.col.target_item", lang), *map(str, years), ledger_word("trends.col.target", lang)]
+        heads = [
+            ledger_word("trends.col.target_item", lang),
+            *map(str, years),
+            ledger_word("trends.col.target", lang),
+            ledger_word("trends.col.status", lang),
+        ]
         rows = []
         for t in trends.targets:
             by_year = {p.year: p for p in t.points}
             cells = [_target_cell(by_year.get(y), lang) for y in years]
-            rows.append([t.label.text(lang), *cells, fmt_num(t.points[-1].bound)])
+            status = status_word(t.status, lang) if t.status else "—"
+            rows.append([t.label.text(lang), *cells, target_amount(t.points[-1].bound), status])
         out += _table(heads, rows, right=set(range(1, 2 + len(years))))
     out += _changes_text(trends, lang)
     return terminal_safe("\n".join(out).rstrip() + "\n")
@@ -209,10 +216,18 @@ def _mark(p: Any) -> str:
     return f"{p.value:.4f}" + ("*" if p.result == "fail" else "")
 
 
-def _target_cell(p: Any, lang: str) -> str:
-    if p is None:
+def target_amount(v: float | None) -> str:
+    """A target or a value towards it: whole numbers without decimals (16, 11,460), others with two."""
+    if v is None:
         return "—"
-    value = fmt_num(p.value) if p.value is not None else "—"
+    return f"{v:,.0f}" if float(v).is_integer() else fmt_num(v)
+
+
+def _target_cell(p: Any, lang: str) -> str:
+    """A target's value of one year with its status that year; a dash alone when the year has no value."""
+    if p is None or p.value is None:
+        return "—"
+    value = target_amount(p.value)
     return f"{value} ({status_word(p.result, lang)})" if p.result else value
 
 

@@ -474,24 +474,24 @@ def _v1_database(path: Path, report: Report, county: qbalance.County) -> None:
 
 
 def test_a_version_1_database_is_migrated(tmp_path: Path, files: dict[int, Path], expected: dict[int, Report]) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
     path = tmp_path / "v1.sqlite"
     _v1_database(path, expected[2024], qbalance.load_county(files[2024]))
     with pytest.raises(HistoryError, match="needs migrating"):
         History(path, readonly=True)
     with History(path) as h:
-        assert h.opened_at_version == 1 and h.schema_version == 2
+        assert h.opened_at_version == 1 and h.schema_version == 3
         assert [(c.pack_id, c.sha256) for c in h.chain(1)] == [
             (p.id, p.sha256) for p in expected[2024].provenance.chain
         ]
         assert h.report(CODE, 2024) == expected[2024] and h.records()[0].note == "written by version 1"
-        h.add(files[2025])  # and it is a version-2 database like any other
+        h.add(files[2025])  # and it is a version-3 database like any other
     conn = sqlite3.connect(path)
     versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
     conn.close()
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
     with History(path, readonly=True) as h:
-        assert h.opened_at_version == 2 and h.years(CODE) == [2024, 2025]
+        assert h.opened_at_version == 3 and h.years(CODE) == [2024, 2025]
 
 
 def test_a_failed_migration_leaves_version_1(
@@ -512,11 +512,11 @@ def test_a_failed_migration_leaves_version_1(
 
 def test_a_newer_database_is_refused_unchanged(db: Path, run: Cli) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("INSERT INTO schema_version VALUES (3, '2030-01-01T00:00:00Z', '9.0.0')")
+    conn.execute("INSERT INTO schema_version VALUES (4, '2030-01-01T00:00:00Z', '9.0.0')")
     conn.close()
     before = _digest(db)
     code, _, err = run("history", "list", "--db", db, "--lang", "en")
-    assert code == 2 and "written by a newer qbalance (schema version 3; this one knows up to 2)" in err
+    assert code == 2 and "written by a newer qbalance (schema version 4; this one knows up to 3)" in err
     with pytest.raises(HistoryError, match="newer"):
         History(db)
     assert _digest(db) == before

@@ -23,8 +23,10 @@ _EXPORTS: dict[str, str] = {
     "Comparison": "._report.compare",
     "County": "._data.models",
     "Facilities": "._data.models",
-    "History": "._workflow.history",
+    "History": "._workflow.history.store",
+    "HistoryError": "._workflow.history.database",
     "InputError": "._base.errors",
+    "LedgerData": "._report.ledger_model",
     "MoveStudents": "._workflow.scenario",
     "OpenSchool": "._workflow.scenario",
     "PackError": "._base.errors",
@@ -39,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "SplitSchool": "._workflow.scenario",
     "Standard": "._api.standard",
     "TeacherCounts": "._data.models",
+    "TrendsData": "._report.ledger_model",
     "UnitError": "._base.errors",
     "aggregate_roster": "._data.roster",
     "apply_scenario": "._workflow.scenario",
@@ -65,7 +68,9 @@ __all__ = [
     "County",
     "Facilities",
     "History",
+    "HistoryError",
     "InputError",
+    "LedgerData",
     "MoveStudents",
     "OpenSchool",
     "PackError",
@@ -80,6 +85,7 @@ __all__ = [
     "SplitSchool",
     "Standard",
     "TeacherCounts",
+    "TrendsData",
     "UnitError",
     "__version__",
     "aggregate_roster",
@@ -123,10 +129,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._data.workbook import read_workbook
     from ._kernels.numeric import weighted_cv
     from ._report.compare import Comparison, compare_reports
+    from ._report.ledger_model import LedgerData, TrendsData
     from ._report.plan import Plan
     from ._report.report import Report
     from ._units.registry import ureg
-    from ._workflow.history import History
+    from ._workflow.history.database import HistoryError
+    from ._workflow.history.store import History
     from ._workflow.looking_back import evaluate
     from ._workflow.plan import plan
     from ._workflow.scenario import (

@@ -39,6 +39,7 @@ from .._workflow.history import (
     Record,
     resolve_db_path,
 )
+from .ledger_command import add_ledger_commands
 
 __all__ = ["add_history_command"]
 
@@ -60,6 +61,7 @@ def add_history_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     _add_list(hsub, common)
     _add_show(hsub, common)
     _add_export(hsub, common)
+    add_ledger_commands(hsub, common)
 
 
 def _add_add(hsub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:

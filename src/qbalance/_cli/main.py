@@ -34,6 +34,7 @@ from .batch import add_batch_options
 from .check_command import add_check_command
 from .history_command import add_history_command
 from .lang import LANG_ENV, Parser, chosen_language, env_language
+from .progress_command import add_progress_command
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -379,6 +380,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         _add_standards(sub, lang)
         add_check_command(sub)
         add_history_command(sub)
+        add_progress_command(sub)
         _add_schema(sub, lang)
         _add_test(sub, lang)
     return parser

@@ -711,6 +711,8 @@ def _check_cites(pack: Pack, col: _Collector) -> None:
             check(("items", name, "milestones", j), milestone.cite)
     for name, area in pack.areas.items():
         check(("areas", name), area.cite)
+    for name, rule in pack.eligibility.items():
+        check(("eligibility", name), rule.cite)
     for sid, scope in pack.scopes.items():
         for eid, exc in scope.exclude.items():
             check(("scopes", sid, "exclude", eid), exc.cite)

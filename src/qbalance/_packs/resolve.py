@@ -38,7 +38,18 @@ def canonical_hash(doc: Any) -> str:
 MAX_CHAIN = 8
 MAX_INCLUDES = 50
 MAX_CHANGES = 500
-RULE_BLOCKS = ("sources", "scales", "parameters", "inputs", "derived", "indicators", "scopes", "areas", "items")
+RULE_BLOCKS = (
+    "sources",
+    "scales",
+    "parameters",
+    "inputs",
+    "derived",
+    "indicators",
+    "scopes",
+    "areas",
+    "items",
+    "eligibility",
+)
 SINGLE_BLOCKS = ("apportionment", "sections", "roster", "survey")
 META_KEYS = (
     "format",

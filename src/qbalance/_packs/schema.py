@@ -546,6 +546,40 @@ class Roster(BaseModel):
         return value
 
 
+ReviewStage = Literal["self", "city", "prefecture", "province", "national"]
+"""The stages of review a county goes through (自评, 市级, 州级复评, 省级, 国家认定)."""
+
+
+class EligibilityRule(BaseModel):
+    """A condition a county must meet before it applies for a stage of review, checked against the history's review
+    records and stored years (``qbalance history review check``).
+
+    ``kind``: ``verdict_pass`` — the latest stored year's evaluation passes; ``stage_passed`` — a review of stage
+    ``after`` is recorded as passed; ``years_since_stage`` — a review of stage ``after`` (``basic_balance`` for the
+    earlier national certification of basic balance) passed at least ``years`` full years before the date checked.
+    """
+
+    model_config = _CFG
+    stage: ReviewStage
+    kind: Literal["verdict_pass", "stage_passed", "years_since_stage"]
+    after: Literal["basic_balance", "self", "city", "prefecture", "province", "national"] | None = None
+    years: Annotated[int, Field(ge=1, le=50)] | None = None
+    label: Label
+    cite: Cite
+    """Required: a condition for applying comes from a document, quoted."""
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> EligibilityRule:
+        if self.kind == "verdict_pass" and (self.after is not None or self.years is not None):
+            raise ValueError("kind verdict_pass takes neither 'after' nor 'years'")
+        if self.kind != "verdict_pass" and self.after is None:
+            raise ValueError(f"kind {self.kind} needs 'after': the stage that must have passed")
+        if (self.kind == "years_since_stage") != (self.years is not None):
+            raise ValueError("'years' is given with kind years_since_stage, and only with it")
+        return self
+
+
 class Pack(BaseModel):
     """A complete (resolved) rule pack, or an overlay before resolution."""
 
@@ -574,6 +608,8 @@ class Pack(BaseModel):
     survey: Survey | None = None
     areas: dict[Id, Area] = Field(default_factory=dict)
     items: dict[Id, Item] = Field(default_factory=dict)
+    eligibility: dict[Id, EligibilityRule] = Field(default_factory=dict)
+    """Conditions for applying to a stage of review (e.g. years since basic-balance certification), each cited."""
     changes: list[Change] = Field(default_factory=list, max_length=500)
     tests: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=200)
 

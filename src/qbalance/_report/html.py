@@ -42,13 +42,16 @@ from .frames import (
     problem_records,
 )
 from .html_charts import chart_legend, cv_chart, value_chart
+from .html_ledger import ledger_section, trends_section
 from .html_markup import esc, html_table, status_span
 from .html_todo import todo_section
 from .labels import category, date_text, sep, status_word, verdict_word, word
+from .ledger_view import ledger_word
 from .model import CvOut, IndicatorOut, ReportData
 from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .ledger_model import LedgerData, TrendsData
     from .plan_model import PlanData
 
 __all__ = ["render_html"]
@@ -111,14 +114,25 @@ footer { margin-top: 2em; color: var(--muted); font-size: 0.8em; word-break: bre
 
 
 def render_html(
-    report: ReportData, lang: str = "zh", plan: PlanData | None = None, *, date: dt.date | None = None
+    report: ReportData,
+    lang: str = "zh",
+    plan: PlanData | None = None,
+    *,
+    date: dt.date | None = None,
+    ledger: LedgerData | None = None,
+    trends: TrendsData | None = None,
 ) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG, no scripts, no network): the verdict, what
-    needs fixing, then the details. ``date`` is the report's date shown under the verdict (default: today)."""
+    needs fixing, then the details. ``date`` is the report's date shown under the verdict (default: today). When
+    the report comes from a history, ``trends`` adds the 历年变化 section and ``ledger`` the 整改台账 section."""
     check_plan(report, plan)
     pack = report.provenance.pack
     title = f"{report.county.name} — {pack.title.text(lang)} {word('title', lang)}"
     sections = _sections(report, lang, plan)
+    if trends is not None:
+        sections.append(("trends", ledger_word("html.section_trends", lang), trends_section(trends, lang)))
+    if ledger is not None:
+        sections.append(("ledger", ledger_word("html.section_ledger", lang), ledger_section(ledger, lang)))
     nav = "<nav><ul>" + "".join(f'<li><a href="#{a}">{esc(h)}</a></li>' for a, h, _ in sections) + "</ul></nav>"
     body = "\n".join(f'<section id="{a}"><h2>{esc(h)}</h2>{content}</section>' for a, h, content in sections)
     return (

@@ -9,6 +9,7 @@ from os import PathLike
 from typing import Any, BinaryIO, Literal, overload
 
 from .._base.messages import current_language
+from .ledger_model import LedgerData, TrendsData
 from .model import ReportData
 from .plan import Plan
 
@@ -36,12 +37,21 @@ class Report(ReportData):
 
         return render_markdown(self, lang, plan, date=date)
 
-    def to_html(self, lang: str = "zh", plan: Plan | None = None, *, date: dt.date | None = None) -> str:
+    def to_html(
+        self,
+        lang: str = "zh",
+        plan: Plan | None = None,
+        *,
+        date: dt.date | None = None,
+        ledger: LedgerData | None = None,
+        trends: TrendsData | None = None,
+    ) -> str:
         """One self-contained HTML page (no network needed): the verdict and 需整改事项 first, then the details,
-        with SVG charts of every indicator and CV. ``date``: the report's date (default today)."""
+        with SVG charts of every indicator and CV. ``date``: the report's date (default today). ``trends`` and
+        ``ledger`` (from a history: ``History.trends``, ``History.ledger``) add the 历年变化 and 整改台账 sections."""
         from .html import render_html
 
-        return render_html(self, lang, plan, date=date)
+        return render_html(self, lang, plan, date=date, ledger=ledger, trends=trends)
 
     def to_excel(
         self,

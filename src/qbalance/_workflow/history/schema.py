@@ -27,6 +27,12 @@ origin)`` (position 0 is the base of the ``extends`` chain, the last is the pack
 a version-1 database from their reports' provenance, so the years evaluated under a given base pack are found
 without reading reports.
 
+Version 3 — the rectification ledger and the reviews: ``ledger_entries`` (one problem of one county — item, school,
+section, indicator — with its number, what the county office wrote for it and the plan's proposal, and a snapshot of
+what the stored years say of it), ``ledger_years`` (what each stored year says of an entry: fail, pass or
+undecided, with that year's finding) and ``reviews`` (the staged reviews of a county: stage, date, outcome, the
+record whose report each used). Nothing is filled in: the ledger is built from the stored reports when asked for.
+
 The objects of the schema (tables and indexes with their exact SQL) are checked every time a database is opened;
 a trigger anywhere, or a table of ours whose definition differs, means the file was not written by qbalance and it
 is refused.
@@ -105,6 +111,58 @@ _V2: Final = (
     "CREATE INDEX record_packs_pack ON record_packs (pack_id, version)",
 )
 
+_V3: Final = (
+    """CREATE TABLE ledger_entries (
+    id INTEGER PRIMARY KEY,
+    county_code TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    item TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    section TEXT NOT NULL,
+    indicator TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('school', 'cv', 'composite', 'county')),
+    school_name TEXT,
+    finding_zh TEXT,
+    finding_en TEXT,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'reopened')),
+    opened INTEGER NOT NULL,
+    closed INTEGER,
+    last_failed INTEGER NOT NULL,
+    proposed_zh TEXT,
+    proposed_en TEXT,
+    proposed_record INTEGER REFERENCES records (id),
+    proposed_year INTEGER,
+    action TEXT,
+    responsible TEXT,
+    deadline TEXT,
+    note TEXT,
+    updated_at TEXT NOT NULL
+)""",
+    "CREATE UNIQUE INDEX ledger_entries_key ON ledger_entries (county_code, item, school_id, section, indicator)",
+    "CREATE UNIQUE INDEX ledger_entries_seq ON ledger_entries (county_code, seq)",
+    """CREATE TABLE ledger_years (
+    entry_id INTEGER NOT NULL REFERENCES ledger_entries (id),
+    year INTEGER NOT NULL,
+    record_id INTEGER NOT NULL REFERENCES records (id),
+    result TEXT NOT NULL CHECK (result IN ('fail', 'pass', 'undecided')),
+    finding_zh TEXT,
+    finding_en TEXT,
+    PRIMARY KEY (entry_id, year)
+)""",
+    """CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    county_code TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('basic_balance', 'self', 'city', 'prefecture', 'province', 'national')),
+    held_on TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'pending')),
+    record_id INTEGER REFERENCES records (id),
+    body TEXT,
+    note TEXT,
+    added_at TEXT NOT NULL
+)""",
+    "CREATE INDEX reviews_county ON reviews (county_code, held_on, id)",
+)
+
 
 def _to_v1(conn: sqlite3.Connection) -> None:
     """Version 1: the store (inputs, records, reports) and the application id in the file's header."""
@@ -124,9 +182,15 @@ def _to_v2(conn: sqlite3.Connection) -> None:
         insert_chain(conn, record_id, report.provenance.chain)
 
 
+def _to_v3(conn: sqlite3.Connection) -> None:
+    """Version 3: the rectification ledger and the reviews (empty: the ledger is built from the stored reports)."""
+    for statement in _V3:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (_to_v1, _to_v2)
+MIGRATIONS: Final[tuple[Migration, ...]] = (_to_v1, _to_v2, _to_v3)
 """``MIGRATIONS[i]`` brings a database from version ``i`` to ``i + 1``; append, never edit a released one."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

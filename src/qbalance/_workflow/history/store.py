@@ -6,7 +6,8 @@ transaction. The same data for the same year and pack is recognised and nothing 
 stored year is refused unless ``replace=True``, and the record it replaces is kept, marked superseded. The rest
 reads: the records (:meth:`~History.records`), a stored report or county (:meth:`~History.report`,
 :meth:`~History.county` — the county's data as it was evaluated, without the original file), the series of a
-county's reports (:meth:`~History.reports`) and flat tables for warehouses (:meth:`~History.export`).
+county's reports (:meth:`~History.reports`) and flat tables for warehouses (:meth:`~History.export`). The ledger,
+reviews and trends built on them are :class:`~.ledger_api.LedgerMethods`, mixed in.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..._base.text import name_problem
 from .codec import COUNTY_FORMAT, decode_county, decode_report, encode_county, encode_report
 from .database import HistoryConflict, HistoryError, connect, guard, resolve_db_path, transaction, utc_now
 from .export import Exported, export_tables
+from .ledger_api import LedgerMethods
 from .records import (
     MAX_NOTE,
     MAX_SOURCE,
@@ -107,8 +109,9 @@ def evaluate_for_history(
     return Evaluated(county, report, source, _file_sha256(data))
 
 
-class History:
-    """A history database: per county and data year, the data as read, the report, the pack and notes.
+class History(LedgerMethods):
+    """A history database: per county and data year, the data as read, the report, the pack and notes; and, from
+    them, the county's rectification ledger, its reviews and its trends (:class:`~.ledger_api.LedgerMethods`).
 
     ``path`` defaults to ``$QBALANCE_HISTORY_DB``, else ``qbalance-history.sqlite`` in the working directory.
     ``create=False`` refuses a database that does not exist yet; ``readonly=True`` opens it for reading only (and
@@ -124,6 +127,7 @@ class History:
         clock: Callable[[], str] = utc_now,
     ) -> None:
         self.path = resolve_db_path(path)
+        self.readonly = readonly
         self._clock = clock
         self._conn: sqlite3.Connection = connect(self.path, create=create, readonly=readonly)
         try:

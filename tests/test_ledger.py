@@ -562,16 +562,26 @@ def test_html_report_from_a_history_has_trends_and_ledger(db: Path, tmp_path: Pa
 @pytest.mark.zh
 def test_every_area_enters_the_ledger_with_the_wenshan_pack(tmp_path: Path) -> None:
     """Under the Wenshan pack a veto (illegal school choice in 2025 only) and a progress target (new primary
-    places 2,000 → 6,000 → 11,460 of 11,460) enter the ledger too, and the target is drawn year by year."""
+    places 2,000 → 6,000 → 11,460 of 11,460) enter the ledger too, and the target is drawn year by year with its
+    progress status.
+
+    New schools 0 → 4 → 10 of 16, deadline 2026-12-31, baseline the first stored year (2024, 0). By hand, with the
+    straight line of the pack's rule: the 2026 report is judged on 2026-12-31, when 730 of 730 days from 2024-12-31
+    have passed, so 16 are expected and 10 is behind; judged again on 2025-12-31, 365 / 730 = half the time has
+    passed, 8 are expected and 10 is on track; on 2027-01-01 the deadline has passed: overdue."""
     data = county_years()
     places = {2024: 2000, 2025: 6000, 2026: 11460}
+    schools = {2024: 0, 2025: 4, 2026: 10}
     with History(tmp_path / "h.sqlite") as h:
         for year, county in data.items():
             county["facts"]["new_places_primary"] = places[year]
+            county["facts"]["new_schools_built"] = schools[year]
             county["facts"]["illegal_school_choice"] = year == 2025
             h.add(county, year, standard="cn-yn-wenshan-2024")
         ledger = h.ledger(CODE, as_of="2026-06-01")
         trends = h.trends(CODE)
+        earlier = h.trends(CODE, as_of="2025-12-31")
+        later = h.trends(CODE, as_of=dt.date(2027, 1, 1))
     by_item = {e.item: e for e in ledger.entries}
     assert {e.area for e in ledger.entries} >= {"resource", "government", "quality", "veto", "local", "progress"}
     veto = by_item["V2_school_choice"]
@@ -584,11 +594,21 @@ def test_every_area_enters_the_ledger_with_the_wenshan_pack(tmp_path: Path) -> N
         (2025, 6000, 11460),
         (2026, 11460, 11460),
     ]
-    assert series.status == "pass"
+    assert (series.status, series.result, series.as_of) == ("met", "pass", "2026-12-31")
+    assert next(t for t in later.targets if t.item == "P2_places_primary").status == "met"  # met stays met
+    built = {
+        name: next(t for t in tr.targets if t.item == "P1_new_schools")
+        for name, tr in (("stored", trends), ("earlier", earlier), ("later", later))
+    }
+    assert (built["stored"].status, built["stored"].expected, built["stored"].as_of) == ("behind", 16, "2026-12-31")
+    assert (built["earlier"].status, built["earlier"].expected) == ("on_track", 8)
+    assert (built["later"].status, built["later"].as_of) == ("overdue", "2027-01-01")
     from qbalance._report.ledger_view import render_trends_text
 
     row = next(line for line in render_trends_text(trends).splitlines() if line.startswith("新增小学学位11460个"))
-    assert row.split()[1:] == ["2,000", "(未达标)", "6,000", "(未达标)", "11,460", "(达标)", "11,460", "达标"]
+    assert row.split()[1:] == ["2,000", "(未达标)", "6,000", "(未达标)", "11,460", "(达标)", "11,460", "已达成"]
+    row = next(line for line in render_trends_text(later).splitlines() if line.startswith("新建、改扩建"))
+    assert row.split()[-1] == "已逾期"
 
 
 # -- the schema migration -------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _progress(args: argparse.Namespace) -> int:
             raise HistoryError(msg("ledger.trends.none"))
         if args.html and len(codes) > 1:
             raise HistoryError(msg("progress.html_one_county"))
-        found = [history.trends(code) for code in codes]
+        found = [history.trends(code, as_of=args.as_of) for code in codes]
         if args.html:
             _html(history, county_or_only(history, codes[0]), Path(args.html), args)
     if args.format == "json":
@@ -74,6 +74,6 @@ def _html(history: History, county: str, path: Path, args: argparse.Namespace) -
     series = history.reports(county)
     _, report = series[-1]
     ledger = history.ledger(county, as_of=args.as_of)
-    page = report.to_html(args.lang, ledger=ledger, trends=history.trends(county), date=ledger.as_of)
+    page = report.to_html(args.lang, ledger=ledger, trends=history.trends(county, as_of=args.as_of), date=ledger.as_of)
     path.write_text(page, encoding="utf-8")
     print(terminal_safe(text("progress.wrote", path=str(path))), file=sys.stderr)

@@ -48,7 +48,14 @@ from .html_todo import todo_section
 from .labels import category, date_text, sep, status_word, verdict_word, word
 from .ledger_view import ledger_word
 from .model import CvOut, IndicatorOut, ReportData
-from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
+from .progress_view import (
+    PROGRESS_COLUMNS,
+    as_of_sentence,
+    previous_sentence,
+    progress_headers,
+    progress_records,
+    progress_status_class,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ledger_model import LedgerData, TrendsData
@@ -225,7 +232,6 @@ def _missing(report: ReportData, lang: str) -> str:
     return f"<ul>{items}</ul>"
 
 
-_PROGRESS_CLASS = {"met": "pass", "on_track": "pass", "behind": "fail", "overdue": "fail"}
 """The colour of a progress status (the status classes of the page): reached or on time green, late red."""
 
 
@@ -240,9 +246,7 @@ def _progress(report: ReportData, lang: str) -> str:
         out.append(f"<p>{esc(as_of_sentence(report, lang) or '')}</p>")
         cells = [
             [
-                status_span(_PROGRESS_CLASS.get(r["status"] or "", "not_evaluated"), r[c])
-                if c == "status_label"
-                else esc(r[c])
+                status_span(progress_status_class(r["status"]), r[c]) if c == "status_label" else esc(r[c])
                 for c in PROGRESS_COLUMNS
             ]
             for r in rows

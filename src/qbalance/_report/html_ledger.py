@@ -18,6 +18,7 @@ from .html_trend_charts import cv_trend_chart, target_trend_chart
 from .labels import category, sep, status_word, verdict_word
 from .ledger_model import CvSeries, LedgerData, SeriesPoint, TrendsData
 from .ledger_view import change_line, entry_cells, ledger_word, status_text, target_amount
+from .progress_view import progress_status_class, progress_status_word
 
 __all__ = ["ledger_section", "trends_section"]
 
@@ -134,7 +135,7 @@ def _target_table(trends: TrendsData, years: Sequence[int], lang: str) -> str:
                 continue
             value = target_amount(p.value)
             cells.append(esc(value) + (" " + status_span(p.result, status_word(p.result, lang)) if p.result else ""))
-        status = status_span(t.status, status_word(t.status, lang)) if t.status else "—"
+        status = status_span(progress_status_class(t.status), progress_status_word(t.status, lang)) if t.status else "—"
         rows.append([esc(t.label.text(lang)), *cells, esc(target_amount(t.points[-1].bound)), status])
     return html_table(heads, rows, numeric=set(range(1, len(years) + 2)))
 

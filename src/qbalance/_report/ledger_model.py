@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import LabelOut, Status, Verdict
+from .model import LabelOut, ProgressStatus, Status, Verdict
 
 __all__ = [
     "LEDGER_FORMAT",
@@ -169,11 +169,14 @@ class TargetSeries(BaseModel):
     item: str
     label: LabelOut
     points: list[SeriesPoint]
-    status: str | None = Field(
+    status: ProgressStatus | None = Field(
         default=None,
-        description="the target's status in the latest year: for now the item's result (pass/fail/not_evaluated); "
-        "the place for the progress status (met, on_track, behind, overdue, not_yet) once items carry it",
+        description="the target's progress in the latest year: met, on_track, behind, overdue or not_yet, judged on "
+        "as_of (null: the value is not known)",
     )
+    result: str | None = Field(default=None, description="the item's result in the latest year (pass/fail/…)")
+    expected: float | None = Field(default=None, description="the value expected by as_of (on track at or above it)")
+    as_of: str | None = Field(default=None, description="the date the status is judged on (ISO)")
 
 
 class SchoolChange(BaseModel):

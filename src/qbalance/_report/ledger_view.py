@@ -13,6 +13,7 @@ from .._base.text import terminal_safe
 from .frames import fmt_num
 from .labels import category, paren, sep, status_word, verdict_word
 from .ledger_model import LedgerData, LedgerEntryOut, SchoolChange, TrendsData
+from .progress_view import progress_status_word
 from .text import _table
 
 __all__ = [
@@ -202,7 +203,7 @@ def render_trends_text(trends: TrendsData, lang: str = "zh") -> str:
         for t in trends.targets:
             by_year = {p.year: p for p in t.points}
             cells = [_target_cell(by_year.get(y), lang) for y in years]
-            status = status_word(t.status, lang) if t.status else "—"
+            status = progress_status_word(t.status, lang) if t.status else "—"
             rows.append([t.label.text(lang), *cells, target_amount(t.points[-1].bound), status])
         out += _table(heads, rows, right=set(range(1, 2 + len(years))))
     out += _changes_text(trends, lang)

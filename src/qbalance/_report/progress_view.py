@@ -20,6 +20,7 @@ __all__ = [
     "previous_sentence",
     "progress_headers",
     "progress_records",
+    "progress_status_class",
     "progress_status_word",
     "tracked_items",
 ]
@@ -40,6 +41,15 @@ def _num(x: float | None) -> str:
 def progress_status_word(status: str | None, lang: str = "zh") -> str:
     """已达成, 按期推进, 进度滞后, 已逾期, 尚未达成 (or 缺数据 when the value is not known)."""
     return text(f"lookback.progress.status.{status or 'unknown'}", lang)
+
+
+_PROGRESS_CLASS = {"met": "pass", "on_track": "pass", "behind": "fail", "overdue": "fail"}
+
+
+def progress_status_class(status: str | None) -> str:
+    """The colour class of a progress status in HTML: met and on track as a pass, behind and overdue as a fail,
+    not yet (or unknown) as not evaluated."""
+    return _PROGRESS_CLASS.get(status or "", "not_evaluated")
 
 
 def progress_headers(lang: str = "zh") -> list[str]:

@@ -243,12 +243,13 @@ class LedgerMethods:
 
     # -- trends ---------------------------------------------------------------------------------------------------
 
-    def trends(self, county: str) -> TrendsData:
+    def trends(self, county: str, as_of: dt.date | str | None = None) -> TrendsData:
         """Every CV and target of the county over its stored years against its limit, and what changed since the
-        year before the last (``qbalance progress``)."""
+        year before the last (``qbalance progress``). Each target's progress status is the latest year's, judged
+        again on ``as_of`` when given, else as judged when that year was stored."""
         from .trends import build_trends
 
-        return build_trends(self._series(county))
+        return build_trends(self._series(county), None if as_of is None else _date(as_of))
 
 
 def _check_text(what: str, value: str | None, limit: int) -> None:

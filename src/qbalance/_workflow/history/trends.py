@@ -10,6 +10,7 @@ year cannot decide (data missing, the school no longer in the data) is listed as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -23,7 +24,8 @@ from ..._report.ledger_model import (
     TrendsData,
     YearOut,
 )
-from ..._report.model import ItemOut, LabelOut, ReportData
+from ..._report.model import ItemOut, LabelOut, ProgressStatus, ReportData
+from ..._report.tracking import judge as judge_progress
 from .problems import Failure, judge, problems_of
 
 if TYPE_CHECKING:
@@ -32,8 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["build_trends", "changes_between"]
 
 
-def build_trends(series: Sequence[tuple[Record, ReportData]]) -> TrendsData:
-    """The trends of one county from its stored years (current records, by year)."""
+def build_trends(series: Sequence[tuple[Record, ReportData]], as_of: dt.date | None = None) -> TrendsData:
+    """The trends of one county from its stored years (current records, by year); each target's progress status is
+    the latest year's, judged again on ``as_of`` when given (else as it was judged when that year was stored)."""
     last = series[-1][1]
     years = [
         YearOut(year=r.year, record_id=r.id, verdict=rep.verdict, pack=f"{r.pack_id} {r.pack_version}")
@@ -48,7 +51,7 @@ def build_trends(series: Sequence[tuple[Record, ReportData]]) -> TrendsData:
         county_name=last.county.name,
         years=years,
         cvs=_cv_series(series),
-        targets=_targets(series),
+        targets=_targets(series, as_of),
         changes=changes,
     )
 
@@ -84,24 +87,62 @@ def _append(
     found[key] = CvSeries(indicator=key[0], label=label, section=key[1], composite=key[2], points=points)
 
 
-def _targets(series: Sequence[tuple[Record, ReportData]]) -> list[TargetSeries]:
-    """Each progress item's value and target, year by year."""
+def _targets(series: Sequence[tuple[Record, ReportData]], as_of: dt.date | None) -> list[TargetSeries]:
+    """Each progress item's value and target, year by year, and its progress status in the latest year."""
     found: dict[str, TargetSeries] = {}
     for record, report in series:
+        tol = _tolerance(report)
         for item in report.items:
             if item.kind != "progress":
                 continue
             point = SeriesPoint(year=record.year, value=item.value, bound=item.target, result=item.status)
             have = found.get(item.id)
             points = [*(have.points if have else []), point]
-            found[item.id] = TargetSeries(item=item.id, label=item.label, points=points, status=target_status(item))
+            status, expected, day = target_status(item, as_of, tol)
+            found[item.id] = TargetSeries(
+                item=item.id,
+                label=item.label,
+                points=points,
+                status=status,
+                result=item.status,
+                expected=expected,
+                as_of=day,
+            )
     return list(found.values())
 
 
-def target_status(item: ItemOut) -> str | None:
-    """A progress item's status for the trends: its result now (the place where the progress status — met, on
-    track, behind, overdue — goes once the report's items carry it)."""
-    return item.status
+def _tolerance(report: ReportData) -> float:
+    """The pack's comparison tolerance as the stored report records it (an item's ``comparison_tolerance``
+    parameter), else the shipped packs' default, 1e-9."""
+    for item in report.items:
+        for p in item.parameters:
+            if p.name == "comparison_tolerance" and isinstance(p.value, float):
+                return p.value
+    return 1e-9
+
+
+def target_status(
+    item: ItemOut, as_of: dt.date | None, tol: float
+) -> tuple[ProgressStatus | None, float | None, str | None]:
+    """A progress item's status (met, on_track, behind, overdue, not_yet), the value expected and the date judged:
+    as stored (judged on the stored report's date), or judged again on ``as_of`` by the same rule
+    (:func:`.._report.tracking.judge`) with the item's stored road (baseline, milestones, deadline)."""
+    t = item.tracking
+    if t is None:
+        return None, None, None
+    if as_of is None or t.status is None or item.value is None or item.target is None:
+        return t.status, t.expected, t.as_of
+    b = t.baseline
+    judged = judge_progress(
+        item.value,
+        item.target,
+        as_of=as_of,
+        deadline=dt.date.fromisoformat(t.deadline.date) if t.deadline else None,
+        baseline=(b.year, b.value) if b is not None and b.year is not None and b.value is not None else None,
+        milestones=[(m.year, m.value) for m in t.milestones],
+        tol=tol,
+    )
+    return judged.status, judged.expected, as_of.isoformat()
 
 
 def changes_between(before: ReportData, after: ReportData, since: int, year: int) -> ChangesOut:

@@ -76,12 +76,14 @@ def catalogue() -> dict[str, dict[str, str]]:
     """Every message: key → ``{"zh": template, "en": template}``, from the package's ``catalogue/*.yaml``."""
     import yaml  # the catalogue is the package's own data; tests check every key and template is text
 
+    # libyaml's loader when PyYAML has it (ten times faster: the catalogue is read at every command's start)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out: dict[str, dict[str, str]] = {}
     folder = resources.files("qbalance._base").joinpath("catalogue")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=loader) or {}
         for key, pair in data.items():
             if key in out:
                 raise RuntimeError(f"message {key!r} is defined twice in the catalogue")

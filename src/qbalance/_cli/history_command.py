@@ -25,21 +25,15 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._base.messages import current_language, language, msg, text
 from .._base.text import terminal_safe
-from .._workflow.history import (
-    DEFAULT_DB_NAME,
-    ENV_DB,
-    FORMATS,
-    AddResult,
-    History,
-    HistoryError,
-    Record,
-    resolve_db_path,
-)
-from .ledger_command import add_ledger_commands
+from .._workflow.history.database import DEFAULT_DB_NAME, ENV_DB, FORMATS, HistoryError, resolve_db_path
+from .ledger_command import add_ledger_commands, open_history
+
+if TYPE_CHECKING:
+    from .._workflow.history import AddResult, Record
 
 __all__ = ["add_history_command"]
 
@@ -132,14 +126,14 @@ def _cmd_add(args: argparse.Namespace) -> int:
     db = resolve_db_path(args.db)
     check_database_file(db)  # a wrong --db is said before the county is evaluated
     if db.exists():  # the rules that look back read the previous year from the database the data go to
-        with History(db) as stored:
+        with open_history(db) as stored:
             done = evaluate_for_history(
                 args.path, standard=args.standard, as_of=args.as_of, history=stored, year=args.year
             )
     else:  # nothing is stored yet: no previous year (said so), and no empty database left behind by bad data
         empty = EmptyStore(db)
         done = evaluate_for_history(args.path, standard=args.standard, as_of=args.as_of, history=empty, year=args.year)
-    with History(db) as history:
+    with open_history(db) as history:
         result = history.store(
             done.county,
             done.report,
@@ -174,7 +168,7 @@ def _added_text(result: AddResult) -> str:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     db = resolve_db_path(args.db)
-    with History(db, create=False) as history:
+    with open_history(db, create=False) as history:
         records = history.records(args.county, include_superseded=args.all)
     if args.format == "json":
         rows = [r.model_dump(mode="json") for r in records]
@@ -239,7 +233,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     if args.id is None and (args.county is None or args.year is None):
         raise HistoryError(msg("history.show_which"))
-    with History(resolve_db_path(args.db), create=False) as history:
+    with open_history(resolve_db_path(args.db), create=False) as history:
         record = history.record_by_id(args.id) if args.id is not None else history.record(args.county, args.year)
         if record is None and args.id is not None:
             raise HistoryError(msg("history.no_record_id", id=args.id))
@@ -276,7 +270,7 @@ def _record_lines(r: Record) -> list[str]:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    with History(resolve_db_path(args.db), create=False) as history:
+    with open_history(resolve_db_path(args.db), create=False) as history:
         done = history.export(
             args.output,
             args.format,

@@ -21,16 +21,27 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._base.messages import current_language, language, msg, text
 from .._base.text import terminal_safe
-from .._workflow.history import History, HistoryError, resolve_db_path
+from .._workflow.history.database import HistoryError, resolve_db_path
+
+if TYPE_CHECKING:
+    from .._workflow.history import History
 
 __all__ = ["add_ledger_commands", "county_or_only"]
 
 EXIT_OK, EXIT_INVALID = 0, 2
 _Sub = argparse._SubParsersAction
+
+
+def open_history(path: Path, *, create: bool = True) -> History:
+    """Open a history database; the store (and the engine it evaluates with) is imported only when a command needs
+    it, so the start-up of every other command does not pay for it."""
+    from .._workflow.history import History
+
+    return History(path, create=create)
 
 
 def add_ledger_commands(hsub: _Sub[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -128,7 +139,7 @@ def _guarded(command: Callable[[argparse.Namespace, History], int]) -> Callable[
     def run(args: argparse.Namespace) -> int:
         with language(args.lang):
             try:
-                with History(resolve_db_path(args.db), create=False) as history:
+                with open_history(resolve_db_path(args.db), create=False) as history:
                     return command(args, history)
             except HistoryError as exc:
                 _say(text("history.failed", detail=exc.msg.text()), sys.stderr)

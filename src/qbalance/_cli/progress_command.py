@@ -16,11 +16,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._base.messages import current_language, language, msg, text
 from .._base.text import terminal_safe
-from .._workflow.history import DEFAULT_DB_NAME, ENV_DB, History, HistoryError, resolve_db_path
-from .ledger_command import county_or_only
+from .._workflow.history.database import DEFAULT_DB_NAME, ENV_DB, HistoryError, resolve_db_path
+from .ledger_command import county_or_only, open_history
+
+if TYPE_CHECKING:
+    from .._workflow.history import History
 
 __all__ = ["add_progress_command"]
 
@@ -52,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 def _progress(args: argparse.Namespace) -> int:
     from .._report.ledger_view import render_trends_text
 
-    with History(resolve_db_path(args.db), create=False) as history:
+    with open_history(resolve_db_path(args.db), create=False) as history:
         codes = [args.county] if args.county is not None else sorted({r.county_code for r in history.records()})
         if not codes:
             raise HistoryError(msg("ledger.trends.none"))

@@ -16,16 +16,44 @@ The modules, by job:
 * :mod:`.store` — :class:`History`: add, list, show, the stored county of a year, the series of a county's reports;
 * :mod:`.export` — flat tables (CSV, Parquet) for provincial warehouses.
 
-This ``__init__`` re-exports the names other code uses (those of ``__all__``).
+This ``__init__`` re-exports the names other code uses (those of ``__all__``). Those of :mod:`.database` are
+imported at once; the others when first used, so that the command line can name the default database and the export
+formats without importing the engine the store evaluates with (start-up time of every ``qbalance`` command).
 """
 
 from __future__ import annotations
 
-from .database import DEFAULT_DB_NAME, ENV_DB, HistoryConflict, HistoryError, resolve_db_path
-from .export import FORMATS, TABLES, Exported, export_tables
-from .records import PackLink, Record
-from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store import AddResult, History
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .database import DEFAULT_DB_NAME, ENV_DB, FORMATS, TABLES, HistoryConflict, HistoryError, resolve_db_path
+
+if TYPE_CHECKING:
+    from .export import Exported, export_tables
+    from .records import PackLink, Record
+    from .schema import MIGRATIONS, SCHEMA_VERSION
+    from .store import AddResult, History
+
+_LAZY = {
+    "Exported": ".export",
+    "export_tables": ".export",
+    "PackLink": ".records",
+    "Record": ".records",
+    "MIGRATIONS": ".schema",
+    "SCHEMA_VERSION": ".schema",
+    "AddResult": ".store",
+    "History": ".store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a re-exported name from its module when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_DB_NAME",

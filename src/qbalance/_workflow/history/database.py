@@ -19,6 +19,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
 from ..._base.errors import QbalanceError
 from ..._base.messages import Msg, msg
@@ -46,6 +47,10 @@ BUSY_TIMEOUT_S = 10.0
 """How long a writer waits for another process's transaction to finish before giving up with a clear error."""
 DEFAULT_DB_NAME = "qbalance-history.sqlite"
 ENV_DB = "QBALANCE_HISTORY_DB"
+FORMATS: Final = ("csv", "parquet")
+"""The formats of ``history export`` (:mod:`.export`)."""
+TABLES: Final = ("county_years", "school_sections")
+"""The tables ``history export`` writes (:mod:`.export`)."""
 
 
 class HistoryError(QbalanceError):

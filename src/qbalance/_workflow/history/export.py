@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ..._base.messages import msg
 from ..._base.optional import require
 from ..._base.text import spreadsheet_safe as neutralise
-from .database import HistoryError
+from .database import FORMATS, TABLES, HistoryError
 from .records import Record
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "TABLES", "Exported", "county_year_row", "export_tables", "school_section_rows"]
 
-FORMATS: Final = ("csv", "parquet")
-TABLES: Final = ("county_years", "school_sections")
 
 _RECORD_COLUMNS: Final = (
     "input_digest",

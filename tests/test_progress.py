@@ -142,6 +142,19 @@ def test_2026_met_behind_overdue_and_no_deadline(three_years: Path) -> None:
     assert p1a.status is None and report.item("P1a_primary_urban_new").status == "not_evaluated"
 
 
+def test_a_loaded_standard_is_judged_on_the_date_given(three_years: Path) -> None:
+    """A ``Standard`` already loaded, given with ``as_of``, is judged on that date (not silently on its own): the
+    same 2026 data as above, overdue on 2027-01-01. A date on which the pack is not in force (Wenshan takes effect on
+    2024-08-15) is refused, never ignored."""
+    std = qbalance.load_standard(WENSHAN)
+    assert qbalance.load_standard(std) is std
+    late = qbalance.evaluate(_year(2026, 16, 10_000), std, history=three_years, as_of="2027-01-01")
+    assert _tracking(late, "P2_places_primary").status == "overdue"
+    assert late.provenance.as_of == "2027-01-01"
+    with pytest.raises(qbalance.PackError, match="2024-06-30"):
+        qbalance.load_standard(std, as_of="2024-06-30")
+
+
 def test_without_a_history_a_stored_baseline_cannot_be_read() -> None:
     report = qbalance.evaluate(_year(2025, 5, 6_000), WENSHAN)
     p1 = _tracking(report, "P1_new_schools")

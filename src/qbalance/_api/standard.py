@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._base.errors import PackError, Problem
+from .._base.messages import msg
 from .._data.intake import Intake, read_input
 from .._data.models import County
 from .._data.previous import PreviousData
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results, evaluate_table
-from .._packs.catalogue import origin_of
+from .._packs.catalogue import find_pack, origin_of
 from .._packs.compile import CompiledPack
 from .._packs.loading import LoadedPack, load_pack, parse_as_of
 from .._packs.resolve import Resolved
@@ -45,6 +48,20 @@ class Standard:
     @property
     def id(self) -> str:
         return self.pack.id
+
+    def on(self, as_of: dt.date | None) -> Standard:
+        """This standard judged on ``as_of`` (the date progress is judged on, and the provenance's date): itself when
+        no date or its own is given; a copy when every pack of its chain is in force that day; else
+        :class:`PackError` — the version in force may be another, so load the pack again with the date."""
+        if as_of is None or as_of == self.as_of:
+            return self
+        for c in self.loaded.chain:
+            start, end = c.get("effective"), c.get("expires")
+            if (start is not None and _day(start) > as_of) or (end is not None and as_of >= _day(end)):
+                raise PackError(Problem.of(msg("packs.not_in_force", pack=str(c["id"]), date=as_of.isoformat())))
+        if self.chain[-1].origin != "path" and find_pack(self.id, as_of) != Path(self.loaded.chain[-1]["file"]):
+            raise PackError(Problem.of(msg("packs.other_version", pack=self.id, date=as_of.isoformat())))
+        return Standard(dataclasses.replace(self.loaded, as_of=as_of))
 
     @property
     def version(self) -> str:
@@ -168,6 +185,11 @@ def _pack_ref(c: dict[str, Any]) -> PackRef:
     )
 
 
+def _day(value: Any) -> dt.date:
+    """A date of a pack chain entry (a date, or ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date | str | None = None) -> Standard:
     """Load a rule pack by id (``cn-moe-2017``), ``id@version``, or path to a pack file or directory.
 
@@ -176,5 +198,5 @@ def load_standard(ref: str | Path | Standard = "cn-moe-2017", *, as_of: dt.date 
     unsafe, or conflicts with another.
     """
     if isinstance(ref, Standard):
-        return ref
+        return ref.on(parse_as_of(as_of))
     return Standard(load_pack(ref, parse_as_of(as_of)))

@@ -291,6 +291,13 @@ def test_milestones_of_a_pack(tmp_path: Path) -> None:
     t = _tracking(std.evaluate(_county(2025, 3)), "T1")  # 2025's milestone of 3 is due: 3 on track
     assert (t.status, t.expected) == ("on_track", 3) and [m.value for m in t.milestones] == [3, 10]
     assert _tracking(std.evaluate(_county(2025, 2)), "T1").status == "behind"
+    # the pack's document shows the whole road: the deadline's text, the baseline and each milestone
+    from qbalance._workflow.pack_doc import render_markdown
+
+    doc = render_markdown(std, "zh")
+    for line in ("- 基线：2024 年 0 ", "- 年度节点：2025 年底达到 3 ", "- 年度节点：2026 年底达到 10 "):
+        assert line in doc
+    assert "- 期限依据：" in doc
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from .._base.messages import Msg, msg, place, text
 from .._packs.compile import STRUCTURAL
 from .._packs.compute_rules import computation_cites, computed_from
 from .._packs.resolve import Origin
-from .._packs.schema import Cite, Label
+from .._packs.schema import Cite, Item, Label
 from .._report.markdown import md, md_block
 from .pack_doc_computed import computations_md
 
@@ -378,9 +378,27 @@ def _item_rule_md(std: Standard, iid: str, lang: str) -> list[str]:
         where = text("packdoc.rule_where", lang, where=f"`{item.where}`") if item.where else ""
         key = "packdoc.rule_every_section" if item.level == "section" else "packdoc.rule_every_school"
         return [text(key, lang, where=where, require=require)]
+    return _progress_rule_md(item, lang)
+
+
+def _progress_rule_md(item: Item, lang: str) -> list[str]:
+    """A progress item's road in words: value against target, the deadline with the text that gives it, the
+    baseline and the yearly milestones (docs/history.md §6 says how they judge on track)."""
     deadline = text("packdoc.deadline", lang, deadline=item.deadline) if item.deadline else ""
     progress = text("packdoc.progress", lang, value=f"`{item.value}`", target=item.target, unit=item.unit or "")
-    return [progress + deadline]
+    out = [progress + deadline]
+    if item.deadline_cite is not None:
+        c = item.deadline_cite
+        out.append("- " + text("packdoc.deadline_cite", lang, clause=md(c.clause or ""), quote=md(c.text or "")))
+    b = item.baseline
+    if b is not None and b.year == "first_stored":
+        out.append("- " + text("packdoc.baseline_first_stored", lang))
+    elif b is not None:
+        value = "—" if b.value is None else f"{b.value:g}"
+        out.append("- " + text("packdoc.baseline", lang, year=b.year, value=value, unit=item.unit or ""))
+    for m in item.milestones or ():
+        out.append("- " + text("packdoc.milestone", lang, year=m.year, value=f"{m.value:g}", unit=item.unit or ""))
+    return out
 
 
 def lint_standard(std: Standard) -> list[Problem]:

@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS)
     ap.add_argument("--counties", type=int, default=DEFAULT_COUNTIES)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--rows", type=int, help="about this many section rows (Parquet only), made in parts of 2M rows")
     ap.add_argument(
         "-o",
         "--output",
@@ -335,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         help="output file, .parquet or .csv (default: benchmarks/data/nation.parquet)",
     )
     args = ap.parse_args(argv)
+    if args.rows is not None:
+        path = write_large(args.rows, args.output, args.seed)
+        print(f"wrote {path}: about {args.rows:,} section rows (seed {args.seed})")
+        return 0
     cols = make_nation(args.schools, args.counties, args.seed)
     path = write_table(cols, args.output)
     n_rows = len(cols["school_id"])

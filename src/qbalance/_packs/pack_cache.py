@@ -3,11 +3,12 @@ again whenever any file it could have read has changed.
 
 The key is the pack file found for the reference and the ``as_of`` date. An entry holds the fingerprint of every
 file the pack could have read — each YAML file under the directory of every pack of its ``extends`` chain
-(fragments included): path, modification time, size and SHA-256 of the bytes (a file that is not a regular
-file, or is larger than any pack may be, is never opened: its time and size stand for it) — and the pack file each ``extends``
-reference was found at. A later load re-takes the fingerprint and re-finds each ``extends`` reference; anything
-different (an edited, added or removed file, a newer version of a base pack in the catalogue) loads the pack anew.
-The fingerprint is taken before loading, so an edit made while a pack is being loaded is never hidden.
+(fragments included): path, modification time, size and SHA-256 of the bytes; a file that is not a regular file,
+or is larger than any pack may be, is never opened, its time and size stand for it — and the pack file each
+``extends`` reference was found at. A later load re-takes the fingerprint and re-finds each ``extends`` reference;
+anything different (an edited, added or removed file, a newer version of a base pack in the catalogue) loads the
+pack anew. The pack's own directory is fingerprinted before loading too: a pack edited while it was being loaded
+is not cached.
 """
 
 from __future__ import annotations

@@ -78,17 +78,23 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
     x = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     g = np.asarray(groups, dtype=np.int64)
-    missing_rows = np.isnan(x) | np.isnan(w)
-    missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
+    missing_rows = np.isnan(x)
+    missing_rows |= np.isnan(w)
     count = np.bincount(g, minlength=n_groups).astype(np.float64)
-    xs = np.where(missing_rows, 0.0, x)
-    ws = np.where(missing_rows, 0.0, w)
+    if missing_rows.any():
+        missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
+        xs = np.where(missing_rows, 0.0, x)
+        ws = np.where(missing_rows, 0.0, w)
+    else:  # the usual case: no copies (the same numbers as zeroing nothing)
+        missing, xs, ws = np.zeros(n_groups), x, w
     wsum = np.bincount(g, weights=ws, minlength=n_groups)
     wx = np.bincount(g, weights=ws * xs, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = wx / wsum
         dev = xs - mean[g]
-        var = np.bincount(g, weights=ws * dev * dev, minlength=n_groups) / wsum
+        spread = ws * dev
+        spread *= dev  # (w·d)·d, in the order of the plain expression
+        var = np.bincount(g, weights=spread, minlength=n_groups) / wsum
         std = np.sqrt(np.maximum(var, 0.0))
         cv = std / mean
     bad = (missing > 0) | (count == 0) | ~(wsum > 0)

@@ -81,6 +81,7 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
     missing_rows = np.isnan(x)
     missing_rows |= np.isnan(w)
     count = np.bincount(g, minlength=n_groups).astype(np.float64)
+    missing: F64
     if missing_rows.any():
         missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
         xs = np.where(missing_rows, 0.0, x)

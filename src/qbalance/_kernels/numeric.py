@@ -81,13 +81,12 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
     missing_rows = np.isnan(x)
     missing_rows |= np.isnan(w)
     count = np.bincount(g, minlength=n_groups).astype(np.float64)
-    missing: F64
     if missing_rows.any():
         missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
         xs = np.where(missing_rows, 0.0, x)
         ws = np.where(missing_rows, 0.0, w)
     else:  # the usual case: no copies (the same numbers as zeroing nothing)
-        missing, xs, ws = np.zeros(n_groups), x, w
+        missing, xs, ws = np.zeros(n_groups, dtype=np.intp), x, w
     wsum = np.bincount(g, weights=ws, minlength=n_groups)
     wx = np.bincount(g, weights=ws * xs, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):

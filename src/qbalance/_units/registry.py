@@ -12,11 +12,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import pint
-
 from .._base.errors import UnitError
 from .._base.messages import Dimension, Unit, msg
 from .grammar import read_unit
+from .pint_import import pint
 
 __all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
 

@@ -490,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         if problems:
             print("DISAGREEMENT:\n  " + "\n  ".join(problems[:20]))
+        elif args.no_references:
+            print("agreement: qbalance = hand kernel on every column of both result tables (references not run)")
         else:
             print("agreement: qbalance = hand kernel on every column of both result tables; = pandas = pure Python")
         if not args.no_scale:

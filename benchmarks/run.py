@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import math
 import os
@@ -48,9 +49,9 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 sys.path.insert(0, str(HERE))
 
-import hand_kernel  # noqa: E402
-import make_nation  # noqa: E402
-import reference_python  # noqa: E402
+hand_kernel = importlib.import_module("hand_kernel")
+make_nation = importlib.import_module("make_nation")
+reference_python = importlib.import_module("reference_python")
 
 SECTIONS = ("primary", "junior")
 INDICATORS = reference_python.INDICATORS
@@ -357,9 +358,10 @@ def child(path: str, side: str, repeat: int) -> dict[str, Any]:
         import qbalance
 
         qbalance.load_standard("cn-moe-2017")
-        fn: Callable[[], Any] = lambda: qbalance_job(table)  # noqa: E731
-    else:
-        fn = lambda: hand_job(table)  # noqa: E731
+
+    def fn() -> Any:
+        return qbalance_job(table) if side == "qbalance" else hand_job(table)
+
     gc.collect()
     base = _status_kib("VmRSS")
     try:

@@ -7,6 +7,7 @@ numpy and pyarrow only) counts the same three warnings on the same table.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -22,8 +23,8 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import hand_kernel  # noqa: E402
-import make_nation  # noqa: E402
+hand_kernel = importlib.import_module("hand_kernel")
+make_nation = importlib.import_module("make_nation")
 
 
 def test_each_repeated_warning_is_one_line_with_its_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

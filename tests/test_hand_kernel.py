@@ -11,6 +11,7 @@ tolerance. No timing here: benchmarks/run.py measures.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import hand_kernel  # noqa: E402
-import make_nation  # noqa: E402
+hand_kernel = importlib.import_module("hand_kernel")
+make_nation = importlib.import_module("make_nation")
 
 
 def _nation(schools: int, counties: int, seed: int) -> Any:

@@ -184,8 +184,8 @@ def _check_names(rows: WorkingRows, probs: _Problems) -> None:
             continue
         col = rows.cols[column]
         # str() of a cell that is not text (None, NaN, a number) has no control character: one search over the
-        # whole column decides the usual case, with no loop; only a hit looks at the cells one by one
-        if not NAME_FORBIDDEN.search("\n".join(map(str, (col if starts is None else col[starts]).tolist()))):
+        # column's distinct cells decides the usual case, with no loop; only a hit looks at the cells one by one
+        if not NAME_FORBIDDEN.search("\n".join(map(str, _distinct((col if starts is None else col[starts]).tolist())))):
             continue
         positions = range(len(col)) if starts is None else starts.tolist()
         for r in positions:
@@ -193,6 +193,14 @@ def _check_names(rows: WorkingRows, probs: _Problems) -> None:
             problem = name_problem(value) if isinstance(value, str) else None
             if problem is not None:
                 probs.add(int(r), column, None, value, problem)
+
+
+def _distinct(cells: list[Any]) -> list[Any]:
+    """The distinct cells in order (a county's name repeats on every row of it); all of them if one is unhashable."""
+    try:
+        return list(dict.fromkeys(cells))
+    except TypeError:
+        return cells
 
 
 def _school_names(rows: WorkingRows) -> list[Any]:

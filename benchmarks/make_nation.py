@@ -28,13 +28,14 @@ Deterministic: the same ``--seed`` and sizes always give the same data.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_COUNTIES", "DEFAULT_SCHOOLS", "make_nation", "write_table"]
+__all__ = ["DEFAULT_COUNTIES", "DEFAULT_SCHOOLS", "make_nation", "write_large", "write_table"]
 
 DEFAULT_SCHOOLS = 200_000
 DEFAULT_COUNTIES = 2_850
@@ -107,9 +108,12 @@ COLUMNS = (
 
 
 def make_nation(
-    schools: int = DEFAULT_SCHOOLS, counties: int = DEFAULT_COUNTIES, seed: int = DEFAULT_SEED
+    schools: int = DEFAULT_SCHOOLS, counties: int = DEFAULT_COUNTIES, seed: int = DEFAULT_SEED, first_county: int = 0
 ) -> dict[str, np.ndarray]:
-    """The synthetic nation as long-format columns (numpy arrays; text columns are object arrays of str)."""
+    """The synthetic nation as long-format columns (numpy arrays; text columns are object arrays of str).
+
+    ``first_county`` numbers the counties from there (codes ``99`` + the number), so that several parts of a large
+    nation, each made with its own seed, have distinct counties and schools."""
     if counties < 1 or schools < counties:
         raise ValueError("need at least one county and at least one school per county")
     rng = np.random.default_rng(seed)
@@ -203,10 +207,14 @@ def make_nation(
     multimedia = np.rint(need[:, 3] / 100.0)
 
     # -- text columns ----------------------------------------------------------------------------------------------
-    ccode = np.array([f"99{c:04d}" for c in range(counties)], dtype=object)
-    cname = np.array([f"合成县{c:04d}" for c in range(counties)], dtype=object)
+    numbers = range(first_county, first_county + counties)
+    ccode = np.array([f"99{c:04d}" for c in numbers], dtype=object)
+    cname = np.array([f"合成县{c:04d}" for c in numbers], dtype=object)
     seq = np.arange(n) - np.repeat(np.cumsum(per_county) - per_county, per_county)
-    sid = np.array([f"99{c:04d}{s:04d}" for c, s in zip(county_of.tolist(), seq.tolist(), strict=True)], dtype=object)
+    sid = np.array(
+        [f"99{c + first_county:04d}{s:04d}" for c, s in zip(county_of.tolist(), seq.tolist(), strict=True)],
+        dtype=object,
+    )
     kind_zh = {
         "primary": "小学",
         "teaching_point": "教学点",
@@ -268,6 +276,36 @@ def write_table(cols: dict[str, np.ndarray], path: str | Path) -> Path:
     return p
 
 
+def write_large(rows: int, path: str | Path, seed: int = DEFAULT_SEED, part_rows: int = 2_000_000) -> Path:
+    """A nation of about ``rows`` section rows as Parquet, made in parts of at most ``part_rows`` rows (each part its
+    own counties and seed, schools and counties in the national proportions), so that memory stays bounded whatever
+    the size. Deterministic."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows_per_school = 230_848 / DEFAULT_SCHOOLS  # the national mix of sections
+    schools = max(1, round(rows / rows_per_school))
+    parts = max(1, math.ceil(rows / part_rows))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    writer = None
+    first_county = 0
+    try:
+        for k in range(parts):
+            n = schools // parts + (1 if k < schools % parts else 0)
+            counties = max(1, round(n * DEFAULT_COUNTIES / DEFAULT_SCHOOLS))
+            cols = make_nation(n, counties, seed + k, first_county)
+            table = pa.table({c: _arrow_column(pa, v) for c, v in cols.items()})
+            if writer is None:
+                writer = pq.ParquetWriter(p, table.schema, compression="zstd")
+            writer.write_table(table)
+            first_county += counties
+    finally:
+        if writer is not None:
+            writer.close()
+    return p
+
+
 def _arrow_column(pa: Any, values: np.ndarray) -> Any:
     if values.dtype == object:
         return pa.array(values.tolist(), type=pa.string())
@@ -290,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS)
     ap.add_argument("--counties", type=int, default=DEFAULT_COUNTIES)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--rows", type=int, help="about this many section rows (Parquet only), made in parts of 2M rows")
     ap.add_argument(
         "-o",
         "--output",
@@ -297,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         help="output file, .parquet or .csv (default: benchmarks/data/nation.parquet)",
     )
     args = ap.parse_args(argv)
+    if args.rows is not None:
+        path = write_large(args.rows, args.output, args.seed)
+        print(f"wrote {path}: about {args.rows:,} section rows (seed {args.seed})")
+        return 0
     cols = make_nation(args.schools, args.counties, args.seed)
     path = write_table(cols, args.output)
     n_rows = len(cols["school_id"])

@@ -1,92 +1,112 @@
-"""Benchmark qbalance's batch path against two independent reference implementations, and check they agree.
+"""Benchmark qbalance against its limit — the same job written by hand (``hand_kernel.py``) — in interleaved rounds.
 
     python benchmarks/make_nation.py            # once: benchmarks/data/nation.parquet (200,000 schools)
-    python benchmarks/run.py                    # times, ratios, peak memory, agreement, PASS/MISS per target
-    python benchmarks/run.py --quick            # small generated nation, for a smoke run
+    python benchmarks/run.py                    # ratios against their targets, scaling to 2M rows, agreement
+    python benchmarks/run.py --scale-max 20000000   # the scaling table up to 20M rows (generated once, ~3 min)
+    python benchmarks/run.py --quick            # a small nation and small sizes: a smoke run (the tests run it)
 
-The table is loaded once; each implementation then gets it in its natural in-memory form (not timed): qbalance the
-Arrow table (as ``evaluate_many`` accepts it), pandas a DataFrame, pure Python a list of row dicts. Timed (best of
-``--repeat``, ``time.perf_counter``):
+Every line is a ratio of medians of interleaved rounds (A, B, A, B …: both sides see the same load of a shared
+machine), printed with its target and PASS or MISS:
 
-* qbalance: ``evaluate_many(table, "cn-moe-2017")`` end to end — loading the pack, validating every cell, building
-  the engine table, evaluating every rule of the pack for every county — plus reading out the per-county and
-  per-school result tables (``counties()``, ``schools()``);
-* the pure-Python reference (``reference_python.py``) and the pandas reference (``reference_pandas.py``), which
-  implement the resource rules only.
+* engine — ``Standard.run`` on the engine table already built, against :func:`hand_kernel.kernel` (and the other
+  items' statuses) on the hand kernel's prepared arrays: the same rows, in memory, nothing read or checked;
+* end to end from an Arrow table — ``evaluate_many(table, "cn-moe-2017")`` and its result tables (``counties()``,
+  ``schools()``), against the hand kernel's rules, :func:`hand_kernel.prepare` (every check), kernel and tables;
+* CLI Parquet → Parquet — ``qbalance evaluate-batch IN -o OUT -f parquet`` against ``python hand_kernel.py IN -o
+  OUT``, each a whole new process;
+* one county — ``qbalance.evaluate(demo_path())`` per call in a warm process (an absolute target);
+* ``qbalance evaluate --demo`` as a whole process against ``python -c "import numpy"``.
 
-Agreement (exit status 1 if any): for every county, the resource area and its two items; for every county and
-section, the section verdict and each indicator's CV, county value and CV result (floats to 1e-9 relative); for
-every school section, the k-of-n result. Also timed, in fresh subprocesses (best of 5): loading and resolving every
-shipped pack, and ``qbalance evaluate --demo -f json`` including interpreter start-up.
+The pandas and pure-Python references (the resource area only) are timed as context, not judged. Agreement (exit
+status 1 if any value differs): qbalance and the hand kernel on every column of both result tables (numbers to 1e-9
+relative, 1e-12 absolute; text exactly); qbalance and both references on every value they compute.
+
+The scaling table evaluates a generated nation of 200k, 2M (and with ``--scale-max``, 20M) section rows end to end
+from an Arrow table, each size in a child process: the median time, µs per row, and the peak memory of the
+evaluation — the child's resident set high-water mark (Linux ``VmHWM``, reset through ``/proc/self/clear_refs``
+after the input is read), less its resident set before. Judged: µs per row flat within 20% from the smallest to
+the largest size, and at most 0.5 MiB per 1,000 rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
+import json
 import math
-import resource
-import shutil
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
 sys.path.insert(0, str(HERE))
 
-import make_nation  # noqa: E402
-import reference_python  # noqa: E402
+hand_kernel = importlib.import_module("hand_kernel")
+make_nation = importlib.import_module("make_nation")
+reference_python = importlib.import_module("reference_python")
 
 SECTIONS = ("primary", "junior")
 INDICATORS = reference_python.INDICATORS
 REL_TOL = 1e-9
-TARGET_END_TO_END_S = 1.0
-TARGET_SPEEDUP_VS_PYTHON = 50.0
-TARGET_PACKS_S = 0.200
-TARGET_CLI_S = 0.5
+TARGETS = {"engine": 1.5, "end_to_end": 2.0, "cli": 1.2, "county_ms": 10.0, "demo": 2.5}
+FLAT, MIB_PER_1000 = 1.20, 0.5
+SCALE_SIZES = (200_000, 2_000_000, 20_000_000)
+QUICK_SIZES = (2_000, 20_000)
 
 
-# -- running -------------------------------------------------------------------------------------------------------
+# -- timing --------------------------------------------------------------------------------------------------------
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` runs, and the result of the last run."""
-    best = math.inf
-    result = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+def interleaved(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
+    """Run every function once per round, in turn (A, B, A, B …); the wall times of each."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
 
 
-def peak_memory(fn: Callable[[], Any]) -> int:
-    """Peak bytes allocated (tracemalloc: Python objects and numpy buffers) while running ``fn`` once."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def _med(xs: list[float]) -> float:
+    return statistics.median(xs)
 
 
-def run_qbalance(table: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    import qbalance
-
-    res = qbalance.evaluate_many(table, "cn-moe-2017")
-    return res.counties(), res.schools()
+def _judge(ratio: float, target: float) -> str:
+    return "PASS" if ratio <= target else "MISS"
 
 
-def run_pandas(df: Any, rules: dict[str, Any]) -> Any:
-    import reference_pandas
+def _ratio_line(what: str, a: list[float], b: list[float], target: float, unit: float = 1e3) -> tuple[str, bool]:
+    ma, mb = _med(a), _med(b)
+    ratio = ma / mb
+    u = "ms" if unit == 1e3 else "s"
+    line = (
+        f"{_judge(ratio, target)}  {what:<44} {ma * unit:9.1f} {u} vs {mb * unit:8.1f} {u}   "
+        f"{ratio:5.2f}× (target ≤ {target:g}×)"
+    )
+    return line, ratio <= target
 
-    return reference_pandas.evaluate(df, rules)
+
+def _process(cmd: list[str]) -> Callable[[], None]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+
+    def run() -> None:
+        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+        if proc.returncode not in (0, 1, 3):
+            raise RuntimeError(f"{cmd[:4]} failed ({proc.returncode}): {proc.stderr.decode()[-800:]}")
+
+    return run
+
+
+QBALANCE_MAIN = "import sys\nfrom qbalance._cli.main import main\nsys.exit(main(sys.argv[1:]))"
 
 
 # -- agreement -----------------------------------------------------------------------------------------------------
@@ -195,178 +215,292 @@ def summary(common: dict[str, Any]) -> str:
     )
 
 
-# -- start-up timings ----------------------------------------------------------------------------------------------
-
-_PACKS_SNIPPET = """
-import time
-t0 = time.perf_counter()
-import qbalance
-from qbalance._packs.catalogue import list_packs
-import qbalance._api.standard, qbalance._report.model  # the modules load_standard needs
-t1 = time.perf_counter()
-ids = [e.id for e in list_packs()]
-for pack_id in ids:
-    qbalance.load_standard(pack_id)
-t2 = time.perf_counter()
-print(t2 - t1, t2 - t0, len(ids))
-"""
+# -- qbalance against the hand kernel --------------------------------------------------------------------------------
 
 
-def time_packs(repeat: int = 5) -> tuple[float, float, int]:
-    """Finding, loading, resolving and compiling every shipped pack in a fresh interpreter: the time after the
-    package's imports, and the time including them (interpreter start-up excluded)."""
-    best, best_total, n = math.inf, math.inf, 0
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", _PACKS_SNIPPET], capture_output=True, text=True, check=True)
-        t, total, n_text = out.stdout.split()
-        best, best_total, n = min(best, float(t)), min(best_total, float(total)), int(n_text)
-    return best, best_total, n
+def table_differences(q: dict[str, Any], h: Any) -> list[str]:
+    """Every column of qbalance's result table ``q`` that differs from the hand kernel's Arrow table ``h``: names
+    and order, lengths, text exactly, numbers to 1e-9 relative and 1e-12 absolute (summation order)."""
+    import numpy as np
+
+    out = []
+    if list(q) != h.column_names:
+        out.append(f"column names or order differ: {sorted(set(q) ^ set(h.column_names))}")
+    for name in q:
+        if name not in h.column_names:
+            continue
+        a, b = np.asarray(q[name]), np.asarray(h.column(name).to_numpy(zero_copy_only=False))
+        if a.shape != b.shape:
+            out.append(f"{name}: {a.shape[0]:,} vs {b.shape[0]:,} rows")
+        elif a.dtype.kind == "f" or b.dtype.kind == "f":
+            if not np.allclose(a.astype(float), b.astype(float), rtol=REL_TOL, atol=1e-12, equal_nan=True):
+                out.append(f"{name}: numbers differ")
+        elif a.tolist() != b.tolist():
+            out.append(f"{name}: values differ")
+    return out
 
 
-def time_cli(repeat: int = 5) -> float:
-    """``qbalance evaluate --demo -f json`` as a user runs it: a new process, interpreter start-up included."""
-    exe = Path(sys.executable).parent / "qbalance"
-    cmd = [str(exe)] if exe.exists() else [shutil.which("qbalance") or "qbalance"]
-    best = math.inf
+def hand_job(table: Any) -> Any:
+    """The hand kernel's whole job from an Arrow table: rules, prepare (every check), kernel, result tables."""
+    rules = hand_kernel.load_rules()
+    prepared = hand_kernel.prepare(table)
+    return hand_kernel.tables(prepared, hand_kernel.kernel(prepared.x, rules), rules)
+
+
+def qbalance_job(table: Any) -> Any:
+    import qbalance
+
+    res = qbalance.evaluate_many(table, "cn-moe-2017")
+    return res.counties(), res.schools()
+
+
+def measure_core(table: Any, rounds: int) -> tuple[list[str], list[str], Any]:
+    """Engine and end-to-end ratios; the disagreements of qbalance and the hand kernel; qbalance's result."""
+    import qbalance
+
+    std = qbalance.load_standard("cn-moe-2017")
+    rules = hand_kernel.load_rules()
+    res = qbalance.evaluate_many(table, std)
+    x = hand_kernel.prepare(table).x
+    gc.collect()
+    t = interleaved(
+        {
+            "qb": lambda: std.run(res.table),
+            "hand": lambda: (hand_kernel.kernel(x, rules), hand_kernel._other_items(x, rules)),
+        },
+        rounds,
+    )
+    lines = [_ratio_line("engine, same rows in memory", t["qb"], t["hand"], TARGETS["engine"])[0]]
+    t = interleaved({"qb": lambda: qbalance_job(table), "hand": lambda: hand_job(table)}, rounds)
+    lines.append(_ratio_line("end to end from an Arrow table", t["qb"], t["hand"], TARGETS["end_to_end"])[0])
+    hc, hs = hand_job(table)
+    problems = table_differences(res.counties(), hc) + table_differences(res.schools(), hs)
+    return lines, problems, res
+
+
+def measure_processes(path: Path, rounds: int) -> list[str]:
+    """The CLI on the nation, against the hand CLI; ``qbalance evaluate --demo`` against importing numpy."""
+    py = sys.executable
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cli = _process([py, "-c", QBALANCE_MAIN, "evaluate-batch", str(path), "-o", f"{tmp}/q", "-f", "parquet"])
+        hand = _process([py, str(HERE / "hand_kernel.py"), str(path), "-o", f"{tmp}/h"])
+        t = interleaved({"qb": cli, "hand": hand}, rounds)
+    lines.append(_ratio_line("CLI Parquet → Parquet (whole process)", t["qb"], t["hand"], TARGETS["cli"], 1)[0])
+    demo = _process([py, "-c", QBALANCE_MAIN, "evaluate", "--demo"])
+    t = interleaved({"qb": demo, "numpy": _process([py, "-c", "import numpy"])}, max(rounds, 5))
+    what = 'evaluate --demo vs python -c "import numpy"'
+    lines.append(_ratio_line(what, t["qb"], t["numpy"], TARGETS["demo"])[0])
+    return lines
+
+
+def measure_county(calls: int) -> str:
+    """``evaluate(path)`` of the demo county, per call, in a warm process (the median of ``calls``)."""
+    import qbalance
+
+    demo = qbalance.demo_path()
+    qbalance.evaluate(demo)
+    per = _med(interleaved({"county": lambda: qbalance.evaluate(demo)}, calls)["county"]) * 1e3
+    target = TARGETS["county_ms"]
+    what = "one county, evaluate(demo_path()) warm"
+    return f"{_judge(per, target)}  {what:<44} {per:9.1f} ms per call (target ≤ {target:g} ms)"
+
+
+def measure_references(table: Any, q_result: Any, rounds: int) -> tuple[list[str], list[str]]:
+    """The pandas and pure-Python references (the resource area only), as context; their disagreements."""
+    import reference_pandas
+
+    rules = reference_python.load_rules()
+    df = table.to_pandas()
+    rows = table.to_pylist()
+    t = interleaved(
+        {
+            "qb": lambda: qbalance_job(table),
+            "pandas": lambda: reference_pandas.evaluate(df, rules),
+            "python": lambda: reference_python.evaluate(rows, rules),
+        },
+        rounds,
+    )
+    q = _med(t["qb"])
+    lines = [
+        f"context  {name:<44} {_med(t[key]) * 1e3:9.1f} ms   qbalance end to end is {_med(t[key]) / q:5.2f}× faster"
+        for key, name in (
+            ("pandas", "pandas reference (resource area, groupby)"),
+            ("python", "pure-Python reference (resource area, rows)"),
+        )
+    ]
+    common = qbalance_common(q_result.counties(), q_result.schools())
+    pd_common = reference_pandas.to_common(reference_pandas.evaluate(df, rules))
+    py_common = reference_python.evaluate(rows, rules)
+    problems = differences(common, py_common, ("qbalance", "python")) + differences(
+        common, pd_common, ("qbalance", "pandas")
+    )
+    lines.append(summary(common))
+    return lines, problems
+
+
+# -- scaling ---------------------------------------------------------------------------------------------------------
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def child(path: str, side: str, repeat: int) -> dict[str, Any]:
+    """In a fresh process: read the table, run one side ``repeat`` times; times and the evaluation's peak memory."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read()
+    if side == "qbalance":
+        import qbalance
+
+        qbalance.load_standard("cn-moe-2017")
+
+    def fn() -> Any:
+        return qbalance_job(table) if side == "qbalance" else hand_job(table)
+
+    gc.collect()
+    base = _status_kib("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark to the current resident set
+        resettable = True
+    except OSError:
+        resettable = False
+    times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.run([*cmd, "evaluate", "--demo", "-f", "json"], capture_output=True, check=False)
-        best = min(best, time.perf_counter() - t0)
-        if proc.returncode not in (0, 1, 3):
-            raise RuntimeError(f"qbalance evaluate --demo failed ({proc.returncode}): {proc.stderr.decode()[:500]}")
-    return best
+        fn()
+        times.append(time.perf_counter() - t0)
+    peak = _status_kib("VmHWM")
+    return {"rows": table.num_rows, "times": times, "base_kib": base, "peak_kib": peak, "resettable": resettable}
 
 
-# -- main ----------------------------------------------------------------------------------------------------------
+def scale_file(rows: int, directory: Path) -> Path:
+    path = directory / f"scale-{rows}.parquet"
+    if not path.exists():
+        print(f"  (generating {path} …)", flush=True)
+        make_nation.write_large(rows, path)
+    return path
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:,.0f} MB"
+def _run_child(path: Path, side: str, repeat: int) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(path), "--side", side]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([*cmd, "--repeat", str(repeat)], capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
-def _line(ok: bool, text: str) -> str:
-    return f"{'PASS' if ok else 'MISS'}  {text}"
+def scaling(sizes: list[int], directory: Path, repeat: int) -> list[str]:
+    """The scaling table: per size, qbalance and the hand kernel each in a child process."""
+    lines = [
+        f"{'rows':>12} {'qbalance':>10} {'µs/row':>8} {'peak MiB':>9} {'MiB/1k rows':>11}   "
+        f"{'hand':>9} {'µs/row':>7} {'peak MiB':>9}"
+    ]
+    per_row: list[float] = []
+    per_k: list[float] = []
+    for rows in sizes:
+        path = scale_file(rows, directory)
+        n = repeat if rows <= 2_000_000 else 1
+        q, h = _run_child(path, "qbalance", n), _run_child(path, "hand", n)
+        if "error" in q:
+            lines.append(f"{rows:>12,} qbalance did not complete: {q['error']}")
+            per_row.append(math.inf)
+            continue
+        tq = _med(q["times"])
+        mq = (q["peak_kib"] - q["base_kib"]) / 1024
+        per_row.append(tq / q["rows"] * 1e6)
+        per_k.append(mq / q["rows"] * 1000)
+        hand = "did not complete"
+        if "error" not in h:
+            th = _med(h["times"])
+            hand = f"{th:8.2f}s {th / h['rows'] * 1e6:7.2f} {(h['peak_kib'] - h['base_kib']) / 1024:9.0f}"
+        lines.append(f"{q['rows']:>12,} {tq:9.2f}s {per_row[-1]:8.2f} {mq:9.0f} {per_k[-1]:11.3f}   {hand}")
+    if len(per_row) > 1:
+        spread = per_row[-1] / per_row[0]
+        ok = spread <= FLAT and 1 / spread <= FLAT
+        lines.append(
+            f"{'PASS' if ok else 'MISS'}  µs per row from {sizes[0]:,} to {sizes[-1]:,} rows: ×{spread:.2f} "
+            f"(target within {FLAT - 1:.0%})"
+        )
+    if per_k:
+        worst = max(per_k)
+        lines.append(
+            f"{'PASS' if worst <= MIB_PER_1000 else 'MISS'}  memory of the evaluation: at most {worst:.3f} MiB per "
+            f"1,000 rows (target ≤ {MIB_PER_1000})"
+        )
+    return lines
+
+
+# -- main ------------------------------------------------------------------------------------------------------------
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description="qbalance against the hand-written kernel, in interleaved rounds")
+    ap.add_argument("--input", default=str(HERE / "data" / "nation.parquet"), help="table from make_nation.py")
+    ap.add_argument("--quick", action="store_true", help="a small nation and small sizes: a smoke run")
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved rounds in memory (CLI: a third as many)")
+    ap.add_argument("--scale-max", type=int, default=2_000_000, help="largest size of the scaling table (rows)")
+    ap.add_argument("--no-scale", action="store_true", help="skip the scaling table")
+    ap.add_argument("--no-references", action="store_true", help="skip the pandas and pure-Python references")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--side", help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per size in the scaling table (the median)")
+    return ap.parse_args(argv)
+
+
+def _nation_path(args: argparse.Namespace, tmp: Path) -> Path:
+    if args.quick:
+        return make_nation.write_table(make_nation.make_nation(1750, 25, 3), tmp / "quick.parquet")
+    path = Path(args.input)
+    if not path.exists():
+        print(f"  (generating {path} …)", flush=True)
+        make_nation.main(["-o", str(path)])
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Benchmark qbalance.evaluate_many against pure-Python and pandas")
-    ap.add_argument("--input", default=str(HERE / "data" / "nation.parquet"), help="table from make_nation.py")
-    ap.add_argument("--schools", type=int, help="generate a nation of this many schools instead of --input")
-    ap.add_argument("--counties", type=int, help="counties of the generated nation")
-    ap.add_argument("--quick", action="store_true", help="small generated nation (5,000 schools), smoke run")
-    ap.add_argument("--repeat", type=int, default=5, help="runs per implementation; the best is reported")
-    ap.add_argument("--python-repeat", type=int, default=2, help="runs of the (slow) pure-Python reference")
-    ap.add_argument("--no-memory", action="store_true", help="skip the (slower) tracemalloc peak-memory runs")
-    ap.add_argument("--no-startup", action="store_true", help="skip the pack-loading and CLI subprocess timings")
-    args = ap.parse_args(argv)
-
-    import pyarrow as pa
+    args = _arguments(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.side, args.repeat)))
+        return 0
     import pyarrow.parquet as pq
 
-    if args.quick and args.schools is None:
-        args.schools, args.counties = 5_000, args.counties or 70
-    if args.schools is not None:
-        counties = args.counties or max(
-            1, round(args.schools * make_nation.DEFAULT_COUNTIES / make_nation.DEFAULT_SCHOOLS)
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            path = make_nation.write_table(make_nation.make_nation(args.schools, counties), Path(tmp) / "n.parquet")
-            table = pq.read_table(path)
-        source = f"generated: {args.schools:,} schools in {counties:,} counties"
-    else:
-        path = Path(args.input)
-        if not path.exists():
-            print(f"{path} not found: run  python benchmarks/make_nation.py  first (or use --quick)", file=sys.stderr)
-            return 2
-        table = pq.read_table(path)
-        source = str(path)
-    assert isinstance(table, pa.Table)
-    df = table.to_pandas()
-    rules = reference_python.load_rules()
-    codes, ids = table.column("county_code").to_pylist(), table.column("school_id").to_pylist()
-    n_schools = len(set(zip(codes, ids, strict=True)))
-    n_counties = len(set(table.column("county_code").to_pylist()))
-    print(f"input: {source} — {n_schools:,} schools, {table.num_rows:,} section rows, {n_counties:,} counties")
-
-    import qbalance
-
-    qbalance.load_standard("cn-moe-2017")  # warm the imports, as in any long-running process
-    gc.collect()
-    gc.freeze()  # the inputs are long-lived: keep the collector from re-scanning them during the timed runs
-    t_qb, (qc, qs) = best_of(lambda: run_qbalance(table), args.repeat)
-    std = qbalance.load_standard("cn-moe-2017")
-    t_core, _ = best_of(lambda: qbalance.evaluate_many(table, std), args.repeat)
-    t_pd, pd_out = best_of(lambda: run_pandas(df, rules), args.repeat)
-    t_rows, rows = best_of(table.to_pylist, args.python_repeat)  # what pure Python needs first: rows from the table
-    gc.collect()
-    gc.freeze()
-    t_py, py_out = best_of(lambda: reference_python.evaluate(rows, rules), args.python_repeat)
-
-    print()
-    print(
-        f"qbalance.evaluate_many, end to end     {t_qb * 1e3:9.1f} ms   (pack loaded beforehand: {t_core * 1e3:.1f} ms)"
-    )
-    print(f"pandas reference (groupby)             {t_pd * 1e3:9.1f} ms   qbalance is {t_pd / t_qb:5.1f}× faster")
-    print(f"pure-Python reference (dicts, loops)   {t_py * 1e3:9.1f} ms   qbalance is {t_py / t_qb:5.1f}× faster")
-    print(
-        f"  … with the table turned into rows     {(t_py + t_rows) * 1e3:9.1f} ms   qbalance is "
-        f"{(t_py + t_rows) / t_qb:5.1f}× faster (same input as qbalance)"
-    )
-
-    if not args.no_memory:
-        m_qb = peak_memory(lambda: run_qbalance(table))
-        m_pd = peak_memory(lambda: run_pandas(df, rules))
-        m_py = peak_memory(lambda: reference_python.evaluate(rows, rules))
-        print(f"peak memory allocated (tracemalloc): qbalance {_mb(m_qb)}, pandas {_mb(m_pd)}, pure Python {_mb(m_py)}")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    print(f"peak resident set of this process (all three, inputs included): {_mb(rss)}")
-
-    import reference_pandas
-
-    q_common = qbalance_common(qc, qs)
-    pd_common = reference_pandas.to_common(pd_out)
-    print()
-    print(summary(q_common))
-    problems = differences(q_common, py_out, ("qbalance", "python")) + differences(
-        q_common, pd_common, ("qbalance", "pandas")
-    )
-    n_checks = len(q_common["counties"]) * 3 + len(q_common["sections"]) * (1 + 3 * len(INDICATORS))
-    n_checks += len(q_common["rows"])
-    if problems:
-        print("DISAGREEMENT:")
-        for p in problems:
-            print("  " + p)
-    else:
-        print(f"agreement: qbalance = pure Python = pandas on all {n_checks:,} compared values")
-
-    print()
-    results = [
-        _line(
-            t_qb <= TARGET_END_TO_END_S, f"end to end, {n_schools:,} schools ≤ {TARGET_END_TO_END_S:g} s: {t_qb:.3f} s"
-        ),
-        _line(
-            t_py / t_qb >= TARGET_SPEEDUP_VS_PYTHON,
-            f"≥ {TARGET_SPEEDUP_VS_PYTHON:g}× faster than pure Python: {t_py / t_qb:.1f}×",
-        ),
-    ]
-    if not args.no_startup:
-        t_packs, t_packs_imports, n_packs = time_packs()
-        t_cli = time_cli()
-        results.append(
-            _line(
-                t_packs <= TARGET_PACKS_S,
-                f"load + resolve all {n_packs} shipped packs ≤ {TARGET_PACKS_S * 1e3:g} ms: {t_packs * 1e3:.0f} ms "
-                f"(with the package's imports in a fresh interpreter: {t_packs_imports * 1e3:.0f} ms)",
-            )
-        )
-        results.append(
-            _line(t_cli <= TARGET_CLI_S, f"qbalance evaluate --demo -f json ≤ {TARGET_CLI_S:g} s: {t_cli:.3f} s")
-        )
-    results.append(_line(not problems, "all three implementations agree"))
-    if args.schools is not None and args.schools < make_nation.DEFAULT_SCHOOLS:
-        results.append("note: not the national size; the time targets are for 200,000 schools")
-    for line in results:
-        print(line)
+    rounds = 2 if args.quick else args.rounds
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        path = _nation_path(args, tmp)
+        table = pq.ParquetFile(path).read()
+        n_counties = len(set(table.column("county_code").to_pylist()))
+        print(f"input: {path} — {table.num_rows:,} section rows, {n_counties:,} counties")
+        print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"ratios: medians of {rounds} interleaved rounds (qbalance, hand kernel, qbalance, …)\n")
+        lines, problems, res = measure_core(table, rounds)
+        lines += measure_processes(path, max(1, rounds // 3))
+        lines.append(measure_county(5 if args.quick else 50))
+        for line in lines:
+            print(line, flush=True)
+        if not args.no_references:
+            ref_lines, ref_problems = measure_references(table, res, 1 if args.quick else 3)
+            problems += ref_problems
+            print("\n".join(ref_lines))
+        print()
+        if problems:
+            print("DISAGREEMENT:\n  " + "\n  ".join(problems[:20]))
+        elif args.no_references:
+            print("agreement: qbalance = hand kernel on every column of both result tables (references not run)")
+        else:
+            print("agreement: qbalance = hand kernel on every column of both result tables; = pandas = pure Python")
+        if not args.no_scale:
+            sizes = list(QUICK_SIZES) if args.quick else [s for s in SCALE_SIZES if s <= args.scale_max]
+            directory = tmp if args.quick else HERE / "data"
+            print("\nscaling (end to end from an Arrow table, child process per size; memory: VmHWM − VmRSS)")
+            print("\n".join(scaling(sizes, directory, 1 if args.quick else args.repeat)))
     return 1 if problems else 0
 
 

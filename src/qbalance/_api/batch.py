@@ -185,7 +185,9 @@ class BatchResult:
 
                 pa = require("pyarrow", "arrow")
                 pq = require("pyarrow.parquet", "arrow")
-                pq.write_table(pa.table({k: list(v) if v.dtype == object else v for k, v in cols.items()}), path)
+                # text columns straight from their object arrays (the types Arrow infers from a list of the same
+                # values), no Python list in between
+                pq.write_table(pa.table({k: pa.array(v) if v.dtype == object else v for k, v in cols.items()}), path)
             else:
                 _write_csv(path, cols, spreadsheet_safe)
             written.append(path)

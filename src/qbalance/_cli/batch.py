@@ -26,6 +26,7 @@ from typing import Any
 
 from .._base.errors import QbalanceError, _ProblemsError
 from .._base.messages import language, text
+from .batch_warnings import print_warnings
 
 __all__ = ["add_batch_options", "batch_command", "run_batch"]
 
@@ -136,10 +137,7 @@ def _summary(result: Any, written: list[Path], problems: Path) -> int:
         print(text("batch.summary_skipped", n_skipped=f"{n_skipped:,}", problems=problems, **counts))
     else:
         print(text("batch.summary", **counts))
-    for w in result.table.warnings[:_MAX_PRINTED]:
-        _say("batch.warning", detail=w.render())
-    if len(result.table.warnings) > _MAX_PRINTED:
-        _say("batch.warning_more", n=len(result.table.warnings) - _MAX_PRINTED)
+    print_warnings(result.table.warnings, _MAX_PRINTED)
     if n_fail:
         return EXIT_FAIL
     return EXIT_INCOMPLETE if n_incomplete else EXIT_PASS

@@ -274,5 +274,7 @@ def read_table_file(path: Path) -> Any:
         from .._base.optional import require
 
         pq = require("pyarrow.parquet", "arrow")
-        return pq.read_table(path)
+        if path.is_dir():  # a directory of parts (as Dask and Spark write them): the dataset reader
+            return pq.read_table(path)
+        return pq.ParquetFile(path).read()  # one file: without the dataset layer (and the pandas import it makes)
     raise InputError(Problem.of(msg("columns.unknown_format", suffix=path.suffix), source=str(path)))

@@ -14,7 +14,6 @@ This module assembles the table and its warnings; the work is done by :mod:`.col
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -184,15 +183,24 @@ def _check_names(rows: WorkingRows, probs: _Problems) -> None:
         if column not in rows.cols:
             continue
         col = rows.cols[column]
-        texts = [v for v in (col if starts is None else col[starts]).tolist() if isinstance(v, str)]
-        if not NAME_FORBIDDEN.search("\n".join(texts)):
-            continue  # the usual case: one search over the column, no loop
+        # str() of a cell that is not text (None, NaN, a number) has no control character: one search over the
+        # column's distinct cells decides the usual case, with no loop; only a hit looks at the cells one by one
+        if not NAME_FORBIDDEN.search("\n".join(map(str, _distinct((col if starts is None else col[starts]).tolist())))):
+            continue
         positions = range(len(col)) if starts is None else starts.tolist()
         for r in positions:
             value = col[r]
             problem = name_problem(value) if isinstance(value, str) else None
             if problem is not None:
                 probs.add(int(r), column, None, value, problem)
+
+
+def _distinct(cells: list[Any]) -> list[Any]:
+    """The distinct cells in order (a county's name repeats on every row of it); all of them if one is unhashable."""
+    try:
+        return list(dict.fromkeys(cells))
+    except TypeError:
+        return cells
 
 
 def _school_names(rows: WorkingRows) -> list[Any]:
@@ -256,24 +264,37 @@ def _section_warnings(
     sec_names = np.array(ALL_SECTIONS, dtype=object)[rows.sec_code_i[section_rows]]
     # one message for all: a warning is the same problem at another place (thousands of them in a nation)
     no_students = Problem.of(msg("data.section_no_students"), source=source, value=0)
+    at = np.flatnonzero(section_cols["students"] == 0)
     warnings = [
-        _at_section(no_students, "students", sec_ids[i], sec_names[i], int(sec_county[i]))
-        for i in np.flatnonzero(section_cols["students"] == 0)
+        _at_section(no_students, "students", sid, sec, county)
+        for sid, sec, county in zip(sec_ids[at].tolist(), sec_names[at].tolist(), sec_county[at].tolist(), strict=True)
     ]
     warnings += _senior_data_warnings(rows, inputs, source)
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
         no_teachers = Problem.of(msg("data.section_no_teachers"), source=source, value=0)
+        at = np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0))
         warnings += [
-            _at_section(no_teachers, "teachers.full_time", sec_ids[i], sec_names[i], int(sec_county[i]))
-            for i in np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0))
+            _at_section(no_teachers, "teachers.full_time", sid, sec, county)
+            for sid, sec, county in zip(
+                sec_ids[at].tolist(), sec_names[at].tolist(), sec_county[at].tolist(), strict=True
+            )
         ]
     return warnings
 
 
+def _placed(base: Problem, **where: Any) -> Problem:
+    """``base`` at another place — what :func:`dataclasses.replace` gives, without its per-call introspection (a
+    nation has thousands of warnings that differ only by place)."""
+    new = object.__new__(Problem)
+    new.__dict__.update(base.__dict__)
+    new.__dict__.update(where)
+    return new
+
+
 def _at_section(warning: Problem, field: str, school_id: Any, section: Any, county: int) -> Problem:
     """A warning about one section's field."""
-    return dataclasses.replace(
+    return _placed(
         warning,
         path=f"{school_id}.sections.{section}.{field}",
         school_id=str(school_id),
@@ -284,7 +305,8 @@ def _at_section(warning: Problem, field: str, school_id: Any, section: Any, coun
 
 def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: str | None) -> list[Problem]:
     """A warning for each senior section with data other than students, which is not read (as on the county-file
-    path): only the senior students are, to apportion shared facilities."""
+    path): only the senior students are, to apportion shared facilities. The fields given are found for all rows at
+    once; one message is made per distinct set of fields."""
     cols = rows.cols
     senior_data = ["classes", *(f"teachers.{k}" for k in TeacherCounts.model_fields)]  # the county-file order
     senior_data += [c for c, d in inputs.items() if d.level == "section" and not c.startswith("teachers.")]
@@ -294,24 +316,27 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
         return []
     labels = {c: lab for c, d in inputs.items() if (lab := label_of(d)) is not None}
     shown = [c if c == "classes" or c.startswith("teachers.") else f"facts.{c}" for c in senior_data]
-    given = np.column_stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data])
-    by_fields: dict[tuple[str, ...], Problem] = {}
-    warnings: list[Problem] = []
-    for k in np.flatnonzero(given.any(axis=1)):
-        ignored = tuple(name for name, has in zip(shown, given[k], strict=True) if has)
-        if ignored not in by_fields:
-            message = msg("data.senior_ignored", fields=FieldList(ignored, labels))
-            by_fields[ignored] = Problem.of(message, source=source, field="sections.senior")
-        i = senior[k]
-        warnings.append(
-            dataclasses.replace(
-                by_fields[ignored],
-                path=f"{rows.ids[i]}.sections.senior",
-                school_id=str(rows.ids[i]),
-                extra={"county": int(rows.county_idx[i])},
-            )
+    given_by_field = np.stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data], axis=1)
+    given = np.flatnonzero(given_by_field.any(axis=1))
+    patterns, which = np.unique(given_by_field[given], axis=0, return_inverse=True)
+    problems = [
+        Problem.of(
+            msg(
+                "data.senior_ignored",
+                fields=FieldList(tuple(n for n, has in zip(shown, p, strict=True) if has), labels),
+            ),
+            source=source,
+            field="sections.senior",
         )
-    return warnings
+        for p in patterns.tolist()
+    ]
+    at = senior[given]
+    return [
+        _placed(problems[k], path=f"{sid}.sections.senior", school_id=str(sid), extra={"county": county})
+        for k, sid, county in zip(
+            np.asarray(which).reshape(-1).tolist(), rows.ids[at].tolist(), rows.county_idx[at].tolist(), strict=True
+        )
+    ]
 
 
 @dataclass

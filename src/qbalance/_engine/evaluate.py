@@ -222,11 +222,11 @@ def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArray
     county_of = table.ancestor("county", "section")
     k = ci.scalars["k"]
     floor = ci.scalars["floor"]
-    met = np.column_stack([indicators[i].met for i in ids]) if ids else np.zeros((n_rows, 0))
+    # (rows × indicators) as transposed views of (indicators × rows) stacks: each indicator's column is copied in
+    # one contiguous block (column_stack writes every row's seven values apart)
+    met = np.stack([indicators[i].met for i in ids]).T if ids else np.zeros((n_rows, 0))
     floor_ok = (
-        np.column_stack(
-            [compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]
-        )
+        np.stack([compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]).T
         if ids
         else np.zeros((n_rows, 0))
     )

@@ -78,17 +78,23 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
     x = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     g = np.asarray(groups, dtype=np.int64)
-    missing_rows = np.isnan(x) | np.isnan(w)
-    missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
+    missing_rows = np.isnan(x)
+    missing_rows |= np.isnan(w)
     count = np.bincount(g, minlength=n_groups).astype(np.float64)
-    xs = np.where(missing_rows, 0.0, x)
-    ws = np.where(missing_rows, 0.0, w)
+    if missing_rows.any():
+        missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
+        xs = np.where(missing_rows, 0.0, x)
+        ws = np.where(missing_rows, 0.0, w)
+    else:  # the usual case: no copies (the same numbers as zeroing nothing)
+        missing, xs, ws = np.zeros(n_groups, dtype=np.intp), x, w
     wsum = np.bincount(g, weights=ws, minlength=n_groups)
     wx = np.bincount(g, weights=ws * xs, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = wx / wsum
         dev = xs - mean[g]
-        var = np.bincount(g, weights=ws * dev * dev, minlength=n_groups) / wsum
+        spread = ws * dev
+        spread *= dev  # (w·d)·d, in the order of the plain expression
+        var = np.bincount(g, weights=spread, minlength=n_groups) / wsum
         std = np.sqrt(np.maximum(var, 0.0))
         cv = std / mean
     bad = (missing > 0) | (count == 0) | ~(wsum > 0)
@@ -99,28 +105,37 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
 
 
 def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
-    """Three-valued ``a op b`` for op in >=, <=, >, <, ==, != where |a−b| ≤ rel_tol·max(|a|,|b|) counts as equal."""
+    """Three-valued ``a op b`` for op in >=, <=, >, <, ==, != where |a−b| ≤ rel_tol·max(|a|,|b|) counts as equal.
+
+    Computed in place in a few buffers (a nation's columns are 200,000 rows and more: every fresh temporary costs
+    page faults); the same values as the plain expression."""
+    if op not in _COMPARISONS:
+        raise ValueError(f"unknown comparison {op!r}")
     a_arr = np.asarray(a, dtype=np.float64)
     b_arr = np.asarray(b, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = a_arr - b_arr
-        near = np.isfinite(diff) & (np.abs(diff) <= rel_tol * np.maximum(np.abs(a_arr), np.abs(b_arr)))
-        equal = near | (a_arr == b_arr)  # infinities are equal only to themselves
-        if op == ">=":
-            res = (diff > 0) | equal
-        elif op == "<=":
-            res = (diff < 0) | equal
-        elif op == ">":
-            res = (diff > 0) & ~equal
-        elif op == "<":
-            res = (diff < 0) & ~equal
-        elif op == "==":
-            res = equal
-        elif op == "!=":
-            res = ~equal
+        scale = np.maximum(np.abs(a_arr), np.abs(b_arr))
+        scale *= rel_tol
+        equal = np.abs(diff) <= scale
+        equal &= np.isfinite(diff)
+        equal |= a_arr == b_arr  # infinities are equal only to themselves
+        if op in (">=", "<=", ">", "<"):
+            res = diff > 0 if op[0] == ">" else diff < 0
+            if op in (">=", "<="):
+                res |= equal
+            else:
+                res &= ~equal
         else:
-            raise ValueError(f"unknown comparison {op!r}")
-    return np.where(np.isnan(a_arr) | np.isnan(b_arr), np.nan, res.astype(np.float64))
+            res = equal if op == "==" else ~equal
+    out = np.asarray(res, dtype=np.float64)
+    if out.ndim == 0:
+        out = np.array(out)
+    out[np.isnan(a_arr) | np.isnan(b_arr)] = np.nan
+    return out
+
+
+_COMPARISONS = (">=", "<=", ">", "<", "==", "!=")
 
 
 def k_of_n(met: F64, floor_ok: F64, k: float) -> F64:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from .catalogue import find_pack
 from .compile import CompiledPack, compile_pack
 from .load import validate_pack
+from .pack_cache import Finder, PackCache
 from .resolve import Resolved, resolve_pack
 from .schema import Pack
 
@@ -62,10 +63,24 @@ def parse_as_of(as_of: dt.date | str | None) -> dt.date | None:
         raise ValueError(f"as_of {as_of!r} is not a date (YYYY-MM-DD): {exc}") from None
 
 
+_CACHE: PackCache[LoadedPack] = PackCache()
+
+
 def load_pack(ref: str | Path, as_of: dt.date | None = None) -> LoadedPack:
-    """Load the pack ``ref`` (an id, ``id@version`` or a path) as in force on ``as_of``."""
+    """Load the pack ``ref`` (an id, ``id@version`` or a path) as in force on ``as_of``: once per process, and again
+    whenever a file it was read from changes (:mod:`.pack_cache`)."""
     path = find_pack(ref, as_of)
-    resolved = resolve_pack(path, as_of=as_of, find=lambda r, d: find_pack(r, d, paths=False))
+
+    def load(find: Finder) -> tuple[LoadedPack, list[Path]]:
+        loaded = _load_pack(path, as_of, find)
+        return loaded, loaded.files
+
+    return _CACHE.get(path, as_of, lambda r, d: find_pack(r, d, paths=False), load)
+
+
+def _load_pack(path: Path, as_of: dt.date | None, find: Finder) -> LoadedPack:
+    """Resolve, validate and compile the pack file ``path`` (its ``extends`` references found through ``find``)."""
+    resolved = resolve_pack(path, as_of=as_of, find=find)
     pack = validate_pack(resolved.doc, resolved.locate)
     pack_dirs = [Path(f).resolve().parent for f in resolved.files]  # base pack first
 

@@ -23,10 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import pint
-
 from .._base.errors import UnitError
 from .._base.messages import msg
+from .pint_import import pint
 
 __all__ = ["MAX_UNIT_PARENS", "MAX_UNIT_POWERS", "MAX_UNIT_TOKENS", "read_unit"]
 

@@ -12,11 +12,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import pint
-
 from .._base.errors import UnitError
 from .._base.messages import Dimension, Unit, msg
 from .grammar import read_unit
+from .pint_import import pint
 
 __all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
 
@@ -68,8 +67,10 @@ def dims_of(unit: str) -> Dims:
     return _unit_quantity(unit).dimensionality
 
 
+@lru_cache(maxsize=1024)
 def canonical_factor(unit: str) -> float:
-    """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)``."""
+    """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)`` (cached: a unit
+    error is raised again on every call, never cached)."""
     try:
         factor = float(_unit_quantity(unit).to_base_units().magnitude)
     except (OverflowError, ZeroDivisionError):
@@ -77,6 +78,13 @@ def canonical_factor(unit: str) -> float:
     if not math.isfinite(factor) or factor == 0:
         raise UnitError(msg("units.out_of_range", unit=unit))
     return factor
+
+
+@lru_cache(maxsize=1024)
+def _conversion_factor(given: str, unit: str) -> float:
+    """How many ``unit`` one ``given`` is (the same dimension), once per pair of units: a nation's cells of
+    "3.2 万元" convert with one factor (OverflowError and ZeroDivisionError pass through, uncached)."""
+    return float((_unit_quantity(given) / _unit_quantity(unit)).to_base_units().magnitude)
 
 
 def format_dims(dims: Dims) -> str:
@@ -146,7 +154,7 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
             )
         )
     try:
-        factor = float((source / target).to_base_units().magnitude)
+        factor = _conversion_factor(unit_text, unit)
     except (OverflowError, ZeroDivisionError):
         raise UnitError(msg("units.value_out_of_range", value=value)) from None
     number = float(number_text) * factor

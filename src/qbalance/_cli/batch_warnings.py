@@ -1,0 +1,63 @@
+"""The data warnings of a batch on standard error: a warning repeated at many places (a nation has thousands of
+"section has no students") is printed once, with how many places and the first few as examples. Every warning is
+counted; none is left out: a warning said once is printed as it is, and the per-county reports still list each
+place (:attr:`Table.warnings` keeps one warning per place)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from .._base.errors import Problem
+from .._base.messages import text
+
+__all__ = ["EXAMPLES", "group_warnings", "print_warnings"]
+
+EXAMPLES = 5
+"""Places shown for a repeated warning."""
+
+
+def group_warnings(warnings: Sequence[Problem]) -> list[list[Problem]]:
+    """The warnings grouped by what they say (catalogue key, message and file), in order of first appearance."""
+    groups: dict[tuple[str | None, str, str | None], list[Problem]] = {}
+    for w in warnings:
+        groups.setdefault((w.key, w.message, w.source), []).append(w)
+    return list(groups.values())
+
+
+def _example(w: Problem) -> str:
+    field = w.field_text(with_key=False) if w.field is not None else None
+    if field is None or field == w.field:  # no label to show (the message names the field)
+        return text("batch.warning_example_school", school=w.school_id)
+    return text("batch.warning_example", school=w.school_id, field=field)
+
+
+def _line(group: list[Problem]) -> str:
+    first = group[0]
+    if len(group) == 1 or any(w.school_id is None for w in group[:EXAMPLES]):
+        return text("batch.warning", detail=first.render()) if len(group) == 1 else ""
+    return text(
+        "batch.warning_repeated" if first.source else "batch.warning_repeated_here",
+        source=first.source,
+        message=first.text(),
+        n=f"{len(group):,}",
+        examples=text("problem.separator_list").join(_example(w) for w in group[:EXAMPLES]),
+        more=text("batch.warning_examples_more") if len(group) > EXAMPLES else "",
+    )
+
+
+def print_warnings(warnings: Sequence[Problem], limit: int) -> None:
+    """Print the warnings, grouped, on standard error: at most ``limit`` lines, then how many warnings are not shown."""
+    shown = 0
+    for k, group in enumerate(group_warnings(warnings)):
+        if k >= limit:
+            text_more = text("batch.warning_more", n=len(warnings) - shown)
+            print(text_more, file=sys.stderr)
+            return
+        line = _line(group)
+        if line:
+            print(line, file=sys.stderr)
+        else:  # repeated warnings that name no school: each as it is
+            for w in group:
+                print(text("batch.warning", detail=w.render()), file=sys.stderr)
+        shown += len(group)

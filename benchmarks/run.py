@@ -95,8 +95,17 @@ def _ratio_line(what: str, a: list[float], b: list[float], target: float, unit: 
     return line, ratio <= target
 
 
+_PYCACHE = Path(tempfile.gettempdir()) / "qbalance-bench-pycache"
+
+
 def _process(cmd: list[str]) -> Callable[[], None]:
+    """A command run as a new process, with the bytecode of every module it imports cached (in a directory of its
+    own, ``PYTHONPYCACHEPREFIX``), as an installed package has it: with ``PYTHONDONTWRITEBYTECODE`` set, as on some
+    machines, qbalance run from the source tree would otherwise compile its modules again at every start while
+    numpy, installed by pip, starts from bytecode — a difference of installation, not of qbalance."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
 
     def run() -> None:
         proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
@@ -285,9 +294,10 @@ def measure_processes(path: Path, rounds: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         cli = _process([py, "-c", QBALANCE_MAIN, "evaluate-batch", str(path), "-o", f"{tmp}/q", "-f", "parquet"])
         hand = _process([py, str(HERE / "hand_kernel.py"), str(path), "-o", f"{tmp}/h"])
+        demo = _process([py, "-c", QBALANCE_MAIN, "evaluate", "--demo"])
+        demo()  # a first run writes the bytecode every later run starts from (see _process)
         t = interleaved({"qb": cli, "hand": hand}, rounds)
     lines.append(_ratio_line("CLI Parquet → Parquet (whole process)", t["qb"], t["hand"], TARGETS["cli"], 1)[0])
-    demo = _process([py, "-c", QBALANCE_MAIN, "evaluate", "--demo"])
     t = interleaved({"qb": demo, "numpy": _process([py, "-c", "import numpy"])}, max(rounds, 5))
     what = 'evaluate --demo vs python -c "import numpy"'
     lines.append(_ratio_line(what, t["qb"], t["numpy"], TARGETS["demo"])[0])

@@ -227,6 +227,24 @@ def test_quoted_merge_like_key_is_plain_text() -> None:
     assert load('"<<": 1\n') == {"<<": 1}
 
 
+def test_plain_scalars_are_read_once_by_the_yaml_1_2_rules() -> None:
+    """The composer leaves plain scalars untyped (no YAML 1.1 resolution) and :func:`_plain` reads them; an explicit
+    tag on a plain scalar is still checked against what the value is (by YAML's own resolver): ``!!int 5`` agrees,
+    ``!!float 5`` does not; a plain ``<<`` as a value is the merge tag, refused as before."""
+    assert load("a: !!int 5\nb: no\nc: 0123\nd: 1e3\ne: ~\nf: 2024-01-01\ng: =\nh: .inf\n") == {
+        "a": 5,
+        "b": "no",
+        "c": "0123",
+        "d": 1000.0,
+        "e": None,
+        "f": "2024-01-01",
+        "g": "=",
+        "h": float("inf"),
+    }
+    assert "tag:yaml.org,2002:float" in refusal("a: !!float 5\n").message
+    assert "merge" in refusal("a: <<\n").message
+
+
 def test_non_text_keys_are_refused() -> None:
     problem = refusal("? [1, 2]\n: 3\n")
     assert problem.location == "line 1, column 3"

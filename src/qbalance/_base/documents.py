@@ -24,8 +24,25 @@ from .messages import Msg, msg
 
 __all__ = ["Limits", "Loaded", "load_document", "load_json", "load_yaml"]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER: Any = yaml.resolver.Resolver()
+_PLAIN = "tag:qbalance,2026:plain"
+"""The tag the composer gives a plain scalar without a tag: :func:`_plain` reads it YAML-1.2-style."""
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _resolve(loader: Any, kind: Any, value: Any, implicit: Any) -> Any:
+    """The composer's tag for an untagged node: plain scalars get :data:`_PLAIN` (``<<`` the merge tag, refused
+    later), so that they are read by :func:`_plain` alone — YAML 1.1 resolution (a dozen regular expressions per
+    value) would be wasted on them; other nodes as PyYAML resolves them."""
+    if kind is yaml.ScalarNode and implicit[0]:
+        return _MERGE if value == "<<" else _PLAIN
+    return _BaseLoader.resolve(loader, kind, value, implicit)
+
+
+_Loader: Any = type("_Loader", (_BaseLoader,), {"resolve": _resolve})
+"""The safe composer (libyaml's when PyYAML has it) with :func:`_resolve`."""
+
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
@@ -37,6 +54,7 @@ _INF = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}
 _NINF = {"-.inf", "-.Inf", "-.INF"}
 _NAN = {".nan", ".NaN", ".NAN"}
 _STD_TAGS = {
+    _PLAIN,
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -171,7 +189,9 @@ class _Builder:
             if len(node.value) > self.limits.max_scalar_chars:
                 raise _Refused(msg("files.value_too_long", limit=self.limits.max_scalar_chars), _pos(node))
             if node.style in (None, ""):
-                implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+                implicit = (
+                    _PLAIN if node.tag == _PLAIN else _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+                )
                 if node.tag != implicit:  # an explicit tag on a plain scalar
                     if node.tag == "tag:yaml.org,2002:str":
                         return node.value  # !!str 123 is the text "123"
@@ -200,7 +220,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(msg("files.key_not_text"), _pos(key_node))
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 raise _Refused(msg("files.merge_key"), _pos(key_node))
             if key_node.tag not in _STD_TAGS:
                 raise _Refused(msg("files.yaml_tag", tag=key_node.tag), _pos(key_node))
@@ -234,6 +254,14 @@ def _distinct_nodes(root: Any) -> int:
     return len(seen)
 
 
+def _alias_bound(root: Any, raw: bytes) -> int:
+    """How many values the document may expand to: its distinct nodes and :data:`ALIAS_VALUES` more. A document
+    without the alias indicator ``*`` anywhere has no alias, so every value is distinct and the walk is skipped."""
+    if b"*" not in raw:
+        return len(raw) + ALIAS_VALUES  # more than its values: each takes at least one byte
+    return _distinct_nodes(root) + ALIAS_VALUES
+
+
 def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> Loaded:
     """Load one YAML document safely; raises ``ValueError`` carrying a :class:`Problem` on any refusal."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
@@ -256,7 +284,7 @@ def load_yaml(text: str | bytes, source: str, limits: Limits = PACK_LIMITS) -> L
     effective = Limits(
         max_bytes=limits.max_bytes,
         max_depth=limits.max_depth,
-        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw)), _distinct_nodes(root) + ALIAS_VALUES),
+        max_nodes=min(limits.max_nodes, max(100_000, 2 * len(raw)), _alias_bound(root, raw)),
         max_scalar_chars=limits.max_scalar_chars,
     )
     builder = _Builder(effective, positions)

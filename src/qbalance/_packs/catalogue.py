@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -49,7 +50,30 @@ def shipped_dir() -> Path:
     return here.parent.parent / "standards"
 
 
+_EP_CACHE: dict[tuple[tuple[str, int], ...], list[tuple[str, Path]]] = {}
+
+
 def _entry_point_dirs() -> list[tuple[str, Path]]:
+    """The pack directories of the ``qbalance.standards`` entry points, found again whenever ``sys.path`` or the
+    modification time of one of its directories has changed (installing or removing a distribution adds or removes
+    its ``.dist-info`` directory there): reading every distribution's metadata at each pack lookup costs more than
+    the rest of the lookup."""
+    key = tuple((entry, _mtime(entry)) for entry in sys.path)
+    found = _EP_CACHE.get(key)
+    if found is None:
+        _EP_CACHE.clear()
+        found = _EP_CACHE[key] = _read_entry_point_dirs()
+    return list(found)
+
+
+def _mtime(entry: str) -> int:
+    try:
+        return os.stat(entry or ".").st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _read_entry_point_dirs() -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         module, _, attr = ep.value.partition(":")

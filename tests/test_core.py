@@ -283,6 +283,19 @@ def test_compare_strict_ops_treat_near_equal_as_equal(op: str, a: float, b: floa
     assert compare(op, b, a, TOL) == 0.0
 
 
+def test_compare_of_a_column_missing_everywhere_is_missing_everywhere() -> None:
+    """The shortcut for an input no county gave gives what the full computation gives: NaN wherever either side is
+    NaN, in the broadcast shape (checked against the same comparison made row by row)."""
+    missing = np.full(4, np.nan)
+    values = np.array([1.0, 2.0, np.nan, 4.0])
+    for a, b in ((missing, values), (values, missing), (missing, 2.0), (np.nan, values)):
+        out = compare(">=", a, b, TOL)
+        assert out.shape == (4,) and np.isnan(out).all()
+        rows = [compare(">=", x, y, TOL) for x, y in np.broadcast(a, b)]
+        assert np.isnan(rows).all()
+    assert compare("<", values, 3.0, TOL).tolist()[:2] == [1.0, 1.0]  # a column not missing is compared as before
+
+
 def test_compare_without_tolerance_shows_the_noise() -> None:
     # With rel_tol 0 the same values behave like raw floats: 1.4*3 = 4.199999999999999 is not >= 4.2.
     assert compare(">=", 1.4 * 3, 4.2, 0.0) == 0.0

@@ -107,12 +107,19 @@ def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64],
 def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
     """Three-valued ``a op b`` for op in >=, <=, >, <, ==, != where |a−b| ≤ rel_tol·max(|a|,|b|) counts as equal.
 
-    Computed in place in a few buffers (a nation's columns are 200,000 rows and more: every fresh temporary costs
-    page faults); the same values as the plain expression."""
+    A column that is missing everywhere (an input no county gave) gives missing everywhere at once."""
     if op not in _COMPARISONS:
         raise ValueError(f"unknown comparison {op!r}")
     a_arr = np.asarray(a, dtype=np.float64)
     b_arr = np.asarray(b, dtype=np.float64)
+    if _all_nan(a_arr) or _all_nan(b_arr):
+        return np.full(np.broadcast_shapes(a_arr.shape, b_arr.shape), np.nan)
+    return _compare_block(op, a_arr, b_arr, rel_tol)
+
+
+def _compare_block(op: str, a_arr: F64, b_arr: F64, rel_tol: float) -> Any:
+    """:func:`compare` computed in place in a few buffers (a nation's columns are 200,000 rows and more: every fresh
+    temporary costs page faults); the same values as the plain expression."""
     with np.errstate(invalid="ignore", over="ignore"):
         diff = a_arr - b_arr
         scale = np.maximum(np.abs(a_arr), np.abs(b_arr))
@@ -136,6 +143,12 @@ def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
 
 
 _COMPARISONS = (">=", "<=", ">", "<", "==", "!=")
+
+
+def _all_nan(x: F64) -> bool:
+    """Whether every value of a non-empty array is NaN (its first value looked at first, so the full check is made
+    only for arrays that start missing)."""
+    return x.size > 0 and bool(np.isnan(x.flat[0])) and bool(np.isnan(x).all())
 
 
 def k_of_n(met: F64, floor_ok: F64, k: float) -> F64:

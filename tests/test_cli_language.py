@@ -269,7 +269,13 @@ def test_the_plan_and_batch_hooks_reach_the_functions_they_feed(
     from qbalance._cli import main as cli
     from qbalance._workflow import plan as plan_module
 
-    assert cli._batch_options(argparse.Namespace(on_error="skip", lang="en")) == {"on_error": "skip", "lang": "en"}
+    given = argparse.Namespace(on_error="skip", lang="en", previous="2025.csv", previous_counties=None)
+    assert cli._batch_options(given) == {
+        "on_error": "skip",
+        "lang": "en",
+        "previous_path": "2025.csv",
+        "previous_counties_path": None,
+    }
     assert cli._plan_options(argparse.Namespace(margin=0.02)) == {"margin": 0.02}
     seen: list[dict[str, Any]] = []
     real = plan_module.make_plan

@@ -328,3 +328,42 @@ def test_a_school_is_compared_with_itself_and_a_new_school_has_no_previous_year(
         "A": "fail",
         "B": "not_evaluated",
     }
+
+
+# -- a batch of counties, with the previous year's table -------------------------------------------------------------
+
+
+def _batch(budgets: dict[str, float], per_student: dict[str, float]) -> dict[str, list[Any]]:
+    """One table of the counties of ``budgets`` (two schools each), their funding figures as county columns."""
+    from qbalance._data.columns import county_to_columns
+    from qbalance._data.models import County
+
+    parts = []
+    for code, budget in budgets.items():
+        data = county(school("A" + code[-1]), school("B" + code[-1]), code=code, name=f"县{code[-1]}")
+        data["facts"].update({"edu_general_budget": budget, "edu_spend_per_student": per_student[code]})
+        parts.append(county_to_columns(County.model_validate(data)))
+    names = list(dict.fromkeys(k for p in parts for k in p))
+    return {k: [v for p in parts for v in p.get(k, [None] * len(p["school_id"]))] for k in names}
+
+
+def test_a_batch_compares_each_county_with_its_row_of_the_previous_table(tmp_path: Path) -> None:
+    """By hand: county 990001 keeps both figures (equal passes), 990002 spends less per student (fails), 990003 is not
+    in last year's table (not evaluated, the reason naming the county); the same through the command line."""
+    now = _batch({"990001": 5e8, "990002": 5e8, "990003": 5e8}, {"990001": 12_000, "990002": 11_900, "990003": 1})
+    before = _batch({"990001": 5e8, "990002": 4e8}, {"990001": 12_000, "990002": 12_000})
+    result = qbalance.evaluate_many(now, WENSHAN, previous=before)
+    w2 = dict(zip(result.county_codes, result.counties()[f"item.{W2}"], strict=True))
+    assert w2 == {"990001": "pass", "990002": "fail", "990003": "not_evaluated"}
+    report = result.report("990003")
+    assert report.previous is not None and not report.previous.found
+    assert report.previous.reason is not None and "990003" in report.previous.reason.zh
+    without = qbalance.evaluate_many(now, WENSHAN)  # no previous table: never a pass
+    assert set(without.counties()[f"item.{W2}"]) == {"not_evaluated"}
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame(now).to_csv(tmp_path / "2026.csv", index=False)
+    pd.DataFrame(before).to_csv(tmp_path / "2025.csv", index=False)
+    argv = ["evaluate-batch", str(tmp_path / "2026.csv"), "-o", str(tmp_path / "out"), "-s", WENSHAN]
+    assert main([*argv, "--previous", str(tmp_path / "2025.csv")]) in (1, 3)
+    written = pd.read_csv(tmp_path / "out" / "counties.csv", dtype=str)
+    assert dict(zip(written["county_code"], written[f"item.{W2}"], strict=True)) == w2

@@ -14,10 +14,12 @@ from .._base.messages import msg
 from .._base.text import spreadsheet_safe
 from .._base.vocabulary import SECTIONS
 from .._data.columns import read_table_file, table_from_columns, table_of_good_counties
+from .._data.previous import PreviousData
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results
 from .._report.build import build_report
 from .._report.report import Report
+from .lookback import previous_of_table
 from .standard import Standard, load_standard
 
 __all__ = ["PROBLEM_COLUMNS", "BatchResult", "evaluate_many"]
@@ -234,6 +236,8 @@ def evaluate_many(
     counties: Any = None,
     as_of: Any = None,
     on_error: OnError = "raise",
+    previous: Any = None,
+    previous_counties: Any = None,
 ) -> BatchResult:
     """Evaluate every county in one columnar table (dict of arrays, DataFrame or Arrow table) in one vectorised pass.
 
@@ -246,6 +250,10 @@ def evaluate_many(
     is evaluated. ``on_error="skip"``: a county with any input problem is left out whole (never half-evaluated), the
     others are evaluated, and the result's ``problems`` and ``skipped`` (and :meth:`BatchResult.problems_table`)
     say what was left out and why. A problem that belongs to no county (a required column missing) still raises.
+
+    ``previous`` (with ``previous_counties``): the previous year's table, in the same forms, for the rules that look
+    back (``previous.x``): each county is matched by its code, each school by its id; a county the previous table
+    lacks has its look-back items not evaluated, with the reason. Its bad cells raise, whatever ``on_error``.
     """
     if on_error not in ON_ERROR:
         raise InputError(Problem.of(msg("batch.bad_on_error", value=on_error)))
@@ -263,12 +271,35 @@ def evaluate_many(
             data, std.compiled, counties=counties, source=source, counties_source=counties_source
         )
         table = good.table if good.table is not None else _no_counties(std)
-        return BatchResult(std, table, std.run(table), good.problems, good.skipped, on_error)
+        before = _previous(std, table, previous, previous_counties)
+        return BatchResult(std, table, std.run(table, before), good.problems, good.skipped, on_error)
     else:
         table = table_from_columns(
             data, std.compiled, counties=counties, source=source, counties_source=counties_source
         )
-    return BatchResult(std, table, std.run(table), on_error=on_error)
+    return BatchResult(
+        std, table, std.run(table, _previous(std, table, previous, previous_counties)), on_error=on_error
+    )
+
+
+def _previous(std: Standard, table: Table, previous: Any, counties: Any) -> PreviousData | None:
+    """The previous year of the batch's counties from the previous year's table (None when none is given or no rule
+    of the pack looks back)."""
+    if previous is None or not std.compiled.lookback_items:
+        return None
+    source = str(previous) if isinstance(previous, (str, Path)) else "previous"
+    if isinstance(previous, (str, Path)):
+        previous = read_table_file(Path(previous))
+    counties_source = str(counties) if isinstance(counties, (str, Path)) else None
+    if isinstance(counties, (str, Path)):
+        counties = read_table_file(Path(counties))
+    if _row_count(previous) == 0:
+        before = _no_counties(std)
+    else:
+        before = table_from_columns(
+            previous, std.compiled, counties=counties, source=source, counties_source=counties_source
+        )
+    return previous_of_table(std, table, before, source)
 
 
 def _no_counties(std: Standard) -> Table:

@@ -176,6 +176,27 @@ def _from_history(std: _Pack, table: Table, history: YearStore, years: list[int 
     return PreviousData(before, align_previous(table, before, county_of), of)
 
 
+def previous_of_table(std: _Pack, table: Table, before: Table, source: str | None) -> PreviousData | None:
+    """The previous year of every county of a batch, from the previous year's table (``before``, tabled under the
+    same pack): each county by its code, each school by its id. A county the previous table lacks has none, with the
+    reason; None when no rule of the pack looks back."""
+    if not std.compiled.lookback_items:
+        return None
+    index = {code: i for i, code in enumerate(before.county_codes)}
+    county_of: list[int] = []
+    of: list[PreviousOf] = []
+    for c, code in enumerate(table.county_codes):
+        year = _year(table, c, None)
+        i = index.get(code, -1)
+        county_of.append(i)
+        if i < 0:
+            reason = msg("lookback.not_in_previous_table", code=code, source=source or "")
+            of.append(PreviousOf(year - 1 if year else None, False, "file", reason, source))
+        else:
+            of.append(PreviousOf(year - 1 if year else None, True, "file", None, source, None, before.digest(i)))
+    return PreviousData(before, align_previous(table, before, county_of), of)
+
+
 def stored_series(
     std: _Pack, code: str, year: int | None, history: YearStore | None
 ) -> dict[str, list[SeriesPointOut]] | None:

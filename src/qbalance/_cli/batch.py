@@ -52,16 +52,20 @@ def run_batch(
     plain_csv: bool = False,
     on_error: str = "raise",
     lang: str | None = None,
+    previous_path: str | Path | None = None,
+    previous_counties_path: str | Path | None = None,
 ) -> int:
     """Evaluate every county in ``input_path``, write the result tables to ``output_dir``; returns the exit status.
 
     ``on_error="skip"`` evaluates the counties without input problems and writes the others' problems to
     ``problems.<fmt>``; ``lang`` is the language of the messages and of that table (the current language, Chinese
-    unless chosen otherwise, when not given)."""
+    unless chosen otherwise, when not given). ``previous_path`` (and ``previous_counties_path``): the previous
+    year's table, for the rules that look back (``previous.x``)."""
+    previous = (previous_path, previous_counties_path)
     if lang is None:
-        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error)
+        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error, previous)
     with language(lang):
-        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error)
+        return _run(input_path, output_dir, standard, fmt, counties_path, as_of, plain_csv, on_error, previous)
 
 
 def _run(
@@ -73,6 +77,7 @@ def _run(
     as_of: str | None,
     plain_csv: bool,
     on_error: str,
+    previous: tuple[str | Path | None, str | Path | None] = (None, None),
 ) -> int:
     from .._api.batch import OnError, evaluate_many
 
@@ -91,7 +96,15 @@ def _run(
         return EXIT_INVALID
     try:
         mode: OnError = "skip" if on_error == "skip" else "raise"
-        result = evaluate_many(src, standard, counties=counties_path, as_of=as_of, on_error=mode)
+        result = evaluate_many(
+            src,
+            standard,
+            counties=counties_path,
+            as_of=as_of,
+            on_error=mode,
+            previous=previous[0],
+            previous_counties=previous[1],
+        )
         if not result.county_codes and not result.skipped:  # an empty table is no county, never a pass
             _say("batch.no_rows", path=src)
             return EXIT_INVALID
@@ -149,6 +162,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--on-error", choices=ON_ERROR, default="raise", dest="on_error", help=text("batch.help.on_error")
     )
+    parser.add_argument("--previous", metavar="FILE", help=text("batch.help.previous"))
+    parser.add_argument("--previous-counties", metavar="FILE", help=text("batch.help.previous_counties"))
     with contextlib.suppress(argparse.ArgumentError):  # unless the parser has its own --lang
         parser.add_argument("--lang", choices=["zh", "en"], default="zh", help=text("batch.help.lang"))
     parser.set_defaults(func=batch_command)
@@ -166,4 +181,6 @@ def batch_command(args: argparse.Namespace) -> int:
         plain_csv=args.plain_csv,
         on_error=getattr(args, "on_error", "raise"),
         lang=getattr(args, "lang", "zh"),
+        previous_path=getattr(args, "previous", None),
+        previous_counties_path=getattr(args, "previous_counties", None),
     )

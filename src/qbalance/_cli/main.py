@@ -63,8 +63,14 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Extra keyword arguments of ``run_batch`` that come from the command line: ``--on-error`` and the language."""
-    return {"on_error": getattr(args, "on_error", "raise"), "lang": getattr(args, "lang", current_language())}
+    """Extra keyword arguments of ``run_batch`` that come from the command line: ``--on-error``, the language and
+    the previous year's tables (``--previous``, ``--previous-counties``)."""
+    return {
+        "on_error": getattr(args, "on_error", "raise"),
+        "lang": getattr(args, "lang", current_language()),
+        "previous_path": getattr(args, "previous", None),
+        "previous_counties_path": getattr(args, "previous_counties", None),
+    }
 
 
 def _write(content: str, output: str | None) -> None:

@@ -31,8 +31,9 @@ LAYERS: list[tuple[str, ...]] = [
 """Bottom to top. A package may import its own modules and packages of a lower rank, never one of the same or a
 higher rank. Kept in step with the table in docs/design.md (checked below)."""
 
-TOP_LEVEL = {"__init__": None, "_version": -1}
-"""Modules outside the layer packages: the public facade (may import anything) and the version (imports nothing)."""
+TOP_LEVEL = {"__init__": None, "__main__": None, "_version": -1}
+"""Modules outside the layer packages: the public facade and ``python -m qbalance`` (may import anything) and the
+version (imports nothing)."""
 
 MAX_FUNCTION_LINES = 80
 

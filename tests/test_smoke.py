@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import qbalance
@@ -67,3 +68,21 @@ def test_demo_county_evaluates_with_instructive_failures() -> None:
     assert report.verdict == "fail"
     failing = {s.school_id for s in report.schools if s.result == "fail"}
     assert failing == {"9999010024", "9999010035", "9999010057"}
+
+
+def test_python_m_qbalance_runs_the_command_line(tmp_path: Path) -> None:
+    """``python -m qbalance`` is the ``qbalance`` command: the demo county's JSON report and exit status 1 (the demo
+    county is built to fail), as the command line gives them run in this process."""
+    import subprocess
+    import sys
+
+    from qbalance._cli.main import main
+
+    done = subprocess.run(
+        [sys.executable, "-m", "qbalance", "evaluate", "--demo", "-f", "json"], capture_output=True, check=False
+    )
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["verdict"] == "fail"
+    assert main(["evaluate", "--demo", "-f", "json", "-o", str(tmp_path / "r.json")]) == 1
+    here = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert here["items"] == json.loads(done.stdout)["items"]

@@ -72,3 +72,21 @@ def test_nothing_is_dropped_a_single_warning_is_printed_as_it_is(capsys: pytest.
     print_warnings(warnings, limit=1)  # over the limit: how many warnings are not shown
     err = capsys.readouterr().err.splitlines()
     assert err[1] == "警告：……另有2条警告未列出"
+
+
+def test_each_countys_warnings_are_its_own_and_those_of_the_whole_input() -> None:
+    """A county's report lists the warnings naming it and those naming no county, in the order given — checked
+    against filtering the whole list county by county (the plain way, which the index replaces), also after a
+    warning is added."""
+    import qbalance
+
+    cols = make_nation.make_nation(3000, 30, 5)
+    table = qbalance.evaluate_many(pa.table({c: make_nation._arrow_column(pa, v) for c, v in cols.items()})).table
+    assert table.warnings and len({w.extra.get("county") for w in table.warnings}) > 3
+    general = Problem.of(msg("batch.no_rows", path="x"))
+    for _ in range(2):
+        for county in range(len(table.county_codes)):
+            plain = [w for w in table.warnings if w.extra.get("county", county) == county]
+            assert table.warnings_for(county) == plain
+        table.warnings.append(general)  # a warning about the input as a whole: every county's list has it
+        assert table.warnings_for(0)[-1] is general

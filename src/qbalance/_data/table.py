@@ -37,6 +37,10 @@ from .wording import FieldList, closest, label_of, where_msg
 __all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
 
 
+_ANY_COUNTY = object()
+"""The index key of warnings about the input as a whole (no county named)."""
+
+
 @dataclass
 class Level:
     """One level of the table: ``n`` rows, the index of each row's parent row, and named columns."""
@@ -59,10 +63,22 @@ class Table:
     warnings: list[Problem] = field(default_factory=list)
     meta: list[dict[str, Any]] = field(default_factory=list)
     _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _warning_index: tuple[tuple[int, int], dict[Any, list[int]]] | None = field(default=None, repr=False)
 
     def warnings_for(self, county: int) -> list[Problem]:
-        """Warnings about one county's data (and those about the input as a whole)."""
-        return [w for w in self.warnings if w.extra.get("county", county) == county]
+        """Warnings about one county's data (and those about the input as a whole), in the order they were given.
+
+        The warnings are indexed by county once (again if more are added), so that the reports of a nation's
+        counties do not each scan every warning."""
+        key = (id(self.warnings), len(self.warnings))
+        if self._warning_index is None or self._warning_index[0] != key:
+            index: dict[Any, list[int]] = {}
+            for i, w in enumerate(self.warnings):
+                index.setdefault(w.extra.get("county", _ANY_COUNTY), []).append(i)
+            self._warning_index = (key, index)
+        index = self._warning_index[1]
+        rows = sorted([*index.get(county, ()), *index.get(_ANY_COUNTY, ())])
+        return [self.warnings[i] for i in rows]
 
     def digest(self, county: int) -> str:
         """sha256 of everything the pack reads for one county: ids, names, every column, evidence notes.

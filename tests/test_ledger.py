@@ -586,8 +586,14 @@ def test_every_area_enters_the_ledger_with_the_wenshan_pack(tmp_path: Path) -> N
     assert {e.area for e in ledger.entries} >= {"resource", "government", "quality", "veto", "local", "progress"}
     veto = by_item["V2_school_choice"]
     assert (veto.opened, veto.state, veto.closed, veto.school_id) == (2025, "closed", 2026, None)
+    # A target enters the ledger only when behind (not while on track). Places: the baseline is the first stored
+    # year, 2,000 at 2024-12-31, so 2,000 expected then (on track: no entry); 2025-12-31 is half way to the deadline,
+    # 2,000 + (11,460 − 2,000) × 0.5 = 6,730 expected and 6,000 reached: behind, opened; 2026 meets it: closed.
     target = by_item["P2_places_primary"]
-    assert (target.opened, target.state, target.closed) == (2024, "closed", 2026)
+    assert (target.opened, target.state, target.closed) == (2025, "closed", 2026)
+    # New schools 0 → 4 → 10 of 16: on track in 2024 (0 expected), behind in 2025 (8 expected) and 2026 (16): open.
+    schools_built = by_item["P1_new_schools"]
+    assert (schools_built.opened, schools_built.state) == (2025, "open")
     series = next(t for t in trends.targets if t.item == "P2_places_primary")
     assert [(p.year, p.value, p.bound) for p in series.points] == [
         (2024, 2000, 11460),

@@ -7,7 +7,9 @@ A problem is an item that fails, with where it fails:
   section), or a failing row of an ``every`` item (school- or section-level, as the item is written);
 * ``cv`` — a ``cv_limit`` item at one indicator and section whose CV is over its limit;
 * ``composite`` — a ``composite_cv`` item in one section;
-* ``county`` — any other failing item (county items, progress items, veto findings), for the county as a whole.
+* ``county`` — any other failing item (county items, progress items, veto findings), for the county as a whole; a
+  progress target only when it is behind, overdue or not yet met with no deadline (:func:`county_status`), not
+  while it is on track.
 
 Each problem carries the report's own ``finding`` sentence (what is wrong, in real units). :func:`judge` then says
 what a year shows for a key it does not list as failing: ``pass`` only on positive evidence — the school section
@@ -29,7 +31,7 @@ from ..._report.findings import Cat, composite_finding
 from ..._report.ledger_model import EntryKind
 from ..._report.model import CvOut, IndicatorOut, ItemOut, LabelOut, ReportData
 
-__all__ = ["Failure", "Key", "YearProblems", "judge", "problems_of"]
+__all__ = ["Failure", "Key", "YearProblems", "county_status", "judge", "problems_of"]
 
 Result = Literal["fail", "pass", "undecided"]
 
@@ -84,7 +86,7 @@ def problems_of(report: ReportData) -> YearProblems:
                 if row.result == "fail":
                     key = Key(item.id, row.school_id, row.section or "")
                     out.add(Failure(key, "school", item, row.school_name, finding=row.finding))
-        elif item.status == "fail":
+        elif county_status(item) == "fail":
             out.add(Failure(Key(item.id), "county", item, finding=item.finding))
     return out
 
@@ -135,7 +137,19 @@ def judge(report: ReportData, key: Key, kind: EntryKind) -> Result:
     if kind == "composite":
         found = [c.result for c in item.composite if c.section == key.section]
         return _result(found[0] if found else None)
-    return _result(item.status)
+    return _result(county_status(item))
+
+
+_PROGRESS_RESULT = {"met": "pass", "on_track": "pass", "behind": "fail", "overdue": "fail", "not_yet": "fail"}
+
+
+def county_status(item: ItemOut) -> str | None:
+    """The result of a county item for the ledger. A progress target judged on its date counts as a problem only
+    when it is behind, overdue or not yet met without a pace to judge (no deadline): one on track is not a problem
+    to rectify, although its item is not yet met ("fail") in the report."""
+    if item.kind == "progress" and item.tracking is not None and item.tracking.status is not None:
+        return _PROGRESS_RESULT[item.tracking.status]
+    return item.status
 
 
 def _item(report: ReportData, item_id: str) -> ItemOut | None:

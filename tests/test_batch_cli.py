@@ -4,6 +4,7 @@ county alone with :func:`qbalance.evaluate`."""
 from __future__ import annotations
 
 import csv
+import importlib
 import math
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from qbalance._data.intake import as_county as read_county
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import make_nation  # noqa: E402
+make_nation = importlib.import_module("make_nation")
 
 TEACHERS = ("full_time", "above_qualified", "backbone", "pe_art")
 FACILITIES = ("teaching_aux_area", "indoor_gym_area", "sports_ground_area", "equipment_value", "multimedia_classrooms")

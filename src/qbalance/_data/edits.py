@@ -17,7 +17,7 @@ import numpy as np
 from .._base.errors import InputError, Problem
 from .._base.messages import Category, Field, msg
 from .._base.vocabulary import SECTIONS
-from .models import County
+from .models import County, School, Section
 from .table import Level, Table
 
 __all__ = ["Addition", "add_to_county", "add_to_table"]
@@ -46,7 +46,7 @@ def add_to_county(county: County, rows: Sequence[Addition]) -> County:
         school = by_id[row.school_id]
         parts = row.input.split(".")
         if parts[0] == "teachers" and row.section is not None:
-            sec = school.sections[row.section]  # type: ignore[index]
+            sec = _section(school, row.section)
             current = getattr(sec.teachers, parts[1]) or 0.0
             setattr(sec.teachers, parts[1], current + row.amount)
             key = (row.school_id, row.section)
@@ -60,10 +60,18 @@ def add_to_county(county: County, rows: Sequence[Addition]) -> County:
             raw = raw.get("value", 0.0) if isinstance(raw, dict) else raw
             target[row.input] = float(raw or 0.0) + row.amount
     for (sid, sec_name), extra in teacher_adds.items():
-        sec = by_id[sid].sections[sec_name]  # type: ignore[index]
+        sec = _section(by_id[sid], sec_name)
         if sec.teachers.full_time is not None:
             sec.teachers.full_time = sec.teachers.full_time + extra
     return out
+
+
+def _section(school: School, name: str) -> Section:
+    """The section ``name`` (primary, junior, senior) of ``school``; KeyError when it has none."""
+    for key, section in school.sections.items():
+        if key == name:
+            return section
+    raise KeyError(name)
 
 
 def add_to_table(table: Table, additions: Sequence[Addition]) -> Table:

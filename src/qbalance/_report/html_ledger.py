@@ -134,10 +134,17 @@ def _target_table(trends: TrendsData, years: Sequence[int], lang: str) -> str:
                 cells.append("—")
                 continue
             value = target_amount(p.value)
-            cells.append(esc(value) + (" " + status_span(p.result, status_word(p.result, lang)) if p.result else ""))
+            cells.append(esc(value) + (" " + _year_status(p, lang) if p.result or p.progress else ""))
         status = status_span(progress_status_class(t.status), progress_status_word(t.status, lang)) if t.status else "—"
         rows.append([esc(t.label.text(lang)), *cells, esc(target_amount(t.points[-1].bound)), status])
     return html_table(heads, rows, numeric=set(range(1, len(years) + 2)))
+
+
+def _year_status(p: SeriesPoint, lang: str) -> str:
+    """A target's status in one year: its progress (按期推进, 进度滞后 …) when judged, else the item's result."""
+    if p.progress is not None:
+        return status_span(progress_status_class(p.progress), progress_status_word(p.progress, lang))
+    return status_span(p.result or "", status_word(p.result or "", lang))
 
 
 def _changes(trends: TrendsData, lang: str) -> str:

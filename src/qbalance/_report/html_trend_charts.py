@@ -162,7 +162,7 @@ def _points(points: Sequence[SeriesPoint], years: Sequence[int], ratio: bool = F
         value = p.value if p is not None else None
         if ratio and p is not None:
             value = p.value / p.bound if p.value is not None and p.bound else None
-        out.append((y, value, p is not None and p.result == "fail"))
+        out.append((y, value, p is not None and p.failing))
     return out
 
 

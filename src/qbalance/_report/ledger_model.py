@@ -149,6 +149,17 @@ class SeriesPoint(BaseModel):
     value: float | None
     bound: float | None = Field(description="the limit (CVs) or the target (progress items) that year")
     result: Status | None = None
+    progress: ProgressStatus | None = Field(
+        default=None, description="progress items: the target's progress that year, as judged when the year was stored"
+    )
+
+    @property
+    def failing(self) -> bool:
+        """Whether the year shows a problem: a CV over its limit; a target behind, overdue or not yet met without a
+        deadline (one on track is not failing, although not yet reached)."""
+        if self.progress is not None:
+            return self.progress in ("behind", "overdue", "not_yet")
+        return self.result == "fail"
 
 
 class CvSeries(BaseModel):

@@ -229,6 +229,8 @@ def _target_cell(p: Any, lang: str) -> str:
     if p is None or p.value is None:
         return "—"
     value = target_amount(p.value)
+    if p.progress is not None:
+        return f"{value} ({progress_status_word(p.progress, lang)})"
     return f"{value} ({status_word(p.result, lang)})" if p.result else value
 
 

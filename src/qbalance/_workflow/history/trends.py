@@ -95,7 +95,10 @@ def _targets(series: Sequence[tuple[Record, ReportData]], as_of: dt.date | None)
         for item in report.items:
             if item.kind != "progress":
                 continue
-            point = SeriesPoint(year=record.year, value=item.value, bound=item.target, result=item.status)
+            progress = item.tracking.status if item.tracking is not None else None
+            point = SeriesPoint(
+                year=record.year, value=item.value, bound=item.target, result=item.status, progress=progress
+            )
             have = found.get(item.id)
             points = [*(have.points if have else []), point]
             status, expected, day = target_status(item, as_of, tol)

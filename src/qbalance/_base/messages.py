@@ -71,19 +71,29 @@ def pick(pair: tuple[str, str] | Mapping[str, str], lang: str | None = None) -> 
     return pair[1] if lang == "en" else pair[0]
 
 
+def _safe_yaml(text: str) -> Any:
+    """One YAML document read by PyYAML's *safe* loader only — libyaml's ``CSafeLoader`` when PyYAML has it (ten
+    times faster than the pure-Python ``SafeLoader``; the catalogue is read at every command's start), else
+    ``SafeLoader``: what ``yaml.safe_load`` does, with the faster safe loader. No tag can construct an object."""
+    import yaml  # the catalogue is the package's own data; tests check every key and template is text
+
+    safe = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+    loader = safe(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message: key → ``{"zh": template, "en": template}``, from the package's ``catalogue/*.yaml``."""
-    import yaml  # the catalogue is the package's own data; tests check every key and template is text
-
-    # libyaml's loader when PyYAML has it (ten times faster: the catalogue is read at every command's start)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out: dict[str, dict[str, str]] = {}
     folder = resources.files("qbalance._base").joinpath("catalogue")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=loader) or {}
+        data = _safe_yaml(entry.read_text(encoding="utf-8")) or {}
         for key, pair in data.items():
             if key in out:
                 raise RuntimeError(f"message {key!r} is defined twice in the catalogue")

@@ -17,7 +17,15 @@ from .html_markup import esc, html_table, status_span
 from .html_trend_charts import cv_trend_chart, target_trend_chart
 from .labels import category, sep, status_word, verdict_word
 from .ledger_model import CvSeries, LedgerData, SeriesPoint, TrendsData
-from .ledger_view import change_line, entry_cells, ledger_word, status_text, target_amount
+from .ledger_view import (
+    change_line,
+    entry_cells,
+    ledger_word,
+    status_text,
+    target_amount,
+    target_headers,
+    year_status,
+)
 from .progress_view import progress_status_class, progress_status_word
 
 __all__ = ["ledger_section", "trends_section"]
@@ -118,12 +126,7 @@ def _cv_table(series: Sequence[CvSeries], years: Sequence[int], lang: str) -> st
 
 def _target_table(trends: TrendsData, years: Sequence[int], lang: str) -> str:
     """Each target's value by year (with its status that year) and the target."""
-    heads = [
-        ledger_word("trends.col.target_item", lang),
-        *map(str, years),
-        ledger_word("trends.col.target", lang),
-        ledger_word("trends.col.status", lang),
-    ]
+    heads = target_headers(years, lang)
     rows = []
     for t in trends.targets:
         by_year = {p.year: p for p in t.points}
@@ -134,17 +137,11 @@ def _target_table(trends: TrendsData, years: Sequence[int], lang: str) -> str:
                 cells.append("—")
                 continue
             value = target_amount(p.value)
-            cells.append(esc(value) + (" " + _year_status(p, lang) if p.result or p.progress else ""))
+            shown = year_status(p, lang)
+            cells.append(esc(value) + (" " + status_span(*shown) if shown else ""))
         status = status_span(progress_status_class(t.status), progress_status_word(t.status, lang)) if t.status else "—"
         rows.append([esc(t.label.text(lang)), *cells, esc(target_amount(t.points[-1].bound)), status])
     return html_table(heads, rows, numeric=set(range(1, len(years) + 2)))
-
-
-def _year_status(p: SeriesPoint, lang: str) -> str:
-    """A target's status in one year: its progress (按期推进, 进度滞后 …) when judged, else the item's result."""
-    if p.progress is not None:
-        return status_span(progress_status_class(p.progress), progress_status_word(p.progress, lang))
-    return status_span(p.result or "", status_word(p.result or "", lang))
 
 
 def _changes(trends: TrendsData, lang: str) -> str:

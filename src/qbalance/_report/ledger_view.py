@@ -12,8 +12,8 @@ from .._base.messages import text
 from .._base.text import terminal_safe
 from .frames import fmt_num
 from .labels import category, paren, sep, status_word, verdict_word
-from .ledger_model import LedgerData, LedgerEntryOut, SchoolChange, TrendsData
-from .progress_view import progress_status_word
+from .ledger_model import LedgerData, LedgerEntryOut, SchoolChange, SeriesPoint, TrendsData
+from .progress_view import progress_status_class, progress_status_word
 from .text import _table
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "render_trends_text",
     "status_text",
     "target_amount",
+    "target_headers",
+    "year_status",
 ]
 
 COLUMNS: Final = (
@@ -193,12 +195,7 @@ def render_trends_text(trends: TrendsData, lang: str = "zh") -> str:
     out += _table(heads, rows, right=set(range(2, 4 + len(years))))
     if trends.targets:
         out += ["", f"## {ledger_word('trends.targets', lang)}"]
-        heads = [
-            ledger_word("trends.col.target_item", lang),
-            *map(str, years),
-            ledger_word("trends.col.target", lang),
-            ledger_word("trends.col.status", lang),
-        ]
+        heads = target_headers(years, lang)
         rows = []
         for t in trends.targets:
             by_year = {p.year: p for p in t.points}
@@ -229,9 +226,24 @@ def _target_cell(p: Any, lang: str) -> str:
     if p is None or p.value is None:
         return "—"
     value = target_amount(p.value)
+    shown = year_status(p, lang)
+    return f"{value} ({shown[1]})" if shown else value
+
+
+def target_headers(years: Sequence[int], lang: str) -> list[str]:
+    """The headers of the targets' table: the target, each year, the target value and the latest status."""
+    words = ("trends.col.target", "trends.col.status")
+    return [ledger_word("trends.col.target_item", lang), *map(str, years), *(ledger_word(w, lang) for w in words)]
+
+
+def year_status(p: SeriesPoint, lang: str) -> tuple[str, str] | None:
+    """A target's status in one year as (colour class, words): its progress (按期推进, 进度滞后 …) when it was judged,
+    else the item's result; None when the year has neither."""
     if p.progress is not None:
-        return f"{value} ({progress_status_word(p.progress, lang)})"
-    return f"{value} ({status_word(p.result, lang)})" if p.result else value
+        return progress_status_class(p.progress), progress_status_word(p.progress, lang)
+    if p.result:
+        return p.result, status_word(p.result, lang)
+    return None
 
 
 def _changes_text(trends: TrendsData, lang: str) -> list[str]:

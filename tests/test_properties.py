@@ -367,3 +367,48 @@ def test_school_exactly_at_each_threshold_passes_end_to_end(
     (value,) = [v for x in report.schools if x.school_id == "A" for v in x.values if v.indicator == indicator]
     assert value.threshold == float(threshold)
     assert value.met is True, value
+
+
+def _compare_by_definition(op: str, a: float, b: float, rel_tol: float) -> float:
+    """The comparison with its tolerance, one pair at a time in plain Python floats (the definition :func:`compare`
+    vectorises): missing if either side is NaN; a and b equal when they are the same value (infinities included) or
+    a − b is finite and |a − b| ≤ rel_tol·max(|a|, |b|)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    diff = a - b
+    equal = a == b or (math.isfinite(diff) and abs(diff) <= max(abs(a), abs(b)) * rel_tol)
+    above, below = diff > 0, diff < 0
+    out = {
+        ">=": above or equal,
+        "<=": below or equal,
+        ">": above and not equal,
+        "<": below and not equal,
+        "==": equal,
+        "!=": not equal,
+    }[op]
+    return 1.0 if out else 0.0
+
+
+# values that sit on, just beside and far from each other, signs, zeros, infinities, NaN and the largest floats
+near_st = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 4.2, 1.4 * 3, 4.2 * (1 - 1e-9), 4.2 * (1 + 1e-9), 4.2 * (1 - 2e-9), 1.7e308, -1.7e308]),
+)
+
+
+@PROPS
+@given(
+    st.sampled_from([">=", "<=", ">", "<", "==", "!="]),
+    st.lists(st.tuples(near_st, near_st), min_size=1, max_size=40),
+    st.sampled_from([1e-9, 0.0, 0.1]),
+)
+def test_compare_equals_its_definition_pair_by_pair(op: str, pairs: list[tuple[float, float]], tol: float) -> None:
+    """The vectorised comparison (plain comparison everywhere, tolerance only where it can change the answer) gives,
+    element by element, what the definition gives pair by pair in Python floats, also broadcast against a scalar."""
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[1] for p in pairs])
+    expected = [_compare_by_definition(op, x, y, tol) for x, y in pairs]
+    np.testing.assert_array_equal(compare(op, a, b, tol), expected)
+    by_scalar = [_compare_by_definition(op, float(x), float(b[0]), tol) for x in a]
+    np.testing.assert_array_equal(compare(op, a, b[0], tol), by_scalar)
+    assert np.array_equal(compare(op, a[0], b[0], tol), expected[0], equal_nan=True)

@@ -158,29 +158,43 @@ def _arr(x: Value) -> np.ndarray:
 def _compare_codes(op: str, a: Value, b: Value) -> Value:
     a_arr, b_arr = _arr(a), _arr(b)
     with np.errstate(invalid="ignore"):
-        res = {
-            "==": a_arr == b_arr,
-            "!=": a_arr != b_arr,
-            "<": a_arr < b_arr,
-            "<=": a_arr <= b_arr,
-            ">": a_arr > b_arr,
-            ">=": a_arr >= b_arr,
-        }[op]
-    return np.where(np.isnan(a_arr) | np.isnan(b_arr), np.nan, res.astype(np.float64))
+        res = _CODE_COMPARISONS[op](a_arr, b_arr)
+    return _missing_where(res, a_arr, b_arr)
+
+
+_CODE_COMPARISONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+
+def _missing_where(res: np.ndarray, a_arr: np.ndarray, b_arr: np.ndarray) -> np.ndarray:
+    """``res`` as 0/1 floats, NaN where either side is missing."""
+    out = np.asarray(res, dtype=np.float64)
+    np.copyto(out, np.nan, where=np.isnan(a_arr) | np.isnan(b_arr))
+    return out
 
 
 def _and(a: Value, b: Value) -> Value:
+    """Kleene's AND of values in {0, 1, NaN}: the smaller of the two (NaN if either is missing), and 0 whenever
+    either is 0."""
     a_arr, b_arr = _arr(a), _arr(b)
-    false = (a_arr == 0) | (b_arr == 0)
-    missing = np.isnan(a_arr) | np.isnan(b_arr)
-    return np.where(false, 0.0, np.where(missing, np.nan, 1.0))
+    out = np.asarray(np.minimum(a_arr, b_arr), dtype=np.float64)
+    np.copyto(out, 0.0, where=(a_arr == 0) | (b_arr == 0))
+    return out
 
 
 def _or(a: Value, b: Value) -> Value:
+    """Kleene's OR of values in {0, 1, NaN}: the larger of the two (NaN if either is missing), and 1 whenever
+    either is 1."""
     a_arr, b_arr = _arr(a), _arr(b)
-    true = (a_arr == 1) | (b_arr == 1)
-    missing = np.isnan(a_arr) | np.isnan(b_arr)
-    return np.where(true, 1.0, np.where(missing, np.nan, 0.0))
+    out = np.asarray(np.maximum(a_arr, b_arr), dtype=np.float64)
+    np.copyto(out, 1.0, where=(a_arr == 1) | (b_arr == 1))
+    return out
 
 
 def _divide(a: Value, b: Value) -> Value:

@@ -17,6 +17,7 @@ from .._data.table import Table
 from .._kernels.numeric import (
     GroupStats,
     compare,
+    group_totals,
     grouped_weighted_stats,
     k_of_n,
     kleene_all,
@@ -60,10 +61,19 @@ class IndicatorArrays:
     value: np.ndarray
     threshold: np.ndarray
     met: np.ndarray
-    ratio: np.ndarray
     weight: np.ndarray
     in_scope: np.ndarray
     cv: dict[str, CvArrays] = field(default_factory=dict)
+    _ratio: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """value / threshold per row (NaN where the threshold is 0): made when a report first asks, since the
+        verdict does not need it and a nation's column costs memory."""
+        if self._ratio is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._ratio = np.where(self.threshold != 0, self.value / self.threshold, np.nan)
+        return self._ratio
 
 
 @dataclass
@@ -131,17 +141,15 @@ def _indicators(rt: Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, Indica
     out: dict[str, IndicatorArrays] = {}
     for iid, ind in cp.indicators.items():
         base = rt.value(iid)
-        value = base / ind.factor
+        value = base if ind.factor == 1.0 else base / ind.factor
         threshold = ind.threshold[sec_code] if sec_code.size else np.zeros(0)
         met = compare(ind.spec.compare, value, threshold, cp.tolerance)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(threshold != 0, value / threshold, np.nan)
         weight = rt.full(ind.weight, "section")
         if ind.spec.scope is not None:
             in_scope = scopes[ind.spec.scope].in_scope
         else:
             in_scope = students > 0
-        out[iid] = IndicatorArrays(value, threshold, met, ratio, weight, in_scope)
+        out[iid] = IndicatorArrays(value, threshold, met, weight, in_scope)
     return out
 
 
@@ -150,8 +158,6 @@ def _cv_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) 
     ci = cp.items[item_id]
     spec = ci.spec
     n_c = table.levels["county"].n
-    county_of = table.ancestor("county", "section")
-    sec_code = table.levels["section"].columns["section"].astype(np.int64)
     limits = ci.limits if ci.limits is not None else np.full(2, np.nan)
     decimals = spec.rounding.decimals if spec.rounding else None
     mode = spec.rounding.mode if spec.rounding else "half_up"
@@ -159,19 +165,14 @@ def _cv_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) 
     per: dict[str, dict[str, CvArrays]] = {}
     composite: dict[str, dict[str, np.ndarray]] = {}
     any_applicable = np.zeros(n_c, dtype=bool)
+    section_stats = _section_stats(rt, spec.indicators or [], indicators)
     for section in cp.pack.sections:
         code = SECTION_CODES[section]
         cvs: list[np.ndarray] = []
         applicable = np.zeros(n_c, dtype=bool)
-        in_section = sec_code == code
-        masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # indicators of one scope share their rows
         for iid in spec.indicators or ():
             ind = indicators[iid]
-            if id(ind.in_scope) not in masks:
-                rows = np.flatnonzero(ind.in_scope & in_section)
-                masks[id(ind.in_scope)] = (rows, county_of[rows])
-            rows, groups = masks[id(ind.in_scope)]
-            stats = grouped_weighted_stats(ind.value[rows], ind.weight[rows], groups, n_c)
+            stats = section_stats[iid][section]
             applicable |= stats.count > 0
             cvs.append(stats.cv)
             if spec.kind == "composite_cv" and section not in ind.cv:
@@ -213,6 +214,33 @@ def _cv_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) 
     return ItemArrays(status, detail={"cv": per, "composite": composite, "applicable_any": any_applicable})
 
 
+def _section_stats(
+    rt: Runtime, ids: list[str], indicators: dict[str, IndicatorArrays]
+) -> dict[str, dict[str, GroupStats]]:
+    """The weighted statistics of each indicator per county and section of the pack, in one pass per indicator over
+    a county × section grouping (the rows of each group in the same order as grouping each section apart, so the
+    same sums); the counts and total weights made once for indicators that share their rows and weights."""
+    table, sections = rt.table, rt.cp.pack.sections
+    n_groups = 2 * table.levels["county"].n
+    county_of = table.ancestor("county", "section")
+    sec_code = table.levels["section"].columns["section"].astype(np.int64)
+    in_sections = np.isin(sec_code, [SECTION_CODES[s] for s in sections])
+    shared: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+    out: dict[str, dict[str, GroupStats]] = {}
+    for iid in ids:
+        ind = indicators[iid]
+        key = (id(ind.in_scope), id(ind.weight))
+        if key not in shared:
+            rows = np.flatnonzero(ind.in_scope & in_sections)
+            groups = county_of[rows] * 2 + sec_code[rows]
+            weight = ind.weight[rows]
+            shared[key] = (rows, groups, weight, group_totals(weight, groups, n_groups))
+        rows, groups, weight, totals = shared[key]
+        stats = grouped_weighted_stats(ind.value[rows], weight, groups, n_groups, totals)
+        out[iid] = {s: stats.every(2, SECTION_CODES[s]) for s in sections}
+    return out
+
+
 def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArrays]) -> ItemArrays:
     table, cp = rt.table, rt.cp
     ci = cp.items[item_id]
@@ -222,16 +250,11 @@ def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArray
     county_of = table.ancestor("county", "section")
     k = ci.scalars["k"]
     floor = ci.scalars["floor"]
-    # (rows × indicators) as transposed views of (indicators × rows) stacks: each indicator's column is copied in
-    # one contiguous block (column_stack writes every row's seven values apart)
-    met = np.stack([indicators[i].met for i in ids]).T if ids else np.zeros((n_rows, 0))
-    floor_ok = (
-        np.stack([compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]).T
-        if ids
-        else np.zeros((n_rows, 0))
-    )
+    # one column per indicator: the kernel counts across them without a (rows × indicators) copy
+    met = [indicators[i].met for i in ids]
+    floor_ok = [compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]
     in_scope = np.logical_and.reduce([indicators[i].in_scope for i in ids]) if ids else np.zeros(n_rows, bool)
-    row = k_of_n(met, floor_ok, k)
+    row = k_of_n(met, floor_ok, k) if ids else k_of_n(np.zeros((n_rows, 0)), np.zeros((n_rows, 0)), k)
     status = kleene_all(row[in_scope], county_of[in_scope], n_c)
     has_rows = np.bincount(county_of[in_scope], minlength=n_c) > 0
     status = np.where(has_rows, status, np.nan)
@@ -240,7 +263,7 @@ def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArray
         row_level="section",
         row_status=row,
         applicable=in_scope,
-        detail={"met": met, "floor_ok": floor_ok, "k": k, "floor": floor, "indicators": ids},
+        detail={"floor_ok": floor_ok, "k": k, "floor": floor, "indicators": ids},
     )
 
 
@@ -252,11 +275,11 @@ def _every_item(rt: Runtime, item_id: str, scopes: dict[str, ScopeArrays]) -> It
     county_of = table.ancestor("county", level)
     req = rt.full(ci.exprs["require"], level)
     applicable = np.ones(table.levels[level].n, dtype=bool)
-    row = req.copy()
+    row = req
     if "where" in ci.exprs:
         where = rt.full(ci.exprs["where"], level)
         applicable &= where != 0.0
-        row = np.where(np.isnan(where), np.nan, row)
+        row = np.where(np.isnan(where), np.nan, req)
     if ci.spec.scope is not None:
         in_scope = scopes[ci.spec.scope].in_scope
         if level == "school":

@@ -13,6 +13,7 @@ Missing values are NaN throughout, and results are three-valued floats: 1.0 true
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "apportion_shares",
     "compare",
     "group_reduce",
+    "group_totals",
     "grouped_weighted_stats",
     "k_of_n",
     "kleene_all",
@@ -68,26 +70,54 @@ class GroupStats:
         self.weight = weight
         self.missing = missing
 
+    def every(self, step: int, start: int) -> GroupStats:
+        """The statistics of groups start, start + step, … (one section's counties of a county × section grouping)."""
+        mean, std, cv, count, weight, missing = (
+            np.ascontiguousarray(a[start::step])
+            for a in (self.mean, self.std, self.cv, self.count, self.weight, self.missing)
+        )
+        return GroupStats(mean, std, cv, count, weight, missing)
 
-def grouped_weighted_stats(values: F64, weights: F64, groups: NDArray[np.int64], n_groups: int) -> GroupStats:
+
+def group_totals(weights: F64, groups: NDArray[np.int64], n_groups: int) -> tuple[F64, F64]:
+    """The rows and the total weight of each group: what :func:`grouped_weighted_stats` needs of the weights alone,
+    made once when several value columns share the same weights and groups."""
+    g = np.asarray(groups, dtype=np.int64)
+    count = np.bincount(g, minlength=n_groups).astype(np.float64)
+    return count, _weighted_count(g, np.asarray(weights, dtype=np.float64), n_groups)
+
+
+def _weighted_count(groups: NDArray[np.int64], weights: F64, n_groups: int) -> F64:
+    """The sum of ``weights`` in each group (``np.bincount`` with weights, typed as the floats it gives)."""
+    return np.asarray(np.bincount(groups, weights=weights, minlength=n_groups), dtype=np.float64)
+
+
+def grouped_weighted_stats(
+    values: F64,
+    weights: F64,
+    groups: NDArray[np.int64],
+    n_groups: int,
+    totals: tuple[F64, F64] | None = None,
+) -> GroupStats:
     """Weighted mean, population standard deviation and CV of ``values`` within each group, in one pass each.
 
     Two-pass (mean first, then squared deviations) for numerical stability. A group with any missing value gets NaN
-    statistics and counts the missing rows in ``missing``; a group with no rows gets NaN and count 0.
+    statistics and counts the missing rows in ``missing``; a group with no rows gets NaN and count 0. ``totals``:
+    :func:`group_totals` of these weights and groups, when already made.
     """
     x = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     g = np.asarray(groups, dtype=np.int64)
     missing_rows = np.isnan(x)
     missing_rows |= np.isnan(w)
-    count = np.bincount(g, minlength=n_groups).astype(np.float64)
+    count, wsum = totals if totals is not None else group_totals(w, g, n_groups)
     if missing_rows.any():
         missing = np.bincount(g, weights=missing_rows.astype(np.float64), minlength=n_groups)
         xs = np.where(missing_rows, 0.0, x)
         ws = np.where(missing_rows, 0.0, w)
+        wsum = _weighted_count(g, ws, n_groups)
     else:  # the usual case: no copies (the same numbers as zeroing nothing)
         missing, xs, ws = np.zeros(n_groups, dtype=np.intp), x, w
-    wsum = np.bincount(g, weights=ws, minlength=n_groups)
     wx = np.bincount(g, weights=ws * xs, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = wx / wsum
@@ -118,28 +148,41 @@ def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
 
 
 def _compare_block(op: str, a_arr: F64, b_arr: F64, rel_tol: float) -> Any:
-    """:func:`compare` computed in place in a few buffers (a nation's columns are 200,000 rows and more: every fresh
-    temporary costs page faults); the same values as the plain expression."""
+    """:func:`compare` in two steps: the plain comparison everywhere, then the tolerance only on the rows where it can
+    change the answer (for ``>=`` the rows with a < b, for ``>`` those with a > b …). Those are usually a small part
+    of a nation's 200,000 rows and more, and every full pass costs; the values are those of the plain expression, the
+    tolerance computed element by element exactly as written there."""
+    shape = np.broadcast_shapes(a_arr.shape, b_arr.shape)
+    a = np.broadcast_to(a_arr, shape) if shape else a_arr.reshape(1)
+    b = np.broadcast_to(b_arr, shape) if shape else b_arr.reshape(1)
     with np.errstate(invalid="ignore", over="ignore"):
-        diff = a_arr - b_arr
-        scale = np.maximum(np.abs(a_arr), np.abs(b_arr))
-        scale *= rel_tol
-        equal = np.abs(diff) <= scale
-        equal &= np.isfinite(diff)
-        equal |= a_arr == b_arr  # infinities are equal only to themselves
-        if op in (">=", "<=", ">", "<"):
-            res = diff > 0 if op[0] == ">" else diff < 0
-            if op in (">=", "<="):
-                res |= equal
-            else:
-                res &= ~equal
-        else:
-            res = equal if op == "==" else ~equal
-    out = np.asarray(res, dtype=np.float64)
-    if out.ndim == 0:
-        out = np.array(out)
-    out[np.isnan(a_arr) | np.isnan(b_arr)] = np.nan
-    return out
+        res = _PLAIN[op](a, b)
+        # where the plain answer may be wrong: a strictly on the other side of b (≥, ≤, ==), or on the side (>, <, ≠)
+        doubt = np.nonzero(_DOUBT[op](a, b) if op in _DOUBT else res)
+        a_d, b_d = a[doubt], b[doubt]
+        diff = a_d - b_d
+        equal = np.abs(diff) <= np.maximum(np.abs(a_d), np.abs(b_d)) * rel_tol
+        equal &= np.isfinite(diff)  # (equal values, infinities too, were settled by the plain comparison)
+        res[doubt] = equal if op in _DOUBT else ~equal
+    out = res.astype(np.float64)
+    out[np.isnan(a) | np.isnan(b)] = np.nan
+    return out if shape else out.reshape(())
+
+
+_PLAIN: dict[str, Callable[[F64, F64], NDArray[np.bool_]]] = {
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+    ">": np.greater,
+    "<": np.less,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+# the comparisons made true by the tolerance, and the rows where they can be: a value just the wrong side of b
+_DOUBT: dict[str, Callable[[F64, F64], NDArray[np.bool_]]] = {
+    ">=": np.less,
+    "<=": np.greater,
+    "==": np.not_equal,
+}
 
 
 _COMPARISONS = (">=", "<=", ">", "<", "==", "!=")
@@ -151,30 +194,50 @@ def _all_nan(x: F64) -> bool:
     return x.size > 0 and bool(np.isnan(x.flat[0])) and bool(np.isnan(x).all())
 
 
-def k_of_n(met: F64, floor_ok: F64, k: float) -> F64:
+def k_of_n(met: F64 | Sequence[F64], floor_ok: F64 | Sequence[F64], k: float) -> F64:
     """Per row: at least ``k`` of the columns met, and every column not met at least at its floor.
 
-    ``met`` and ``floor_ok`` are (rows × indicators) three-valued arrays. A row fails as soon as the known values
-    decide it (too few can still be met, or a known value is below its floor); it passes only when every value is
-    known; otherwise it is NaN (not evaluated).
+    ``met`` and ``floor_ok`` are three-valued, either (rows × indicators) arrays or one column per indicator (the
+    engine passes columns, so no (rows × indicators) copy is made). A row fails as soon as the known values decide
+    it (too few can still be met, or a known value is below its floor); it passes only when every value is known;
+    otherwise it is NaN (not evaluated).
     """
-    met = np.asarray(met, dtype=np.float64)
-    floor_ok = np.asarray(floor_ok, dtype=np.float64)
-    known_met = np.sum(met == 1.0, axis=1)
-    unknown = np.sum(np.isnan(met), axis=1)
-    below_floor = np.any(floor_ok == 0.0, axis=1)
-    unknown_floor = np.any(np.isnan(floor_ok) & (met == 0.0), axis=1)
+    met_cols, floor_cols = _columns(met), _columns(floor_ok)
+    n = met_cols[0].size if met_cols else (np.asarray(met).shape[0] if np.ndim(met) == 2 else 0)
+    known_met = np.zeros(n, dtype=np.int32)
+    unknown = np.zeros(n, dtype=np.int32)
+    below_floor = np.zeros(n, dtype=bool)
+    unknown_floor = np.zeros(n, dtype=bool)
+    for m, f in zip(met_cols, floor_cols, strict=True):
+        known_met += m == 1.0
+        unknown += np.isnan(m)
+        below_floor |= f == 0.0
+        unknown_floor |= np.isnan(f) & (m == 0.0)
     fail = (known_met + unknown < k) | below_floor
     ok = (unknown == 0) & (known_met >= k) & ~unknown_floor
-    return np.where(fail, 0.0, np.where(ok, 1.0, np.nan))
+    out = np.full(n, np.nan)
+    out[ok] = 1.0
+    out[fail] = 0.0  # a decided failure wins
+    return out
+
+
+def _columns(x: F64 | Sequence[F64]) -> list[F64]:
+    """The indicator columns of a (rows × indicators) array, or the given columns, as float arrays."""
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        return [np.asarray(c, dtype=np.float64) for c in x.T]
+    return [np.asarray(c, dtype=np.float64) for c in x]
 
 
 def kleene_all(status: F64, groups: NDArray[np.int64], n_groups: int) -> F64:
-    """Three-valued AND within groups: 0 if any row is 0, else NaN if any is NaN, else 1 (1 for empty groups)."""
+    """Three-valued AND within groups: 0 if any row is 0, else NaN if any is NaN, else 1 (1 for empty groups).
+
+    Made by marking the groups of the rows that are 0 or NaN (usually few) rather than counting every row."""
     s = np.asarray(status, dtype=np.float64)
-    any_false = np.bincount(groups, weights=(s == 0.0).astype(np.float64), minlength=n_groups) > 0
-    any_nan = np.bincount(groups, weights=np.isnan(s).astype(np.float64), minlength=n_groups) > 0
-    return np.where(any_false, 0.0, np.where(any_nan, np.nan, 1.0))
+    g = np.asarray(groups, dtype=np.int64)
+    out = np.ones(n_groups)
+    out[g[np.isnan(s)]] = np.nan
+    out[g[s == 0.0]] = 0.0  # a failure decides the group, missing rows or not
+    return out
 
 
 def group_reduce(values: F64, groups: NDArray[np.int64], n_groups: int, op: str) -> F64:
@@ -185,25 +248,27 @@ def group_reduce(values: F64, groups: NDArray[np.int64], n_groups: int, op: str)
     """
     v = np.asarray(values, dtype=np.float64)
     g = np.asarray(groups, dtype=np.int64)
-    nan_rows = np.isnan(v)
-    any_nan = np.bincount(g, weights=nan_rows.astype(np.float64), minlength=n_groups) > 0
-    if op == "sum":
-        out = np.bincount(g, weights=np.where(nan_rows, 0.0, v), minlength=n_groups)
-        return np.where(any_nan, np.nan, out)
+    if op == "sum":  # a NaN row makes its group's sum NaN by itself
+        return _weighted_count(g, v, n_groups)
+    if op == "all":
+        return kleene_all(v, g, n_groups)
+    nan_groups = g[np.isnan(v)]
     if op == "count":
-        out = np.bincount(g, weights=(v == 1.0).astype(np.float64), minlength=n_groups)
-        return np.where(any_nan, np.nan, out)
+        out = np.bincount(g[v == 1.0], minlength=n_groups).astype(np.float64)
+        out[nan_groups] = np.nan
+        return out
     if op in ("min", "max"):
         fill = np.inf if op == "min" else -np.inf
         out = np.full(n_groups, fill)
-        (np.minimum if op == "min" else np.maximum).at(out, g, np.where(nan_rows, fill, v))
-        empty = np.bincount(g, minlength=n_groups) == 0
-        return np.where(any_nan | empty, np.nan, out)
-    if op == "all":
-        return kleene_all(v, g, n_groups)
+        (np.minimum if op == "min" else np.maximum).at(out, g, np.where(np.isnan(v), fill, v))
+        out[np.bincount(g, minlength=n_groups) == 0] = np.nan
+        out[nan_groups] = np.nan
+        return out
     if op == "any":
-        any_true = np.bincount(g, weights=(v == 1.0).astype(np.float64), minlength=n_groups) > 0
-        return np.where(any_true, 1.0, np.where(any_nan, np.nan, 0.0))
+        out = np.zeros(n_groups)
+        out[nan_groups] = np.nan
+        out[g[v == 1.0]] = 1.0  # a true row decides the group, missing rows or not
+        return out
     raise ValueError(f"unknown reduction {op!r}")
 
 

@@ -90,7 +90,7 @@ def _raw_value(view: CountyView, kn: _KOfN, iid: str, j: int, r: int) -> dict[st
         "threshold": as_num(arr.threshold[r]),
         "ratio": as_num(arr.ratio[r]),
         "met": met,
-        "floor_ok": as_bool(float(kn.arrays.detail["floor_ok"][r, j])) if kn.arrays is not None else None,
+        "floor_ok": as_bool(float(kn.arrays.detail["floor_ok"][j][r])) if kn.arrays is not None else None,
         "shortfall": shortfall,
         "shortfall_input": shortfall_input,
         "shortfall_unit": shortfall_unit,
@@ -140,7 +140,7 @@ def _row_result(kn: ItemArrays | None, r: int) -> tuple[bool | None, Status, flo
     """Whether row ``r`` has every value at or above its floor, its k-of-n result and the k it needed."""
     if kn is None:
         return None, "not_applicable", None
-    floor_vals = kn.detail["floor_ok"][r]
+    floor_vals = np.array([column[r] for column in kn.detail["floor_ok"]])
     if np.any(floor_vals == 0):
         floor_ok: bool | None = False
     else:

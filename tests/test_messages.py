@@ -174,3 +174,35 @@ def test_field_labels_match_the_models() -> None:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             assert text(f"field.{group}.{name}", "zh") == extra["label_zh"], name
             assert text(f"field.{group}.{name}", "en") == info.description, name
+
+
+def test_the_shipped_compiled_catalogue_is_the_yaml_catalogue() -> None:
+    """catalogue.json (read at start instead of parsing the YAML) records the digest of the YAML files as they are
+    and holds exactly what parsing them gives; when this fails, run ``python tools/build_catalogue.py``."""
+    import json
+
+    shipped = json.loads((SRC / "_base" / "catalogue.json").read_text(encoding="utf-8"))
+    files = messages._catalogue_files()
+    assert shipped["sha256"] == messages.catalogue_digest(files)
+    assert shipped["messages"] == messages.parse_catalogue(files)
+    assert catalogue() == messages.parse_catalogue()
+
+
+def test_a_stale_compiled_catalogue_is_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalogue.json whose digest does not match the YAML files (edited after it was made) is ignored: the
+    messages come from the YAML. Checked on a copy of one catalogue file with a JSON that says something else."""
+    import json
+    import shutil
+
+    (tmp_path / "catalogue").mkdir()
+    shutil.copy(SRC / "_base" / "catalogue" / "units.yaml", tmp_path / "catalogue" / "units.yaml")
+    key = next(iter(messages.parse_catalogue([("units.yaml", (tmp_path / "catalogue" / "units.yaml").read_bytes())])))
+    stale = {"sha256": "0" * 64, "messages": {key: {"zh": "过期", "en": "stale"}}}
+    (tmp_path / "catalogue.json").write_text(json.dumps(stale), encoding="utf-8")
+    monkeypatch.setattr(messages, "_HERE", tmp_path)
+    fresh = messages.catalogue.__wrapped__()
+    assert fresh[key]["en"] != "stale" and fresh[key] == catalogue()[key]
+    # the same JSON with the digest of these files is used as it is
+    stale["sha256"] = messages.catalogue_digest(messages._catalogue_files())
+    (tmp_path / "catalogue.json").write_text(json.dumps(stale), encoding="utf-8")
+    assert messages.catalogue.__wrapped__()[key]["en"] == "stale"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -17,10 +17,11 @@ from .._data.columns import read_table_file, table_from_columns, table_of_good_c
 from .._data.previous import PreviousData
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results
-from .._report.build import build_report
-from .._report.report import Report
 from .lookback import previous_of_table
 from .standard import Standard, load_standard
+
+if TYPE_CHECKING:  # the report layer is imported when a county's report is asked for, not for a batch's tables
+    from .._report.report import Report
 
 __all__ = ["PROBLEM_COLUMNS", "BatchResult", "evaluate_many"]
 
@@ -30,14 +31,39 @@ PROBLEM_COLUMNS = ("county_code", "row", "school_id", "field", "value", "message
 """The columns of the problems table (``problems.csv``) of ``on_error="skip"``."""
 
 
-_STATUS_WORDS = np.array(["not_evaluated", "pass", "fail"], dtype=object)
+_STATUS_WORDS = np.array(["not_evaluated", "pass", "fail", "not_applicable", "incomplete"], dtype=object)
+_NOT_APPLICABLE, _INCOMPLETE = 3, 4
 
 
-def _status_text(values: np.ndarray) -> np.ndarray:
-    """1.0 → "pass", 0.0 → "fail", anything else (NaN) → "not_evaluated", as an object array of str."""
-    index = (values == 1.0).view(np.int8) + 2 * (values == 0.0).view(np.int8)
-    out: np.ndarray = _STATUS_WORDS[index]
+@dataclass(frozen=True)
+class _Coded:
+    """A text column kept as codes into its few distinct words (statuses; ids repeated on every section row) until it
+    is written: Parquet takes the words by code in Arrow, CSV makes each distinct cell once."""
+
+    codes: np.ndarray
+    words: np.ndarray
+    """An object array of str (or None for a missing cell)."""
+
+    def array(self) -> np.ndarray:
+        out: np.ndarray = self.words[self.codes]
+        return out
+
+
+Column = np.ndarray | _Coded
+
+
+def _status_codes(values: np.ndarray) -> np.ndarray:
+    """1.0 → "pass", 0.0 → "fail", anything else (NaN) → "not_evaluated", as codes into ``_STATUS_WORDS``."""
+    out: np.ndarray = (values == 1.0).view(np.int8) + 2 * (values == 0.0).view(np.int8)
     return out
+
+
+def _status(codes: np.ndarray) -> _Coded:
+    return _Coded(codes, _STATUS_WORDS)
+
+
+def _materialized(cols: dict[str, Column]) -> dict[str, np.ndarray]:
+    return {k: v.array() if isinstance(v, _Coded) else v for k, v in cols.items()}
 
 
 @dataclass
@@ -59,55 +85,61 @@ class BatchResult:
 
     def counties(self) -> dict[str, np.ndarray]:
         """One row per county: verdict, area and item statuses, and each indicator's CV and county value."""
+        return _materialized(self._county_columns())
+
+    def schools(self) -> dict[str, np.ndarray]:
+        """One row per school section: ids, students, scope, each indicator's value and met flag, k-of-n result."""
+        return _materialized(self._school_columns())
+
+    def _county_columns(self) -> dict[str, Column]:
         r = self.results
-        out: dict[str, np.ndarray] = {
+        out: dict[str, Column] = {
             "county_code": np.array(self.table.county_codes, dtype=object),
             "county_name": np.array(self.table.county_names, dtype=object),
         }
         v = r.verdict
-        verdict = _status_text(v)
-        verdict[verdict == "not_evaluated"] = "incomplete"
-        out["verdict"] = verdict
+        verdict = _status_codes(v)
+        verdict[verdict == 0] = _INCOMPLETE
+        out["verdict"] = _status(verdict)
         for area, status in r.areas.items():
-            out[f"area.{area}"] = _status_text(status)
+            out[f"area.{area}"] = _status(_status_codes(status))
         n_c = v.shape[0]
         for item, arr in r.items.items():
-            status = _status_text(arr.status)
+            codes = _status_codes(arr.status)
             if r.pack.items[item].spec.kind == "every" and arr.applicable is not None and arr.row_level:
                 county_of = self.table.ancestor("county", arr.row_level)
                 subject = np.bincount(county_of[arr.applicable], minlength=n_c) > 0
-                status[~subject] = "not_applicable"  # no school (section) of the county is subject to the item
+                codes[~subject] = _NOT_APPLICABLE  # no school (section) of the county is subject to the item
             if "applicable_any" in arr.detail:  # a CV item: no school section of the county is counted
-                status[~arr.detail["applicable_any"]] = "not_applicable"
-            out[f"item.{item}"] = status
+                codes[~arr.detail["applicable_any"]] = _NOT_APPLICABLE
+            out[f"item.{item}"] = _status(codes)
             for section, comp in arr.detail.get("composite", {}).items():
                 out[f"item.{item}.{section}.composite_cv"] = comp["cv"]
                 out[f"item.{item}.{section}.composite_compared"] = comp["compared"]
-                res = _status_text(comp["result"])
-                res[~comp["applicable"]] = "not_applicable"
-                out[f"item.{item}.{section}.composite_result"] = res
+                res = _status_codes(comp["result"])
+                res[~comp["applicable"]] = _NOT_APPLICABLE
+                out[f"item.{item}.{section}.composite_result"] = _status(res)
         for iid, ind in r.indicators.items():
             for section, cv in ind.cv.items():
                 out[f"{iid}.{section}.county_value"] = cv.stats.mean
                 out[f"{iid}.{section}.cv"] = cv.stats.cv
                 if cv.judged:
                     out[f"{iid}.{section}.cv_compared"] = cv.compared
-                    res = _status_text(cv.result)
-                    res[cv.stats.count == 0] = "not_applicable"
-                    out[f"{iid}.{section}.cv_result"] = res
+                    res = _status_codes(cv.result)
+                    res[cv.stats.count == 0] = _NOT_APPLICABLE
+                    out[f"{iid}.{section}.cv_result"] = _status(res)
         return out
 
-    def schools(self) -> dict[str, np.ndarray]:
-        """One row per school section: ids, students, scope, each indicator's value and met flag, k-of-n result."""
+    def _school_columns(self) -> dict[str, Column]:
         t, r = self.table, self.results
         school_of = t.ancestor("school", "section")
         county_of = t.ancestor("county", "section")
         sec = t.levels["section"]
-        out: dict[str, np.ndarray] = {
-            "county_code": np.array(t.county_codes, dtype=object)[county_of],
-            "school_id": np.array(t.school_ids, dtype=object)[school_of],
-            "school_name": np.array(t.school_names, dtype=object)[school_of],
-            "section": np.array(SECTIONS, dtype=object)[sec.columns["section"].astype(np.int64)],
+        out: dict[str, Column] = {
+            "county_code": _Coded(county_of, np.array(t.county_codes, dtype=object)),
+            "school_id": _Coded(school_of, np.array(t.school_ids, dtype=object)),
+            "school_name": _Coded(school_of, np.array(t.school_names, dtype=object)),
+            "section": _Coded(sec.columns["section"].astype(np.int64), np.array(SECTIONS, dtype=object)),
             "students": sec.columns["students"],
         }
         for sid, scope in r.scopes.items():
@@ -115,17 +147,19 @@ class BatchResult:
         for iid, ind in r.indicators.items():
             out[f"{iid}.value"] = ind.value
             out[f"{iid}.threshold"] = ind.threshold
-            out[f"{iid}.met"] = _status_text(ind.met)
+            out[f"{iid}.met"] = _status(_status_codes(ind.met))
         for item_id, arr in r.items.items():
             if arr.row_level == "section" and arr.row_status is not None:
-                status = _status_text(arr.row_status)
+                codes = _status_codes(arr.row_status)
                 if arr.applicable is not None:
-                    status[~arr.applicable] = "not_applicable"
-                out[f"item.{item_id}"] = status
+                    codes[~arr.applicable] = _NOT_APPLICABLE
+                out[f"item.{item_id}"] = _status(codes)
         return out
 
     def report(self, county_code: str) -> Report:
         """The full report of one county, identical to evaluating that county alone."""
+        from .._report.build import build_report
+
         try:
             i = self.table.county_codes.index(str(county_code))
         except ValueError:
@@ -177,9 +211,12 @@ class BatchResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
-        tables = [("counties", self.counties()), ("schools", self.schools())]
+        tables: list[tuple[str, dict[str, Column]]] = [
+            ("counties", self._county_columns()),
+            ("schools", self._school_columns()),
+        ]
         if self.on_error == "skip":
-            tables.append(("problems", self.problems_table(lang)))
+            tables.append(("problems", dict(self.problems_table(lang))))
         for name, cols in tables:
             path = d / f"{name}.{fmt}"
             if fmt == "parquet":
@@ -187,9 +224,7 @@ class BatchResult:
 
                 pa = require("pyarrow", "arrow")
                 pq = require("pyarrow.parquet", "arrow")
-                # text columns straight from their object arrays (the types Arrow infers from a list of the same
-                # values), no Python list in between
-                pq.write_table(pa.table({k: pa.array(v) if v.dtype == object else v for k, v in cols.items()}), path)
+                pq.write_table(pa.table({k: _arrow_column(pa, v) for k, v in cols.items()}), path)
             else:
                 _write_csv(path, cols, spreadsheet_safe)
             written.append(path)
@@ -206,9 +241,21 @@ def _frame(pd: Any, cols: dict[str, np.ndarray]) -> Any:
     return frame
 
 
-def _csv_cells(col: np.ndarray, spreadsheet: bool) -> list[Any]:
+def _arrow_column(pa: Any, col: Column) -> Any:
+    """One result column for Arrow: text as the type Arrow infers from the same values (string; None is null), a
+    coded column by taking its words by code in Arrow rather than converting a Python str per row."""
+    if isinstance(col, _Coded):
+        return pa.array(col.words).take(pa.array(col.codes))
+    return pa.array(col) if col.dtype == object else col
+
+
+def _csv_cells(col: Column, spreadsheet: bool) -> list[Any]:
     """One column as CSV cells: floats written exactly (repr), missing values as empty cells; with ``spreadsheet``,
-    text that a spreadsheet would run as a formula is neutralised (numbers never change)."""
+    text that a spreadsheet would run as a formula is neutralised (numbers never change). A coded column's cells are
+    made once per distinct word."""
+    if isinstance(col, _Coded):
+        words = _csv_cells(col.words, spreadsheet)
+        return [words[c] for c in col.codes.tolist()]
     if col.dtype.kind == "f":
         return ["" if r == "nan" else r for r in map(repr, col.tolist())]
     if col.dtype == object:
@@ -219,7 +266,7 @@ def _csv_cells(col: np.ndarray, spreadsheet: bool) -> list[Any]:
     return list(col.tolist())
 
 
-def _write_csv(path: Path, cols: dict[str, np.ndarray], spreadsheet: bool) -> None:
+def _write_csv(path: Path, cols: dict[str, Column], spreadsheet: bool) -> None:
     import csv
 
     names = list(cols)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._base.errors import InputError, Problem
 from .._base.messages import Msg, msg, text
@@ -22,8 +22,10 @@ from .._data.models import County
 from .._data.previous import PreviousData, PreviousOf, align_previous
 from .._data.table import Table
 from .._packs.compile import CompiledPack
-from .._report.model import SeriesPointOut
-from .._report.report import Report
+
+if TYPE_CHECKING:  # the report layer is imported when stored series are read, not for a batch
+    from .._report.model import SeriesPointOut
+    from .._report.report import Report
 
 __all__ = ["EmptyStore", "StoredRecord", "YearStore", "previous_year", "stored_series"]
 
@@ -205,6 +207,8 @@ def stored_series(
     if history is None:
         return None
     ids = [i for i, ci in std.compiled.items.items() if ci.spec.kind == "progress"]
+    from .._report.model import SeriesPointOut
+
     out: dict[str, list[SeriesPointOut]] = {i: [] for i in ids}
     if not ids or year is None:
         return out

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._base.errors import PackError, Problem
 from .._base.messages import msg
@@ -20,11 +20,12 @@ from .._packs.compile import CompiledPack
 from .._packs.loading import LoadedPack, load_pack, parse_as_of
 from .._packs.resolve import Resolved
 from .._packs.schema import Pack
-from .._report.build import build_report
-from .._report.model import LabelOut, PackRef, Provenance, SeriesPointOut
-from .._report.report import Report
 from .._version import __version__
 from .lookback import YearStore, previous_year, stored_series
+
+if TYPE_CHECKING:  # the report layer is imported when a report is built, not to evaluate a batch into tables
+    from .._report.model import PackRef, Provenance, SeriesPointOut
+    from .._report.report import Report
 
 __all__ = ["Standard", "load_standard"]
 
@@ -74,6 +75,8 @@ class Standard:
     @property
     def ref(self) -> PackRef:
         """This pack's identity as recorded in report provenance, with where it was found."""
+        from .._report.model import LabelOut, PackRef
+
         return PackRef(
             id=self.pack.id,
             version=self.pack.version,
@@ -115,10 +118,14 @@ class Standard:
         the years a history holds, :func:`~.lookback.stored_series`; ``data_year``: its year, when its data state
         none)."""
         origins = self.resolved.origins if self.resolved is not None else {}
+        from .._report.build import build_report
+
         provenance = self.provenance(results.table.digest(county))
         return build_report(results, county, provenance, None, origins, stored=stored, data_year=data_year)
 
     def provenance(self, digest: str, as_of: dt.date | None = None) -> Provenance:
+        from .._report.model import Provenance
+
         when = as_of or self.as_of
         return Provenance(
             qbalance_version=__version__,
@@ -172,6 +179,8 @@ class Standard:
 
 
 def _pack_ref(c: dict[str, Any]) -> PackRef:
+    from .._report.model import LabelOut, PackRef
+
     origin, file = origin_of(Path(c["file"]))
     return PackRef(
         id=c["id"],

@@ -20,7 +20,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -87,18 +87,63 @@ def _safe_yaml(text: str) -> Any:
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    """Every message: key → ``{"zh": template, "en": template}``, from the package's ``catalogue/*.yaml``."""
+    """Every message: key → ``{"zh": template, "en": template}``, from the package's ``catalogue/*.yaml``.
+
+    The YAML is parsed from ``catalogue.json`` when that file was made from exactly these YAML files (the SHA-256
+    of their names and bytes matches; ``python tools/build_catalogue.py`` writes it): reading JSON takes a
+    millisecond, parsing the YAML some 50 ms of every command's start. A stale or missing JSON is never used."""
+    files = _catalogue_files()
+    compiled = _HERE / _COMPILED
+    if compiled.is_file():
+        import json
+
+        data = json.loads(compiled.read_text(encoding="utf-8"))
+        if data.get("sha256") == catalogue_digest(files):
+            return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data["messages"].items()}
+    return parse_catalogue(files)
+
+
+_COMPILED = "catalogue.json"
+
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _catalogue_files() -> list[tuple[str, bytes]]:
+    entries = sorted((e for e in (_HERE / "catalogue").iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
+    return [(e.name, e.read_bytes()) for e in entries]
+
+
+def catalogue_digest(files: list[tuple[str, bytes]]) -> str:
+    """The SHA-256 of the catalogue's YAML files, names and bytes, in name order: what ``catalogue.json`` records."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def parse_catalogue(files: list[tuple[str, bytes]] | None = None) -> dict[str, dict[str, str]]:
+    """The catalogue parsed from its YAML files (all of them by default)."""
     out: dict[str, dict[str, str]] = {}
-    folder = resources.files("qbalance._base").joinpath("catalogue")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        data = _safe_yaml(entry.read_text(encoding="utf-8")) or {}
+    for _name, raw in files if files is not None else _catalogue_files():
+        data = _safe_yaml(raw.decode("utf-8")) or {}
         for key, pair in data.items():
             if key in out:
                 raise RuntimeError(f"message {key!r} is defined twice in the catalogue")
             out[key] = {lang: str(pair[lang]) for lang in LANGS}
     return out
+
+
+def compiled_catalogue() -> str:
+    """The text of ``catalogue.json``: the parsed catalogue and the digest of the YAML it was made from."""
+    import json
+
+    files = _catalogue_files()
+    body = {"sha256": catalogue_digest(files), "messages": parse_catalogue(files)}
+    return json.dumps(body, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
 
 
 class _Args(dict[str, Any]):

@@ -309,3 +309,43 @@ def test_the_pytest_plugin_speaks_the_language_qbalance_lang_names(
     monkeypatch.setenv("QBALANCE_LANG", "zh")
     result = pytester.runpytest(*plugin_args())
     result.stdout.fnmatch_lines(["标准测试用例 'wrong verdict and item'(failing.yaml，第4行)未通过(2 项预期未满足)"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["evaluate", "--demo"], "evaluate"),
+        (["--lang", "en", "evaluate-batch", "x.csv"], "evaluate-batch"),
+        (["--lang=en", "plan"], "plan"),
+        (["--help"], None),  # the command list: the full parser
+        ([], None),
+        (["evalute", "--demo"], None),  # a typo: the full parser names the commands
+        (["--la", "en", "evaluate"], None),  # an abbreviated option: argparse reads it, not the look-ahead
+        (["en"], None),
+    ],
+)
+def test_the_command_to_build_alone_is_read_only_when_plain(arguments: list[str], expected: str | None) -> None:
+    from qbalance._cli.main import _named_command
+
+    assert _named_command(arguments) == expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_command_built_alone_has_the_same_help_as_in_the_full_parser(lang: str) -> None:
+    """Running one command builds its parser alone; its help, options and defaults are those of the full parser's
+    (compared command by command, help text and every option's destination and default)."""
+    from qbalance._base.messages import language
+    from qbalance._cli.main import _COMMANDS, build_parser
+
+    def command(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        found: argparse.ArgumentParser = sub.choices[name]
+        return found
+
+    with language(lang):
+        full = build_parser(lang)
+        for name in _COMMANDS:
+            alone = build_parser(lang, only=name)
+            a, b = command(full, name), command(alone, name)
+            assert a.format_help() == b.format_help()
+            assert [(x.dest, x.default) for x in a._actions] == [(x.dest, x.default) for x in b._actions]

@@ -23,7 +23,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,10 +31,7 @@ from .._base.errors import QbalanceError, _ProblemsError
 from .._base.messages import LANGS, Msg, current_language, language, msg, text
 from .._base.text import terminal_safe
 from .batch import add_batch_options
-from .check_command import add_check_command
-from .history_command import add_history_command
 from .lang import LANG_ENV, Parser, chosen_language, env_language
-from .progress_command import add_progress_command
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -365,9 +362,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 _Sub = argparse._SubParsersAction  # the subcommands of a parser (argparse names no public type for them)
 
 
-def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+def build_parser(lang: str | None = None, only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser, its help in ``lang`` (the current language by default); exposed for documentation and
-    tests. Parse with it inside ``language(lang)`` so that argparse's own words and errors are in that language."""
+    tests. Parse with it inside ``language(lang)`` so that argparse's own words and errors are in that language.
+    ``only``: build that command's parser alone (what running one command needs: the others' parsers, and the
+    modules behind them, are not made); the full parser otherwise."""
     from .._version import __version__
 
     lang = lang or current_language()
@@ -378,18 +377,27 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         )
         _add_lang(parser, lang)
         sub = parser.add_subparsers(dest="command", required=True, metavar=text("cli.help.command_metavar"))
-        _add_evaluate(sub, lang)
-        _add_evaluate_batch(sub, lang)
-        _add_plan(sub, lang)
-        _add_template(sub, lang)
-        _add_scenario(sub, lang)
-        _add_standards(sub, lang)
-        add_check_command(sub)
-        add_history_command(sub)
-        add_progress_command(sub)
-        _add_schema(sub, lang)
-        _add_test(sub, lang)
+        for name, add in _COMMANDS.items():
+            if only is None or only == name:
+                add(sub, lang)
     return parser
+
+
+def _named_command(arguments: Sequence[str]) -> str | None:
+    """The command an argument list names, when it is plain to see: the first argument that is not a top-level
+    option (``--lang`` takes a value) and is a command's name. None otherwise (help, a typo, an abbreviated option):
+    the full parser then reads the arguments and says what is wrong."""
+    skip = False
+    for arg in arguments:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in _COMMANDS else None
+        elif not arg.startswith("--lang="):
+            return None
+    return None
 
 
 def _command(sub: _Sub[argparse.ArgumentParser], name: str, help_text: str) -> argparse.ArgumentParser:
@@ -571,6 +579,40 @@ def _add_test(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
     _add_lang(p, lang)
 
 
+def _add_check(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
+    from .check_command import add_check_command
+
+    add_check_command(sub)
+
+
+def _add_history(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
+    from .history_command import add_history_command
+
+    add_history_command(sub)
+
+
+def _add_progress(sub: _Sub[argparse.ArgumentParser], lang: str) -> None:
+    from .progress_command import add_progress_command
+
+    add_progress_command(sub)
+
+
+_COMMANDS: dict[str, Callable[[_Sub[argparse.ArgumentParser], str], None]] = {
+    "evaluate": _add_evaluate,
+    "evaluate-batch": _add_evaluate_batch,
+    "plan": _add_plan,
+    "template": _add_template,
+    "scenario": _add_scenario,
+    "standards": _add_standards,
+    "check": _add_check,
+    "history": _add_history,
+    "progress": _add_progress,
+    "schema": _add_schema,
+    "test": _add_test,
+}
+"""Each command's name and the function that adds its parser, in the order of the command list."""
+
+
 # -- running -----------------------------------------------------------------------------------------------------------
 
 
@@ -620,7 +662,7 @@ def _run(argv: Sequence[str] | None) -> int:
     with language(lang):
         if os.environ.get(LANG_ENV, "").strip() and env_language() is None:
             _say(text("cli.bad_lang_env", value=os.environ[LANG_ENV]))
-        args = build_parser(lang).parse_args(arguments)
+        args = build_parser(lang, only=_named_command(arguments)).parse_args(arguments)
     with language(args.lang):
         return _dispatch(args)
 

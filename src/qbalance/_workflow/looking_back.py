@@ -17,7 +17,6 @@ from .._api.evaluate import evaluate as evaluate_one
 from .._api.lookback import YearStore
 from .._api.standard import Standard
 from .._report.report import Report
-from .history import History
 
 __all__ = ["evaluate"]
 
@@ -44,5 +43,7 @@ def evaluate(
     options: dict[str, Any] = {"as_of": as_of, "survey": survey, "roster": roster, "previous": previous, "year": year}
     if history is None or not isinstance(history, (str, os.PathLike)):
         return evaluate_one(data, standard, history=history, **options)
+    from .history import History  # only for a history given by its path: plain evaluation needs none of it
+
     with History(history, create=False, readonly=True) as store:
         return evaluate_one(data, standard, history=store, **options)

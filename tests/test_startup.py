@@ -27,3 +27,29 @@ def test_evaluating_a_county_does_not_import_dask_and_dask_still_imports() -> No
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.split() == ["False", "True", "True", "True"], out.stderr
+
+
+LAYERS = """
+import sys
+from qbalance._cli.main import main
+code = main(sys.argv[1:])
+layers = ("qbalance._report.model", "qbalance._report.build", "qbalance._workflow.history", "qbalance._workflow.packtest")
+print(code, *(name in sys.modules for name in layers))
+"""
+
+
+def test_a_batch_into_tables_imports_no_report_history_or_pack_test_layer(tmp_path: Path) -> None:
+    """``evaluate-batch`` writes tables: it builds neither the report models nor reports, and the parsers (and modules)
+    of the other commands are not made. ``evaluate`` builds a report but needs no history or pack-test module.
+    Checked in fresh interpreters (the expected lists: which of the four layers each command imports)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    data = tmp_path / "nation.csv"
+    make_nation = [sys.executable, str(SRC.parent / "benchmarks" / "make_nation.py"), "--schools", "60"]
+    subprocess.run([*make_nation, "--counties", "2", "-o", str(data)], env=env, check=True, capture_output=True)
+    batch = [sys.executable, "-c", LAYERS, "evaluate-batch", str(data), "-o", str(tmp_path / "out")]
+    out = subprocess.run(batch, capture_output=True, text=True, env=env, check=False)
+    assert out.stdout.split()[-4:] == ["False", "False", "False", "False"], out.stdout + out.stderr
+    demo = subprocess.run(
+        [sys.executable, "-c", LAYERS, "evaluate", "--demo"], capture_output=True, text=True, env=env, check=False
+    )
+    assert demo.stdout.split()[-4:] == ["True", "True", "False", "False"], demo.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,9 +43,14 @@ class Standard:
         self.compiled: CompiledPack = loaded.compiled
         self.sha256 = loaded.sha256
         self.files = loaded.files
-        self.chain = [_pack_ref(c) for c in loaded.chain]
         self.as_of: dt.date | None = loaded.as_of
         self.resolved: Resolved | None = loaded.resolved
+
+    @functools.cached_property
+    def chain(self) -> list[PackRef]:
+        """The packs of the ``extends`` chain, base first, as report provenance records them (made when first asked
+        for: evaluating a batch into tables needs no report model)."""
+        return [_pack_ref(c) for c in self.loaded.chain]
 
     @property
     def id(self) -> str:

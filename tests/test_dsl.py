@@ -114,6 +114,9 @@ class FakeRuntime:
         self.read.append(name)
         return self.values[name]
 
+    def missing_everywhere(self, name: str) -> bool:
+        return bool(np.isnan(self.values[name]).all())
+
     def param(self, name: str) -> Any:
         assert name == "min_area"
         table = np.array([4.0, 5.0])  # primary 4 m²/student, junior 5 m²/student
@@ -667,3 +670,46 @@ def test_compiled_metadata() -> None:
 def test_zero_minus_apportioned_amount_is_like_negation() -> None:
     # by hand: -(9400*500/940)/500 = -10, -(9400*440/940)/400 = -11, -3000/300 = -10
     assert same(run("(0 - facilities.area) / students"), [-10.0, -11.0, -10.0])
+
+
+MISSING = {"teachers": [NAN, NAN, NAN], "ok": [NAN, NAN, NAN], "facilities__gym": [NAN, NAN], "budget": [NAN]}
+SHORTCUT_CASES = [
+    # (expression, proven missing everywhere when the MISSING inputs are, some row known anyway), worked out by hand
+    # from the rules: arithmetic, comparisons, not, in, min/max/abs propagate a missing value; and/or/coalesce need
+    # every part missing; where() needs its condition or both branches missing; is_missing and aggregates (over
+    # groups that may be empty) are never taken as missing
+    ("teachers / students * 100 > teachers / students", True, False),
+    ("-teachers + teachers", True, False),
+    ("not ok", True, False),
+    ("ok and teachers > teachers", True, False),
+    ("ok and ratio > 1.5", False, True),  # ratio 1.4, 1.4: false and missing is false
+    ("ok or ratio > 1", False, True),  # ratio 1.4, 1.4: true or missing is true
+    ("coalesce(teachers, teachers * 2)", True, False),
+    ("coalesce(ok, ratio > 1)", False, True),
+    ("is_missing(teachers)", False, True),
+    ("where(ok, students, students * 2)", True, False),  # a missing condition gives missing
+    ("where(has_lab, teachers, teachers)", True, False),  # both branches missing
+    ("where(ratio > 1, ratio, teachers / teachers)", False, True),
+    ("min(teachers, teachers * 2)", True, False),
+    ("abs(teachers)", True, False),
+    ("school_sum(teachers) > school_sum(teachers)", False, False),  # cautious: computed, and missing
+    ("(facilities.area + facilities.gym) / students", True, False),
+    ("facilities.gym * params.zero_coef + facilities.area", False, True),  # the zero term is dropped when compiled
+    ("budget > 0 and ratio > 1", False, False),  # cautious: ratio is known, and true, so the and stays missing
+    ("budget > 0 and teachers > teachers", True, False),
+    ("students > 0", False, True),
+]
+
+
+@pytest.mark.parametrize(("text", "proven", "known"), SHORTCUT_CASES)
+def test_missing_everywhere_is_proven_only_when_the_value_is_missing_everywhere(
+    text: str, proven: bool, known: bool
+) -> None:
+    """The runtime skips an expression proven missing everywhere; the proof must be sound (the value computed anyway
+    is NaN on every row), and takes the cases worked out by hand."""
+    rt = FakeRuntime(**MISSING)
+    c = compile_expression(text, TABLE)
+    value = np.asarray(c.fn(rt), dtype=np.float64)
+    assert (c.missing is not None and c.missing(rt)) == proven
+    assert (not np.isnan(value).all()) == known
+    assert not (proven and known)

@@ -33,7 +33,8 @@ LAYERS = """
 import sys
 from qbalance._cli.main import main
 code = main(sys.argv[1:])
-layers = ("qbalance._report.model", "qbalance._report.build", "qbalance._workflow.history", "qbalance._workflow.packtest")
+layers = ("qbalance._report.model", "qbalance._report.build")
+layers += ("qbalance._workflow.history", "qbalance._workflow.packtest")
 print(code, *(name in sys.modules for name in layers))
 """
 

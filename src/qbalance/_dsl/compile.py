@@ -119,6 +119,7 @@ class Runtime(Protocol):
     tol: float
 
     def value(self, name: str) -> np.ndarray: ...
+    def missing_everywhere(self, name: str) -> bool: ...
     def param(self, name: str) -> Value: ...
     def down(self, values: np.ndarray, src: str, dst: str) -> np.ndarray: ...
     def share(self, name: str, dst: str) -> np.ndarray: ...
@@ -146,6 +147,9 @@ class Compiled:
     """A number written in the expression (a bare literal 0 fits any unit; a parameter that is 0 does not)."""
     text: str | None = None
     symbol_levels: Mapping[str, str] = field(default_factory=dict)
+    missing: Callable[[Runtime], bool] | None = None
+    """Whether the value is missing on every row, decided from the inputs that are missing everywhere without
+    computing it (an item whose inputs no county gave); None when that can never be proven this way."""
 
 
 # -- numpy helpers (three-valued) -----------------------------------------------------------------------------------
@@ -221,6 +225,18 @@ def _where(c: Value, a: Value, b: Value) -> Value:
     return np.where(np.isnan(c_arr), np.nan, np.where(c_arr == 1, _arr(a), _arr(b)))
 
 
+def _missing_rule(rule: str, parts: tuple[Compiled, ...]) -> Callable[[Runtime], bool] | None:
+    """The ``missing`` test of a node from its parts' (see :meth:`_Compiler.merge`)."""
+    tests = [p.missing for p in parts if p.missing is not None]
+    if rule == "never" or not tests:
+        return None
+    if rule == "all":
+        if len(tests) < len(parts):
+            return None  # a part that is never missing everywhere keeps the whole known somewhere
+        return lambda rt: all(t(rt) for t in tests)
+    return lambda rt: any(t(rt) for t in tests)
+
+
 # -- the checker/compiler -------------------------------------------------------------------------------------------
 
 
@@ -262,7 +278,13 @@ class _Compiler:
             )
         return lambda rt: rt.down(_arr(fn(rt)), src, level)
 
-    def merge(self, dtype: DType, level: str | None, fn: Fn, *parts: Compiled, **kw: Any) -> Compiled:
+    def merge(
+        self, dtype: DType, level: str | None, fn: Fn, *parts: Compiled, rule: str = "any", **kw: Any
+    ) -> Compiled:
+        """The node made of ``parts``. ``rule``: when it is missing everywhere — "any" (missing when one part
+        is: arithmetic, comparisons, NaN propagates), "all" (only when every part is: and, or, coalesce) or
+        "never" (is_missing, aggregates over groups that may be empty)."""
+        kw.setdefault("missing", _missing_rule(rule, parts))
         deps: frozenset[str] = frozenset().union(*(p.deps for p in parts))
         params: frozenset[str] = frozenset().union(*(p.params for p in parts))
         contains = any(p.contains_apportioned for p in parts) and (
@@ -324,7 +346,7 @@ class _Compiler:
             level = self.join(a, b, node)
             fa, fb = self.at(a, level, node), self.at(b, level, node)
             op = _and if node.op == "and" else _or
-            return self.merge(BOOL, level, lambda rt: op(fa(rt), fb(rt)), a, b)
+            return self.merge(BOOL, level, lambda rt: op(fa(rt), fb(rt)), a, b, rule="all")
         if isinstance(node, Not):
             c = self.visit(node.operand)
             self.need_bool(c, node, "'not'")
@@ -368,6 +390,7 @@ class _Compiler:
             share=(lambda lvl: lambda rt: rt.share(path, lvl)) if sym.apportioned else None,
             contains_apportioned=sym.apportioned,
             symbol_levels={path: sym.level},
+            missing=lambda rt: rt.missing_everywhere(path),
         )
 
     @staticmethod
@@ -563,7 +586,7 @@ class _Compiler:
             arity(1, 1)
             (a,) = args
             fa = a.fn
-            return self.merge(BOOL, a.level, lambda rt: np.isnan(_arr(fa(rt))).astype(np.float64), a)
+            return self.merge(BOOL, a.level, lambda rt: np.isnan(_arr(fa(rt))).astype(np.float64), a, rule="never")
         if func == "coalesce":
             arity(2, 2)
             a, b = args
@@ -575,7 +598,7 @@ class _Compiler:
                 x = _arr(fa(rt))
                 return np.where(np.isnan(x), _arr(fb(rt)), x)
 
-            return self.merge(dtype, level, run_coalesce, a, b)
+            return self.merge(dtype, level, run_coalesce, a, b, rule="all")
         # where(cond, a, b)
         arity(3, 3)
         c, a, b = args
@@ -584,7 +607,11 @@ class _Compiler:
         level = self.join(c, a, node)
         level = self.join(replace(c, level=level), b, node)
         fc, fa, fb = self.at(c, level, node), self.at(a, level, node), self.at(b, level, node)
-        return self.merge(dtype, level, lambda rt: _where(fc(rt), fa(rt), fb(rt)), c, a, b)
+        either = _missing_rule("all", (a, b))
+        cond = _missing_rule("any", (c,))
+        tests = [t for t in (cond, either) if t is not None]
+        missing = (lambda rt: any(t(rt) for t in tests)) if tests else None  # no condition, or neither branch
+        return self.merge(dtype, level, lambda rt: _where(fc(rt), fa(rt), fb(rt)), c, a, b, missing=missing)
 
     def same_type(self, a: Compiled, b: Compiled, node: Node, what: str) -> DType:
         if a.dtype.kind != b.dtype.kind:
@@ -617,7 +644,7 @@ class _Compiler:
             dtype = BOOL
         fn = c.fn
         src = c.level
-        result = self.merge(dtype, target, lambda rt: rt.up(_arr(fn(rt)), src, target, op), c)
+        result = self.merge(dtype, target, lambda rt: rt.up(_arr(fn(rt)), src, target, op), c, rule="never")
         return replace(result, contains_apportioned=False)
 
 

@@ -7,8 +7,9 @@ evaluation path: a single county is a batch of one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from .._packs.lookback import is_previous
 from .runtime import Runtime
 from .shortfall import indicator_slopes
 
-__all__ = ["IndicatorArrays", "ItemArrays", "Results", "evaluate_table"]
+__all__ = ["FloorColumns", "IndicatorArrays", "ItemArrays", "Results", "evaluate_table"]
 
 SECTION_CODES = {"primary": 0, "junior": 1}
 
@@ -56,24 +57,68 @@ class CvArrays:
 
 @dataclass
 class IndicatorArrays:
-    """One indicator's values for every section row, in its declared unit, with its thresholds."""
+    """One indicator's values for every section row, in its declared unit, with its thresholds.
+
+    The per-row threshold and ratio are made when first asked for (a report, the batch's school table): the verdict
+    needs them only for a moment, and a nation's columns cost memory (and, on a fresh page, time)."""
 
     value: np.ndarray
-    threshold: np.ndarray
+    by_section: np.ndarray
+    """The threshold of each section code."""
+    sections: np.ndarray
+    """The section code of each row."""
     met: np.ndarray
     weight: np.ndarray
     in_scope: np.ndarray
     cv: dict[str, CvArrays] = field(default_factory=dict)
+    _threshold: np.ndarray | None = field(default=None, repr=False)
     _ratio: np.ndarray | None = field(default=None, repr=False)
 
     @property
+    def threshold(self) -> np.ndarray:
+        """The threshold of each row."""
+        if self._threshold is None:
+            self._threshold = self.by_section[self.sections] if self.sections.size else np.zeros(0)
+        return self._threshold
+
+    @property
     def ratio(self) -> np.ndarray:
-        """value / threshold per row (NaN where the threshold is 0): made when a report first asks, since the
-        verdict does not need it and a nation's column costs memory."""
+        """value / threshold per row (NaN where the threshold is 0)."""
         if self._ratio is None:
             with np.errstate(invalid="ignore", divide="ignore"):
                 self._ratio = np.where(self.threshold != 0, self.value / self.threshold, np.nan)
         return self._ratio
+
+
+class FloorColumns(Sequence[np.ndarray]):
+    """Per indicator of a k-of-n item, whether each row's value is at least ``floor`` × its threshold (three-valued):
+    made again from the values when a report first asks for an indicator's column, then kept (the evaluation uses
+    them once, and a nation's columns cost memory)."""
+
+    def __init__(self, indicators: list[IndicatorArrays], floor: float, tolerance: float) -> None:
+        self._indicators, self._floor, self._tol = indicators, floor, tolerance
+        self._made: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._indicators)
+
+    @overload
+    def __getitem__(self, j: int) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, j: slice) -> list[np.ndarray]: ...
+    def __getitem__(self, j: int | slice) -> np.ndarray | list[np.ndarray]:
+        if isinstance(j, slice):
+            return [self[i] for i in range(len(self))[j]]
+        j = range(len(self))[j]
+        if j not in self._made:
+            self._made[j] = self.column(j)
+        return self._made[j]
+
+    def column(self, j: int) -> np.ndarray:
+        """Indicator ``j``'s column, made now and not kept."""
+        ind = self._indicators[j]
+        threshold = ind._threshold if ind._threshold is not None else ind.by_section[ind.sections]  # not kept
+        return np.asarray(compare(">=", ind.value, self._floor * threshold, self._tol))
 
 
 @dataclass
@@ -142,14 +187,13 @@ def _indicators(rt: Runtime, scopes: dict[str, ScopeArrays]) -> dict[str, Indica
     for iid, ind in cp.indicators.items():
         base = rt.value(iid)
         value = base if ind.factor == 1.0 else base / ind.factor
-        threshold = ind.threshold[sec_code] if sec_code.size else np.zeros(0)
-        met = compare(ind.spec.compare, value, threshold, cp.tolerance)
+        met = compare(ind.spec.compare, value, ind.threshold[sec_code] if sec_code.size else np.zeros(0), cp.tolerance)
         weight = rt.full(ind.weight, "section")
         if ind.spec.scope is not None:
             in_scope = scopes[ind.spec.scope].in_scope
         else:
             in_scope = students > 0
-        out[iid] = IndicatorArrays(value, threshold, met, weight, in_scope)
+        out[iid] = IndicatorArrays(value, ind.threshold, sec_code, met, weight, in_scope)
     return out
 
 
@@ -252,9 +296,12 @@ def _k_of_n_item(rt: Runtime, item_id: str, indicators: dict[str, IndicatorArray
     floor = ci.scalars["floor"]
     # one column per indicator: the kernel counts across them without a (rows × indicators) copy
     met = [indicators[i].met for i in ids]
-    floor_ok = [compare(">=", indicators[i].value, floor * indicators[i].threshold, cp.tolerance) for i in ids]
+    floor_ok = FloorColumns([indicators[i] for i in ids], floor, cp.tolerance)
     in_scope = np.logical_and.reduce([indicators[i].in_scope for i in ids]) if ids else np.zeros(n_rows, bool)
-    row = k_of_n(met, floor_ok, k) if ids else k_of_n(np.zeros((n_rows, 0)), np.zeros((n_rows, 0)), k)
+    if ids:  # the floor columns made one at a time and let go: a report makes again the ones it shows
+        row = k_of_n(met, (floor_ok.column(j) for j in range(len(ids))), k)
+    else:
+        row = k_of_n(np.zeros((n_rows, 0)), np.zeros((n_rows, 0)), k)
     status = kleene_all(row[in_scope], county_of[in_scope], n_c)
     has_rows = np.bincount(county_of[in_scope], minlength=n_c) > 0
     status = np.where(has_rows, status, np.nan)

@@ -33,6 +33,7 @@ class Runtime:
         self._before: Runtime | None = None
         self.tol = cp.tolerance
         self.cache: dict[str, np.ndarray] = {}
+        self._missing: dict[str, bool] = {}
         sec = table.levels["section"]
         school_of = table.ancestor("school", "section")
         stype = table.levels["school"].columns["school_type"].astype(np.int64)
@@ -49,8 +50,10 @@ class Runtime:
         return sym.level
 
     def full(self, c: Compiled, level: str) -> np.ndarray:
-        v = np.asarray(c.fn(self), dtype=np.float64)
         n = self.table.levels[level].n
+        if c.missing is not None and c.missing(self):  # every input it needs is missing everywhere
+            return np.full(n, np.nan)
+        v = np.asarray(c.fn(self), dtype=np.float64)
         if v.ndim == 0:
             return np.full(n, float(v))
         return v
@@ -73,6 +76,26 @@ class Runtime:
                 out = np.where(np.isnan(out), self.usable(name), out)  # a typed value is used as it is
         self.cache[name] = out
         return out
+
+    def missing_everywhere(self, name: str) -> bool:
+        """Whether ``name`` is missing on every row (an input no county gave; a derived value or indicator whose
+        inputs are), decided once per name. Names read from the previous year and inputs the pack can compute are
+        never taken as missing here: they are computed."""
+        known = self._missing.get(name)
+        if known is None:
+            if is_previous(name) or name in self.cp.fallbacks:
+                known = False
+            elif name in self.cp.derived:
+                c = self.cp.derived[name]
+                known = c.missing is not None and c.missing(self)
+            elif name in self.cp.indicators:
+                c = self.cp.indicators[name].value
+                known = c.missing is not None and c.missing(self)
+            else:
+                col = self.table.levels[self.level_of(name)].columns[name]
+                known = col.size > 0 and bool(np.isnan(col.flat[0])) and bool(np.isnan(col).all())
+            self._missing[name] = known
+        return known
 
     def before(self) -> Runtime | None:
         """The runtime of the previous year's table (None when no county's previous year is known)."""

@@ -13,7 +13,7 @@ Missing values are NaN throughout, and results are three-valued floats: 1.0 true
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -194,15 +194,18 @@ def _all_nan(x: F64) -> bool:
     return x.size > 0 and bool(np.isnan(x.flat[0])) and bool(np.isnan(x).all())
 
 
-def k_of_n(met: F64 | Sequence[F64], floor_ok: F64 | Sequence[F64], k: float) -> F64:
+def k_of_n(met: F64 | Sequence[F64], floor_ok: F64 | Iterable[F64], k: float) -> F64:
     """Per row: at least ``k`` of the columns met, and every column not met at least at its floor.
 
     ``met`` and ``floor_ok`` are three-valued, either (rows × indicators) arrays or one column per indicator (the
-    engine passes columns, so no (rows × indicators) copy is made). A row fails as soon as the known values decide
-    it (too few can still be met, or a known value is below its floor); it passes only when every value is known;
-    otherwise it is NaN (not evaluated).
+    engine passes columns, the floor ones made one at a time, so no (rows × indicators) copy is made). A row fails
+    as soon as the known values decide it (too few can still be met, or a known value is below its floor); it
+    passes only when every value is known; otherwise it is NaN (not evaluated).
     """
-    met_cols, floor_cols = _columns(met), _columns(floor_ok)
+    met_cols = _columns(met)
+    floor_cols = (
+        _columns(floor_ok) if isinstance(floor_ok, np.ndarray) else (np.asarray(c, np.float64) for c in floor_ok)
+    )
     n = met_cols[0].size if met_cols else (np.asarray(met).shape[0] if np.ndim(met) == 2 else 0)
     known_met = np.zeros(n, dtype=np.int32)
     unknown = np.zeros(n, dtype=np.int32)

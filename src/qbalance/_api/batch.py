@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .._base.arrow_buffers import numpy_to_arrow, strings_to_arrow
 from .._base.errors import InputError, Problem
 from .._base.messages import msg
 from .._base.text import spreadsheet_safe
@@ -224,7 +225,8 @@ class BatchResult:
 
                 pa = require("pyarrow", "arrow")
                 pq = require("pyarrow.parquet", "arrow")
-                pq.write_table(pa.table({k: _arrow_column(pa, v) for k, v in cols.items()}), path)
+                arrays = [_arrow_column(pa, v) for v in cols.values()]
+                pq.write_table(pa.Table.from_arrays(arrays, names=list(cols)), path)
             else:
                 _write_csv(path, cols, spreadsheet_safe)
             written.append(path)
@@ -245,8 +247,9 @@ def _arrow_column(pa: Any, col: Column) -> Any:
     """One result column for Arrow: text as the type Arrow infers from the same values (string; None is null), a
     coded column by taking its words by code in Arrow rather than converting a Python str per row."""
     if isinstance(col, _Coded):
-        return pa.array(col.words).take(pa.array(col.codes))
-    return pa.array(col) if col.dtype == object else col
+        words = strings_to_arrow(pa, col.words.tolist())
+        return words.take(numpy_to_arrow(pa, col.codes.astype(np.int64)))
+    return strings_to_arrow(pa, col.tolist()) if col.dtype == object else numpy_to_arrow(pa, col)
 
 
 def _csv_cells(col: Column, spreadsheet: bool) -> list[Any]:

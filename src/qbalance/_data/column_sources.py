@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._base.arrow_buffers import arrow_to_numpy, dictionary_codes
 from .._base.errors import InputError, Problem
 from .._base.files import cannot_read
 from .._base.messages import msg
@@ -101,12 +102,12 @@ def _arrow_to_numpy(col: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]] 
         raw = [*enc.dictionary.to_pylist(), None]
         words = np.empty(k + 1, dtype=object)
         words[:] = raw
-        idx = enc.indices.fill_null(k).to_numpy(zero_copy_only=False).astype(np.int64)
+        idx = dictionary_codes(enc.indices, k)
         present = idx[idx < k]
         run_max = np.maximum.accumulate(present) if present.size else present
         in_order = present.size == 0 or (present[0] == 0 and bool(np.all(np.diff(run_max) <= 1)))
         return words[idx], ((idx, raw) if in_order else None)
-    return np.asarray(col.to_numpy(zero_copy_only=False)), None
+    return arrow_to_numpy(col), None
 
 
 def read_csv(path: str | Path) -> dict[str, np.ndarray]:

@@ -1,0 +1,119 @@
+"""Arrow arrays to numpy and back through their buffers, for the plain types qbalance reads and writes.
+
+pyarrow's own conversions (``Array.to_numpy``, ``pa.array``, ``pa.table``) import pandas when it is installed, to
+check for pandas objects: 0.3–0.45 s of every command that reads or writes Parquet, for a library qbalance does not
+use there. Numbers, booleans and text go through the buffers instead, giving what those conversions give (ints with
+nulls become floats with NaN, floats keep NaN as a value, ``None`` is null); any other type goes through pyarrow.
+pyarrow itself is imported by the caller, as its optional extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["arrow_to_numpy", "dictionary_codes", "numpy_to_arrow", "strings_to_arrow"]
+
+_NUMBERS = {
+    "int8": np.int8,
+    "int16": np.int16,
+    "int32": np.int32,
+    "int64": np.int64,
+    "uint8": np.uint8,
+    "uint16": np.uint16,
+    "uint32": np.uint32,
+    "uint64": np.uint64,
+    "float": np.float32,
+    "double": np.float64,
+}
+
+
+def _single(col: Any) -> Any:
+    """One contiguous Array of a ChunkedArray (or the Array itself)."""
+    return col.combine_chunks() if hasattr(col, "combine_chunks") else col
+
+
+def _valid(arr: Any) -> np.ndarray:
+    """The validity bitmap of ``arr`` as booleans (True: a value; False: null)."""
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    out: np.ndarray = np.unpackbits(bits, bitorder="little", count=arr.offset + len(arr))[arr.offset :].astype(bool)
+    return out
+
+
+def arrow_to_numpy(col: Any) -> np.ndarray:
+    """A column as ``col.to_numpy(zero_copy_only=False)`` gives it: numbers and booleans from the buffers (a copy the
+    caller may change), anything else through pyarrow."""
+    arr = _single(col)
+    kind = str(arr.type)
+    n = len(arr)
+    if kind == "bool" and arr.null_count == 0 and n:
+        bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+        out: np.ndarray = np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset :].astype(bool)
+        return out
+    dtype = _NUMBERS.get(kind)
+    if dtype is None or not n:
+        whole: np.ndarray = np.asarray(arr.to_numpy(zero_copy_only=False))
+        return whole
+    values: np.ndarray = np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + n)[arr.offset :]
+    if arr.null_count == 0:
+        copied: np.ndarray = values.copy()
+        return copied
+    out = values.astype(np.float64 if values.dtype.kind in "iu" else values.dtype)
+    out[~_valid(arr)] = np.nan
+    return out
+
+
+def dictionary_codes(indices: Any, null_code: int) -> np.ndarray:
+    """The codes of a dictionary-encoded column (its ``indices``) as int64, ``null_code`` for a null cell."""
+    arr = _single(indices)
+    dtype = _NUMBERS[str(arr.type)]
+    values = np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + len(arr))[arr.offset :]
+    out = values.astype(np.int64)
+    if arr.null_count:
+        out[~_valid(arr)] = null_code
+    return out
+
+
+def numpy_to_arrow(pa: Any, values: np.ndarray) -> Any:
+    """``pa.array(values)`` for a numeric or boolean numpy array (NaN stays a value), from its buffer."""
+    if values.ndim != 1 or not (values.dtype == bool or values.dtype.type in _NUMBERS.values()):
+        return pa.array(values)
+    n = int(values.shape[0])
+    if values.dtype == bool:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(data.dtype), n, [None, pa.py_buffer(data)])
+
+
+def strings_to_arrow(pa: Any, values: Sequence[Any]) -> Any:
+    """``pa.array(values)`` for text cells (str, or None for null), built from UTF-8 bytes and offsets; values that
+    are not all text (or hold no text at all, which Arrow types as null) go through pyarrow.
+
+    The cells are joined with U+001F between them and encoded once; the separators' byte positions give the offsets
+    (no byte of a multi-byte UTF-8 character is 0x1F). Text holding U+001F itself goes through pyarrow."""
+    kinds = set(map(type, values))
+    if str not in kinds or not kinds <= {str, type(None)}:
+        return pa.array(list(values))
+    n = len(values)
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=n)
+    cells = values if valid.all() else ["" if v is None else v for v in values]
+    joined = _SEP.join(cells)
+    if joined.count(_SEP) != n - 1:
+        return pa.array(list(values))
+    raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    separator = raw == 0x1F
+    data = raw[~separator]
+    if data.size > np.iinfo(np.int32).max:  # past what one string array holds: pyarrow chooses
+        return pa.array(list(values))
+    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets[0], offsets[n] = 0, data.size
+    offsets[1:n] = np.flatnonzero(separator) - np.arange(n - 1)
+    bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.string(), n, buffers, null_count=int(n - valid.sum()))
+
+
+_SEP = "\x1f"

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from .._kernels.numeric import compare
-from .._units.registry import Dims, canonical_factor, dims_of, format_dims
+from .._units.registry import canonical_factor, dims_of, format_dims
 from .parse import Binary, Call, Compare, InList, Logic, Name, Node, Not, Number, Text, Unary, parse
 from .parse import Literal as BoolLiteral
 
@@ -56,7 +56,8 @@ class DType:
     """The type of an expression value: a number with a dimension, a boolean, or a category from a fixed list."""
 
     kind: Kind
-    dims: Dims = None
+    dims: Any = None
+    """The dimension of a number (a :class:`Dims`); None for other kinds."""
     categories: tuple[str, ...] = ()
     ordered: bool = False
 
@@ -406,7 +407,7 @@ class _Compiler:
         if c.dtype.kind != "bool":
             raise self.fail(f"{what} needs yes/no values (comparisons), got {c.dtype.describe()}", node)
 
-    def same_dims(self, a: Compiled, b: Compiled, node: Node, what: str) -> Dims:
+    def same_dims(self, a: Compiled, b: Compiled, node: Node, what: str) -> Any:
         if a.literal and a.const == 0.0 and a.dtype.dims == NUMBER_1.dims:
             return b.dtype.dims
         if b.literal and b.const == 0.0 and b.dtype.dims == NUMBER_1.dims:

@@ -2,6 +2,11 @@
 
 Units are checked once (when a pack loads and when data is read) and then erased: the numeric core runs on bare
 float64 arrays in each field's canonical unit. Definitions live in ``units.txt`` beside this module (data, not code).
+
+pint is imported only when a unit is not in ``units.json``: the factor and dimension of every unit the shipped packs,
+data model and common data cells write, computed by pint from ``units.txt`` (``python tools/build_units.py``) and used
+only while the SHA-256 it records matches ``units.txt`` — importing pint is some 0.1–0.2 s of every command's start.
+Tests check every entry against pint.
 """
 
 from __future__ import annotations
@@ -9,28 +14,51 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .._base.errors import UnitError
 from .._base.messages import Dimension, Unit, msg
-from .grammar import read_unit
-from .pint_import import pint
+from .dims import Dims
 
-__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "parse_quantity", "ureg"]
+__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "known_units", "parse_quantity"]
 
-Dims = Any  # pint.util.UnitsContainer, kept loose for typing
+_HERE = Path(__file__).resolve().parent
 
 
-def _make_registry() -> pint.UnitRegistry[Any]:
-    text = resources.files("qbalance._units").joinpath("units.txt").read_text(encoding="utf-8")
-    registry: pint.UnitRegistry[Any] = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
+@lru_cache(maxsize=1)
+def _registry() -> Any:
+    """The one unit registry of qbalance: metre, yuan (元, 万元), 亩, and counting units (student, teacher, room,
+    class) — made, and pint imported, on first use."""
+    from .pint_import import pint
+
+    text = (_HERE / "units.txt").read_text(encoding="utf-8")
+    registry: Any = pint.UnitRegistry(None, cache_folder=None, autoconvert_offset_to_baseunit=False)
     registry.load_definitions(text.splitlines())
     return registry
 
 
-ureg: pint.UnitRegistry[Any] = _make_registry()
-"""The one unit registry of qbalance: metre, yuan (元, 万元), 亩, and counting units (student, teacher, room, class)."""
+def __getattr__(name: str) -> Any:
+    if name == "ureg":  # the public pint registry (qbalance.ureg), made when asked for
+        return _registry()
+    raise AttributeError(name)
+
+
+@lru_cache(maxsize=1)
+def known_units() -> dict[str, tuple[float, Dims]]:
+    """Unit text → (factor to base units, dimension), from ``units.json`` when it was made from this ``units.txt``;
+    empty otherwise (every unit then goes to pint)."""
+    import hashlib
+    import json
+
+    table = _HERE / "units.json"
+    if not table.is_file():
+        return {}
+    data = json.loads(table.read_text(encoding="utf-8"))
+    if data.get("sha256") != hashlib.sha256((_HERE / "units.txt").read_bytes()).hexdigest():
+        return {}
+    return {str(k): (float(f), Dims((str(d), e) for d, e in dims)) for k, (f, dims) in data["units"].items()}
+
 
 _MAX_UNIT_TEXT = 200
 # A number (ASCII digits only: '٣' is not 3): digits grouped in threes by commas ("4,500.5"), or plain digits;
@@ -49,10 +77,13 @@ def _clean_unit(text: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _unit_quantity(unit: str) -> pint.Quantity[Any]:
-    """The quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
+def _unit_quantity(unit: str) -> Any:
+    """The pint quantity '1 unit' for a unit expression such as ``teacher / (100 student)`` (cached)."""
+    from .grammar import read_unit
+
     if len(unit) > _MAX_UNIT_TEXT or not _UNIT_CHARS.match(unit):
         raise UnitError(msg("units.not_a_unit", unit=unit))
+    ureg = _registry()
     text = _clean_unit(unit).strip()
     if text in ("", "1"):
         return ureg.Quantity(1.0)
@@ -62,15 +93,20 @@ def _unit_quantity(unit: str) -> pint.Quantity[Any]:
     return q
 
 
+@lru_cache(maxsize=1024)
 def dims_of(unit: str) -> Dims:
     """The dimensionality of a unit expression, e.g. ``[length]**2 / [student]`` for ``m² / student``."""
-    return _unit_quantity(unit).dimensionality
+    known = known_units().get(unit)
+    return known[1] if known is not None else Dims.of(_unit_quantity(unit).dimensionality)
 
 
 @lru_cache(maxsize=1024)
 def canonical_factor(unit: str) -> float:
     """How many base units one ``unit`` is: 10000 for 万元, 0.01 for ``teacher / (100 student)`` (cached: a unit
     error is raised again on every call, never cached)."""
+    known = known_units().get(unit)
+    if known is not None:
+        return known[0]
     try:
         factor = float(_unit_quantity(unit).to_base_units().magnitude)
     except (OverflowError, ZeroDivisionError):
@@ -83,13 +119,17 @@ def canonical_factor(unit: str) -> float:
 @lru_cache(maxsize=1024)
 def _conversion_factor(given: str, unit: str) -> float:
     """How many ``unit`` one ``given`` is (the same dimension), once per pair of units: a nation's cells of
-    "3.2 万元" convert with one factor (OverflowError and ZeroDivisionError pass through, uncached)."""
+    "3.2 万元" convert with one factor (OverflowError and ZeroDivisionError pass through, uncached). Into a base unit
+    that is the given unit's own factor (pint's own division, checked by the tests); otherwise pint divides."""
+    table = known_units()
+    if given in table and unit in table and table[unit][0] == 1.0:
+        return table[given][0]
     return float((_unit_quantity(given) / _unit_quantity(unit)).to_base_units().magnitude)
 
 
 def format_dims(dims: Dims) -> str:
     """A readable dimensionality such as ``[length] ** 2 / [student]`` (``dimensionless`` if empty)."""
-    text = str(dims)
+    text = str(dims)  # pint's formatter, pint imported only for this text
     return text if text else "dimensionless"
 
 
@@ -137,20 +177,20 @@ def parse_quantity(value: Any, unit: str, *, allow_plain_string: bool = False) -
         raise UnitError(msg("units.no_unit", value=value, unit=Unit(unit)))
     unit_text = _CONTEXT_WORDS.get((unit_text.strip(), unit.strip()), unit_text)
     try:
-        source = _unit_quantity(unit_text)
+        source = dims_of(unit_text)
     except UnitError as exc:
         raise UnitError(msg("units.cannot_read", value=value, detail=exc.msg or str(exc))) from None
-    target = _unit_quantity(unit)
+    target = dims_of(unit)
     canonical_factor(unit_text)  # refuses out-of-range factors
-    if source.dimensionality != target.dimensionality:
+    if source != target:
         raise UnitError(
             msg(
                 "units.wrong_dimension",
                 value=value,
                 given=unit_text,
-                given_dims=Dimension(format_dims(source.dimensionality)),
+                given_dims=Dimension(format_dims(source)),
                 unit=Unit(unit),
-                unit_dims=Dimension(format_dims(target.dimensionality)),
+                unit_dims=Dimension(format_dims(target)),
             )
         )
     try:

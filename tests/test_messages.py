@@ -12,6 +12,7 @@ import pytest
 
 import qbalance
 from qbalance._base import messages
+from qbalance._base.derived_json import digest
 from qbalance._base.messages import Category, Field, Unit, catalogue, language, msg, text
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "qbalance"
@@ -183,7 +184,7 @@ def test_the_shipped_compiled_catalogue_is_the_yaml_catalogue() -> None:
 
     shipped = json.loads((SRC / "_base" / "catalogue.json").read_text(encoding="utf-8"))
     files = messages._catalogue_files()
-    assert shipped["sha256"] == messages.catalogue_digest(files)
+    assert shipped["sha256"] == digest(files)
     assert shipped["messages"] == messages.parse_catalogue(files)
     assert catalogue() == messages.parse_catalogue()
 
@@ -203,6 +204,6 @@ def test_a_stale_compiled_catalogue_is_never_used(tmp_path: Path, monkeypatch: p
     fresh = messages.catalogue.__wrapped__()
     assert fresh[key]["en"] != "stale" and fresh[key] == catalogue()[key]
     # the same JSON with the digest of these files is used as it is
-    stale["sha256"] = messages.catalogue_digest(messages._catalogue_files())
+    stale["sha256"] = digest(messages._catalogue_files())
     (tmp_path / "catalogue.json").write_text(json.dumps(stale), encoding="utf-8")
     assert messages.catalogue.__wrapped__()[key]["en"] == "stale"

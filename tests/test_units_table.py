@@ -65,3 +65,14 @@ def test_dims_algebra_is_pints(steps: list[tuple[dict[str, int], bool]]) -> None
     assert ours == Dims.of(theirs) and ours == dict(theirs.items())
     assert list(ours.items()) == list(theirs.items())
     assert str(ours) == str(theirs) and registry.format_dims(ours) == (str(theirs) or "dimensionless")
+
+
+def test_conversions_into_a_base_unit_from_the_table_are_pints() -> None:
+    """A data cell in one unit read into a field's base unit ("3.2 万元" into yuan) converts by the given unit's
+    factor from the table: for every such pair of the table, that is pint's own quotient to the last bit."""
+    table = registry.known_units()
+    pairs = [(g, u) for g in table for u in table if table[u][0] == 1.0 and table[g][1] == table[u][1]]
+    assert len(pairs) > 30
+    for cell_unit, unit in pairs:
+        quotient = (registry._unit_quantity(cell_unit) / registry._unit_quantity(unit)).to_base_units().magnitude
+        assert registry._conversion_factor(cell_unit, unit) == float(quotient), (cell_unit, unit)

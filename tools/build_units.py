@@ -10,11 +10,10 @@ against pint, and that the table is current.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import qbalance
+from qbalance._base.derived_json import dumps
 from qbalance._units import registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +65,7 @@ def build() -> str:
             continue
         dims = [[str(k), v] for k, v in q.dimensionality.items()]
         units[unit] = [factor, dims]
-    sha = hashlib.sha256((ROOT / "src" / "qbalance" / "_units" / "units.txt").read_bytes()).hexdigest()
-    return json.dumps({"sha256": sha, "units": units}, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+    return dumps(registry.units_digest(), units=units)
 
 
 if __name__ == "__main__":

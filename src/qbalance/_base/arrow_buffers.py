@@ -35,10 +35,16 @@ def _single(col: Any) -> Any:
     return col.combine_chunks() if hasattr(col, "combine_chunks") else col
 
 
-def _valid(arr: Any) -> np.ndarray:
-    """The validity bitmap of ``arr`` as booleans (True: a value; False: null)."""
-    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
-    out: np.ndarray = np.unpackbits(bits, bitorder="little", count=arr.offset + len(arr))[arr.offset :].astype(bool)
+def _bits(arr: Any, buffer: int) -> np.ndarray:
+    """Buffer ``buffer`` of ``arr`` (0: validity, 1: a boolean array's values) unpacked to one bool per row."""
+    packed = np.frombuffer(arr.buffers()[buffer], dtype=np.uint8)
+    out: np.ndarray = np.unpackbits(packed, bitorder="little", count=arr.offset + len(arr))[arr.offset :].astype(bool)
+    return out
+
+
+def _values(arr: Any, dtype: Any) -> np.ndarray:
+    """The value buffer of a numeric ``arr`` as a numpy view (read-only, the array's own rows)."""
+    out: np.ndarray = np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + len(arr))[arr.offset :]
     return out
 
 
@@ -47,32 +53,27 @@ def arrow_to_numpy(col: Any) -> np.ndarray:
     caller may change), anything else through pyarrow."""
     arr = _single(col)
     kind = str(arr.type)
-    n = len(arr)
-    if kind == "bool" and arr.null_count == 0 and n:
-        bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
-        out: np.ndarray = np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset :].astype(bool)
-        return out
+    if kind == "bool" and arr.null_count == 0 and len(arr):
+        return _bits(arr, 1)
     dtype = _NUMBERS.get(kind)
-    if dtype is None or not n:
+    if dtype is None or not len(arr):
         whole: np.ndarray = np.asarray(arr.to_numpy(zero_copy_only=False))
         return whole
-    values: np.ndarray = np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + n)[arr.offset :]
+    values = _values(arr, dtype)
     if arr.null_count == 0:
         copied: np.ndarray = values.copy()
         return copied
     out = values.astype(np.float64 if values.dtype.kind in "iu" else values.dtype)
-    out[~_valid(arr)] = np.nan
+    out[~_bits(arr, 0)] = np.nan
     return out
 
 
 def dictionary_codes(indices: Any, null_code: int) -> np.ndarray:
     """The codes of a dictionary-encoded column (its ``indices``) as int64, ``null_code`` for a null cell."""
     arr = _single(indices)
-    dtype = _NUMBERS[str(arr.type)]
-    values = np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + len(arr))[arr.offset :]
-    out = values.astype(np.int64)
+    out = _values(arr, _NUMBERS[str(arr.type)]).astype(np.int64)
     if arr.null_count:
-        out[~_valid(arr)] = null_code
+        out[~_bits(arr, 0)] = null_code
     return out
 
 

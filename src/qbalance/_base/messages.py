@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .derived_json import digest, dumps, load_if_current
+
 __all__ = [
     "LANGS",
     "Category",
@@ -93,17 +95,10 @@ def catalogue() -> dict[str, dict[str, str]]:
     of their names and bytes matches; ``python tools/build_catalogue.py`` writes it): reading JSON takes a
     millisecond, parsing the YAML some 50 ms of every command's start. A stale or missing JSON is never used."""
     files = _catalogue_files()
-    compiled = _HERE / _COMPILED
-    if compiled.is_file():
-        import json
-
-        data = json.loads(compiled.read_text(encoding="utf-8"))
-        if data.get("sha256") == catalogue_digest(files):
-            return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data["messages"].items()}
+    data = load_if_current(_HERE / "catalogue.json", digest(files))
+    if data is not None:
+        return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data["messages"].items()}
     return parse_catalogue(files)
-
-
-_COMPILED = "catalogue.json"
 
 
 _HERE = Path(__file__).resolve().parent
@@ -112,17 +107,6 @@ _HERE = Path(__file__).resolve().parent
 def _catalogue_files() -> list[tuple[str, bytes]]:
     entries = sorted((e for e in (_HERE / "catalogue").iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
     return [(e.name, e.read_bytes()) for e in entries]
-
-
-def catalogue_digest(files: list[tuple[str, bytes]]) -> str:
-    """The SHA-256 of the catalogue's YAML files, names and bytes, in name order: what ``catalogue.json`` records."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, data in files:
-        h.update(f"{name}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
 
 
 def parse_catalogue(files: list[tuple[str, bytes]] | None = None) -> dict[str, dict[str, str]]:
@@ -139,11 +123,8 @@ def parse_catalogue(files: list[tuple[str, bytes]] | None = None) -> dict[str, d
 
 def compiled_catalogue() -> str:
     """The text of ``catalogue.json``: the parsed catalogue and the digest of the YAML it was made from."""
-    import json
-
     files = _catalogue_files()
-    body = {"sha256": catalogue_digest(files), "messages": parse_catalogue(files)}
-    return json.dumps(body, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+    return dumps(digest(files), messages=parse_catalogue(files))
 
 
 class _Args(dict[str, Any]):

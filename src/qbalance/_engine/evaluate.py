@@ -76,10 +76,16 @@ class IndicatorArrays:
 
     @property
     def threshold(self) -> np.ndarray:
-        """The threshold of each row."""
+        """The threshold of each row (kept once asked for)."""
         if self._threshold is None:
-            self._threshold = self.by_section[self.sections] if self.sections.size else np.zeros(0)
+            self._threshold = self.row_thresholds()
         return self._threshold
+
+    def row_thresholds(self) -> np.ndarray:
+        """The threshold of each row: the one kept, else made now and not kept."""
+        if self._threshold is not None:
+            return self._threshold
+        return self.by_section[self.sections] if self.sections.size else np.zeros(0)
 
     @property
     def ratio(self) -> np.ndarray:
@@ -117,8 +123,7 @@ class FloorColumns(Sequence[np.ndarray]):
     def column(self, j: int) -> np.ndarray:
         """Indicator ``j``'s column, made now and not kept."""
         ind = self._indicators[j]
-        threshold = ind._threshold if ind._threshold is not None else ind.by_section[ind.sections]  # not kept
-        return np.asarray(compare(">=", ind.value, self._floor * threshold, self._tol))
+        return np.asarray(compare(">=", ind.value, self._floor * ind.row_thresholds(), self._tol))
 
 
 @dataclass

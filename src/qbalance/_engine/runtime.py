@@ -16,7 +16,7 @@ import numpy as np
 from .._data.previous import PreviousData
 from .._data.table import Table
 from .._dsl.compile import Compiled
-from .._kernels.numeric import apportion_shares, group_reduce
+from .._kernels.numeric import all_missing, apportion_shares, group_reduce
 from .._packs.compile import CompiledPack
 from .._packs.lookback import base_name, is_previous
 
@@ -92,8 +92,7 @@ class Runtime:
                 c = self.cp.indicators[name].value
                 known = c.missing is not None and c.missing(self)
             else:
-                col = self.table.levels[self.level_of(name)].columns[name]
-                known = col.size > 0 and bool(np.isnan(col.flat[0])) and bool(np.isnan(col).all())
+                known = all_missing(self.table.levels[self.level_of(name)].columns[name])
             self._missing[name] = known
         return known
 

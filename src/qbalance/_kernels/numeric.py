@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "GroupStats",
+    "all_missing",
     "apportion_shares",
     "compare",
     "group_reduce",
@@ -142,7 +143,7 @@ def compare(op: str, a: ArrayLike, b: ArrayLike, rel_tol: float) -> Any:
         raise ValueError(f"unknown comparison {op!r}")
     a_arr = np.asarray(a, dtype=np.float64)
     b_arr = np.asarray(b, dtype=np.float64)
-    if _all_nan(a_arr) or _all_nan(b_arr):
+    if all_missing(a_arr) or all_missing(b_arr):
         return np.full(np.broadcast_shapes(a_arr.shape, b_arr.shape), np.nan)
     return _compare_block(op, a_arr, b_arr, rel_tol)
 
@@ -188,7 +189,7 @@ _DOUBT: dict[str, Callable[[F64, F64], NDArray[np.bool_]]] = {
 _COMPARISONS = (">=", "<=", ">", "<", "==", "!=")
 
 
-def _all_nan(x: F64) -> bool:
+def all_missing(x: F64) -> bool:
     """Whether every value of a non-empty array is NaN (its first value looked at first, so the full check is made
     only for arrays that start missing)."""
     return x.size > 0 and bool(np.isnan(x.flat[0])) and bool(np.isnan(x).all())

@@ -17,11 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .._base.derived_json import digest, load_if_current
 from .._base.errors import UnitError
 from .._base.messages import Dimension, Unit, msg
 from .dims import Dims
 
-__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "known_units", "parse_quantity"]
+__all__ = ["Dims", "canonical_factor", "dims_of", "format_dims", "known_units", "parse_quantity", "units_digest"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -48,16 +49,15 @@ def __getattr__(name: str) -> Any:
 def known_units() -> dict[str, tuple[float, Dims]]:
     """Unit text → (factor to base units, dimension), from ``units.json`` when it was made from this ``units.txt``;
     empty otherwise (every unit then goes to pint)."""
-    import hashlib
-    import json
-
-    table = _HERE / "units.json"
-    if not table.is_file():
-        return {}
-    data = json.loads(table.read_text(encoding="utf-8"))
-    if data.get("sha256") != hashlib.sha256((_HERE / "units.txt").read_bytes()).hexdigest():
+    data = load_if_current(_HERE / "units.json", units_digest())
+    if data is None:
         return {}
     return {str(k): (float(f), Dims((str(d), e) for d, e in dims)) for k, (f, dims) in data["units"].items()}
+
+
+def units_digest() -> str:
+    """The digest of ``units.txt`` that ``units.json`` records."""
+    return digest([("units.txt", (_HERE / "units.txt").read_bytes())])
 
 
 _MAX_UNIT_TEXT = 200

@@ -8,6 +8,7 @@ map from working rows back to the rows of the input, and every message names the
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,20 @@ class WorkingRows:
     def n_school(self) -> int:
         """How many schools the table has."""
         return len(self.school_ids)
+
+    @functools.cached_property
+    def multi_row_schools(self) -> np.ndarray:
+        """The schools written on more than one row (sections), in order."""
+        ends = np.r_[self.starts[1:], self.school_idx.size]
+        return np.flatnonzero(ends - self.starts > 1)
+
+    def rows_of(self, schools: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``schools`` (in order, each school's rows together), and where each school's rows begin."""
+        ends = np.r_[self.starts[1:], self.school_idx.size]
+        counts = ends[schools] - self.starts[schools]
+        begin = np.r_[0, np.cumsum(counts)[:-1]]
+        taken = np.repeat(self.starts[schools] - begin, counts) + np.arange(int(counts.sum()))
+        return taken, begin
 
 
 def long_columns(data: Any, source: str | None) -> tuple[dict[str, np.ndarray], _Coded, np.ndarray | None]:
@@ -210,22 +225,26 @@ def check_duplicate_sections(rows: WorkingRows, probs: _Problems) -> None:
 
 
 def one_per_school(rows: WorkingRows, values: np.ndarray, name: str, probs: _Problems) -> np.ndarray:
-    """The one value of a school-level column for each school; disagreeing rows are reported."""
+    """The one value of a school-level column for each school; disagreeing rows are reported.
+
+    A school's value is the one its rows give (a missing cell gives none); only schools of more than one row can
+    disagree, so the minimum and maximum are taken over those schools' rows alone (in a nation most schools have
+    one row, whose cell is the value)."""
     v = values.astype(np.float64)
-    filled = np.where(np.isnan(v), np.inf, v)
-    lo = np.minimum.reduceat(filled, rows.starts)
-    filled2 = np.where(np.isnan(v), -np.inf, v)
-    hi = np.maximum.reduceat(filled2, rows.starts)
-    conflict = np.isfinite(lo) & np.isfinite(hi) & (lo != hi)
-    for s in np.flatnonzero(conflict):
-        probs.add(
-            int(rows.starts[s]),
-            name,
-            rows.school_ids[s],
-            None,
-            msg("columns.school_rows_disagree"),
-        )
-    return np.where(np.isfinite(lo), lo, np.nan)
+    out = v[rows.starts]
+    out[np.isinf(out)] = np.nan  # as the minimum over the rows gives it: an infinite cell is no value
+    multi = rows.multi_row_schools
+    if not multi.size:
+        return out
+    sub_rows, sub_starts = rows.rows_of(multi)
+    sub = v[sub_rows]
+    missing = np.isnan(sub)
+    lo = np.minimum.reduceat(np.where(missing, np.inf, sub), sub_starts)
+    hi = np.maximum.reduceat(np.where(missing, -np.inf, sub), sub_starts)
+    for s in multi[np.isfinite(lo) & np.isfinite(hi) & (lo != hi)].tolist():
+        probs.add(int(rows.starts[s]), name, rows.school_ids[s], None, msg("columns.school_rows_disagree"))
+    out[multi] = np.where(np.isfinite(lo), lo, np.nan)
+    return out
 
 
 def school_columns(rows: WorkingRows, probs: _Problems) -> dict[str, np.ndarray]:

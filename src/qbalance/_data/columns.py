@@ -32,6 +32,7 @@ from .column_cells import (
     _missing_mask,
     _Problems,
     _text,
+    _text_codes,
     _text_present,
     _truthy,
 )
@@ -184,8 +185,11 @@ def _check_names(rows: WorkingRows, probs: _Problems) -> None:
             continue
         col = rows.cols[column]
         # str() of a cell that is not text (None, NaN, a number) has no control character: one search over the
-        # column's distinct cells decides the usual case, with no loop; only a hit looks at the cells one by one
-        if not NAME_FORBIDDEN.search("\n".join(map(str, _distinct((col if starts is None else col[starts]).tolist())))):
+        # column's distinct cells (its reader's, when it factorized them) decides the usual case, with no loop;
+        # only a hit looks at the cells one by one
+        coded = rows.coded.get(column)
+        cells = coded[1] if coded is not None else _distinct((col if starts is None else col[starts]).tolist())
+        if not NAME_FORBIDDEN.search("\n".join(map(str, cells))):
             continue
         positions = range(len(col)) if starts is None else starts.tolist()
         for r in positions:
@@ -207,8 +211,13 @@ def _school_names(rows: WorkingRows) -> list[Any]:
     """The name of each school: its ``school_name`` cell on its first row, else its id."""
     if "school_name" not in rows.cols:
         return list(rows.school_ids)
-    names_col, named = _text_present(rows.cols["school_name"][rows.starts])
-    names: list[Any] = np.where(named, names_col, np.array(rows.school_ids, dtype=object)).tolist()
+    column, coded = rows.cols["school_name"], rows.coded.get("school_name")
+    if coded is None:
+        names_col, named = _text_present(column[rows.starts])
+    else:  # the reader's codes: the distinct names are cleaned once, not each school's cell
+        codes, texts = _text_codes(column, (coded[0][rows.starts], coded[1]))
+        names_col, named = np.array([*texts, None], dtype=object)[codes], codes >= 0
+    names: list[Any] = np.where(named, names_col, rows.ids[rows.starts]).tolist()
     return names
 
 
@@ -259,28 +268,28 @@ def _section_warnings(
     source: str | None,
 ) -> list[Problem]:
     """Warnings on the sections: no students, senior data that is not read, students but no full-time teachers."""
-    sec_county = rows.county_idx[section_rows]
-    sec_ids = rows.ids[section_rows]
-    sec_names = np.array(ALL_SECTIONS, dtype=object)[rows.sec_code_i[section_rows]]
+    row_of_section = np.flatnonzero(section_rows)
+    students = section_cols["students"]
     # one message for all: a warning is the same problem at another place (thousands of them in a nation)
     no_students = Problem.of(msg("data.section_no_students"), source=source, value=0)
-    at = np.flatnonzero(section_cols["students"] == 0)
-    warnings = [
-        _at_section(no_students, "students", sid, sec, county)
-        for sid, sec, county in zip(sec_ids[at].tolist(), sec_names[at].tolist(), sec_county[at].tolist(), strict=True)
-    ]
+    warnings = _at_sections(rows, no_students, "students", row_of_section[students == 0])
     warnings += _senior_data_warnings(rows, inputs, source)
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
         no_teachers = Problem.of(msg("data.section_no_teachers"), source=source, value=0)
-        at = np.flatnonzero((ft_col == 0) & (section_cols["students"] > 0))
-        warnings += [
-            _at_section(no_teachers, "teachers.full_time", sid, sec, county)
-            for sid, sec, county in zip(
-                sec_ids[at].tolist(), sec_names[at].tolist(), sec_county[at].tolist(), strict=True
-            )
-        ]
+        warnings += _at_sections(
+            rows, no_teachers, "teachers.full_time", row_of_section[(ft_col == 0) & (students > 0)]
+        )
     return warnings
+
+
+def _at_sections(rows: WorkingRows, warning: Problem, field: str, at: np.ndarray) -> list[Problem]:
+    """``warning`` about ``field`` of the sections on rows ``at``, one per section."""
+    sections = [ALL_SECTIONS[k] for k in rows.sec_code_i[at].tolist()]
+    return [
+        _at_section(warning, field, sid, sec, county)
+        for sid, sec, county in zip(rows.ids[at].tolist(), sections, rows.county_idx[at].tolist(), strict=True)
+    ]
 
 
 def _placed(base: Problem, **where: Any) -> Problem:
@@ -318,7 +327,7 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
     shown = [c if c == "classes" or c.startswith("teachers.") else f"facts.{c}" for c in senior_data]
     given_by_field = np.stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data], axis=1)
     given = np.flatnonzero(given_by_field.any(axis=1))
-    patterns, which = np.unique(given_by_field[given], axis=0, return_inverse=True)
+    patterns, which = _distinct_rows(given_by_field[given])
     problems = [
         Problem.of(
             msg(
@@ -333,10 +342,17 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
     at = senior[given]
     return [
         _placed(problems[k], path=f"{sid}.sections.senior", school_id=str(sid), extra={"county": county})
-        for k, sid, county in zip(
-            np.asarray(which).reshape(-1).tolist(), rows.ids[at].tolist(), rows.county_idx[at].tolist(), strict=True
-        )
+        for k, sid, county in zip(which.tolist(), rows.ids[at].tolist(), rows.county_idx[at].tolist(), strict=True)
     ]
+
+
+def _distinct_rows(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix, and the index of each row among them: each row packed into bytes and
+    compared as one value (a sort of short keys, where ``np.unique(axis=0)`` compares column by column)."""
+    packed = np.ascontiguousarray(np.packbits(flags, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return flags[first], np.asarray(which).reshape(-1)
 
 
 @dataclass

@@ -1,0 +1,91 @@
+"""School-level columns of a table: one value per school, from whichever of its rows give one.
+
+``one_per_school`` takes the minimum and maximum over the rows of the schools written on more than one row only
+(src/qbalance/_data/column_rows.py). The expected values here come from a plain Python reading of the rules, school
+by school: the distinct non-missing cells of a school's rows; none → missing; one → that value; more → the rows
+disagree (one problem for the school, on its first row).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qbalance import load_standard
+from qbalance._base.errors import InputError
+from qbalance._data.columns import table_from_columns
+
+# a school's rows: (type, sections); each section row holds a cell of the school-level column (None: not written)
+_SHAPES = {"primary": ("primary",), "nine_year": ("primary", "junior"), "twelve_year": ("primary", "junior", "senior")}
+_cells = st.sampled_from([None, 100.0, 100.0, 250.5, 900.0])
+_school = st.sampled_from(sorted(_SHAPES)).flatmap(
+    lambda kind: st.tuples(st.just(kind), st.lists(_cells, min_size=len(_SHAPES[kind]), max_size=len(_SHAPES[kind])))
+)
+
+
+def _columns(schools: list[tuple[str, list[float | None]]]) -> dict[str, list[object]]:
+    cols: dict[str, list[object]] = {
+        k: []
+        for k in ("county_code", "school_id", "school_type", "ownership", "location", "section", "students", "area")
+    }
+    for i, (kind, cells) in enumerate(schools):
+        for section, cell in zip(_SHAPES[kind], cells, strict=True):
+            for k, v in (
+                ("county_code", "530000"),
+                ("school_id", f"S{i}"),
+                ("school_type", kind),
+                ("ownership", "public"),
+                ("location", "rural"),
+                ("section", section),
+                ("students", 300),
+                ("area", cell),
+            ):
+                cols[k].append(v)
+    cols["facilities.teaching_aux_area"] = cols.pop("area")
+    return cols
+
+
+def _expected(cells: list[float | None]) -> tuple[float, bool]:
+    """(the school's value, whether its rows disagree), by reading the cells one by one."""
+    written = sorted({c for c in cells if c is not None})
+    if not written:
+        return math.nan, False
+    return written[0], len(written) > 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_school, min_size=1, max_size=12))
+def test_one_value_per_school_from_any_of_its_rows(schools: list[tuple[str, list[float | None]]]) -> None:
+    compiled = load_standard("cn-moe-2017").compiled
+    expected = [_expected(cells) for _, cells in schools]
+    disagreeing = [f"S{i}" for i, (_, bad) in enumerate(expected) if bad]
+    if disagreeing:
+        with pytest.raises(InputError) as err:
+            table_from_columns(_columns(schools), compiled)
+        found = [p.school_id for p in err.value.problems if p.key == "columns.school_rows_disagree"]
+        assert found == disagreeing
+        return
+    table = table_from_columns(_columns(schools), compiled)
+    got = table.levels["school"].columns["facilities.teaching_aux_area"]
+    want = np.array([v for v, _ in expected])
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 20), st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))
+def test_distinct_rows_partition_as_numpy_unique(n: int, k: int, density: float, seed: int) -> None:
+    """The senior-section warnings group sections by the set of fields they give with ``_distinct_rows``; rows share
+    an index exactly when ``np.unique(axis=0)`` (the independent method) puts them together."""
+    from qbalance._data.columns import _distinct_rows
+
+    flags = np.random.default_rng(seed).random((n, k)) < density
+    patterns, which = _distinct_rows(flags)
+    assert np.array_equal(patterns[which], flags)
+    _, inverse = np.unique(flags, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    assert len(patterns) == len(set(inverse.tolist()))
+    assert all((which[i] == which[j]) == (inverse[i] == inverse[j]) for i in range(n) for j in range(n))

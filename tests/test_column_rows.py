@@ -89,3 +89,37 @@ def test_distinct_rows_partition_as_numpy_unique(n: int, k: int, density: float,
     inverse = np.asarray(inverse).reshape(-1)
     assert len(patterns) == len(set(inverse.tolist()))
     assert all((which[i] == which[j]) == (inverse[i] == inverse[j]) for i in range(n) for j in range(n))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=30), st.booleans())
+def test_factorize_numbers_keys_in_order_of_first_appearance(keys: list[int], ordered: bool) -> None:
+    """Keys in order take the path without a sort; either way the codes are those of a dict filled in row order."""
+    from qbalance._data.column_cells import _factorize
+
+    arr = np.array(sorted(keys) if ordered else keys, dtype=np.int64)
+    first: dict[int, int] = {}
+    expected = [first.setdefault(k, len(first)) for k in arr.tolist()]
+    codes, uniq = _factorize(arr)
+    assert codes.tolist() == expected and uniq.tolist() == list(first)
+
+
+_words = st.sampled_from(["A1", "A1", "B2", " B2", "B2 ", "", "  ", "学校", "学校\u3000", None])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_words, min_size=1, max_size=25))
+def test_text_codes_of_arrow_words_are_those_of_the_cells(cells: list[str | None]) -> None:
+    """An Arrow text column comes with its dictionary's words (:class:`ArrowWords`); its codes and texts are the
+    same as those read from the cells one by one (an object array, no Arrow)."""
+    pa = pytest.importorskip("pyarrow")
+    from qbalance._data.column_cells import _text_codes
+    from qbalance._data.column_sources import _arrow_to_numpy
+
+    arr, pre = _arrow_to_numpy(pa.chunked_array([pa.array(cells, type=pa.string())]))
+    plain = np.array(cells, dtype=object)
+    codes, texts = _text_codes(plain)
+    assert pre is not None
+    got_codes, got_texts = _text_codes(arr, pre)
+    assert got_codes.tolist() == codes.tolist() and got_texts == texts
+    assert all(type(t) is str for t in got_texts)

@@ -16,6 +16,7 @@ import numpy as np
 from .._base.errors import InputError, Problem, UnitError
 from .._base.messages import Msg, msg
 from .._units.registry import canonical_factor, parse_quantity
+from .column_sources import ArrowWords
 from .habits import grouped_number
 
 MAX_LISTED_PROBLEMS = 10_000
@@ -199,6 +200,11 @@ def _text_codes(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None
         raw = uniq_arr.tolist()
     else:
         raw_codes, raw = _raw_codes(arr)
+    if isinstance(raw, ArrowWords):  # text, then the null: only whether the text is clean is left to look at
+        texts = raw[:-1]
+        if "" not in texts and list(map(str.strip, texts)) == texts:
+            null = len(texts)
+            return np.where(raw_codes == null, -1, raw_codes), texts
     kinds = set(map(type, raw))
     if kinds <= {str, type(None)}:
         texts = [u for u in raw if u is not None] if type(None) in kinds else raw
@@ -240,7 +246,13 @@ def _has_value(arr: np.ndarray) -> bool:
 
 
 def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes in order of first appearance, and the unique keys in that order."""
+    """Codes in order of first appearance, and the unique keys in that order. Keys already in order (a table
+    written county by county, school by school) are numbered by their runs, without a sort."""
+    if keys.size and keys.dtype.kind in "iu" and bool(np.all(keys[1:] >= keys[:-1])):
+        new = np.empty(keys.size, dtype=bool)
+        new[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=new[1:])
+        return np.cumsum(new) - 1, keys[new]
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)

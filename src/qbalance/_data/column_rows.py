@@ -26,7 +26,7 @@ from .._base.vocabulary import (
     SECTION_ZH,
 )
 from .column_cells import _categorical, _factorize, _flags, _missing_mask, _numbers, _Problems, _sid, _text_codes
-from .column_sources import ALL_SECTIONS, _Coded, _read_columns, _wide_to_long
+from .column_sources import ALL_SECTIONS, ArrowWords, _Coded, _read_columns, _wide_to_long
 from .table import ALLOWED_SECTIONS, MAX_SECTION_STUDENTS, section_args
 
 __all__ = [
@@ -128,9 +128,13 @@ def _row_keys(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The school id, county index and school index of each row, and the county codes; a row without a school id
     or county code is reported and raised."""
-    id_codes, id_uniq = _text_codes(cols["school_id"], coded.get("school_id"))
+    id_pre = coded.get("school_id")
+    id_codes, id_uniq = _text_codes(cols["school_id"], id_pre)
     cc_codes, cc_uniq = _text_codes(cols["county_code"], coded.get("county_code"))
-    ids = np.array([*id_uniq, None], dtype=object)[id_codes]
+    if id_pre is not None and isinstance(id_pre[1], ArrowWords) and id_uniq == id_pre[1][:-1]:
+        ids = cols["school_id"]  # the ids as written are clean: the column is the ids (a null cell None)
+    else:
+        ids = np.array([*id_uniq, None], dtype=object)[id_codes]
     for i in np.flatnonzero(id_codes < 0):
         probs.add(int(i), "school_id", None, None, msg("columns.no_school_id"))
     no_code = msg("columns.no_county_code")

@@ -21,13 +21,26 @@ from .._base.errors import InputError, Problem
 from .._base.files import cannot_read
 from .._base.messages import msg
 
-__all__ = ["ALL_SECTIONS", "county_to_columns", "read_csv", "read_csv_fast", "read_table_file", "to_columns"]
+__all__ = [
+    "ALL_SECTIONS",
+    "ArrowWords",
+    "county_to_columns",
+    "read_csv",
+    "read_csv_fast",
+    "read_table_file",
+    "to_columns",
+]
 
 ALL_SECTIONS = ("primary", "junior", "senior")
 
 _Coded = dict[str, tuple[np.ndarray, list[Any]]]
 """Columns whose reader already factorized them: name → (code of each cell, distinct raw values in order of first
 appearance). Arrow text columns come dictionary-encoded, so they need not be factorized again."""
+
+
+class ArrowWords(list[Any]):
+    """The distinct values of an Arrow text column, as its dictionary gives them: each one a ``str`` (exactly, not a
+    subclass), then ``None``, the value of a null cell; so a reader need not look at the type of each."""
 
 
 def to_columns(data: Any) -> dict[str, np.ndarray]:
@@ -99,7 +112,8 @@ def _arrow_to_numpy(col: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]] 
     if str(col.type) in ("string", "large_string") and len(col) > 0:
         enc = (col.combine_chunks() if hasattr(col, "combine_chunks") else col).dictionary_encode()
         k = len(enc.dictionary)
-        raw = [*enc.dictionary.to_pylist(), None]
+        raw = ArrowWords(enc.dictionary.to_pylist())
+        raw.append(None)
         words = np.empty(k + 1, dtype=object)
         words[:] = raw
         idx = dictionary_codes(enc.indices, k)

@@ -235,7 +235,7 @@ def one_per_school(rows: WorkingRows, values: np.ndarray, name: str, probs: _Pro
     disagree, so the minimum and maximum are taken over those schools' rows alone (in a nation most schools have
     one row, whose cell is the value)."""
     v = values.astype(np.float64)
-    out = v[rows.starts]
+    out: np.ndarray = v[rows.starts]
     out[np.isinf(out)] = np.nan  # as the minimum over the rows gives it: an infinite cell is no value
     multi = rows.multi_row_schools
     if not multi.size:

@@ -9,6 +9,8 @@ pyarrow itself is imported by the caller, as its optional extra.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,8 +101,12 @@ def strings_to_arrow(pa: Any, values: Sequence[Any]) -> Any:
     if str not in kinds or not kinds <= {str, type(None)}:
         return pa.array(list(values))
     n = len(values)
-    valid = np.fromiter((v is not None for v in values), dtype=bool, count=n)
-    cells = values if valid.all() else ["" if v is None else v for v in values]
+    if type(None) in kinds:
+        valid = np.fromiter(map(operator.is_not, values, itertools.repeat(None)), dtype=bool, count=n)
+        cells = ["" if v is None else v for v in values]
+    else:  # no null: no cell to look at again
+        valid = np.ones(n, dtype=bool)
+        cells = values
     joined = _SEP.join(cells)
     if joined.count(_SEP) != n - 1:
         return pa.array(list(values))

@@ -101,12 +101,12 @@ def strings_to_arrow(pa: Any, values: Sequence[Any]) -> Any:
     if str not in kinds or not kinds <= {str, type(None)}:
         return pa.array(list(values))
     n = len(values)
+    cells: Sequence[Any] = values
     if type(None) in kinds:
         valid = np.fromiter(map(operator.is_not, values, itertools.repeat(None)), dtype=bool, count=n)
         cells = ["" if v is None else v for v in values]
     else:  # no null: no cell to look at again
         valid = np.ones(n, dtype=bool)
-        cells = values
     joined = _SEP.join(cells)
     if joined.count(_SEP) != n - 1:
         return pa.array(list(values))

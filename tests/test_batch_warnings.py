@@ -90,3 +90,58 @@ def test_each_countys_warnings_are_its_own_and_those_of_the_whole_input() -> Non
             assert table.warnings_for(county) == plain
         table.warnings.append(general)  # a warning about the input as a whole: every county's list has it
         assert table.warnings_for(0)[-1] is general
+
+
+def test_placed_warnings_count_and_name_places_as_the_list_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """A batch keeps its section warnings as arrays (``Table.placed``) and makes one warning per place only when the
+    list is read. The printed summary made from the arrays is the one made from the full list (the independent,
+    one-object-per-place way), groups, counts and examples alike; every county's list is its share of the full
+    list; the full list holds every place once."""
+    import qbalance
+
+    cols = make_nation.make_nation(3000, 30, 5)
+    table = qbalance.evaluate_many(pa.table({c: make_nation._arrow_column(pa, v) for c, v in cols.items()})).table
+    assert table.placed and sum(len(p) for p in table.placed) > EXAMPLES
+    entries = table.warning_entries()
+    print_warnings(entries, limit=50)
+    from_arrays = capsys.readouterr().err
+    grouped = [len(g) for g in group_warnings(entries)]
+    everything = list(table.warnings)  # made now, one per place
+    assert not table.placed and len(everything) == sum(grouped)
+    print_warnings(everything, limit=50)
+    assert capsys.readouterr().err == from_arrays
+    assert [len(g) for g in group_warnings(everything)] == grouped
+    places = [(w.school_id, w.path, w.key) for w in everything]
+    assert len(set(places)) == len(places)
+    expected = {k: n for k, (n, _) in hand_kernel.prepare(pa.table(cols)).warnings.items()}
+    assert len(everything) == sum(expected.values())  # the hand kernel counts the same warnings
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_warning_groups_of_arrays_are_those_of_the_list(seed: int) -> None:
+    """Groups made from :class:`PlacedWarnings` (variants interleaved, two variants saying the same thing, a made
+    warning saying it too) equal the groups of the list with every place made — grouped one by one, as before."""
+    import numpy as np
+
+    from qbalance._data.placed_warnings import PlacedWarnings, warning_groups
+
+    rng = np.random.default_rng(seed)
+    said = [Problem.of(msg(key), source="t.csv") for key in ("data.section_no_students", "data.integer")]
+    variants = (said[0], said[1], said[0])  # variants 0 and 2 say the same thing
+    n = int(rng.integers(1, 40))
+    batch = PlacedWarnings(
+        variants=variants,
+        variant=rng.integers(0, 3, n),
+        school_ids=np.array([f"S{i}" for i in range(n)], dtype=object),
+        sections=rng.integers(0, 3, n),
+        counties=rng.integers(0, 4, n),
+        field="students" if seed % 2 else None,
+    )
+    made = [Problem.of(msg("data.integer"), source="t.csv", school_id="X")] if seed % 3 else []
+    full = [*made, *batch.problems()]
+    plain: dict[tuple[str | None, str, str | None], list[Problem]] = {}
+    for w in full:
+        plain.setdefault((w.key, w.message, w.source), []).append(w)
+    groups = warning_groups([*made, batch])
+    assert [list(g) for g in groups] == list(plain.values())
+    assert [g.head(3) for g in groups] == [g[:3] for g in plain.values()]

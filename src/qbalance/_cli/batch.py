@@ -150,7 +150,7 @@ def _summary(result: Any, written: list[Path], problems: Path) -> int:
         print(text("batch.summary_skipped", n_skipped=f"{n_skipped:,}", problems=problems, **counts))
     else:
         print(text("batch.summary", **counts))
-    print_warnings(result.table.warnings, _MAX_PRINTED)
+    print_warnings(result.table.warning_entries(), _MAX_PRINTED)
     if n_fail:
         return EXIT_FAIL
     return EXIT_INCOMPLETE if n_incomplete else EXIT_PASS

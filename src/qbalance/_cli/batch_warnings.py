@@ -1,7 +1,8 @@
 """The data warnings of a batch on standard error: a warning repeated at many places (a nation has thousands of
 "section has no students") is printed once, with how many places and the first few as examples. Every warning is
 counted; none is left out: a warning said once is printed as it is, and the per-county reports still list each
-place (:attr:`Table.warnings` keeps one warning per place)."""
+place (:attr:`Table.warnings` gives one warning per place). A table's placed warnings are counted without making
+each place (:func:`~qbalance._data.placed_warnings.warning_groups`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from .._base.errors import Problem
 from .._base.messages import text
+from .._data.placed_warnings import PlacedWarnings, WarningGroup, warning_groups
 
 __all__ = ["EXAMPLES", "group_warnings", "print_warnings"]
 
@@ -17,12 +19,9 @@ EXAMPLES = 5
 """Places shown for a repeated warning."""
 
 
-def group_warnings(warnings: Sequence[Problem]) -> list[list[Problem]]:
+def group_warnings(warnings: Sequence[Problem | PlacedWarnings]) -> list[WarningGroup]:
     """The warnings grouped by what they say (catalogue key, message and file), in order of first appearance."""
-    groups: dict[tuple[str | None, str, str | None], list[Problem]] = {}
-    for w in warnings:
-        groups.setdefault((w.key, w.message, w.source), []).append(w)
-    return list(groups.values())
+    return warning_groups(warnings)
 
 
 def _example(w: Problem) -> str:
@@ -32,26 +31,31 @@ def _example(w: Problem) -> str:
     return text("batch.warning_example", school=w.school_id, field=field)
 
 
-def _line(group: list[Problem]) -> str:
-    first = group[0]
-    if len(group) == 1 or any(w.school_id is None for w in group[:EXAMPLES]):
-        return text("batch.warning", detail=first.render()) if len(group) == 1 else ""
+def _line(group: WarningGroup) -> str:
+    n = len(group)
+    examples = group.head(EXAMPLES)
+    first = examples[0]
+    if n == 1 or any(w.school_id is None for w in examples):
+        return text("batch.warning", detail=first.render()) if n == 1 else ""
     return text(
         "batch.warning_repeated" if first.source else "batch.warning_repeated_here",
         source=first.source,
         message=first.text(),
-        n=f"{len(group):,}",
-        examples=text("problem.separator_list").join(_example(w) for w in group[:EXAMPLES]),
-        more=text("batch.warning_examples_more") if len(group) > EXAMPLES else "",
+        n=f"{n:,}",
+        examples=text("problem.separator_list").join(_example(w) for w in examples),
+        more=text("batch.warning_examples_more") if n > EXAMPLES else "",
     )
 
 
-def print_warnings(warnings: Sequence[Problem], limit: int) -> None:
-    """Print the warnings, grouped, on standard error: at most ``limit`` lines, then how many warnings are not shown."""
+def print_warnings(warnings: Sequence[Problem | PlacedWarnings], limit: int) -> None:
+    """Print the warnings, grouped, on standard error: at most ``limit`` lines, then how many warnings are not shown.
+    ``warnings`` may hold a table's :class:`PlacedWarnings`, which count for each of their places."""
+    groups = group_warnings(warnings)
+    total = sum(len(g) for g in groups)
     shown = 0
-    for k, group in enumerate(group_warnings(warnings)):
+    for k, group in enumerate(groups):
         if k >= limit:
-            text_more = text("batch.warning_more", n=len(warnings) - shown)
+            text_more = text("batch.warning_more", n=total - shown)
             print(text_more, file=sys.stderr)
             return
         line = _line(group)

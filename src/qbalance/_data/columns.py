@@ -52,6 +52,7 @@ from .column_skip import Skip, drop_rows
 from .column_sources import ALL_SECTIONS, county_to_columns, read_csv, read_csv_fast, read_table_file, to_columns
 from .habits import ROW_NUMBER_COLUMNS
 from .models import TeacherCounts
+from .placed_warnings import PlacedWarnings
 from .table import Level, Table
 from .wording import FieldList, closest, label_of
 
@@ -136,15 +137,15 @@ def table_from_columns(
     warnings = [
         *_unused_column_warnings(rows.cols, inputs, pack.id, source),
         *_unused_county_warnings(ctab.unused_codes, counties_source),
-        *_section_warnings(rows, inputs, section_rows, section_cols, source),
     ]
-    return _table(rows, county_name, warnings, county_cols, school_cols, section_cols, section_rows, evidence)
+    placed = _section_warnings(rows, inputs, section_rows, section_cols, source)
+    return _table(rows, county_name, (warnings, placed), county_cols, school_cols, section_cols, section_rows, evidence)
 
 
 def _table(
     rows: WorkingRows,
     county_name: str | None,
-    warnings: list[Problem],
+    warnings: tuple[list[Problem], list[PlacedWarnings]],
     county_cols: dict[str, np.ndarray],
     school_cols: dict[str, np.ndarray],
     section_cols: dict[str, np.ndarray],
@@ -155,7 +156,8 @@ def _table(
     cstarts = np.flatnonzero(np.r_[True, rows.county_idx[1:] != rows.county_idx[:-1]])
     county_names = _county_names(rows, cstarts, county_name)
     return Table(
-        warnings=warnings,
+        given_warnings=warnings[0],
+        placed=warnings[1],
         county_codes=[str(c) for c in rows.county_keys.tolist()],
         county_names=county_names,
         school_ids=rows.school_ids,
@@ -266,53 +268,37 @@ def _section_warnings(
     section_rows: np.ndarray,
     section_cols: dict[str, np.ndarray],
     source: str | None,
-) -> list[Problem]:
-    """Warnings on the sections: no students, senior data that is not read, students but no full-time teachers."""
+) -> list[PlacedWarnings]:
+    """Warnings on the sections: no students, senior data that is not read, students but no full-time teachers —
+    each one message at many places (thousands of them in a nation), kept as arrays."""
     row_of_section = np.flatnonzero(section_rows)
     students = section_cols["students"]
-    # one message for all: a warning is the same problem at another place (thousands of them in a nation)
     no_students = Problem.of(msg("data.section_no_students"), source=source, value=0)
-    warnings = _at_sections(rows, no_students, "students", row_of_section[students == 0])
-    warnings += _senior_data_warnings(rows, inputs, source)
+    placed = [_at_sections(rows, (no_students,), None, row_of_section[students == 0], "students")]
+    placed.append(_senior_data_warnings(rows, inputs, source))
     ft_col = section_cols.get("teachers.full_time")
     if ft_col is not None:
         no_teachers = Problem.of(msg("data.section_no_teachers"), source=source, value=0)
-        warnings += _at_sections(
-            rows, no_teachers, "teachers.full_time", row_of_section[(ft_col == 0) & (students > 0)]
-        )
-    return warnings
+        at = row_of_section[(ft_col == 0) & (students > 0)]
+        placed.append(_at_sections(rows, (no_teachers,), None, at, "teachers.full_time"))
+    return [p for p in placed if len(p)]
 
 
-def _at_sections(rows: WorkingRows, warning: Problem, field: str, at: np.ndarray) -> list[Problem]:
-    """``warning`` about ``field`` of the sections on rows ``at``, one per section."""
-    sections = [ALL_SECTIONS[k] for k in rows.sec_code_i[at].tolist()]
-    return [
-        _at_section(warning, field, sid, sec, county)
-        for sid, sec, county in zip(rows.ids[at].tolist(), sections, rows.county_idx[at].tolist(), strict=True)
-    ]
-
-
-def _placed(base: Problem, **where: Any) -> Problem:
-    """``base`` at another place — what :func:`dataclasses.replace` gives, without its per-call introspection (a
-    nation has thousands of warnings that differ only by place)."""
-    new = object.__new__(Problem)
-    new.__dict__.update(base.__dict__)
-    new.__dict__.update(where)
-    return new
-
-
-def _at_section(warning: Problem, field: str, school_id: Any, section: Any, county: int) -> Problem:
-    """A warning about one section's field."""
-    return _placed(
-        warning,
-        path=f"{school_id}.sections.{section}.{field}",
-        school_id=str(school_id),
-        field=f"sections.{section}.{field}",
-        extra={"county": county},
+def _at_sections(
+    rows: WorkingRows, variants: tuple[Problem, ...], variant: np.ndarray | None, at: np.ndarray, field: str | None
+) -> PlacedWarnings:
+    """The warning (of each variant, by ``variant``) about ``field`` of the sections on rows ``at``."""
+    return PlacedWarnings(
+        variants=variants,
+        variant=np.zeros(at.size, dtype=np.int64) if variant is None else variant,
+        school_ids=rows.ids[at],
+        sections=rows.sec_code_i[at],
+        counties=rows.county_idx[at],
+        field=field,
     )
 
 
-def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: str | None) -> list[Problem]:
+def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: str | None) -> PlacedWarnings:
     """A warning for each senior section with data other than students, which is not read (as on the county-file
     path): only the senior students are, to apportion shared facilities. The fields given are found for all rows at
     once; one message is made per distinct set of fields."""
@@ -322,13 +308,13 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
     senior_data = [c for c in dict.fromkeys(senior_data) if c in cols]
     senior = np.flatnonzero(rows.sec_code_i == 2)
     if not senior_data or not senior.size:
-        return []
+        return _at_sections(rows, (), None, senior[:0], None)
     labels = {c: lab for c, d in inputs.items() if (lab := label_of(d)) is not None}
     shown = [c if c == "classes" or c.startswith("teachers.") else f"facts.{c}" for c in senior_data]
     given_by_field = np.stack([~_missing_mask(np.asarray(cols[c][senior])) for c in senior_data], axis=1)
     given = np.flatnonzero(given_by_field.any(axis=1))
     patterns, which = _distinct_rows(given_by_field[given])
-    problems = [
+    problems = tuple(
         Problem.of(
             msg(
                 "data.senior_ignored",
@@ -338,12 +324,8 @@ def _senior_data_warnings(rows: WorkingRows, inputs: Mapping[str, Any], source: 
             field="sections.senior",
         )
         for p in patterns.tolist()
-    ]
-    at = senior[given]
-    return [
-        _placed(problems[k], path=f"{sid}.sections.senior", school_id=str(sid), extra={"county": county})
-        for k, sid, county in zip(which.tolist(), rows.ids[at].tolist(), rows.county_idx[at].tolist(), strict=True)
-    ]
+    )
+    return _at_sections(rows, problems, which.astype(np.int64), senior[given], None)
 
 
 def _distinct_rows(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,7 @@ from .._packs.schema import InputDecl, Pack
 from .._units.registry import canonical_factor, parse_quantity
 from .habits import is_grouped
 from .models import County, School, Section
+from .placed_warnings import PlacedWarnings
 from .wording import FieldList, closest, label_of, where_msg
 
 __all__ = ["ALLOWED_SECTIONS", "MAX_SECTION_STUDENTS", "Level", "Table", "build_table", "validate_structure"]
@@ -60,10 +61,27 @@ class Table:
     school_names: list[str]
     levels: dict[str, Level]
     evidence: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)
+    given_warnings: list[Problem] = field(default_factory=list, repr=False)
+    """The warnings made one by one (read every warning through :attr:`warnings`)."""
+    placed: list[PlacedWarnings] = field(default_factory=list, repr=False)
+    """Warnings repeated at many school sections, kept as arrays; in order, after ``given_warnings``."""
     meta: list[dict[str, Any]] = field(default_factory=list)
     _anc: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     _warning_index: tuple[tuple[int, int], dict[Any, list[int]]] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Every warning about the data, one per place, in the order given (a list that may be added to). The
+        placed warnings are made into one :class:`Problem` per place on the first access."""
+        if self.placed:
+            made = [w for batch in self.placed for w in batch.problems()]
+            self.given_warnings, self.placed = [*self.given_warnings, *made], []
+        return self.given_warnings
+
+    def warning_entries(self) -> list[Problem | PlacedWarnings]:
+        """The warnings as kept: each made one, then each :class:`PlacedWarnings` (for counting without making
+        every place, :func:`~.placed_warnings.warning_groups`)."""
+        return [*self.given_warnings, *self.placed]
 
     def warnings_for(self, county: int) -> list[Problem]:
         """Warnings about one county's data (and those about the input as a whole), in the order they were given.
@@ -571,7 +589,7 @@ class _TableBuilder:
             school_names=self.school_names,
             levels=levels,
             evidence=self.evidence,
-            warnings=self.warnings,
+            given_warnings=self.warnings,
             meta=self.meta,
         )
 

@@ -123,3 +123,21 @@ def test_text_codes_of_arrow_words_are_those_of_the_cells(cells: list[str | None
     got_codes, got_texts = _text_codes(arr, pre)
     assert got_codes.tolist() == codes.tolist() and got_texts == texts
     assert all(type(t) is str for t in got_texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.lists(st.integers(0, 40), max_size=60), st.booleans())
+def test_in_order_of_appearance_as_a_list_sees_it(k: int, extra: list[int], shuffle: bool) -> None:
+    """Codes of a dictionary-encoded column (each of ``0 … k-1`` present, ``k`` a null) are used only when they
+    first appear in order; both ways of checking (few codes, many) agree with reading the codes one by one."""
+    from qbalance._data.column_sources import _in_order_of_appearance
+
+    codes = [*range(k), *[e % (k + 1) for e in extra]]
+    if shuffle:
+        codes = codes[::-1]
+    arr = np.array(codes, dtype=np.int64)
+    seen: list[int] = []
+    for c in codes:
+        if c < k and c not in seen:
+            seen.append(c)
+    assert _in_order_of_appearance(arr, k) == (seen == list(range(k)))

@@ -117,11 +117,25 @@ def _arrow_to_numpy(col: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]] 
         words = np.empty(k + 1, dtype=object)
         words[:] = raw
         idx = dictionary_codes(enc.indices, k)
-        present = idx[idx < k]
-        run_max = np.maximum.accumulate(present) if present.size else present
-        in_order = present.size == 0 or (present[0] == 0 and bool(np.all(np.diff(run_max) <= 1)))
-        return words[idx], ((idx, raw) if in_order else None)
+        return words[idx], ((idx, raw) if _in_order_of_appearance(idx, k) else None)
     return arrow_to_numpy(col), None
+
+
+def _in_order_of_appearance(codes: np.ndarray, k: int) -> bool:
+    """Whether codes ``0 … k-1`` (``k``: a null) first appear in that order. A few codes (a category column) are
+    each found by their first position; many, by the running maximum of the codes."""
+    if k <= 32:
+        before = -1
+        for j in range(k):
+            hit = codes == j
+            at = int(np.argmax(hit))
+            if not hit[at] or at < before:
+                return False
+            before = at
+        return True
+    present = codes[codes < k]
+    run_max = np.maximum.accumulate(present) if present.size else present
+    return present.size == 0 or (present[0] == 0 and bool(np.all(np.diff(run_max) <= 1)))
 
 
 def read_csv(path: str | Path) -> dict[str, np.ndarray]:

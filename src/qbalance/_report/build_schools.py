@@ -51,14 +51,44 @@ class _KOfN:
 def schools_section(view: CountyView) -> list[SchoolSectionOut]:
     """The county's school sections that the k-of-n rule lists, in row order."""
     kn = _KOfN.of(view)
-    listed = kn.listed(view)
-    return [_school_section(view, kn, int(r)) for r in view.rows if listed[r]]
+    rows = view.rows[kn.listed(view)[view.rows]]
+    cols = _RowColumns.of(view, kn, rows)
+    return [_school_section(view, kn, cols, p, int(r)) for p, r in enumerate(rows.tolist())]
 
 
-def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
-    """One school section: its values, how many indicators it meets, and the k-of-n result."""
-    raw_values = [_raw_value(view, kn, iid, j, r) for j, iid in enumerate(kn.indicators)]
-    floor_ok, result, required = _row_result(kn.arrays, r)
+@dataclass(frozen=True)
+class _RowColumns:
+    """The listed rows of each shown indicator's arrays as Python lists (``[indicator][position]``): read once per
+    report, instead of a numpy scalar for every value of every school section."""
+
+    value: list[list[float]]
+    threshold: list[list[float]]
+    ratio: list[list[float]]
+    met: list[list[float]]
+    floor_ok: list[list[float]] | None
+    """Whether each value is at least the k-of-n floor (None without a k-of-n item)."""
+    row_status: list[float] | None
+    """The k-of-n result of each row (None without a k-of-n item)."""
+
+    @classmethod
+    def of(cls, view: CountyView, kn: _KOfN, rows: np.ndarray) -> _RowColumns:
+        arrays = [view.results.indicators[iid] for iid in kn.indicators]
+        item = kn.arrays
+        return cls(
+            value=[a.value[rows].tolist() for a in arrays],
+            threshold=[a.threshold[rows].tolist() for a in arrays],
+            ratio=[a.ratio[rows].tolist() for a in arrays],
+            met=[a.met[rows].tolist() for a in arrays],
+            floor_ok=[column[rows].tolist() for column in item.detail["floor_ok"]] if item is not None else None,
+            row_status=item.row_status[rows].tolist() if item is not None and item.row_status is not None else None,
+        )
+
+
+def _school_section(view: CountyView, kn: _KOfN, cols: _RowColumns, p: int, r: int) -> SchoolSectionOut:
+    """One school section (row ``r``, position ``p`` among the listed rows): its values, how many indicators it
+    meets, and the k-of-n result."""
+    raw_values = [_raw_value(view, cols, iid, j, p, r) for j, iid in enumerate(kn.indicators)]
+    floor_ok, result, required = _row_result(kn.arrays, cols, p)
     s_idx = int(view.school_of[r])
     so = SchoolSectionOut(
         school_id=view.school_id(s_idx),
@@ -78,19 +108,18 @@ def _school_section(view: CountyView, kn: _KOfN, r: int) -> SchoolSectionOut:
     return so.model_copy(update={"finding": school_finding(view, so, kn.floor, lacking)})
 
 
-def _raw_value(view: CountyView, kn: _KOfN, iid: str, j: int, r: int) -> dict[str, Any]:
-    """The fields of one indicator value of row ``r`` (``j``: the indicator's position in the k-of-n item), all
-    but whether a shortfall is tolerated."""
-    arr = view.results.indicators[iid]
-    met = as_bool(float(arr.met[r])) if math.isfinite(float(arr.threshold[r])) else None
+def _raw_value(view: CountyView, cols: _RowColumns, iid: str, j: int, p: int, r: int) -> dict[str, Any]:
+    """The fields of one indicator value (``j``: the indicator's position in the k-of-n item) of the school section
+    at position ``p`` (row ``r``), all but whether a shortfall is tolerated."""
+    met = as_bool(cols.met[j][p]) if math.isfinite(cols.threshold[j][p]) else None
     shortfall, shortfall_input, shortfall_unit = _shortfall(view, iid, r) if met is False else (None, None, None)
     return {
         "indicator": iid,
-        "value": as_num(arr.value[r]),
-        "threshold": as_num(arr.threshold[r]),
-        "ratio": as_num(arr.ratio[r]),
+        "value": as_num(cols.value[j][p]),
+        "threshold": as_num(cols.threshold[j][p]),
+        "ratio": as_num(cols.ratio[j][p]),
         "met": met,
-        "floor_ok": as_bool(float(kn.arrays.detail["floor_ok"][j][r])) if kn.arrays is not None else None,
+        "floor_ok": as_bool(cols.floor_ok[j][p]) if cols.floor_ok is not None else None,
         "shortfall": shortfall,
         "shortfall_input": shortfall_input,
         "shortfall_unit": shortfall_unit,
@@ -136,18 +165,19 @@ def _missing(view: CountyView, indicators: list[str], r: int) -> list[str]:
     return out
 
 
-def _row_result(kn: ItemArrays | None, r: int) -> tuple[bool | None, Status, float | None]:
-    """Whether row ``r`` has every value at or above its floor, its k-of-n result and the k it needed."""
-    if kn is None:
+def _row_result(kn: ItemArrays | None, cols: _RowColumns, p: int) -> tuple[bool | None, Status, float | None]:
+    """Whether the school section at position ``p`` has every value at or above its floor, its k-of-n result and
+    the k it needed."""
+    if kn is None or cols.floor_ok is None:
         return None, "not_applicable", None
-    floor_vals = np.array([column[r] for column in kn.detail["floor_ok"]])
-    if np.any(floor_vals == 0):
+    floor_vals = [column[p] for column in cols.floor_ok]
+    if any(v == 0 for v in floor_vals):
         floor_ok: bool | None = False
     else:
-        floor_ok = None if np.any(np.isnan(floor_vals)) else True
-    assert kn.row_status is not None
+        floor_ok = None if any(math.isnan(v) for v in floor_vals) else True
+    assert cols.row_status is not None
     required: float | None = kn.detail["k"]
-    return floor_ok, as_status(float(kn.row_status[r])), required
+    return floor_ok, as_status(cols.row_status[p]), required
 
 
 def excluded_section(view: CountyView) -> list[ExcludedOut]:

@@ -86,7 +86,9 @@ class Loaded:
 
     data: Any
     source: str
-    positions: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    positions: dict[tuple[str | int, ...], Any] = field(default_factory=dict)
+    """The position of each value: its text (``line 3, column 7``, ``Sheet!C7``), or the YAML mark it is made from
+    when asked for (:meth:`where`) — a document's thousands of positions are rarely all read."""
     written: dict[tuple[str | int, ...], str] = field(default_factory=dict)
     """The text of integers not written in their plain form (``+123``, ``-0``), by path: they are read as numbers,
     and an identifier written so can be refused instead of silently becoming ``123`` or ``0``."""
@@ -96,7 +98,8 @@ class Loaded:
         p = tuple(path)
         while True:
             if p in self.positions:
-                return self.positions[p]
+                pos = self.positions[p]
+                return pos if isinstance(pos, str) else _pos_text(pos)
             if not p:
                 return None
             p = p[:-1]
@@ -110,7 +113,11 @@ class _Refused(Exception):
 
 
 def _pos(node: Any) -> str:
-    mark = node.start_mark
+    return _pos_text(node.start_mark)
+
+
+def _pos_text(mark: Any) -> str:
+    """A YAML mark as the position messages show (1-based)."""
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
@@ -146,7 +153,13 @@ def _record_json_ints(value: Any, path: tuple[str | int, ...], written: dict[tup
     return value
 
 
+_PLAIN_FIRST = frozenset("-+.0123456789nNtTfF~")
+"""The first characters of every plain scalar that is not text (numbers, null, booleans, infinities, NaN)."""
+
+
 def _plain(text: str) -> Any:
+    if text and text[0] not in _PLAIN_FIRST:
+        return text  # 城区, primary, S0012: text, whatever follows
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -182,7 +195,7 @@ class _Builder:
         if depth > self.limits.max_depth:
             raise _Refused(msg("files.too_deep", limit=self.limits.max_depth), _pos(node))
         if len(self.positions) < self.limits.max_nodes:
-            self.positions.setdefault(path, _pos(node))
+            self.positions.setdefault(path, node.start_mark)  # made text when asked for (Loaded.where)
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _STD_TAGS:
                 raise _Refused(msg("files.yaml_tag", tag=node.tag), _pos(node))
@@ -216,7 +229,7 @@ class _Builder:
     def mapping(self, node: Any, path: tuple[str | int, ...], depth: int) -> dict[str, Any]:
         """A mapping node's keys (always text) and built values; merge keys, tags and duplicate keys refused."""
         out: dict[str, Any] = {}
-        first_seen: dict[str, dict[str, int]] = {}
+        first_seen: dict[str, Any] = {}  # the key node of each key, for a duplicate's message
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(msg("files.key_not_text"), _pos(key_node))
@@ -226,8 +239,8 @@ class _Builder:
                 raise _Refused(msg("files.yaml_tag", tag=key_node.tag), _pos(key_node))
             key = key_node.value  # keys are always text: 'no:' stays "no", '01:' stays "01"
             if key in out:
-                raise _Refused(msg("files.duplicate_key", key=key, **first_seen[key]), _pos(key_node))
-            first_seen[key] = _line_column(key_node)
+                raise _Refused(msg("files.duplicate_key", key=key, **_line_column(first_seen[key])), _pos(key_node))
+            first_seen[key] = key_node
             out[key] = self.build(value_node, (*path, key), depth + 1)
         return out
 

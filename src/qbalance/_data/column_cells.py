@@ -202,13 +202,12 @@ def _text_codes(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None
         raw_codes, raw = _raw_codes(arr)
     if isinstance(raw, ArrowWords):  # text, then the null: only whether the text is clean is left to look at
         texts = raw[:-1]
-        if "" not in texts and list(map(str.strip, texts)) == texts:
-            null = len(texts)
-            return np.where(raw_codes == null, -1, raw_codes), texts
+        if _clean_already(texts):
+            return np.where(raw_codes == len(texts), -1, raw_codes), texts
     kinds = set(map(type, raw))
     if kinds <= {str, type(None)}:
         texts = [u for u in raw if u is not None] if type(None) in kinds else raw
-        if "" not in texts and list(map(str.strip, texts)) == texts:  # already clean (the usual case)
+        if _clean_already(texts):  # the usual case
             if len(texts) == len(raw):
                 return raw_codes, texts
             keep = np.array([u is not None for u in raw] + [False])
@@ -222,6 +221,11 @@ def _text_codes(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None
         remap[j] = -1 if t is None else final.setdefault(t, len(final))
     # the raw values are in order of first appearance, so the texts are too
     return remap[raw_codes] if raw_codes.size else np.zeros(0, dtype=np.int64), list(final)
+
+
+def _clean_already(texts: list[str]) -> bool:
+    """Whether distinct texts are already what :func:`_clean` makes of them: none blank, none padded."""
+    return "" not in texts and list(map(str.strip, texts)) == texts
 
 
 def _missing_mask(arr: np.ndarray, pre: tuple[np.ndarray, list[Any]] | None = None) -> np.ndarray:

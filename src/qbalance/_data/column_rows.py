@@ -78,15 +78,19 @@ class WorkingRows:
         return len(self.school_ids)
 
     @functools.cached_property
+    def row_counts(self) -> np.ndarray:
+        """How many rows (sections) each school is written on."""
+        counts: np.ndarray = np.diff(np.r_[self.starts, self.school_idx.size])
+        return counts
+
+    @functools.cached_property
     def multi_row_schools(self) -> np.ndarray:
-        """The schools written on more than one row (sections), in order."""
-        ends = np.r_[self.starts[1:], self.school_idx.size]
-        return np.flatnonzero(ends - self.starts > 1)
+        """The schools written on more than one row, in order."""
+        return np.flatnonzero(self.row_counts > 1)
 
     def rows_of(self, schools: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rows of ``schools`` (in order, each school's rows together), and where each school's rows begin."""
-        ends = np.r_[self.starts[1:], self.school_idx.size]
-        counts = ends[schools] - self.starts[schools]
+        counts = self.row_counts[schools]
         begin = np.r_[0, np.cumsum(counts)[:-1]]
         taken = np.repeat(self.starts[schools] - begin, counts) + np.arange(int(counts.sum()))
         return taken, begin

@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._base.errors import Problem
+from .column_sources import ALL_SECTIONS
 
 __all__ = ["PlacedWarnings", "WarningGroup", "warning_groups"]
-
-SECTION_NAMES = ("primary", "junior", "senior")
-"""Section codes of the places (the order of the column layer's ``ALL_SECTIONS``)."""
 
 
 def _placed(base: Problem, **where: Any) -> Problem:
@@ -43,7 +41,7 @@ class PlacedWarnings:
     school_ids: np.ndarray
     """The school id of each place (text)."""
     sections: np.ndarray
-    """The section of each place, a code into :data:`SECTION_NAMES`."""
+    """The section of each place, a code into ``ALL_SECTIONS``."""
     counties: np.ndarray
     """The county of each place (its index in the table)."""
     field: str | None = None
@@ -56,7 +54,7 @@ class PlacedWarnings:
     def problems(self, places: np.ndarray | None = None) -> list[Problem]:
         """The warning at each of ``places`` (indices, in order; every place when None), one :class:`Problem` each."""
         at = np.arange(len(self)) if places is None else np.asarray(places, dtype=np.int64)
-        sections = [SECTION_NAMES[k] for k in self.sections[at].tolist()]
+        sections = [ALL_SECTIONS[k] for k in self.sections[at].tolist()]
         rows = zip(
             self.variant[at].tolist(), self.school_ids[at].tolist(), sections, self.counties[at].tolist(), strict=True
         )

@@ -78,8 +78,8 @@ def evaluate(
     data do not state it. Without the previous year, the items that look back are not evaluated.
     """
     if standard is None:
-        from .._data.workbook import recorded_pack
+        from .._data.intake import workbook_pack
 
-        standard = recorded_pack(data) or "cn-moe-2017"
+        standard = workbook_pack(data) or "cn-moe-2017"
     std = load_standard(standard, as_of=as_of)
     return std.evaluate(data, survey=survey, roster=roster, history=history, previous=previous, year=year)

@@ -88,9 +88,9 @@ def _standard_for(args: argparse.Namespace, path: Any) -> str:
     the national standard."""
     if args.standard:
         return str(args.standard)
-    from .._data.workbook import recorded_pack
+    from .._data.intake import workbook_pack
 
-    return recorded_pack(path) or DEFAULT_STANDARD
+    return workbook_pack(path) or DEFAULT_STANDARD
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

@@ -19,7 +19,15 @@ from .._base.vocabulary import LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTIO
 from .habits import grouped_number
 from .models import County
 
-__all__ = ["COLUMNAR_SUFFIXES", "EXCEL_SUFFIXES", "locate_loaded", "validate_county", "validation_problems"]
+__all__ = [
+    "COLUMNAR_SUFFIXES",
+    "EXCEL_SUFFIXES",
+    "OTHER_SPREADSHEET_FORMATS",
+    "OTHER_SPREADSHEET_SUFFIXES",
+    "locate_loaded",
+    "validate_county",
+    "validation_problems",
+]
 
 _SYNONYM_HINTS = {
     "type": SCHOOL_TYPE_ZH,
@@ -191,6 +199,17 @@ def _rewritten_ids(data: dict[str, Any], loaded: Loaded | None, source: str) -> 
 
 COLUMNAR_SUFFIXES = (".csv", ".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+OTHER_SPREADSHEET_FORMATS = {
+    ".xls": "workbook.save_as_xlsx.xls",
+    ".xlt": "workbook.save_as_xlsx.xls",
+    ".et": "workbook.save_as_xlsx.et",
+    ".ett": "workbook.save_as_xlsx.et",
+    ".xlsb": "workbook.save_as_xlsx.xlsb",
+    ".ods": "workbook.save_as_xlsx.ods",
+}
+"""Spreadsheet files that are not .xlsx (Excel 97-2003, WPS, Excel binary, OpenDocument), each with the message
+that says how to save it as .xlsx: the workbook reader refuses them with it."""
+OTHER_SPREADSHEET_SUFFIXES = tuple(OTHER_SPREADSHEET_FORMATS)
 
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -29,11 +29,11 @@ from .computed import (
     record_facts,
     take_survey_reference,
 )
-from .county_file import COLUMNAR_SUFFIXES, EXCEL_SUFFIXES, locate_loaded, validate_county
+from .county_file import COLUMNAR_SUFFIXES, EXCEL_SUFFIXES, OTHER_SPREADSHEET_SUFFIXES, locate_loaded, validate_county
 from .models import County
 from .table import Table, build_table, raw_fact_problems
 
-__all__ = ["Intake", "as_county", "is_columnar", "read_input"]
+__all__ = ["Intake", "as_county", "is_columnar", "read_input", "workbook_pack"]
 
 COUNTY_FILE_KINDS = msg("files.county_kinds")
 DEFAULT_PACK = "cn-moe-2017"
@@ -66,10 +66,18 @@ def is_columnar(data: Any) -> bool:
 def _is_workbook(data: Any) -> bool:
     """An .xlsx path — or a spreadsheet of another format (.xls, .et …), which the workbook reader refuses with the
     steps to save it as .xlsx."""
-    from .workbook import OTHER_SPREADSHEET_SUFFIXES
-
     suffix = Path(data).suffix.lower() if isinstance(data, (str, Path)) else ""
     return suffix in EXCEL_SUFFIXES or suffix in OTHER_SPREADSHEET_SUFFIXES
+
+
+def workbook_pack(path: Any) -> str | None:
+    """The pack a data-entry workbook records it was made for (:func:`.workbook.recorded_pack`); None for anything
+    that is not an .xlsx path, without importing the workbook reader."""
+    if not isinstance(path, (str, Path)) or Path(path).suffix.lower() not in EXCEL_SUFFIXES:
+        return None
+    from .workbook import recorded_pack
+
+    return recorded_pack(path)
 
 
 def read_input(data: Any, loaded: PackLike, *, survey: Any = None, roster: Any = None) -> Intake:

@@ -315,12 +315,24 @@ def _ignored_senior_data(school_id: str, sec: Section, spath: str, source: str |
     ]
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+"""The fields a path may follow through each model class (its declared fields but ``facts``), found once per class:
+pydantic's ``model_fields`` is a property that costs more than the rest of reading a value."""
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        fields = getattr(cls, "model_fields", None)
+        names = _FIELD_NAMES[cls] = frozenset(fields or ()) - {"facts"}
+    return names
+
+
 def _path_value(obj: Any, path: str) -> tuple[bool, Any]:
     """Follow a dotted path through model attributes; (False, None) if the model does not declare it."""
     cur = obj
     for part in path.split("."):
-        fields = getattr(type(cur), "model_fields", None)
-        if fields is None or part not in fields or part == "facts":
+        if part not in _field_names(type(cur)):
             return False, None
         cur = getattr(cur, part)
     return True, cur
@@ -378,11 +390,10 @@ def _read_number(raw: Any, decl: InputDecl) -> float:
         number = parse_quantity(raw, decl.unit, allow_plain_string=is_grouped(raw))
     except UnitError as exc:
         raise InvalidValue(exc.msg or msg("data.invalid", detail=str(exc))) from None
-    low, high = range_msgs(decl)
     if decl.min is not None and number < decl.min:
-        raise InvalidValue(low)
+        raise InvalidValue(range_msgs(decl)[0])
     if decl.max is not None and number > decl.max:
-        raise InvalidValue(high)
+        raise InvalidValue(range_msgs(decl)[1])
     if decl.integer and not float(number).is_integer():
         raise InvalidValue(msg("data.integer"))
     return number * canonical_factor(decl.unit)

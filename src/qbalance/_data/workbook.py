@@ -45,7 +45,7 @@ from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
 from .._packs.catalogue import find_pack
 from .._packs.loading import PackLike, load_pack
-from .county_file import EXCEL_SUFFIXES, validation_problems
+from .county_file import EXCEL_SUFFIXES, OTHER_SPREADSHEET_FORMATS, OTHER_SPREADSHEET_SUFFIXES, validation_problems
 from .models import County
 from .workbook_archive import check_workbook
 from .workbook_layout import (
@@ -428,17 +428,6 @@ def _pack_of(standard: Any) -> PackLike | None:
 
 # ---------------------------------------------------------------- the file and its pack
 
-_OTHER_FORMATS = {
-    ".xls": "workbook.save_as_xlsx.xls",
-    ".xlt": "workbook.save_as_xlsx.xls",
-    ".et": "workbook.save_as_xlsx.et",
-    ".ett": "workbook.save_as_xlsx.et",
-    ".xlsb": "workbook.save_as_xlsx.xlsb",
-    ".ods": "workbook.save_as_xlsx.ods",
-}
-OTHER_SPREADSHEET_SUFFIXES = tuple(_OTHER_FORMATS)
-"""Spreadsheet files that are not .xlsx (Excel 97-2003, WPS, Excel binary, OpenDocument): refused with the steps to
-save them as .xlsx."""
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """The first bytes of an Excel 97-2003 or WPS file (a compound document), whatever its name."""
 
@@ -448,7 +437,7 @@ def other_format_problem(path: str | Path) -> Problem | None:
     renamed to .xlsx), saying in the user's language how to save it as .xlsx; None for anything else."""
     p = Path(path)
     suffix = p.suffix.lower()
-    key = _OTHER_FORMATS.get(suffix)
+    key = OTHER_SPREADSHEET_FORMATS.get(suffix)
     if key is None and suffix in EXCEL_SUFFIXES:
         try:
             with p.open("rb") as fh:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .._base.errors import PackError, Problem
 from .._base.messages import msg
-from .load import read_pack_file
+from .catalogue_index import header_of, index_text, known_header
+from .load import parse_pack_bytes, read_pack_bytes
 
 __all__ = ["ENV_VAR", "PackEntry", "find_pack", "list_packs", "looks_like_path", "origin_of", "shipped_dir"]
 
@@ -128,33 +129,37 @@ def _entry(path: Path, origin: str) -> PackEntry | None:
 
 
 def _read_entry(path: Path, origin: str) -> PackEntry | None:
-    pf = read_pack_file(path)
-    doc = pf.doc
-    pid, version = doc.get("id"), doc.get("version")
-    if not isinstance(pid, str) or not isinstance(version, (str, int, float)):
+    """The catalogue entry of a pack file: its header from the index of shipped packs when its bytes are one of
+    them, else from parsing it."""
+    raw = read_pack_bytes(path)
+    header = known_header(raw)
+    if header is None:
+        header = header_of(parse_pack_bytes(path, raw).doc)
+    if header is None:
         return None
-    title = doc.get("title") if isinstance(doc.get("title"), dict) else {}
-    assert isinstance(title, dict)
-
-    def date(key: str) -> dt.date | None:
-        raw = doc.get(key)
-        try:
-            return dt.date.fromisoformat(str(raw)) if raw is not None else None
-        except ValueError:
-            return None
-
-    extends = doc.get("extends")
+    effective, expires = header["effective"], header["expires"]
     return PackEntry(
-        pid,
-        str(version),
-        date("effective"),
-        date("expires"),
+        str(header["id"]),
+        str(header["version"]),
+        dt.date.fromisoformat(effective) if effective else None,
+        dt.date.fromisoformat(expires) if expires else None,
         path,
         origin,
-        str(title.get("zh", pid)),
-        title.get("en"),
-        extends if isinstance(extends, str) else None,
+        str(header["title_zh"]),
+        header["title_en"],
+        header["extends"],
     )
+
+
+def shipped_index_text() -> str:
+    """The text of the index of shipped pack headers (:mod:`.catalogue_index`), each parsed from its YAML now: what
+    ``tools/build_pack_index.py`` writes, and what the index file must hold."""
+    root = shipped_dir()
+    packs = []
+    for path in sorted(root.glob(f"*/{PACK_FILE}")):
+        raw = read_pack_bytes(path)
+        packs.append((path.relative_to(root).as_posix(), raw, header_of(parse_pack_bytes(path, raw).doc)))
+    return index_text(packs)
 
 
 def list_packs(extra: list[Path] | None = None) -> list[PackEntry]:

@@ -14,7 +14,7 @@ from .._base.errors import PackError, Problem
 from .._base.files import FileRefused, read_bounded
 from .schema import Pack
 
-__all__ = ["PackFile", "read_pack_file", "validate_pack"]
+__all__ = ["PackFile", "parse_pack_bytes", "read_pack_bytes", "read_pack_file", "validate_pack"]
 
 
 @dataclass
@@ -35,11 +35,20 @@ class PackFile:
 
 def read_pack_file(path: Path) -> PackFile:
     """Load a pack file with the safe, bounded YAML loader; refuse anything that is not a mapping."""
+    return parse_pack_bytes(path, read_pack_bytes(path))
+
+
+def read_pack_bytes(path: Path) -> bytes:
+    """The bytes of a pack file, its size checked before reading (FIFOs and devices refused): PackError if not."""
     try:
-        raw = read_bounded(path, PACK_LIMITS.max_bytes)  # size checked before reading; FIFOs and devices refused
+        return read_bounded(path, PACK_LIMITS.max_bytes)
     except FileRefused as exc:
         message = exc.problem.message.replace("file", "pack file", 1)
         raise PackError(dataclasses.replace(exc.problem, message=message)) from None
+
+
+def parse_pack_bytes(path: Path, raw: bytes) -> PackFile:
+    """A pack file's bytes (read from ``path``) through the safe, bounded YAML loader; a mapping, or PackError."""
     try:
         loaded = load_yaml(raw, str(path), PACK_LIMITS)
     except YamlRefused as exc:

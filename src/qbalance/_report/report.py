@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from os import PathLike
-from typing import Any, BinaryIO, Literal, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, overload
 
 from .._base.messages import current_language
-from .ledger_model import LedgerData, TrendsData
 from .model import ReportData
-from .plan import Plan
+
+if TYPE_CHECKING:  # in annotations only: a report's start does not build the plan's and the ledger's models
+    from .ledger_model import LedgerData, TrendsData
+    from .plan import Plan
 
 __all__ = ["Report"]
 

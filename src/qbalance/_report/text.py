@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .._base.messages import text
 from .._base.text import terminal_safe
@@ -21,8 +22,10 @@ from .labels import (
     word,
 )
 from .model import ReportData
-from .plan_model import PlanData
 from .progress_view import PROGRESS_COLUMNS, as_of_sentence, previous_sentence, progress_headers, progress_records
+
+if TYPE_CHECKING:  # in annotations only: a report's text needs no plan models
+    from .plan_model import PlanData
 
 __all__ = ["render_plan_text", "render_text"]
 

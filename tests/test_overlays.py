@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qbalance
 from conftest import COUNTY_FACTS, county, school
@@ -524,3 +526,30 @@ def test_a_unit_mismatch_made_by_an_overlay_is_reported_at_the_overlays_change(t
     (problem,) = info.value.problems
     assert problem.source == str(path) and problem.path == "indicators.R4.expression"
     assert "cn-moe-2017" in problem.message and "declared unit 'm**2 / student'" in problem.message
+
+
+_PARSED = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+def _containers(value: object) -> list[object]:
+    """Every mapping and list inside ``value`` (itself included)."""
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if isinstance(value, list):
+        return [value, *(c for v in value for c in _containers(v))]
+    return []
+
+
+@given(_PARSED)
+@settings(max_examples=200, deadline=None)
+def test_resolving_copies_parsed_data_as_deepcopy_does(value: object) -> None:
+    """The resolver's copy of parsed pack data equals ``copy.deepcopy``'s and shares no mapping or list with it."""
+    from qbalance._packs.resolve import _copied
+
+    copied = _copied(value)
+    assert copied == copy.deepcopy(value)
+    assert not {id(c) for c in _containers(copied)} & {id(c) for c in _containers(value)}

@@ -279,6 +279,25 @@ def test_billion_laughs_is_refused_quickly() -> None:
     assert problem.location is not None and problem.location.startswith("line ")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_billion_laughs_in_utf16_is_refused_too(encoding: str) -> None:
+    """The alias walk is skipped only for a document without both indicator bytes (``&`` and ``*``); in UTF-16 both
+    are still there, each beside a zero byte, so the bomb is counted and refused as in UTF-8."""
+    raw = "\ufeff".encode(encoding) + billion_laughs(9).encode(encoding)
+    with pytest.raises(YamlRefused) as info:
+        load_yaml(raw, "test.yaml")
+    assert "after expanding aliases" in info.value.problem.message
+
+
+def test_a_document_with_stars_but_no_anchor_reads_as_written() -> None:
+    """``*`` in text (an expression) without any ``&``: no alias can exist, and the values are read as written."""
+    assert load("expr: 'a * b'\nnote: x*y\nlist: [1, '*', 2]\n") == {
+        "expr": "a * b",
+        "note": "x*y",
+        "list": [1, "*", 2],
+    }
+
+
 def test_node_limit_counts_expanded_aliases() -> None:
     # 3 levels = 1 root + 3 keys' values: a0 (1 + 10), a1 (1 + 10*11), a2 (1 + 10*111) = 1 + 11 + 111 + 1111 = 1234
     # nodes after expansion (keys are not counted): refused at 1000, accepted at 2000.

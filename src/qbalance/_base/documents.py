@@ -269,8 +269,10 @@ def _distinct_nodes(root: Any) -> int:
 
 def _alias_bound(root: Any, raw: bytes) -> int:
     """How many values the document may expand to: its distinct nodes and :data:`ALIAS_VALUES` more. A document
-    without the alias indicator ``*`` anywhere has no alias, so every value is distinct and the walk is skipped."""
-    if b"*" not in raw:
+    without the alias indicator ``*`` or without the anchor indicator ``&`` anywhere has no alias (an alias names an
+    anchor written before it; the byte of either indicator is in its UTF-8 and its UTF-16 form), so every value is
+    distinct and the walk is skipped."""
+    if b"*" not in raw or b"&" not in raw:
         return len(raw) + ALIAS_VALUES  # more than its values: each takes at least one byte
     return _distinct_nodes(root) + ALIAS_VALUES
 

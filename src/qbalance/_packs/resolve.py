@@ -10,7 +10,6 @@ files and places — never last-write-wins. Changes at a lower level (a city ove
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +26,17 @@ from .load import PackFile, pydantic_problems, read_pack_file
 from .schema import Change
 
 __all__ = ["MAX_CHAIN", "Origin", "Resolved", "canonical_hash", "parse_target", "resolve_pack"]
+
+
+def _copied(value: Any) -> Any:
+    """A copy of parsed pack data (mappings, lists and scalars; the YAML reader makes every alias a value of its own,
+    so nothing in it is shared): the resolved pack never shares a mapping or list with a file's document. Several
+    times faster than ``copy.deepcopy``, whose memo and type dispatch this data does not need."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
 
 
 def canonical_hash(doc: Any) -> str:
@@ -243,7 +253,7 @@ def _inherited(pf: PackFile, pid: str, as_of: dt.date | None, find: Any, trail: 
     base_path = find(extends, as_of)
     base = resolve_pack(base_path, as_of=as_of, find=find, _trail=(*trail, pid))
     return Resolved(
-        copy.deepcopy(base.doc),
+        _copied(base.doc),
         dict(base.origins),
         list(base.chain),
         list(base.files),
@@ -320,7 +330,7 @@ class _Level:
                 )
             )
             return
-        target[key] = copy.deepcopy(value)
+        target[key] = _copied(value)
         self.defined_here[rule] = part
         self.result.origins[rule] = self.origin(part, (block, key), "define")
         self.result.spans.append(((block, key), part.file.loaded, (block, key)))
@@ -342,7 +352,7 @@ class _Level:
             if f"{block}" in self.defined_here:
                 self.problems.append(Problem(f"conflict: {block} is defined twice", *part.file.locate((block,))))
                 continue
-            self.result.doc[block] = copy.deepcopy(part.doc[block])
+            self.result.doc[block] = _copied(part.doc[block])
             self.defined_here[block] = part
             self.result.origins[block] = self.origin(part, (block,), "define")
             self.result.spans.append(((block,), part.file.loaded, (block,)))
@@ -427,12 +437,12 @@ class _Level:
             if last in parent:
                 self.problems.append(Problem(f"add {_dotted(target)}: it already exists (use set)", *where))
                 return
-            parent[last] = copy.deepcopy(change.value)
+            parent[last] = _copied(change.value)
         elif last not in parent:
             self.problems.append(Problem(f"{change.op} {_dotted(target)}: no such rule in the pack it extends", *where))
             return
         elif change.op == "set":
-            parent[last] = copy.deepcopy(change.value)
+            parent[last] = _copied(change.value)
         else:
             del parent[last]
             self.result.retired.append(_dotted(target))
@@ -451,7 +461,7 @@ class _Level:
             if key in ("changes", "include"):
                 continue
             if key in self.doc:
-                self.result.doc[key] = copy.deepcopy(self.doc[key])
+                self.result.doc[key] = _copied(self.doc[key])
                 self.result.spans.append(((key,), self.pf.loaded, (key,)))
             elif key in ("expires", "description", "tests", "extends", "issuer", "document"):
                 self.result.doc.pop(key, None)

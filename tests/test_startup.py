@@ -63,3 +63,26 @@ def test_a_batch_into_tables_imports_no_report_history_or_pack_test_layer(tmp_pa
         [sys.executable, "-c", LAYERS, "evaluate", "--demo"], capture_output=True, text=True, env=env, check=False
     )
     assert demo.stdout.split()[-5:-1] == ["True", "True", "False", "False"], demo.stderr
+
+
+EVALUATE = """
+import sys
+from qbalance._cli import lang
+from qbalance._cli.main import main
+code = main(sys.argv[1:])
+unused = ("qbalance._report.plan_model", "qbalance._report.ledger_model", "qbalance._data.workbook")
+patterns = (lang._cjk.cache_info().currsize, lang._token.cache_info().currsize)
+print(code, *(name in sys.modules for name in unused), *patterns)
+"""
+
+
+def test_evaluating_a_county_file_makes_no_plan_ledger_or_workbook_models_and_no_help_patterns() -> None:
+    """``evaluate --demo`` prints a report: it imports neither the plan's nor the ledger's models nor the workbook
+    reader (a YAML file records no pack), and compiles no help-wrapping pattern (no help is printed); ``--plan``
+    then does build the plan's models. Checked in fresh interpreters."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
+    run = [sys.executable, "-c", EVALUATE, "evaluate", "--demo"]
+    out = subprocess.run(run, capture_output=True, text=True, env=env, check=False)
+    assert out.stdout.split()[-6:] == ["1", "False", "False", "False", "0", "0"], out.stdout[-500:] + out.stderr
+    out = subprocess.run([*run, "--plan"], capture_output=True, text=True, env=env, check=False)
+    assert out.stdout.split()[-5:-3] == ["True", "False"], out.stdout[-500:] + out.stderr

@@ -556,3 +556,23 @@ def test_every_text_of_the_template_is_in_the_catalogue(tmp_path: Path, lang: st
     texts += [str(dv.error) for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.error]
     assert len(texts) > 200
     assert [t for t in texts if "workbook." in t] == []
+
+
+def test_a_workbook_stating_a_wrong_dimension_is_read_in_full(demo_xlsx: Path, tmp_path: Path) -> None:
+    """Sheets are read with openpyxl's read-only reader, which trusts a sheet's stated dimension unless told not to:
+    a workbook whose every sheet states ``A1`` (as some programs write) must give the same county as the original,
+    every school and section included (the original's county is the independent reference)."""
+    import re
+    import zipfile
+
+    wrong = tmp_path / "dimension.xlsx"
+    with zipfile.ZipFile(demo_xlsx) as src, zipfile.ZipFile(wrong, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data, n = re.subn(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', data)
+                assert n == 1, info.filename
+            out.writestr(info, data)
+    original = qbalance.load_county(demo_xlsx)
+    assert len(original.schools) > 50
+    assert qbalance.load_county(wrong) == original

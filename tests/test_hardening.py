@@ -648,6 +648,50 @@ def test_a_formula_without_a_computed_value_is_reported_at_its_cell(tmp_path: Pa
     assert problem.sheet == "学段" and problem.row == 3 and problem.value == "=1200+34"
 
 
+def test_a_formula_written_with_a_namespace_prefix_is_found_too(tmp_path: Path) -> None:
+    """The archive check parses a sheet as XML only when its bytes may hold a formula element; a writer that prefixes
+    the spreadsheet namespace (``<x:f>``, equally valid XML) must still have its pending formula found."""
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    from qbalance._data.workbook_archive import check_workbook
+
+    book, prefixed = tmp_path / "t.xlsx", tmp_path / "prefixed.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["B3"] = "=1200+34"
+    wb.save(book)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(prefixed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b"<f>" in data
+                data = data.replace(b"<f>", f'<x:f xmlns:x="{main}">'.encode()).replace(b"</f>", b"</x:f>")
+            out.writestr(info, data)
+    assert check_workbook(book).pending_formulas == {"S": {(3, 2): "=1200+34"}}
+    assert check_workbook(prefixed).pending_formulas == {"S": {(3, 2): "=1200+34"}}
+
+
+@pytest.mark.parametrize(
+    ("xml", "may"),
+    [
+        (b'<c r="A1"><f>1+2</f></c>', True),
+        (b'<c r="A1"><f t="shared" ref="A1:A9" si="0"/></c>', True),
+        (b'<c r="A1"><f\tt="shared" si="0"/></c>', True),
+        (b"<c><f/></c>", True),
+        (b"<x:c><x:f>A1</x:f></x:c>", True),
+        ('<c r="A1"><f>1</f></c>'.encode("utf-16"), True),  # not ASCII-compatible: parsed, never guessed
+        (b'<fill/><font/><c r="A1" t="s"><v>0</v></c><is><t>f</t></is>', False),
+        (b"", False),
+    ],
+)
+def test_whether_a_sheet_may_hold_a_formula(xml: bytes, may: bool) -> None:
+    from qbalance._data.workbook_archive import _may_hold_formulas
+
+    assert _may_hold_formulas(xml) is may
+
+
 # -- the corpus: every payload above, in one process with bounded memory --------------------------------------------
 
 _CORPUS_DRIVER = r"""

@@ -37,32 +37,32 @@ import sys
 from qbalance._cli.main import main
 code = main(sys.argv[1:])
 layers = ("qbalance._report.model", "qbalance._report.build")
-layers += ("qbalance._workflow.history", "qbalance._workflow.packtest", "pandas")
+layers += ("qbalance._workflow.history", "qbalance._workflow.packtest", "pandas", "qbalance._data.intake")
 print(code, *(name in sys.modules for name in layers))
 """
 
 
 def test_a_batch_into_tables_imports_no_report_history_or_pack_test_layer(tmp_path: Path) -> None:
     """``evaluate-batch`` writes tables: it builds neither the report models nor reports, and the parsers (and modules)
-    of the other commands are not made; it reads and writes Parquet without importing pandas. ``evaluate`` builds a
-    report but needs no history or pack-test module. Checked in fresh interpreters (the expected lists: which of the
-    layers each command imports)."""
+    of the other commands are not made, nor the readers of county files; it reads and writes Parquet without importing
+    pandas. ``evaluate`` builds a report but needs no history or pack-test module. Checked in fresh interpreters (the
+    expected lists: which of the layers each command imports)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
     data = tmp_path / "nation.csv"
     make_nation = [sys.executable, str(SRC.parent / "benchmarks" / "make_nation.py"), "--schools", "60"]
     subprocess.run([*make_nation, "--counties", "2", "-o", str(data)], env=env, check=True, capture_output=True)
     batch = [sys.executable, "-c", LAYERS, "evaluate-batch", str(data), "-o", str(tmp_path / "out")]
     out = subprocess.run(batch, capture_output=True, text=True, env=env, check=False)
-    assert out.stdout.split()[-5:] == ["False"] * 5, out.stdout + out.stderr
+    assert out.stdout.split()[-6:] == ["False"] * 6, out.stdout + out.stderr
     nation = tmp_path / "nation.parquet"  # read and written through buffers: pyarrow imports pandas on to_numpy
     subprocess.run([*make_nation, "--counties", "2", "-o", str(nation)], env=env, check=True, capture_output=True)
     parquet = [sys.executable, "-c", LAYERS, "evaluate-batch", str(nation), "-o", str(tmp_path / "o2"), "-f", "parquet"]
     out = subprocess.run(parquet, capture_output=True, text=True, env=env, check=False)
-    assert out.stdout.split()[-1] == "False", out.stdout + out.stderr
+    assert out.stdout.split()[-2:] == ["False", "False"], out.stdout + out.stderr
     demo = subprocess.run(
         [sys.executable, "-c", LAYERS, "evaluate", "--demo"], capture_output=True, text=True, env=env, check=False
     )
-    assert demo.stdout.split()[-5:-1] == ["True", "True", "False", "False"], demo.stderr
+    assert demo.stdout.split()[-6:] == ["True", "True", "False", "False", "False", "True"], demo.stderr
 
 
 EVALUATE = """

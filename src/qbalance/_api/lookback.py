@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .._base.errors import InputError, Problem
 from .._base.messages import Msg, msg, text
-from .._data.intake import Intake
 from .._data.models import County
 from .._data.previous import PreviousData, PreviousOf, align_previous
 from .._data.table import Table
 from .._packs.compile import CompiledPack
 
 if TYPE_CHECKING:  # the report layer is imported when stored series are read, not for a batch
+    from .._data.intake import Intake  # and the readers of county files when one is read
     from .._report.model import SeriesPointOut
     from .._report.report import Report
 

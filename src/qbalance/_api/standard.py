@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._base.errors import PackError, Problem
 from .._base.messages import msg
-from .._data.intake import Intake, read_input
-from .._data.models import County
 from .._data.previous import PreviousData
 from .._data.table import Table, build_table
 from .._engine.evaluate import Results, evaluate_table
@@ -25,6 +23,8 @@ from .._version import __version__
 from .lookback import YearStore, previous_year, stored_series
 
 if TYPE_CHECKING:  # the report layer is imported when a report is built, not to evaluate a batch into tables
+    from .._data.intake import Intake  # the readers of county files, when one is read
+    from .._data.models import County
     from .._report.model import PackRef, Provenance, SeriesPointOut
     from .._report.report import Report
 
@@ -101,6 +101,8 @@ class Standard:
         """One county's validated table under this pack, from any form of data (raises InputError); ``survey``: its
         social-recognition survey (a response file, a tally or rows), counted by the pack's ``survey:``;
         ``roster``: its teacher roster (a CSV file or rows), counted by the pack's ``roster:``."""
+        from .._data.intake import read_input
+
         return read_input(data, self, survey=survey, roster=roster)
 
     def table(self, counties: Sequence[County], sources: Sequence[str | None] | None = None) -> Table:

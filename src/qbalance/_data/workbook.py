@@ -59,6 +59,7 @@ from .workbook_layout import (
     Layout,
     layout,
 )
+from .workbook_values import SheetValues
 
 __all__ = [
     "OTHER_SPREADSHEET_SUFFIXES",
@@ -147,7 +148,7 @@ def problems_table(error: _ProblemsError, lang: str = "zh") -> str:
 class _Sheet:
     """One data sheet: its machine keys and, per data row, the raw values."""
 
-    def __init__(self, ws: Any, formulas: dict[tuple[int, int], str], name: str) -> None:
+    def __init__(self, ws: SheetValues, formulas: dict[tuple[int, int], str], name: str) -> None:
         self.ws = ws
         self.formulas = formulas
         """Cells (row, column) that hold a formula without a computed value, with the formula."""
@@ -215,7 +216,7 @@ class _Reader:
         known = {c.key: c for c in cols}
         max_col = ws.max_column or 0
         key_row_present = any(
-            isinstance(ws.cell(KEY_ROW, j).value, str) and ws.cell(KEY_ROW, j).value.strip() in known
+            isinstance(ws.value(KEY_ROW, j), str) and ws.value(KEY_ROW, j).strip() in known
             for j in range(1, max_col + 1)
         )
         first = FIRST_ROW if key_row_present else KEY_ROW
@@ -241,7 +242,7 @@ class _Reader:
                 if not _blank(v):
                     values[key] = v.strip() if isinstance(v, str) else v
             for j, label in unknown_cols:
-                v = ws.cell(r, j).value
+                v = ws.value(r, j)
                 if not _blank(v):
                     what = msg("workbook.column_unknown", label=label) if label else msg("workbook.column_no_header")
                     self.add(sheet.name, r, j, what, value=v)
@@ -260,15 +261,15 @@ class _Reader:
         keys: dict[str, int] = {}
         unknown_cols: list[tuple[int, str]] = []
         for j in range(1, (ws.max_column or 0) + 1):
-            key = ws.cell(KEY_ROW, j).value if key_row_present else None
+            key = ws.value(KEY_ROW, j) if key_row_present else None
             key = key.strip() if isinstance(key, str) else None
-            head = ws.cell(HEADER_ROW, j).value
+            head = ws.value(HEADER_ROW, j)
             if not key:
                 key = labels.get(head.strip()) if isinstance(head, str) else None
             if key is None or key not in known:
                 if isinstance(head, str) and head.strip().casefold() in ROW_NUMBER_HEADERS:
                     continue  # a row-number column people add: not data, ignored
-                label = head or (ws.cell(KEY_ROW, j).value if key_row_present else None)
+                label = head or (ws.value(KEY_ROW, j) if key_row_present else None)
                 unknown_cols.append((j, str(label) if label is not None else ""))
                 continue
             if key in keys:
@@ -278,7 +279,7 @@ class _Reader:
         return keys, unknown_cols
 
     def value(self, sheet: _Sheet, r: int, j: int) -> Any:
-        v = sheet.ws.cell(r, j).value
+        v = sheet.ws.value(r, j)
         if v is None and (r, j) in sheet.formulas:
             self.add(sheet.name, r, j, msg("workbook.formula_pending"), value=sheet.formulas[(r, j)])
             return None
@@ -388,12 +389,9 @@ def _attach_evidence(
 def _find_sheets(wb: Any) -> dict[str, str]:
     """Sheet role → sheet name: from the hidden ``_qbalance`` sheet, else the Chinese or English default names."""
     roles: dict[str, str] = {}
-    if "_qbalance" in wb.sheetnames:
-        ws = wb["_qbalance"]
-        for row in ws.iter_rows(min_row=1, max_col=2, values_only=True):
-            k, v = row[0], row[1]
-            if isinstance(k, str) and k.startswith("sheet.") and isinstance(v, str):
-                roles[k[6:]] = v
+    for k, v in _meta_rows(wb):
+        if isinstance(k, str) and k.startswith("sheet.") and isinstance(v, str):
+            roles[k[6:]] = v
     for role in ("county", "schools", "sections", "roster"):
         if roles.get(role) in wb.sheetnames:
             continue
@@ -409,11 +407,19 @@ def _find_sheets(wb: Any) -> dict[str, str]:
 def _meta(wb: Any) -> dict[str, str]:
     """The hidden ``_qbalance`` sheet of a template as key → text (format, pack, version, sha256, lang, sheets)."""
     out: dict[str, str] = {}
-    if "_qbalance" in wb.sheetnames:
-        for row in wb["_qbalance"].iter_rows(min_row=1, max_col=2, values_only=True):
-            if isinstance(row[0], str) and row[1] is not None:
-                out[row[0]] = str(row[1])
+    for k, v in _meta_rows(wb):
+        if isinstance(k, str) and v is not None:
+            out[k] = str(v)
     return out
+
+
+def _meta_rows(wb: Any) -> list[tuple[Any, Any]]:
+    """The (key, value) cells of each row of the hidden ``_qbalance`` sheet (none without it), every row read
+    whatever dimension the sheet states."""
+    if "_qbalance" not in wb.sheetnames:
+        return []
+    sheet = SheetValues.read(wb["_qbalance"])
+    return [(sheet.value(r, 1), sheet.value(r, 2)) for r in range(1, sheet.max_row + 1)]
 
 
 def _pack_of(standard: Any) -> PackLike | None:
@@ -521,7 +527,7 @@ def _open(path: str | Path) -> tuple[Path, Any, Any]:
         raise InputError(other)
     archive = check_workbook(p)  # sizes checked, declared and actual, before openpyxl parses anything
     try:
-        wb = openpyxl.load_workbook(p, data_only=True)  # once: formulas without values were found by the check
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)  # formulas without values: found by the check
     except Exception as exc:  # openpyxl raises many kinds for a broken or non-xlsx file
         raise InputError(Problem.of(msg("workbook.unreadable", detail=str(exc)), source=source)) from None
     return p, archive, wb
@@ -551,6 +557,14 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
     pack than ``standard`` is read under ``standard``, with a warning in the cell map's ``warnings``.
     """
     p, archive, wb = _open(path)
+    try:
+        return _read_workbook(p, archive, wb, standard)
+    finally:
+        wb.close()  # a read-only workbook keeps its file open until closed
+
+
+def _read_workbook(p: Path, archive: Any, wb: Any, standard: Any) -> tuple[County, str, WorkbookCells]:
+    """:func:`load_workbook_county` of an opened workbook."""
     source = str(p)
     meta = _meta(wb)
     std = _pack_of(standard)
@@ -569,7 +583,7 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
 
     def sheet(role: str) -> _Sheet:
         name = roles[role]
-        return _Sheet(wb[name], archive.pending_formulas.get(name, {}), name)
+        return _Sheet(SheetValues.read(wb[name]), archive.pending_formulas.get(name, {}), name)
 
     data: dict[str, Any] = {"facts": {}, "schools": []}
     _read_county(rd, sheet("county"), lay, lay_other, data)
@@ -649,14 +663,14 @@ def _read_county(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict
     keycol = {"key": 1, "label": 2, "value": 4, "evidence": 5}
     # locate the key/label/value/evidence columns by the machine-key row (fall back to the template positions)
     for j in range(1, (ws.max_column or 0) + 1):
-        k = ws.cell(KEY_ROW, j).value
+        k = ws.value(KEY_ROW, j)
         if isinstance(k, str) and k.strip() in keycol:
             keycol[k.strip()] = j
     by_key = {c.key: c for c in lay.county}
     labels = {c.label: c.key for c in lay.county + other.county}
     seen: dict[str, int] = {}
     for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
-        key = ws.cell(r, keycol["key"]).value
+        key = ws.value(r, keycol["key"])
         value = rd.value(sh, r, keycol["value"])
         ev = rd.value(sh, r, keycol["evidence"])
         if isinstance(value, str):
@@ -664,7 +678,7 @@ def _read_county(rd: _Reader, sh: _Sheet, lay: Layout, other: Layout, data: dict
         if isinstance(ev, str):
             ev = ev.strip() or None
         if not isinstance(key, str) or not key.strip():
-            label = ws.cell(r, keycol["label"]).value
+            label = ws.value(r, keycol["label"])
             key = labels.get(label.strip()) if isinstance(label, str) else None
             if key is None:
                 if value is not None or ev is not None:
@@ -1038,7 +1052,7 @@ def _refuse_roster_rows(rd: _Reader, sh: _Sheet) -> None:
     """A roster sheet for a standard without roster definitions: its first filled row is an error (not counted)."""
     ws = sh.ws
     for r in range(FIRST_ROW, (ws.max_row or 0) + 1):
-        if any(not _blank(c.value) for c in ws[r]):
+        if any(not _blank(v) for v in ws.row(r)):
             rd.add(sh.name, r, None, msg("workbook.roster_undefined"))
             return
 

@@ -12,7 +12,9 @@ reported instead of being read as blank.
 
 from __future__ import annotations
 
+import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +111,8 @@ def _check_archive(archive: zipfile.ZipFile, source: str) -> WorkbookArchive:
             while stream.read():  # every part is unpacked once, so a lying size is caught
                 pass
             continue
-        pending = _pending_formulas(stream)
+        data = _read_all(stream)
+        pending = _pending_formulas(io.BytesIO(data)) if _may_hold_formulas(data) else {}
         if pending:
             out.pending_formulas[title] = pending
     return out
@@ -141,7 +144,26 @@ def _elements(archive: zipfile.ZipFile, name: str, budget: _Budget) -> list[Elem
     return [el for _, el in ElementTree.iterparse(stream, events=("end",))]
 
 
-def _pending_formulas(stream: _Counted) -> dict[tuple[int, int], str]:
+_FORMULA_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
+"""The start of an element named ``f`` (a cell's formula), with or without a namespace prefix."""
+
+
+def _read_all(stream: _Counted) -> bytes:
+    """A sheet part's bytes, read through the counting stream (its size and the archive's budget are checked)."""
+    chunks = []
+    while chunk := stream.read():
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    """Whether a sheet part may hold a formula: it writes an ``f`` element's tag, or it is not ASCII-compatible text
+    (UTF-16 has a zero byte in every ASCII character, so a tag search would miss it and the XML is parsed). A sheet
+    without formulas — every template qbalance writes — is then not parsed as XML here at all."""
+    return b"\x00" in data or _FORMULA_TAG.search(data) is not None
+
+
+def _pending_formulas(stream: IO[bytes]) -> dict[tuple[int, int], str]:
     """Cells of one sheet holding a formula but no computed value, streamed (each row freed once read)."""
     out: dict[tuple[int, int], str] = {}
     for _, el in ElementTree.iterparse(stream, events=("end",)):

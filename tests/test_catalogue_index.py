@@ -4,6 +4,7 @@ pack: it is current, it gives the same entries as parsing, and it is never used 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -97,3 +98,30 @@ def test_a_missing_index_file_only_means_parsing(monkeypatch: pytest.MonkeyPatch
 )
 def test_a_header_is_read_as_the_catalogue_reads_a_pack(doc: dict[str, object], expected: object) -> None:
     assert header_of(doc) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[1, 2]",
+        '{"headers": [1]}',
+        '{"headers": {"DIGEST": {"id": "cn-moe-2017"}}}',  # not a header's form: missing keys
+        '{"headers": {"DIGEST": {"id": 1, "version": "1", "title_zh": "x", "effective": null, "expires": null,'
+        ' "title_en": null, "extends": null}}}',  # an id that is not text
+    ],
+)
+def test_a_broken_index_answers_nothing_and_the_pack_is_parsed(
+    text: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    raw = SHIPPED[0].read_bytes()
+    index = tmp_path / "index.json"
+    index.write_text(text.replace("DIGEST", hashlib.sha256(raw).hexdigest()), encoding="utf-8")
+    monkeypatch.setattr(catalogue_index, "INDEX_PATH", index)
+    catalogue_index._index.cache_clear()
+    try:
+        assert known_header(raw) is None
+        entry = catalogue._read_entry(SHIPPED[0], "shipped")
+        assert entry is not None and entry.id == SHIPPED[0].parent.name  # parsed: each shipped pack's id is its folder
+    finally:
+        catalogue_index._index.cache_clear()

@@ -63,13 +63,32 @@ def known_header(raw: bytes) -> Header | None:
     return _index().get(hashlib.sha256(raw).hexdigest())
 
 
+_TEXT_KEYS = ("id", "version", "title_zh")
+_OPTIONAL_KEYS = ("effective", "expires", "title_en", "extends")
+
+
 @cache
 def _index() -> dict[str, Header]:
-    """The recorded headers by file digest (read once per process; empty when the index file is missing)."""
-    if not INDEX_PATH.is_file():
+    """The recorded headers by file digest, read once per process. A missing or unreadable index file, or an entry
+    not of a header's form, answers nothing: those packs are parsed."""
+    try:
+        data = json.loads(INDEX_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
-    headers = json.loads(INDEX_PATH.read_text(encoding="utf-8")).get("headers")
-    return headers if isinstance(headers, dict) else {}
+    headers = data.get("headers") if isinstance(data, dict) else None
+    if not isinstance(headers, dict):
+        return {}
+    return {digest: header for digest, header in headers.items() if _is_header(header)}
+
+
+def _is_header(value: Any) -> bool:
+    """Whether a recorded value has exactly a header's keys: text id, version and Chinese title; text or null else."""
+    return (
+        isinstance(value, dict)
+        and set(value) == {*_TEXT_KEYS, *_OPTIONAL_KEYS}
+        and all(isinstance(value[k], str) for k in _TEXT_KEYS)
+        and all(value[k] is None or isinstance(value[k], str) for k in _OPTIONAL_KEYS)
+    )
 
 
 def index_text(packs: Iterable[tuple[str, bytes, Header | None]]) -> str:

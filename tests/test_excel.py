@@ -576,3 +576,51 @@ def test_a_workbook_stating_a_wrong_dimension_is_read_in_full(demo_xlsx: Path, t
     original = qbalance.load_county(demo_xlsx)
     assert len(original.schools) > 50
     assert qbalance.load_county(wrong) == original
+
+
+def _with_part(src: Path, dst: Path, part_of: Any) -> Path:
+    """A copy of a workbook with each sheet part's bytes passed through ``part_of(name, bytes)``."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w") as b:
+        for info in a.infolist():
+            data = a.read(info)
+            b.writestr(info, part_of(info.filename, data) if info.filename.startswith("xl/worksheets/") else data)
+    return dst
+
+
+def _sheet_part(book: Path, title: str) -> str:
+    """The zip part of the sheet titled ``title`` (by the workbook's own order of sheets)."""
+    wb = openpyxl.load_workbook(book, read_only=True)
+    index = wb.sheetnames.index(title)
+    wb.close()
+    return f"xl/worksheets/sheet{index + 1}.xml"
+
+
+def test_a_broken_data_sheet_is_an_input_error_naming_it(demo_xlsx: Path, tmp_path: Path) -> None:
+    """Sheets are parsed only when read (openpyxl's read-only reader): a data sheet cut in the middle of its XML is
+    refused as broken XML at that sheet — never a crash (the archive check parses only sheets that may hold a
+    formula). The command line exits 2 (invalid input), as for every unreadable workbook."""
+    part = _sheet_part(demo_xlsx, "学校")
+    broken = _with_part(demo_xlsx, tmp_path / "broken.xlsx", lambda name, d: d[: len(d) // 2] if name == part else d)
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(broken)
+    (problem,) = info.value.problems
+    assert problem.key == "files.workbook_broken_xml" and problem.sheet == "学校"
+    assert problem.source == str(broken)
+    from qbalance._cli.main import main
+
+    assert main(["evaluate", str(broken)]) == 2
+
+
+def test_a_broken_hidden_sheet_is_reported_when_the_data_are_read(demo_xlsx: Path, tmp_path: Path) -> None:
+    """The hidden ``_qbalance`` sheet is read first to find the pack the workbook was made for; broken, it records
+    no pack (the national one is used) and reading the data refuses it, naming it."""
+    part = _sheet_part(demo_xlsx, "_qbalance")
+    broken = _with_part(demo_xlsx, tmp_path / "meta.xlsx", lambda name, d: d[: len(d) // 2] if name == part else d)
+    from qbalance._data.workbook import recorded_pack
+
+    assert recorded_pack(broken) is None
+    with pytest.raises(qbalance.InputError) as info:
+        qbalance.evaluate(broken)
+    assert [(p.key, p.sheet) for p in info.value.problems] == [("files.workbook_broken_xml", "_qbalance")]

@@ -386,10 +386,10 @@ def _attach_evidence(
         _set(holder, target, {"value": cur[target[-1]], "evidence": str(ev)})
 
 
-def _find_sheets(wb: Any) -> dict[str, str]:
+def _find_sheets(wb: Any, source: str) -> dict[str, str]:
     """Sheet role → sheet name: from the hidden ``_qbalance`` sheet, else the Chinese or English default names."""
     roles: dict[str, str] = {}
-    for k, v in _meta_rows(wb):
+    for k, v in _meta_rows(wb, source):
         if isinstance(k, str) and k.startswith("sheet.") and isinstance(v, str):
             roles[k[6:]] = v
     for role in ("county", "schools", "sections", "roster"):
@@ -404,21 +404,21 @@ def _find_sheets(wb: Any) -> dict[str, str]:
     return roles
 
 
-def _meta(wb: Any) -> dict[str, str]:
+def _meta(wb: Any, source: str) -> dict[str, str]:
     """The hidden ``_qbalance`` sheet of a template as key → text (format, pack, version, sha256, lang, sheets)."""
     out: dict[str, str] = {}
-    for k, v in _meta_rows(wb):
+    for k, v in _meta_rows(wb, source):
         if isinstance(k, str) and v is not None:
             out[k] = str(v)
     return out
 
 
-def _meta_rows(wb: Any) -> list[tuple[Any, Any]]:
+def _meta_rows(wb: Any, source: str) -> list[tuple[Any, Any]]:
     """The (key, value) cells of each row of the hidden ``_qbalance`` sheet (none without it), every row read
-    whatever dimension the sheet states."""
+    whatever dimension the sheet states; a broken one is refused (InputError)."""
     if "_qbalance" not in wb.sheetnames:
         return []
-    sheet = SheetValues.read(wb["_qbalance"])
+    sheet = SheetValues.read(wb["_qbalance"], source)
     return [(sheet.value(r, 1), sheet.value(r, 2)) for r in range(1, sheet.max_row + 1)]
 
 
@@ -466,7 +466,9 @@ def _read_meta(path: Path) -> dict[str, str]:
     except Exception:  # any unreadable file: the reader reports it, with its cause, when the data are read
         return {}
     try:
-        return _meta(wb)
+        return _meta(wb, str(path))
+    except InputError:  # a broken _qbalance sheet: the reader reports it when the data are read
+        return {}
     finally:
         wb.close()
 
@@ -566,14 +568,14 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
 def _read_workbook(p: Path, archive: Any, wb: Any, standard: Any) -> tuple[County, str, WorkbookCells]:
     """:func:`load_workbook_county` of an opened workbook."""
     source = str(p)
-    meta = _meta(wb)
+    meta = _meta(wb, source)
     std = _pack_of(standard)
     lay, lay_other = _layouts(std, meta)
     rd = _Reader(p, std)
     if std is not None:
         warning = _pack_warning(meta, std.pack, source)
         rd.cells.warnings.extend([warning] if warning is not None else [])
-    roles = _find_sheets(wb)
+    roles = _find_sheets(wb, source)
     for role in ("county", "schools", "sections"):
         if role not in roles:
             name = SHEET_NAMES["zh"][role]
@@ -583,7 +585,7 @@ def _read_workbook(p: Path, archive: Any, wb: Any, standard: Any) -> tuple[Count
 
     def sheet(role: str) -> _Sheet:
         name = roles[role]
-        return _Sheet(SheetValues.read(wb[name]), archive.pending_formulas.get(name, {}), name)
+        return _Sheet(SheetValues.read(wb[name], source), archive.pending_formulas.get(name, {}), name)
 
     data: dict[str, Any] = {"facts": {}, "schools": []}
     _read_county(rd, sheet("county"), lay, lay_other, data)

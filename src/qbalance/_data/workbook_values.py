@@ -9,6 +9,10 @@ every row the sheet's XML holds is read.
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
+
+from .._base.errors import InputError, Problem
+from .._base.messages import msg
 
 __all__ = ["SheetValues"]
 
@@ -24,10 +28,18 @@ class SheetValues:
         """The last column any row holds."""
 
     @classmethod
-    def read(cls, worksheet: Any) -> SheetValues:
-        """Every row of a read-only openpyxl worksheet, whatever dimension the file states."""
+    def read(cls, worksheet: Any, source: str) -> SheetValues:
+        """Every row of a read-only openpyxl worksheet, whatever dimension the file states. A sheet is parsed only
+        now, so a broken one is refused here: InputError naming the workbook (``source``) and the sheet."""
         worksheet.reset_dimensions()
-        return cls([tuple(row) for row in worksheet.iter_rows(values_only=True)])
+        try:
+            return cls([tuple(row) for row in worksheet.iter_rows(values_only=True)])
+        except ElementTree.ParseError as exc:
+            refused = msg("files.workbook_broken_xml", detail=str(exc))
+        except Exception as exc:  # openpyxl raises many kinds for a broken sheet
+            refused = msg("workbook.unreadable", detail=str(exc))
+        title = str(getattr(worksheet, "title", ""))
+        raise InputError(Problem.of(refused, source=source, location=title, sheet=title))
 
     def value(self, row: int, column: int) -> Any:
         """The value at (row, column); None outside what the sheet holds."""

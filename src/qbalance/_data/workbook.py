@@ -45,7 +45,7 @@ from .._base.optional import require
 from .._base.vocabulary import CATEGORY_LABELS, LOCATION_ZH, OWNERSHIP_ZH, SCHOOL_TYPE_ZH, SECTION_ZH
 from .._packs.catalogue import find_pack
 from .._packs.loading import PackLike, load_pack
-from .county_file import EXCEL_SUFFIXES, OTHER_SPREADSHEET_FORMATS, OTHER_SPREADSHEET_SUFFIXES, validation_problems
+from .county_file import EXCEL_SUFFIXES, OTHER_SPREADSHEET_FORMATS, validation_problems
 from .models import County
 from .workbook_archive import check_workbook
 from .workbook_layout import (
@@ -62,7 +62,6 @@ from .workbook_layout import (
 from .workbook_values import SheetValues
 
 __all__ = [
-    "OTHER_SPREADSHEET_SUFFIXES",
     "WorkbookCells",
     "load_workbook_county",
     "other_format_problem",
@@ -386,10 +385,11 @@ def _attach_evidence(
         _set(holder, target, {"value": cur[target[-1]], "evidence": str(ev)})
 
 
-def _find_sheets(wb: Any, source: str) -> dict[str, str]:
-    """Sheet role → sheet name: from the hidden ``_qbalance`` sheet, else the Chinese or English default names."""
+def _find_sheets(wb: Any, meta_rows: list[tuple[Any, Any]]) -> dict[str, str]:
+    """Sheet role → sheet name: from the hidden ``_qbalance`` sheet's rows, else the Chinese or English default
+    names."""
     roles: dict[str, str] = {}
-    for k, v in _meta_rows(wb, source):
+    for k, v in meta_rows:
         if isinstance(k, str) and k.startswith("sheet.") and isinstance(v, str):
             roles[k[6:]] = v
     for role in ("county", "schools", "sections", "roster"):
@@ -404,10 +404,10 @@ def _find_sheets(wb: Any, source: str) -> dict[str, str]:
     return roles
 
 
-def _meta(wb: Any, source: str) -> dict[str, str]:
-    """The hidden ``_qbalance`` sheet of a template as key → text (format, pack, version, sha256, lang, sheets)."""
+def _meta(meta_rows: list[tuple[Any, Any]]) -> dict[str, str]:
+    """The hidden ``_qbalance`` sheet's rows as key → text (format, pack, version, sha256, lang, sheets)."""
     out: dict[str, str] = {}
-    for k, v in _meta_rows(wb, source):
+    for k, v in meta_rows:
         if isinstance(k, str) and v is not None:
             out[k] = str(v)
     return out
@@ -466,7 +466,7 @@ def _read_meta(path: Path) -> dict[str, str]:
     except Exception:  # any unreadable file: the reader reports it, with its cause, when the data are read
         return {}
     try:
-        return _meta(wb, str(path))
+        return _meta(_meta_rows(wb, str(path)))
     except InputError:  # a broken _qbalance sheet: the reader reports it when the data are read
         return {}
     finally:
@@ -568,14 +568,15 @@ def load_workbook_county(path: str | Path, standard: Any = None) -> tuple[County
 def _read_workbook(p: Path, archive: Any, wb: Any, standard: Any) -> tuple[County, str, WorkbookCells]:
     """:func:`load_workbook_county` of an opened workbook."""
     source = str(p)
-    meta = _meta(wb, source)
+    meta_rows = _meta_rows(wb, source)  # the hidden sheet, read once for the pack and for the sheets' names
+    meta = _meta(meta_rows)
     std = _pack_of(standard)
     lay, lay_other = _layouts(std, meta)
     rd = _Reader(p, std)
     if std is not None:
         warning = _pack_warning(meta, std.pack, source)
         rd.cells.warnings.extend([warning] if warning is not None else [])
-    roles = _find_sheets(wb, source)
+    roles = _find_sheets(wb, meta_rows)
     for role in ("county", "schools", "sections"):
         if role not in roles:
             name = SHEET_NAMES["zh"][role]

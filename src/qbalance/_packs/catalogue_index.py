@@ -78,7 +78,7 @@ def _index() -> dict[str, Header]:
     headers = data.get("headers") if isinstance(data, dict) else None
     if not isinstance(headers, dict):
         return {}
-    return {digest: header for digest, header in headers.items() if _is_header(header)}
+    return {sha256: header for sha256, header in headers.items() if _is_header(header)}
 
 
 def _is_header(value: Any) -> bool:

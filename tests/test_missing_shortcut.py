@@ -5,6 +5,7 @@ demo county, and compare every array of the results: the shortcut may change the
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import importlib
 import sys
@@ -91,3 +92,33 @@ def test_the_shortcut_changes_no_value_on_a_full_county(pack: str, monkeypatch: 
     std = qbalance.load_standard(pack)
     table = std.read(qbalance.demo_path()).table
     _compare(std, table, monkeypatch)
+
+
+def _writeable_all(cols: dict[str, np.ndarray]) -> list[str]:
+    return [k for k, v in cols.items() if not v.flags.writeable]
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_an_absent_input_column_reads_as_a_column_of_empty_cells_and_costs_no_memory_per_row(
+    pack: str, tmp_path: Path
+) -> None:
+    """The independent method: the same table with every declared input the table lacks added as a column of empty
+    cells (``None``), read and checked cell by cell. Both must give equal result tables; the absent columns are kept
+    as one NaN seen on every row (stride 0), and every column handed back can be changed by the caller."""
+    std = qbalance.load_standard(pack)
+    path = make_nation.write_table(make_nation.make_nation(300, 5, 11), tmp_path / "n.csv")
+    absent_res = qbalance.evaluate_many(path, std)
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    absent = [name for name in std.pack.inputs if name not in rows[0]]
+    assert absent  # the generated nation gives only the resource inputs
+    filled = tmp_path / "with-empty-columns.csv"
+    with filled.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([rows[0] + absent] + [r + [""] * len(absent) for r in rows[1:]])
+    empty_res = qbalance.evaluate_many(filled, std)
+    for got, want in ((absent_res.counties(), empty_res.counties()), (absent_res.schools(), empty_res.schools())):
+        assert not _same(got, want, "table"), _same(got, want, "table")[:10]
+        assert _writeable_all(got) == []
+    levels = absent_res.table.levels
+    stored = [lv.columns[n] for lv in levels.values() for n in absent if n in lv.columns]
+    assert stored and all(a.strides == (0,) and not a.flags.writeable for a in stored if a.size > 1)

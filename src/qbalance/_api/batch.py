@@ -64,7 +64,9 @@ def _status(codes: np.ndarray) -> _Coded:
 
 
 def _materialized(cols: dict[str, Column]) -> dict[str, np.ndarray]:
-    return {k: v.array() if isinstance(v, _Coded) else v for k, v in cols.items()}
+    """The columns as arrays a caller may change: codes made words, and a value the same on every row (kept by the
+    engine as one number seen on every row, read-only) made a column of its own."""
+    return {k: v.array() if isinstance(v, _Coded) else v if v.flags.writeable else v.copy() for k, v in cols.items()}
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._base.messages import Unit, msg
+from .._kernels.numeric import constant_column
 from .._units.registry import canonical_factor
 from .column_cells import _categorical, _Collect, _flags, _numbers, _Problems, _sid, _text, _text_present
 from .column_rows import WorkingRows, one_per_school
@@ -111,12 +112,12 @@ def read_pack_inputs(
                 vals_rows = _read_input(cols[name], decl, name, probs, rows.ids, scales)
                 school_cols[name] = one_per_school(rows, vals_rows, name, probs)
             else:
-                school_cols[name] = np.full(rows.n_school, np.nan)
+                school_cols[name] = constant_column(rows.n_school)
         else:
             if name in cols:
                 section_cols[name] = _read_input(cols[name], decl, name, probs, rows.ids, scales)[section_rows]
             else:
-                section_cols[name] = np.full(int(section_rows.sum()), np.nan)
+                section_cols[name] = constant_column(int(section_rows.sum()))
         _read_evidence(rows, name, decl.level, section_rows, evidence)
     return county_cols, section_cols, evidence
 
@@ -132,7 +133,7 @@ def _county_input(
         )
     if name in rows.cols:
         return _county_input_from_rows(rows, name, decl, scales, probs)
-    return np.full(len(rows.county_keys), np.nan)
+    return constant_column(len(rows.county_keys))
 
 
 def _county_input_from_table(

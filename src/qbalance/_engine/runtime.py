@@ -16,7 +16,7 @@ import numpy as np
 from .._data.previous import PreviousData
 from .._data.table import Table
 from .._dsl.compile import Compiled
-from .._kernels.numeric import all_missing, apportion_shares, group_reduce
+from .._kernels.numeric import all_missing, apportion_shares, constant_column, group_reduce
 from .._packs.compile import CompiledPack
 from .._packs.lookback import base_name, is_previous
 
@@ -52,10 +52,10 @@ class Runtime:
     def full(self, c: Compiled, level: str) -> np.ndarray:
         n = self.table.levels[level].n
         if c.missing is not None and c.missing(self):  # every input it needs is missing everywhere
-            return np.full(n, np.nan)
+            return constant_column(n)
         v = np.asarray(c.fn(self), dtype=np.float64)
         if v.ndim == 0:
-            return np.full(n, float(v))
+            return constant_column(n, float(v))
         return v
 
     def value(self, name: str) -> np.ndarray:

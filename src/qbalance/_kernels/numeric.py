@@ -24,6 +24,7 @@ __all__ = [
     "all_missing",
     "apportion_shares",
     "compare",
+    "constant_column",
     "group_reduce",
     "group_totals",
     "grouped_weighted_stats",
@@ -187,6 +188,13 @@ _DOUBT: dict[str, Callable[[F64, F64], NDArray[np.bool_]]] = {
 
 
 _COMPARISONS = (">=", "<=", ">", "<", "==", "!=")
+
+
+def constant_column(n: int, value: float = np.nan) -> F64:
+    """``n`` rows of one value as a read-only view of a single number: an input no county gave, or an expression
+    that is the same on every row, costs no memory per row (anything computed from it is a new array)."""
+    out: F64 = np.broadcast_to(np.float64(value), (n,))
+    return out
 
 
 def all_missing(x: F64) -> bool:

@@ -250,3 +250,63 @@ def test_a_counties_table_is_checked_as_carefully_as_the_schools_table(tmp_path:
     messages = {(p.source, p.field, p.message.split(" (")[0].split(";")[0]) for p in info.value.problems}
     assert (str(counties), "county_code", "county code repeated") in messages
     assert any(f == "satisfaction_rate" and "differs from the counties table" in m for _, f, m in messages)
+
+
+def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
+    nation: dict[str, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading begins before the pack has finished loading and runs outside the main thread; the tables written
+    are those of ``evaluate_many`` on the same file read in the main thread (the independent method)."""
+    import threading
+    import time
+
+    import qbalance._api.batch as batch_api
+    from qbalance._data import column_sources
+
+    src = make_nation.write_table(nation, tmp_path / "n.csv")
+    seen: dict[str, Any] = {}
+    real_read, real_load = column_sources.read_table_file, batch_api.load_standard
+
+    def read(path: Path) -> Any:
+        seen.setdefault("reads", []).append((threading.current_thread().name, time.perf_counter()))
+        return real_read(path)
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        out = real_load(*args, **kwargs)
+        seen["load_end"] = time.perf_counter()
+        return out
+
+    monkeypatch.setattr(column_sources, "read_table_file", read)
+    monkeypatch.setattr(batch_api, "read_table_file", read)
+    monkeypatch.setattr(batch_api, "load_standard", load)
+    assert run_batch(src, tmp_path / "out", "cn-moe-2017", "csv") in (0, 1)
+    [(thread, start)] = seen["reads"]  # read once
+    assert thread != threading.main_thread().name
+    assert start < seen["load_end"]
+    monkeypatch.undo()
+    direct = qbalance.evaluate_many(src, "cn-moe-2017")
+    direct.write(tmp_path / "direct", "csv")
+    for name in ("counties.csv", "schools.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "direct" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "standard", "expected"),
+    [
+        (b"a,b\n1,2,3\n", "cn-moe-2017", qbalance.InputError),
+        (b"a,b\n1,2,3\n", "no-such-pack", qbalance.PackError),  # the pack's problem first, as before: the file's waits
+    ],
+)
+def test_a_problem_met_by_the_reading_thread_is_reported_as_when_read_in_the_main_thread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, standard: str, expected: type
+) -> None:
+    """Independent method: the error ``evaluate_many`` raises reading the same file in the calling thread; the
+    command prints each of its problems and exits 2."""
+    src = tmp_path / "bad.csv"
+    src.write_bytes(content)
+    with pytest.raises(expected) as direct:
+        qbalance.evaluate_many(src, standard)
+    assert run_batch(src, tmp_path / "out", standard, "csv") == 2
+    err = capsys.readouterr().err
+    assert direct.value.problems and all(p.render() in err for p in direct.value.problems), err
+    assert not (tmp_path / "out").exists()

@@ -50,6 +50,7 @@ def test_quick_run_prints_every_ratio_the_scaling_table_and_agreement() -> None:
     assert [f.split("  ")[0].split(":")[0] for f in floors] == [
         "importing numpy, pydantic and yaml alone",
         "… and qbalance's pydantic county models",
+        "… and libyaml composing pack and county",
         "libyaml composing the demo file alone",
         "the hand kernel, same sizes",
         "the hand kernel, same sizes",

@@ -14,6 +14,7 @@ from .._base.errors import InputError, Problem
 from .._base.messages import msg
 from .._base.text import spreadsheet_safe
 from .._base.vocabulary import SECTIONS
+from .._data.column_sources import TableFileReading
 from .._data.columns import read_table_file, table_from_columns, table_of_good_counties
 from .._data.previous import PreviousData
 from .._data.table import Table, build_table
@@ -311,7 +312,9 @@ def evaluate_many(
         raise InputError(Problem.of(msg("batch.bad_on_error", value=on_error)))
     std = load_standard(standard, as_of=as_of)
     source = str(data) if isinstance(data, (str, Path)) else None
-    if isinstance(data, (str, Path)):
+    if isinstance(data, TableFileReading):  # a file the command line began reading before the pack was loaded
+        source, data = str(data.path), data.result()
+    elif isinstance(data, (str, Path)):
         data = read_table_file(Path(data))
     counties_source = str(counties) if isinstance(counties, (str, Path)) else None
     if isinstance(counties, (str, Path)):

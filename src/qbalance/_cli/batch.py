@@ -79,8 +79,6 @@ def _run(
     on_error: str,
     previous: tuple[str | Path | None, str | Path | None] = (None, None),
 ) -> int:
-    from .._api.batch import OnError, evaluate_many
-
     if fmt not in FORMATS:
         _say("batch.bad_format", formats=", ".join(FORMATS), fmt=fmt)
         return EXIT_INVALID
@@ -94,10 +92,15 @@ def _run(
     if not src.is_file():
         _say("batch.no_file", path=src)
         return EXIT_INVALID
+    from .._data.column_sources import TableFileReading
+
+    reading = TableFileReading(src)  # read while the evaluation layer is imported and the pack loaded
+    from .._api.batch import OnError, evaluate_many
+
     try:
         mode: OnError = "skip" if on_error == "skip" else "raise"
         result = evaluate_many(
-            src,
+            reading,
             standard,
             counties=counties_path,
             as_of=as_of,

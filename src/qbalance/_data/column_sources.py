@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import importlib
 import math
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from .._base.messages import msg
 __all__ = [
     "ALL_SECTIONS",
     "ArrowWords",
+    "TableFileReading",
     "county_to_columns",
     "read_csv",
     "read_csv_fast",
@@ -307,3 +309,30 @@ def read_table_file(path: Path) -> Any:
             return pq.read_table(path)
         return pq.ParquetFile(path).read()  # one file: without the dataset layer (and the pandas import it makes)
     raise InputError(Problem.of(msg("columns.unknown_format", suffix=path.suffix), source=str(path)))
+
+
+class TableFileReading:
+    """A table file being read by :func:`read_table_file` in a thread of its own, started at once: pyarrow decodes a
+    Parquet or CSV file without holding the interpreter lock, so a command loads its pack meanwhile (on two cores).
+    :meth:`result` gives what the reader gave, or raises what it raised, where the reading used to be."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._table: Any = None
+        self._error: BaseException | None = None
+        # a daemon: a command that stops on an error before it needs the table does not wait for the reading
+        self._thread = threading.Thread(target=self._read, name="qbalance-read-table", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._table = read_table_file(self.path)
+        except BaseException as exc:  # handed to the caller of result(), in its thread
+            self._error = exc
+
+    def result(self) -> Any:
+        """The columns read (the reading waited for)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._table

@@ -265,13 +265,18 @@ def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
 
     src = make_nation.write_table(nation, tmp_path / "n.csv")
     seen: dict[str, Any] = {}
+    started = threading.Event()
     real_read, real_load = column_sources.read_table_file, batch_api.load_standard
 
     def read(path: Path) -> Any:
         seen.setdefault("reads", []).append((threading.current_thread().name, time.perf_counter()))
+        started.set()
         return real_read(path)
 
     def load(*args: Any, **kwargs: Any) -> Any:
+        # the pack of this process is cached, so loading it is quicker than a thread's start: let the reading begin
+        # (a reading made after the pack is loaded never begins here, and the assertions below fail after the wait)
+        started.wait(timeout=10)
         out = real_load(*args, **kwargs)
         seen["load_end"] = time.perf_counter()
         return out

@@ -295,6 +295,39 @@ def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "direct" / name).read_bytes()
 
 
+def test_a_large_file_is_read_after_the_pack_is_loaded(
+    nation: dict[str, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the read-ahead size the file is read in the command's thread once the pack is loaded (a pack's problem
+    is then reported without waiting for a long read to end)."""
+    import threading
+    import time
+
+    import qbalance._api.batch as batch_api
+    import qbalance._cli.batch as batch_cli
+
+    src = make_nation.write_table(nation, tmp_path / "n.csv")
+    seen: dict[str, Any] = {}
+    real_read, real_load = batch_api.read_table_file, batch_api.load_standard
+
+    def read(path: Path) -> Any:
+        seen.setdefault("reads", []).append((threading.current_thread().name, time.perf_counter()))
+        return real_read(path)
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        out = real_load(*args, **kwargs)
+        seen["load_end"] = time.perf_counter()
+        return out
+
+    monkeypatch.setattr(batch_cli, "READ_AHEAD_MAX_BYTES", src.stat().st_size - 1)
+    monkeypatch.setattr(batch_api, "read_table_file", read)
+    monkeypatch.setattr(batch_api, "load_standard", load)
+    assert run_batch(src, tmp_path / "out", "cn-moe-2017", "csv") in (0, 1)
+    [(thread, start)] = seen["reads"]
+    assert thread == threading.main_thread().name
+    assert start > seen["load_end"]
+
+
 @pytest.mark.parametrize(
     ("content", "standard", "expected"),
     [

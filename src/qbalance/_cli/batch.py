@@ -34,6 +34,10 @@ EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("csv", "parquet")
 ON_ERROR = ("raise", "skip")
 _MAX_PRINTED = 50
+READ_AHEAD_MAX_BYTES = 64 * 1024 * 1024
+"""A file up to this size is read while the pack loads: reading it takes about as long as the command's start. A
+larger one is read after the pack is loaded, so that a pack's problem is reported at once (pyarrow finishes a read
+it has begun before the process can end)."""
 
 
 def _say(key: str, /, **args: Any) -> None:
@@ -94,13 +98,14 @@ def _run(
         return EXIT_INVALID
     from .._data.column_sources import TableFileReading
 
-    reading = TableFileReading(src)  # read while the evaluation layer is imported and the pack loaded
+    # read while the evaluation layer is imported and the pack loaded
+    data = TableFileReading(src) if src.stat().st_size <= READ_AHEAD_MAX_BYTES else src
     from .._api.batch import OnError, evaluate_many
 
     try:
         mode: OnError = "skip" if on_error == "skip" else "raise"
         result = evaluate_many(
-            reading,
+            data,
             standard,
             counties=counties_path,
             as_of=as_of,

@@ -252,31 +252,29 @@ def test_a_counties_table_is_checked_as_carefully_as_the_schools_table(tmp_path:
     assert any(f == "satisfaction_rate" and "differs from the counties table" in m for _, f, m in messages)
 
 
-def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
-    nation: dict[str, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The reading begins before the pack has finished loading and runs outside the main thread; the tables written
-    are those of ``evaluate_many`` on the same file read in the main thread (the independent method)."""
+def _watch_reading(monkeypatch: pytest.MonkeyPatch, *, let_reading_begin: bool) -> dict[str, Any]:
+    """Record each reading of a table file (its thread and start) and when the pack has loaded. With
+    ``let_reading_begin`` the pack's loading first waits for a reading to begin: the pack of this process is cached,
+    so loading it is quicker than a thread's start (a reading made after the pack is loaded never begins there, and
+    the caller's assertions fail after the wait)."""
     import threading
     import time
 
     import qbalance._api.batch as batch_api
     from qbalance._data import column_sources
 
-    src = make_nation.write_table(nation, tmp_path / "n.csv")
-    seen: dict[str, Any] = {}
+    seen: dict[str, Any] = {"reads": []}
     started = threading.Event()
     real_read, real_load = column_sources.read_table_file, batch_api.load_standard
 
     def read(path: Path) -> Any:
-        seen.setdefault("reads", []).append((threading.current_thread().name, time.perf_counter()))
+        seen["reads"].append((threading.current_thread().name, time.perf_counter()))
         started.set()
         return real_read(path)
 
     def load(*args: Any, **kwargs: Any) -> Any:
-        # the pack of this process is cached, so loading it is quicker than a thread's start: let the reading begin
-        # (a reading made after the pack is loaded never begins here, and the assertions below fail after the wait)
-        started.wait(timeout=10)
+        if let_reading_begin:
+            started.wait(timeout=10)
         out = real_load(*args, **kwargs)
         seen["load_end"] = time.perf_counter()
         return out
@@ -284,6 +282,18 @@ def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
     monkeypatch.setattr(column_sources, "read_table_file", read)
     monkeypatch.setattr(batch_api, "read_table_file", read)
     monkeypatch.setattr(batch_api, "load_standard", load)
+    return seen
+
+
+def test_the_command_line_reads_the_table_in_a_thread_while_the_pack_loads(
+    nation: dict[str, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading begins before the pack has finished loading and runs outside the main thread; the tables written
+    are those of ``evaluate_many`` on the same file read in the main thread (the independent method)."""
+    import threading
+
+    src = make_nation.write_table(nation, tmp_path / "n.csv")
+    seen = _watch_reading(monkeypatch, let_reading_begin=True)
     assert run_batch(src, tmp_path / "out", "cn-moe-2017", "csv") in (0, 1)
     [(thread, start)] = seen["reads"]  # read once
     assert thread != threading.main_thread().name
@@ -301,27 +311,12 @@ def test_a_large_file_is_read_after_the_pack_is_loaded(
     """Above the read-ahead size the file is read in the command's thread once the pack is loaded (a pack's problem
     is then reported without waiting for a long read to end)."""
     import threading
-    import time
 
-    import qbalance._api.batch as batch_api
     import qbalance._cli.batch as batch_cli
 
     src = make_nation.write_table(nation, tmp_path / "n.csv")
-    seen: dict[str, Any] = {}
-    real_read, real_load = batch_api.read_table_file, batch_api.load_standard
-
-    def read(path: Path) -> Any:
-        seen.setdefault("reads", []).append((threading.current_thread().name, time.perf_counter()))
-        return real_read(path)
-
-    def load(*args: Any, **kwargs: Any) -> Any:
-        out = real_load(*args, **kwargs)
-        seen["load_end"] = time.perf_counter()
-        return out
-
     monkeypatch.setattr(batch_cli, "READ_AHEAD_MAX_BYTES", src.stat().st_size - 1)
-    monkeypatch.setattr(batch_api, "read_table_file", read)
-    monkeypatch.setattr(batch_api, "load_standard", load)
+    seen = _watch_reading(monkeypatch, let_reading_begin=False)
     assert run_batch(src, tmp_path / "out", "cn-moe-2017", "csv") in (0, 1)
     [(thread, start)] = seen["reads"]
     assert thread == threading.main_thread().name
